@@ -1,0 +1,16 @@
+// Package assets holds the files Pagekeeper embeds in its binary: the icon,
+// the translation bundles and the HTTPS relay page. It has no logic.
+package assets
+
+import "embed"
+
+// Icon is the 512×512 application icon.
+//
+//go:embed icon.png
+var Icon []byte
+
+// Translations holds one go-i18n JSON bundle per language (en.json, es.json),
+// loaded by the ui package with fyne's lang.AddTranslationsFS.
+//
+//go:embed translations/*.json
+var Translations embed.FS

@@ -1,0 +1,29 @@
+// Package fakefb is Pagekeeper's fake Facebook: the login dialog (www side)
+// and the Graph API (graph side) on one origin, with a controllable clock,
+// a deterministic demo world and fault injection.
+//
+// Every test, benchmark and the app's sandbox mode run against it, because
+// Facebook is unreachable from the build machines. Its behaviour follows
+// /work/shared/reference/facebook-platform.md (cited below as "ref §N");
+// where the reference says NOT FOUND the fake can play both answers through
+// an Options field.
+//
+// Routes (an optional /vNN.N/ prefix is accepted everywhere):
+//
+//	GET/POST /dialog/oauth          login dialog (HTML)            ref §1.1–1.7
+//	GET/POST /oauth/access_token    code, fb_exchange_token, client_credentials  ref §1.3, §2
+//	GET      /debug_token           ref §3
+//	GET      /me, /me/accounts, /me/permissions, /me/businesses   ref §4, §5
+//	GET      /{biz}/owned_pages, /{biz}/client_pages               ref §1.6
+//	GET      /{page}, /{page}/picture                              ref §4
+//	GET/POST/DELETE /{page}/subscribed_apps                        ref §6
+//	GET      /{page}/conversations, /{conversation}/messages       ref §9.4
+//	POST     /{page|me}/messages (Send API)                        ref §9.3
+//	POST     / with batch=[…]                                       ref §8
+//	/_sandbox/…                     admin routes (status, faults, clock); they stay
+//	                                reachable while the fake is "offline".
+//
+// TODO(webhooks): the webhook emitter (verification handshake, signed
+// X-Hub-Signature-256 deliveries, retries and subscription disabling, ref §10
+// and §13) and the m.me link resolver are not implemented yet.
+package fakefb

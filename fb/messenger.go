@@ -1,0 +1,160 @@
+package fb
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pagekeeper/pagekeeper/fb/token"
+)
+
+// Conversation is one Messenger conversation of a Page.
+type Conversation struct {
+	ID          string
+	UpdatedTime time.Time
+}
+
+// graphTime accepts Graph's ISO-8601 ("2006-01-02T15:04:05-0700"), RFC 3339
+// and unix seconds (number or string).
+type graphTime time.Time
+
+var graphTimeLayouts = []string{"2006-01-02T15:04:05-0700", time.RFC3339Nano, "2006-01-02T15:04:05Z0700"}
+
+func (g *graphTime) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	if b[0] != '"' {
+		var n flexInt
+		if err := n.UnmarshalJSON(b); err != nil {
+			return err
+		}
+		*g = graphTime(time.Unix(int64(n), 0).UTC())
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	t, err := parseGraphTime(s)
+	if err != nil {
+		return err
+	}
+	*g = graphTime(t)
+	return nil
+}
+
+func parseGraphTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0).UTC(), nil
+	}
+	for _, l := range graphTimeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("unrecognised time %.40q", s)
+}
+
+// Conversations returns the Page's most recent Messenger conversations (at
+// most limit; one result page, newest first as Facebook orders them). The
+// newest UpdatedTime shows whether messages flow in.
+func (c *Client) Conversations(ctx context.Context, pageID string, pageTok token.Token, limit int) ([]Conversation, error) {
+	seg, err := segment(pageID)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 25
+	}
+	var j struct {
+		Data []struct {
+			ID          flexString `json:"id"`
+			UpdatedTime graphTime  `json:"updated_time"`
+		} `json:"data"`
+	}
+	params := url.Values{"platform": {"messenger"}, "fields": {"id,updated_time"}, "limit": {strconv.Itoa(limit)}}
+	if err := c.getJSON(ctx, pageTok, seg+"/conversations", params, &j); err != nil {
+		return nil, err
+	}
+	out := make([]Conversation, 0, len(j.Data))
+	for _, d := range j.Data {
+		out = append(out, Conversation{ID: string(d.ID), UpdatedTime: time.Time(d.UpdatedTime)})
+	}
+	return out, nil
+}
+
+// SendResult is the Send API's answer.
+type SendResult struct {
+	RecipientID string
+	MessageID   string
+}
+
+// MaxTextLength is the Send API's limit on message.text, in characters
+// (Unicode code points) of UTF-8 text.
+const MaxTextLength = 2000
+
+// ErrTextTooLong, ErrTextEmpty and ErrTextInvalid are returned by SendText
+// before any request is made.
+var (
+	ErrTextTooLong = errors.New("facebook: message text is longer than 2000 characters")
+	ErrTextEmpty   = errors.New("facebook: message text is empty")
+	ErrTextInvalid = errors.New("facebook: message text is not valid UTF-8")
+)
+
+// SendText sends a text reply (messaging_type RESPONSE, so only inside the
+// 24-hour window) to psid from the Page. A send is not idempotent: it is
+// retried only when Facebook refused it (throttled) or it never left this
+// computer, so a customer never gets a message twice.
+func (c *Client) SendText(ctx context.Context, pageID string, pageTok token.Token, psid, text string) (SendResult, error) {
+	seg, err := segment(pageID)
+	if err != nil {
+		return SendResult{}, err
+	}
+	switch {
+	case !utf8.ValidString(text):
+		return SendResult{}, ErrTextInvalid
+	case strings.TrimSpace(text) == "":
+		return SendResult{}, ErrTextEmpty
+	case utf8.RuneCountInString(text) > MaxTextLength:
+		return SendResult{}, ErrTextTooLong
+	}
+	if strings.TrimSpace(psid) == "" {
+		return SendResult{}, errors.New("facebook: no recipient")
+	}
+	recipient, _ := json.Marshal(map[string]string{"id": psid})
+	message, _ := json.Marshal(map[string]string{"text": text})
+	resp, err := c.do(ctx, &request{
+		method: http.MethodPost, url: c.endpoint(seg + "/messages"),
+		params: url.Values{
+			"recipient":      {string(recipient)},
+			"messaging_type": {"RESPONSE"},
+			"message":        {string(message)},
+		},
+		tok: pageTok,
+	})
+	if err != nil {
+		return SendResult{}, err
+	}
+	var j struct {
+		RecipientID flexString `json:"recipient_id"`
+		MessageID   string     `json:"message_id"`
+	}
+	if err := decodeBody(resp, &j); err != nil {
+		return SendResult{}, err
+	}
+	return SendResult{RecipientID: string(j.RecipientID), MessageID: j.MessageID}, nil
+}

@@ -1,0 +1,63 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+func TestSecondOpenIsAReadOnlyViewerNamingTheManager(t *testing.T) {
+	dir := t.TempDir()
+	kr := store.NewMemoryKeyring()
+	ctx := context.Background()
+	first, err := Open(ctx, Options{Dir: dir, Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ro := first.ReadOnly(); ro {
+		t.Fatal("the first process must manage the folder")
+	}
+	second, err := Open(ctx, Options{Dir: dir, Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder, ro := second.ReadOnly()
+	if !ro {
+		t.Fatal("a second process must only view")
+	}
+	if holder.PID != os.Getpid() || !strings.Contains(holder.String(), holder.Host) {
+		t.Fatalf("holder = %+v", holder)
+	}
+	if _, err := second.Pages(ctx); err != nil {
+		t.Fatalf("a viewer can still read: %v", err)
+	}
+	if err := second.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Once the manager has gone, the next process manages.
+	third, err := Open(ctx, Options{Dir: dir, Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	if _, ro := third.ReadOnly(); ro {
+		t.Fatal("the lock should have been released")
+	}
+}
+
+func TestKeyringProblemIsReportedAsKeyringError(t *testing.T) {
+	kr := store.NewMemoryKeyring()
+	kr.FailWith(errors.New("no secret service"))
+	_, err := Open(context.Background(), Options{Dir: t.TempDir(), Keyring: kr})
+	var ke *KeyringError
+	if !errors.As(err, &ke) {
+		t.Fatalf("err = %v, want *KeyringError", err)
+	}
+}

@@ -1,0 +1,161 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Settings is everything an owner (or IT, through a preset file) can set.
+// It is stored as one JSON value under the "settings" key. Secrets (the App
+// Secret, the SMTP password) are never here: they live in the OS keyring.
+type Settings struct {
+	// The Facebook app Pagekeeper logs in with.
+	AppID        string       `json:"app_id"`
+	GraphVersion string       `json:"graph_version"`
+	RedirectMode RedirectMode `json:"redirect_mode"`
+	// Ports for the local login callback: the first is preferred, the
+	// others are fallbacks (all must be registered in the Meta app in Live mode).
+	Ports    []int  `json:"ports"`
+	RelayURL string `json:"relay_url,omitempty"` // the HTTPS relay page (relay mode)
+	// BusinessPages adds business_management to the login so Pages owned
+	// through a Business portfolio are found.
+	BusinessPages bool `json:"business_pages"`
+
+	CheckInterval    Duration `json:"check_interval"`
+	ReminderInterval Duration `json:"reminder_interval"`
+	// CouldNotCheckAlertAfter: how long "could not check" may last before owners are told.
+	CouldNotCheckAlertAfter Duration `json:"could_not_check_alert_after"`
+
+	Owners []Owner `json:"owners"`
+	SMTP   SMTP    `json:"smtp"`
+
+	Language string `json:"language,omitempty"` // "" = the system's
+}
+
+// RedirectMode is how Facebook's login comes back to Pagekeeper.
+type RedirectMode string
+
+const (
+	// RedirectLoopback: http://localhost:<port>/facebook/callback (development-mode apps).
+	RedirectLoopback RedirectMode = "loopback"
+	// RedirectRelay: an HTTPS page the business hosts forwards to the loopback callback (Live apps with Enforce HTTPS).
+	RedirectRelay RedirectMode = "relay"
+)
+
+// Owner receives alerts.
+type Owner struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// SMTP is the mail server alerts go through. The password is in the keyring.
+type SMTP struct {
+	Host     string `json:"host,omitempty"`
+	Port     int    `json:"port,omitempty"`
+	Username string `json:"username,omitempty"`
+	From     string `json:"from,omitempty"`
+	// Security: "starttls" (default) or "tls".
+	Security string `json:"security,omitempty"`
+}
+
+// Duration is a time.Duration written as "1h30m" in JSON and preset files.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as text.
+func (d Duration) MarshalJSON() ([]byte, error) { return []byte(`"` + time.Duration(d).String() + `"`), nil }
+
+// UnmarshalJSON reads "1h30m".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 1h or 30m", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// DefaultSettings are what a fresh install uses.
+func DefaultSettings() Settings {
+	return Settings{
+		GraphVersion:            "v25.0",
+		RedirectMode:            RedirectLoopback,
+		Ports:                   []int{47321, 47322, 47323},
+		CheckInterval:           Duration(time.Hour),
+		ReminderInterval:        Duration(24 * time.Hour),
+		CouldNotCheckAlertAfter: Duration(6 * time.Hour),
+	}
+}
+
+// Validate says, in words an owner can act on, what is wrong with s.
+func (s Settings) Validate() error {
+	var errs []error
+	if s.AppID != "" && strings.Trim(s.AppID, "0123456789") != "" {
+		errs = append(errs, errors.New("the App ID is the number shown at the top of your app in Meta's App Dashboard"))
+	}
+	if s.GraphVersion != "" && !validGraphVersion(s.GraphVersion) {
+		errs = append(errs, fmt.Errorf("the Graph version %q should look like v25.0", s.GraphVersion))
+	}
+	switch s.RedirectMode {
+	case RedirectLoopback, "":
+	case RedirectRelay:
+		u, err := url.Parse(s.RelayURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			errs = append(errs, errors.New("relay mode needs the https:// address of the relay page you host"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("unknown redirect mode %q (use loopback or relay)", s.RedirectMode))
+	}
+	if len(s.Ports) == 0 {
+		errs = append(errs, errors.New("at least one login callback port is needed"))
+	}
+	for _, p := range s.Ports {
+		if p < 1024 || p > 65535 {
+			errs = append(errs, fmt.Errorf("port %d is outside 1024–65535", p))
+		}
+	}
+	if s.CheckInterval != 0 && time.Duration(s.CheckInterval) < time.Minute {
+		errs = append(errs, errors.New("checks can run at most once a minute"))
+	}
+	for _, o := range s.Owners {
+		if _, err := mail.ParseAddress(o.Email); err != nil {
+			errs = append(errs, fmt.Errorf("the email address of %s (%q) is not valid", o.Name, o.Email))
+		}
+	}
+	if s.SMTP.Security != "" && s.SMTP.Security != "starttls" && s.SMTP.Security != "tls" {
+		errs = append(errs, fmt.Errorf("SMTP security %q: use starttls or tls", s.SMTP.Security))
+	}
+	return errors.Join(errs...)
+}
+
+func validGraphVersion(v string) bool {
+	if !strings.HasPrefix(v, "v") {
+		return false
+	}
+	major, minor, ok := strings.Cut(v[1:], ".")
+	return ok && major != "" && minor != "" && strings.Trim(major, "0123456789") == "" && strings.Trim(minor, "0123456789") == ""
+}
+
+const settingsKey = "settings"
+
+// Settings returns the saved settings, or the defaults.
+func (k *Keeper) Settings(ctx context.Context) (Settings, error) {
+	s := DefaultSettings()
+	if _, err := k.store.GetSetting(ctx, settingsKey, &s); err != nil {
+		return DefaultSettings(), err
+	}
+	return s, nil
+}
+
+// SaveSettings validates and stores s.
+func (k *Keeper) SaveSettings(ctx context.Context, s Settings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	return k.store.SetSetting(ctx, settingsKey, s)
+}

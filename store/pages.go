@@ -1,0 +1,215 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Status is a Page's health.
+type Status string
+
+const (
+	StatusValid          Status = "valid"
+	StatusNeedsAttention Status = "needs_attention"
+	StatusInvalid        Status = "invalid"
+	StatusCouldNotCheck  Status = "could_not_check"
+	StatusDisconnected   Status = "disconnected"
+	StatusUnchecked      Status = "unchecked"
+)
+
+// WebhookPreset names the chosen set of webhook fields.
+type WebhookPreset string
+
+const (
+	PresetBot        WebhookPreset = "bot"
+	PresetAgentInbox WebhookPreset = "agent_inbox"
+	PresetCustom     WebhookPreset = "custom"
+)
+
+// GranularScope is one entry of debug_token's granular_scopes.
+type GranularScope struct {
+	Scope     string   `json:"scope"`
+	TargetIDs []string `json:"target_ids,omitempty"`
+}
+
+// Page is a connected (or formerly connected) Facebook Page. Zero times
+// mean "not yet"/"unknown"; a zero TokenExpiresAt means the token never
+// expires. The token itself is not here: see SaveToken/Token.
+type Page struct {
+	ID, Name, Username, Category, Link, PictureURL string
+
+	Tasks       []string
+	IsPublished bool
+
+	Status      Status
+	Reason      string // machine reason code, e.g. "password_changed"
+	StatusSince time.Time
+	CheckedAt   time.Time
+	LastOKAt    time.Time
+
+	TokenType           string
+	TokenIssuedAt       time.Time
+	TokenExpiresAt      time.Time // zero = never
+	DataAccessExpiresAt time.Time
+	Scopes, Declined    []string
+	GranularScopes      []GranularScope
+
+	WebhookPreset    WebhookPreset
+	WebhookFields    []string // desired
+	SubscribedFields []string // last seen on Facebook
+
+	ConnectedByFBID, ConnectedByFBName, ConnectedByOSUser string
+
+	ConnectedAt    time.Time
+	UpdatedAt      time.Time // set by the store on every write
+	DisconnectedAt time.Time
+	CleanupPending bool
+}
+
+const pageColumns = `id, name, username, category, link, picture_url, tasks, is_published,
+	status, reason, status_since, checked_at, last_ok_at,
+	token_type, token_issued_at, token_expires_at, data_access_expires_at,
+	scopes, declined, granular_scopes, webhook_preset, webhook_fields, subscribed_fields,
+	connected_by_fb_id, connected_by_fb_name, connected_by_os_user,
+	connected_at, updated_at, disconnected_at, cleanup_pending`
+
+// UpsertPage inserts p or replaces every column of the stored Page.
+func (tx *Tx) UpsertPage(p Page) error {
+	if p.ID == "" {
+		return errors.New("a Page needs an ID")
+	}
+	if p.Status == "" {
+		p.Status = StatusUnchecked
+	}
+	if p.WebhookPreset == "" {
+		p.WebhookPreset = PresetBot
+	}
+	p.UpdatedAt = tx.s.now()
+	var lists [6]string
+	for i, v := range []any{p.Tasks, p.Scopes, p.Declined, p.GranularScopes, p.WebhookFields, p.SubscribedFields} {
+		var err error
+		if lists[i], err = jsonText(v); err != nil {
+			return err
+		}
+	}
+	cols := strings.Split(strings.Join(strings.Fields(pageColumns), ""), ",")
+	set := make([]string, 0, len(cols))
+	for _, c := range cols[1:] {
+		set = append(set, c+" = excluded."+c)
+	}
+	_, err := tx.exec(`INSERT INTO pages (`+pageColumns+`) VALUES (`+strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+`)
+		ON CONFLICT (id) DO UPDATE SET `+strings.Join(set, ", "),
+		p.ID, p.Name, p.Username, p.Category, p.Link, p.PictureURL, lists[0], boolInt(p.IsPublished),
+		string(p.Status), p.Reason, ms(p.StatusSince), ms(p.CheckedAt), ms(p.LastOKAt),
+		p.TokenType, ms(p.TokenIssuedAt), ms(p.TokenExpiresAt), ms(p.DataAccessExpiresAt),
+		lists[1], lists[2], lists[3], string(p.WebhookPreset), lists[4], lists[5],
+		p.ConnectedByFBID, p.ConnectedByFBName, p.ConnectedByOSUser,
+		ms(p.ConnectedAt), ms(p.UpdatedAt), ms(p.DisconnectedAt), boolInt(p.CleanupPending))
+	return err
+}
+
+// SetPageStatus records a check result and returns the previous status.
+// StatusSince moves only when the status changes; LastOKAt when it is valid.
+func (tx *Tx) SetPageStatus(pageID string, st Status, reason string, at time.Time) (Status, error) {
+	var prev string
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT status FROM pages WHERE id = ?`, pageID).Scan(&prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("page %s: %w", pageID, ErrNotFound)
+	}
+	if err != nil {
+		return "", err
+	}
+	_, err = tx.exec(`UPDATE pages SET status = ?1, reason = ?2, checked_at = ?3,
+		status_since = CASE WHEN status = ?1 AND status_since <> 0 THEN status_since ELSE ?3 END,
+		last_ok_at = CASE WHEN ?1 = 'valid' THEN ?3 ELSE last_ok_at END,
+		updated_at = ?4 WHERE id = ?5`,
+		string(st), reason, ms(at), ms(tx.s.now()), pageID)
+	return Status(prev), err
+}
+
+// Page returns one Page, or ErrNotFound.
+func (tx *Tx) Page(id string) (Page, error) {
+	return scanPage(tx.tx.QueryRowContext(tx.ctx, `SELECT `+pageColumns+` FROM pages WHERE id = ?`, id))
+}
+
+// UpsertPage is Update + Tx.UpsertPage.
+func (s *Store) UpsertPage(ctx context.Context, p Page) error {
+	return s.Update(ctx, func(tx *Tx) error { return tx.UpsertPage(p) })
+}
+
+// SetPageStatus is Update + Tx.SetPageStatus.
+func (s *Store) SetPageStatus(ctx context.Context, pageID string, st Status, reason string, at time.Time) (prev Status, err error) {
+	err = s.Update(ctx, func(tx *Tx) error {
+		prev, err = tx.SetPageStatus(pageID, st, reason, at)
+		return err
+	})
+	return prev, err
+}
+
+// Page returns one Page, or ErrNotFound.
+func (s *Store) Page(ctx context.Context, id string) (p Page, err error) {
+	err = s.read(func(db *sql.DB) error {
+		p, err = scanPage(db.QueryRowContext(ctx, `SELECT `+pageColumns+` FROM pages WHERE id = ?`, id))
+		return err
+	})
+	return p, err
+}
+
+// Pages returns every Page ordered by name, then ID.
+func (s *Store) Pages(ctx context.Context) (ps []Page, err error) {
+	err = s.read(func(db *sql.DB) error {
+		rows, err := db.QueryContext(ctx, `SELECT `+pageColumns+` FROM pages ORDER BY name COLLATE NOCASE, id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			p, err := scanPage(rows)
+			if err != nil {
+				return err
+			}
+			ps = append(ps, p)
+		}
+		return rows.Err()
+	})
+	return ps, err
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanPage(r scanner) (Page, error) {
+	var p Page
+	var tasks, scopes, declined, granular, wf, sf, status, preset string
+	var published, cleanup int
+	var since, checked, lastOK, issued, expires, dax, connected, updated, disconnected int64
+	err := r.Scan(&p.ID, &p.Name, &p.Username, &p.Category, &p.Link, &p.PictureURL, &tasks, &published,
+		&status, &p.Reason, &since, &checked, &lastOK,
+		&p.TokenType, &issued, &expires, &dax,
+		&scopes, &declined, &granular, &preset, &wf, &sf,
+		&p.ConnectedByFBID, &p.ConnectedByFBName, &p.ConnectedByOSUser,
+		&connected, &updated, &disconnected, &cleanup)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrNotFound
+	}
+	if err != nil {
+		return p, err
+	}
+	p.Status, p.WebhookPreset = Status(status), WebhookPreset(preset)
+	p.IsPublished, p.CleanupPending = published == 1, cleanup == 1
+	p.StatusSince, p.CheckedAt, p.LastOKAt = fromMS(since), fromMS(checked), fromMS(lastOK)
+	p.TokenIssuedAt, p.TokenExpiresAt, p.DataAccessExpiresAt = fromMS(issued), fromMS(expires), fromMS(dax)
+	p.ConnectedAt, p.UpdatedAt, p.DisconnectedAt = fromMS(connected), fromMS(updated), fromMS(disconnected)
+	for _, f := range []struct {
+		text string
+		into any
+	}{{tasks, &p.Tasks}, {scopes, &p.Scopes}, {declined, &p.Declined}, {granular, &p.GranularScopes}, {wf, &p.WebhookFields}, {sf, &p.SubscribedFields}} {
+		if err := fromJSON(f.text, f.into); err != nil {
+			return p, fmt.Errorf("page %s: %w", p.ID, err)
+		}
+	}
+	return p, nil
+}

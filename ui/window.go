@@ -1,0 +1,149 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/pagekeeper/pagekeeper/keeper"
+)
+
+// Config is what the main window needs from main.
+type Config struct {
+	Sandbox bool
+	// Open opens the data folder. It may block (keyring, disk) and is called
+	// off the Fyne goroutine. allowKeyFile is true once the owner has agreed
+	// to keep the data key in a file because no system keyring works.
+	Open func(ctx context.Context, allowKeyFile bool) (*keeper.Keeper, error)
+	Now  func() time.Time
+	// Opened, when set, is told the outcome of each attempt to open the data
+	// folder (main logs it; the smoke test waits for it).
+	Opened func(pages int, err error)
+}
+
+// MainWindow is Pagekeeper's one window: it opens the data folder off the UI
+// goroutine, explains any problem with the way out, then shows the dashboard.
+type MainWindow struct {
+	Window    fyne.Window
+	Dashboard *Dashboard
+	cfg       Config
+	keeper    *keeper.Keeper
+	// opened is closed when the first open attempt has finished (tests wait on it).
+	opened chan struct{}
+}
+
+// NewMainWindow creates the window and starts opening the data folder.
+func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	m := &MainWindow{cfg: cfg, Window: a.NewWindow("Pagekeeper"), opened: make(chan struct{})}
+	m.Window.Resize(fyne.NewSize(960, 640))
+	m.Dashboard = NewDashboard(DashboardOptions{Sandbox: cfg.Sandbox, Now: cfg.Now})
+	m.open(false)
+	return m
+}
+
+// Opened is closed once the first attempt to open the data folder has ended.
+func (m *MainWindow) Opened() <-chan struct{} { return m.opened }
+
+// Keeper is the open data folder, or nil.
+func (m *MainWindow) Keeper() *keeper.Keeper { return m.keeper }
+
+func (m *MainWindow) open(allowKeyFile bool) {
+	m.Window.SetContent(container.NewCenter(container.NewVBox(
+		widget.NewLabel(tr("open.progress", "Opening your Pagekeeper data…")),
+		widget.NewProgressBarInfinite())))
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		k, err := m.cfg.Open(ctx, allowKeyFile)
+		var rows []PageRow
+		if err == nil {
+			rows, err = loadRows(ctx, k)
+		}
+		fyne.Do(func() {
+			defer m.markOpened()
+			if m.cfg.Opened != nil {
+				m.cfg.Opened(len(rows), err)
+			}
+			if err != nil {
+				m.showProblem(err)
+				return
+			}
+			m.keeper = k
+			if holder, ro := k.ReadOnly(); ro {
+				m.Dashboard.SetReadOnly(holder.String())
+			}
+			m.Dashboard.SetPages(rows)
+			m.Window.SetContent(m.Dashboard.Content())
+		})
+	}()
+}
+
+func (m *MainWindow) markOpened() {
+	select {
+	case <-m.opened:
+	default:
+		close(m.opened)
+	}
+}
+
+func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
+	pages, err := k.Pages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]PageRow, 0, len(pages))
+	for _, p := range pages {
+		rows = append(rows, PageRow{ID: p.ID, Name: p.Name, Status: Status(p.Status), Reason: p.ReasonText, Updated: p.Updated})
+	}
+	return rows, nil
+}
+
+// showProblem explains why the data folder could not be opened and offers
+// the way out that fits: nothing is lost by any of these screens.
+func (m *MainWindow) showProblem(err error) {
+	var (
+		keyErr     *keeper.KeyringError
+		corruptErr *keeper.CorruptError
+		lockErr    *keeper.LockHeldError
+	)
+	title := tr("problem.title", "Pagekeeper could not open your data")
+	msg := err.Error()
+	var actions []fyne.CanvasObject
+	switch {
+	case errors.As(err, &keyErr):
+		title = tr("problem.keyring.title", "No secure storage on this computer")
+		msg = tr("problem.keyring.body", "Pagekeeper protects your Page connections with a key kept in your system's secure storage (keyring), and none is working here. You can start a keyring service and try again, or let Pagekeeper keep the key in a file that only your user account can read.")
+		actions = append(actions,
+			widget.NewButton(tr("problem.retry", "Try again"), func() { m.open(false) }),
+			widget.NewButton(tr("problem.keyring.keyfile", "Keep the key in a protected file"), func() { m.open(true) }))
+	case errors.As(err, &corruptErr):
+		title = tr("problem.corrupt.title", "Your Pagekeeper data file is damaged")
+		msg = corruptErr.Error()
+		actions = append(actions, widget.NewButton(tr("problem.corrupt.fresh", "Start with an empty list"), func() { m.open(false) }))
+	case errors.As(err, &lockErr):
+		title = tr("problem.lock.title", "Pagekeeper is already open")
+		msg = lockErr.Error()
+		actions = append(actions, widget.NewButton(tr("problem.retry", "Try again"), func() { m.open(false) }))
+	case errors.Is(err, keeper.ErrNewerVersion):
+		title = tr("problem.newer.title", "This data needs a newer Pagekeeper")
+	default:
+		actions = append(actions, widget.NewButton(tr("problem.retry", "Try again"), func() { m.open(false) }))
+	}
+	body := widget.NewLabel(msg)
+	body.Wrapping = fyne.TextWrapWord
+	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	quit := widget.NewButton(tr("problem.quit", "Quit"), func() { fyne.CurrentApp().Quit() })
+	actions = append(actions, quit)
+	if len(actions) > 1 {
+		actions[len(actions)-2].(*widget.Button).Importance = widget.HighImportance
+	}
+	card := container.NewVBox(heading, body, container.NewHBox(actions...))
+	m.Window.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(560, card.MinSize().Height+60), card)))
+}

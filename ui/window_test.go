@@ -1,0 +1,170 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// openIn returns an Open function over a fresh data folder with an in-memory keyring.
+func openIn(t *testing.T, dir string, kr store.Keyring) func(context.Context, bool) (*keeper.Keeper, error) {
+	t.Helper()
+	return func(ctx context.Context, allowKeyFile bool) (*keeper.Keeper, error) {
+		k, err := keeper.Open(ctx, keeper.Options{Dir: dir, Keyring: kr, AllowKeyFile: allowKeyFile})
+		if err == nil {
+			t.Cleanup(func() { _ = k.Close() })
+		}
+		return k, err
+	}
+}
+
+func waitOpened(t *testing.T, m *MainWindow) {
+	t.Helper()
+	select {
+	case <-m.Opened():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the data folder never finished opening")
+	}
+}
+
+// texts collects every label and button text on the canvas.
+func texts(t *testing.T, o fyne.CanvasObject) []string {
+	t.Helper()
+	var out []string
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.Label:
+			out = append(out, w.Text)
+		case *widget.Button:
+			out = append(out, w.Text)
+		}
+		if c, ok := o.(*fyne.Container); ok {
+			for _, ch := range c.Objects {
+				walk(ch)
+			}
+		}
+		if w, ok := o.(fyne.Widget); ok {
+			r := test.TempWidgetRenderer(t, w)
+			for _, ch := range r.Objects() {
+				walk(ch)
+			}
+		}
+	}
+	walk(o)
+	return out
+}
+
+func contains(all []string, want string) bool {
+	for _, s := range all {
+		if strings.Contains(s, want) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestEmptyFolderShowsTheTeachingEmptyState(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	m := NewMainWindow(a, Config{Sandbox: true, Open: openIn(t, t.TempDir(), store.NewMemoryKeyring())})
+	waitOpened(t, m)
+	got := texts(t, m.Window.Content())
+	for _, want := range []string{"No Pages connected yet", "Connect your first Facebook Page", "admin or editor", "Sandbox:"} {
+		if !contains(got, want) {
+			t.Errorf("dashboard lacks %q; shows %q", want, got)
+		}
+	}
+}
+
+func TestConnectedPagesAreListedWithStatusInWords(t *testing.T) {
+	dir := t.TempDir()
+	kr := store.NewMemoryKeyring()
+	s, err := store.Open(context.Background(), store.Options{Dir: dir, Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []store.Page{
+		{ID: "1001", Name: "Sunrise Café", Status: store.StatusValid},
+		{ID: "1002", Name: "Harbor Books", Status: store.StatusInvalid, Reason: "password_changed"},
+	} {
+		if err := s.UpsertPage(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	m := NewMainWindow(a, Config{Open: openIn(t, dir, kr)})
+	waitOpened(t, m)
+	rows := m.Dashboard.Rows()
+	if len(rows) != 2 {
+		t.Fatalf("rows = %+v", rows)
+	}
+	if got := m.Dashboard.Summary.Text; got != "2 Pages · 1 valid · 1 need you" {
+		t.Errorf("summary = %q", got)
+	}
+	if !m.Dashboard.banner.Hidden {
+		t.Error("no banner expected outside the sandbox when nothing is wrong")
+	}
+	view := newPageRowView()
+	for _, r := range rows {
+		view.set(r, time.Now())
+		got := texts(t, view)
+		if !contains(got, r.Name) || !contains(got, r.ID) || !contains(got, r.Status.Text()) {
+			t.Errorf("row for %s shows %q", r.Name, got)
+		}
+	}
+}
+
+func TestNoKeyringExplainsAndOffersTheKeyFile(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	kr := store.NewMemoryKeyring()
+	kr.FailWith(errors.New("org.freedesktop.secrets was not provided by any .service files"))
+	m := NewMainWindow(a, Config{Open: openIn(t, t.TempDir(), kr)})
+	w := test.NewTempWindow(t, m.Window.Content())
+	_ = w
+	waitOpened(t, m)
+	got := texts(t, m.Window.Content())
+	if !contains(got, "No secure storage on this computer") {
+		t.Fatalf("expected the keyring explanation, got %q", got)
+	}
+	var keyFile *widget.Button
+	var find func(o fyne.CanvasObject)
+	find = func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, "protected file") {
+			keyFile = b
+		}
+		if c, ok := o.(*fyne.Container); ok {
+			for _, ch := range c.Objects {
+				find(ch)
+			}
+		}
+	}
+	find(m.Window.Content())
+	if keyFile == nil {
+		t.Fatal("no key-file button")
+	}
+	reopened := make(chan struct{})
+	m.cfg.Opened = func(int, error) { close(reopened) }
+	test.Tap(keyFile)
+	select {
+	case <-reopened:
+	case <-time.After(30 * time.Second):
+		t.Fatal("reopen never finished")
+	}
+	if m.Keeper() == nil {
+		t.Fatalf("after agreeing to the key file the folder should open; shows %q", texts(t, m.Window.Content()))
+	}
+}

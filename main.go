@@ -118,6 +118,13 @@ func runWindow(meta fyne.AppMetadata, g globals, stderr io.Writer) int {
 			}
 			return keeper.Open(ctx, o)
 		},
+		Restore: func(backup string) error {
+			dir, err := g.dir()
+			if err != nil {
+				return err
+			}
+			return keeper.RestoreBackup(dir, backup)
+		},
 		Opened: func(pages int, err error) {
 			if err != nil {
 				log.Printf("could not open the data folder: %v", err)

@@ -14,3 +14,10 @@ var Icon []byte
 //
 //go:embed translations/*.json
 var Translations embed.FS
+
+// RelayPage is the self-contained HTTPS relay page a business hosts for a
+// Live-mode Facebook app with "Enforce HTTPS": it forwards Facebook's answer
+// to the loopback callback on the user's computer (see docs/LOGIN.md).
+//
+//go:embed relay.html
+var RelayPage []byte

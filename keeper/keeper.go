@@ -41,6 +41,7 @@ type Keeper struct {
 	// viewer is set when another process manages the folder: this one only reads.
 	viewer *store.LockInfo
 	now    func() time.Time
+	graph  Graph
 }
 
 // Open takes the manager lock of the folder and opens its store. When
@@ -83,6 +84,10 @@ func Open(ctx context.Context, o Options) (*Keeper, error) {
 	k.store, k.lock = s, lock
 	return k, nil
 }
+
+// RestoreBackup replaces the data file of dir (which must not be open) with
+// a verified backup; the file it replaces is kept beside it.
+func RestoreBackup(dir, backupPath string) error { return store.RestoreFrom(dir, backupPath) }
 
 // Close closes the store and releases the manager lock.
 func (k *Keeper) Close() error {

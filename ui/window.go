@@ -19,6 +19,8 @@ type Config struct {
 	// off the Fyne goroutine. allowKeyFile is true once the owner has agreed
 	// to keep the data key in a file because no system keyring works.
 	Open func(ctx context.Context, allowKeyFile bool) (*keeper.Keeper, error)
+	// Restore puts a verified backup in place of a damaged data file.
+	Restore func(backupPath string) error
 	Now  func() time.Time
 	// Opened, when set, is told the outcome of each attempt to open the data
 	// folder (main logs it; the smoke test waits for it).
@@ -85,6 +87,23 @@ func (m *MainWindow) open(allowKeyFile bool) {
 	}()
 }
 
+// restore puts the backup in place off the UI goroutine, then opens again.
+func (m *MainWindow) restore(backup string) {
+	m.Window.SetContent(container.NewCenter(container.NewVBox(
+		widget.NewLabel(tr("problem.corrupt.restoring", "Restoring your backup…")),
+		widget.NewProgressBarInfinite())))
+	go func() {
+		err := m.cfg.Restore(backup)
+		fyne.Do(func() {
+			if err != nil {
+				m.showProblem(err)
+				return
+			}
+			m.open(false)
+		})
+	}()
+}
+
 func (m *MainWindow) markOpened() {
 	select {
 	case <-m.opened:
@@ -126,6 +145,11 @@ func (m *MainWindow) showProblem(err error) {
 	case errors.As(err, &corruptErr):
 		title = tr("problem.corrupt.title", "Your Pagekeeper data file is damaged")
 		msg = corruptErr.Error()
+		if backup := corruptErr.NewestBackup; backup != "" && m.cfg.Restore != nil {
+			actions = append(actions, widget.NewButton(tr("problem.corrupt.restore", "Restore the newest backup"), func() {
+				m.restore(backup)
+			}))
+		}
 		actions = append(actions, widget.NewButton(tr("problem.corrupt.fresh", "Start with an empty list"), func() { m.open(false) }))
 	case errors.As(err, &lockErr):
 		title = tr("problem.lock.title", "Pagekeeper is already open")
@@ -142,7 +166,7 @@ func (m *MainWindow) showProblem(err error) {
 	quit := widget.NewButton(tr("problem.quit", "Quit"), func() { fyne.CurrentApp().Quit() })
 	actions = append(actions, quit)
 	if len(actions) > 1 {
-		actions[len(actions)-2].(*widget.Button).Importance = widget.HighImportance
+		actions[0].(*widget.Button).Importance = widget.HighImportance
 	}
 	card := container.NewVBox(heading, body, container.NewHBox(actions...))
 	m.Window.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(560, card.MinSize().Height+60), card)))

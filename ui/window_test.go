@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +168,76 @@ func TestNoKeyringExplainsAndOffersTheKeyFile(t *testing.T) {
 	}
 	if m.Keeper() == nil {
 		t.Fatalf("after agreeing to the key file the folder should open; shows %q", texts(t, m.Window.Content()))
+	}
+}
+
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, text) {
+		return b
+	}
+	if c, ok := o.(*fyne.Container); ok {
+		for _, ch := range c.Objects {
+			if b := findButton(ch, text); b != nil {
+				return b
+			}
+		}
+	}
+	return nil
+}
+
+func TestDamagedFileExplainsAndRestoresTheNewestBackup(t *testing.T) {
+	dir := t.TempDir()
+	kr := store.NewMemoryKeyring()
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{Dir: dir, Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpsertPage(ctx, store.Page{ID: "1001", Name: "Sunrise Café", Status: store.StatusValid}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Backup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Damage the file: overwrite its header.
+	f, err := os.OpenFile(filepath.Join(dir, "pagekeeper.db"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("this is not a database header!!!"), 0); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	m := NewMainWindow(a, Config{
+		Open:    openIn(t, dir, kr),
+		Restore: func(backup string) error { return keeper.RestoreBackup(dir, backup) },
+	})
+	waitOpened(t, m)
+	got := texts(t, m.Window.Content())
+	if !contains(got, "data file is damaged") || !contains(got, "moved aside") {
+		t.Fatalf("expected the damage explanation, got %q", got)
+	}
+	restore := findButton(m.Window.Content(), "Restore the newest backup")
+	if restore == nil {
+		t.Fatal("no restore button although a verified backup exists")
+	}
+	reopened := make(chan error, 1)
+	m.cfg.Opened = func(_ int, err error) { reopened <- err }
+	test.Tap(restore)
+	select {
+	case err := <-reopened:
+		if err != nil {
+			t.Fatalf("reopen after restore: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("restore never finished")
+	}
+	rows := m.Dashboard.Rows()
+	if len(rows) != 1 || rows[0].Name != "Sunrise Café" {
+		t.Fatalf("after restoring, rows = %+v", rows)
 	}
 }

@@ -1,0 +1,453 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// Grant is what a Facebook login gave: who logged in, the user token (in
+// memory only; Pagekeeper stores Page tokens, never the user token) and the
+// permissions granted and declined.
+type Grant struct {
+	User              fb.User
+	UserToken         token.Token
+	Granted, Declined []string
+	// Business: discover Pages of the person's businesses too.
+	Business bool
+}
+
+// requiredPermissions are what a connected Page needs from the login.
+var requiredPermissions = []string{"pages_show_list", "pages_manage_metadata", "pages_messaging"}
+
+// Candidate is one Page the login can reach, with whether it can be
+// connected and, if not, why, in plain words.
+type Candidate struct {
+	ID, Name, Username string
+	Tasks              []string
+	Connectable        bool
+	WhyNot             Text // empty when Connectable
+	Connected          bool // connected here before this login
+	Selected           bool
+	Preset             store.WebhookPreset
+	CustomFields       []string
+
+	page fb.Page
+}
+
+// Missing is a Page connected here that the new login does not reach
+// (unticked in Facebook's dialog, or its role was lost). Nothing is applied
+// until the owner takes one of the two ways out: log in again and select
+// it, or confirm its disconnection.
+type Missing struct {
+	ID, Name  string
+	Warning   Text
+	Confirmed bool
+}
+
+// Warning is a consequence the owner must confirm before it happens.
+type Warning struct {
+	PageID, PageName string
+	Text             Text
+}
+
+var (
+	msgWhyNoToken = msg("connect.why.no_token",
+		"Facebook did not give Pagekeeper access to this Page. Log in again and keep it selected in Facebook's dialog.")
+	msgWhyNoMessaging = msg("connect.why.no_messaging",
+		"Your role on this Page does not include messaging. Ask a Page admin to give you full control (or the Messages task).")
+	msgWhyNoManage = msg("connect.why.no_manage",
+		"Your role on this Page cannot change its settings. Ask a Page admin to give you full control (or the Moderate task).")
+	msgWhyUnpublished = msg("connect.why.unpublished",
+		"The Page is unpublished, so Messenger does not work for it. Publish it on Facebook first.")
+	msgWhyDeclined = msg("connect.why.declined",
+		"You declined the permission “{{.Permission}}” in Facebook's dialog. Log in again and allow it.")
+	msgUntick = msg("connect.warn.untick",
+		"{{.Name}} will stop receiving Messenger messages in your integration, and its bot stops answering.")
+	msgMissing = msg("connect.warn.missing",
+		"{{.Name}} is connected here but was not selected in Facebook's dialog (or your role on it changed). If you go on, it will be disconnected: it will stop receiving Messenger messages and its bot stops answering. Log in again and keep it selected, or confirm that it should be disconnected.")
+)
+
+// Plan is a login's effect, worked out before anything is applied.
+type Plan struct {
+	Grant      Grant
+	Actor      Actor
+	Candidates []Candidate
+	Missing    []Missing
+	// Renew: this login renews existing connections (events say so).
+	Renew bool
+
+	unticked map[string]bool // connected Pages unticked here, awaiting confirmation
+	drop     map[string]bool // disconnections the owner confirmed
+}
+
+// PlanConnect discovers the Pages the login reaches and reconciles them with
+// what is connected. It changes nothing.
+func (k *Keeper) PlanConnect(ctx context.Context, g Grant, actor Actor) (*Plan, error) {
+	if err := k.needGraph(); err != nil {
+		return nil, err
+	}
+	pages, err := k.graph.DiscoverPages(ctx, g.UserToken, fb.DiscoverOptions{Business: g.Business})
+	if err != nil {
+		return nil, err
+	}
+	known, err := k.store.Pages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	connected := map[string]store.Page{}
+	for _, p := range known {
+		if p.Status != store.StatusDisconnected {
+			connected[p.ID] = p
+		}
+	}
+	actor.FBUserID, actor.FBUserName = g.User.ID, g.User.Name
+	plan := &Plan{Grant: g, Actor: actor, unticked: map[string]bool{}, drop: map[string]bool{}}
+	declined := firstDeclined(g.Declined)
+	seen := map[string]bool{}
+	for _, p := range pages {
+		c := Candidate{ID: p.ID, Name: p.Name, Username: p.Username, Tasks: p.Tasks, page: p, Preset: DefaultPreset}
+		if old, ok := connected[p.ID]; ok {
+			c.Connected = true
+			c.Preset, c.CustomFields = old.WebhookPreset, old.WebhookFields
+			if c.Name == "" {
+				c.Name = old.Name
+			}
+		}
+		c.WhyNot = whyNot(p, declined)
+		c.Connectable = c.WhyNot.IsZero()
+		// Previously connected Pages are preselected; on a first connect every
+		// connectable Page is, since the owner just picked them in Facebook's dialog.
+		c.Selected = c.Connectable && (c.Connected || len(connected) == 0)
+		if c.Connected && c.Connectable {
+			seen[p.ID] = true
+		}
+		plan.Candidates = append(plan.Candidates, c)
+	}
+	for _, p := range known {
+		if _, ok := connected[p.ID]; ok && !seen[p.ID] {
+			plan.Missing = append(plan.Missing, Missing{ID: p.ID, Name: p.Name, Warning: msgMissing.with("Name", p.Name)})
+		}
+	}
+	return plan, nil
+}
+
+func firstDeclined(declined []string) string {
+	for _, p := range requiredPermissions {
+		if slices.Contains(declined, p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// whyNot is the reason a Page cannot be connected, or the zero Text.
+func whyNot(p fb.Page, declinedPermission string) Text {
+	switch {
+	case declinedPermission != "":
+		return msgWhyDeclined.with("Permission", declinedPermission)
+	case p.Problem != nil:
+		return Text{Key: p.Problem.Reason.Key(), Template: p.Problem.Explanation() + " " + p.Problem.Action()}
+	case p.AccessToken.IsZero():
+		return msgWhyNoToken.with()
+	case !p.HasTask("MESSAGING"):
+		return msgWhyNoMessaging.with()
+	case !p.HasTask("MANAGE") && !p.HasTask("MODERATE"):
+		return msgWhyNoManage.with()
+	case p.Published != nil && !*p.Published:
+		return msgWhyUnpublished.with()
+	}
+	return Text{}
+}
+
+// Candidate returns the candidate with id.
+func (p *Plan) Candidate(id string) (*Candidate, bool) {
+	for i := range p.Candidates {
+		if p.Candidates[i].ID == id {
+			return &p.Candidates[i], true
+		}
+	}
+	return nil, false
+}
+
+// ErrNotConnectable: the owner tried to select a Page that cannot be connected.
+var ErrNotConnectable = errors.New("this Page cannot be connected")
+
+// Select ticks or unticks a Page. Unticking a connected Page returns the
+// warning the owner must confirm (ConfirmDisconnect) before Apply will run.
+func (p *Plan) Select(id string, on bool) (*Warning, error) {
+	c, ok := p.Candidate(id)
+	if !ok {
+		return nil, fmt.Errorf("page %s is not part of this login", id)
+	}
+	if on {
+		if !c.Connectable {
+			return nil, fmt.Errorf("%w: %s", ErrNotConnectable, c.WhyNot)
+		}
+		c.Selected = true
+		delete(p.unticked, id)
+		delete(p.drop, id)
+		return nil, nil
+	}
+	c.Selected = false
+	if !c.Connected {
+		return nil, nil
+	}
+	p.unticked[id] = true
+	return &Warning{PageID: id, PageName: c.Name, Text: msgUntick.with("Name", c.Name)}, nil
+}
+
+// SetPreset chooses the webhook fields for a Page.
+func (p *Plan) SetPreset(id string, preset store.WebhookPreset, custom []string) error {
+	c, ok := p.Candidate(id)
+	if !ok {
+		return fmt.Errorf("page %s is not part of this login", id)
+	}
+	if _, err := PresetFields(preset, custom); err != nil {
+		return err
+	}
+	c.Preset, c.CustomFields = preset, custom
+	return nil
+}
+
+// ConfirmDisconnect is the owner agreeing that a connected Page they
+// unticked, or one missing from the login, will be disconnected.
+func (p *Plan) ConfirmDisconnect(id string) error {
+	if p.unticked[id] {
+		p.drop[id] = true
+		return nil
+	}
+	for i := range p.Missing {
+		if p.Missing[i].ID == id {
+			p.Missing[i].Confirmed = true
+			p.drop[id] = true
+			return nil
+		}
+	}
+	return fmt.Errorf("page %s has nothing to confirm", id)
+}
+
+// Unconfirmed lists the consequences still waiting for the owner's answer.
+func (p *Plan) Unconfirmed() []Warning {
+	var out []Warning
+	for _, c := range p.Candidates {
+		if p.unticked[c.ID] && !p.drop[c.ID] {
+			out = append(out, Warning{PageID: c.ID, PageName: c.Name, Text: msgUntick.with("Name", c.Name)})
+		}
+	}
+	for _, m := range p.Missing {
+		if !m.Confirmed {
+			out = append(out, Warning{PageID: m.ID, PageName: m.Name, Text: m.Warning})
+		}
+	}
+	return out
+}
+
+// NeedsConfirmationError: Apply refuses while a consequence is unconfirmed.
+type NeedsConfirmationError struct{ Warnings []Warning }
+
+func (e *NeedsConfirmationError) Error() string {
+	var names []string
+	for _, w := range e.Warnings {
+		names = append(names, w.PageName)
+	}
+	return "nothing was changed: confirm what happens to " + strings.Join(names, ", ") + " first"
+}
+
+// Step is a stage of saving one Page.
+type Step string
+
+const (
+	StepSubscribed   Step = "webhooks_subscribed"
+	StepVerified     Step = "verified"
+	StepSaved        Step = "saved"
+	StepFailed       Step = "failed"
+	StepDisconnected Step = "disconnected"
+)
+
+// Progress reports one Page's step while Apply runs.
+type Progress struct {
+	PageID, PageName string
+	Step             Step
+	Err              error
+}
+
+// Outcome is what Apply did to one Page.
+type Outcome struct {
+	PageID, PageName string
+	Step             Step // StepSaved, StepFailed or StepDisconnected
+	Err              error
+	// CleanupPending: disconnected here; Facebook's side is still to be cleaned up.
+	CleanupPending bool
+}
+
+// ApplyResult says per Page what happened.
+type ApplyResult struct{ Pages []Outcome }
+
+// Failed lists the Pages that could not be saved.
+func (r ApplyResult) Failed() []Outcome {
+	var out []Outcome
+	for _, o := range r.Pages {
+		if o.Step == StepFailed {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Apply saves the plan: for each selected Page it subscribes the app to the
+// Page's webhooks with its preset, reads the subscription back to verify it,
+// and then, in one transaction, stores the sealed token, the Page's facts
+// and permissions snapshot and the event. A crash leaves each Page either as
+// it was or fully saved; one Page's failure does not stop the others.
+// Confirmed disconnections run last.
+func (k *Keeper) Apply(ctx context.Context, p *Plan, progress func(Progress)) (ApplyResult, error) {
+	if err := k.requireManager(); err != nil {
+		return ApplyResult{}, err
+	}
+	if err := k.needGraph(); err != nil {
+		return ApplyResult{}, err
+	}
+	if w := p.Unconfirmed(); len(w) > 0 {
+		return ApplyResult{}, &NeedsConfirmationError{Warnings: w}
+	}
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	var res ApplyResult
+	for i := range p.Candidates {
+		c := &p.Candidates[i]
+		if !c.Selected {
+			continue
+		}
+		err := k.connectOne(ctx, p, c, progress)
+		o := Outcome{PageID: c.ID, PageName: c.Name, Step: StepSaved, Err: err}
+		if err != nil {
+			o.Step = StepFailed
+			progress(Progress{PageID: c.ID, PageName: c.Name, Step: StepFailed, Err: err})
+		}
+		res.Pages = append(res.Pages, o)
+	}
+	for _, id := range sortedKeys(p.drop) {
+		pending, err := k.disconnect(ctx, id, p.Actor, "")
+		o := Outcome{PageID: id, PageName: k.pageName(ctx, id), Step: StepDisconnected, Err: err, CleanupPending: pending}
+		if err != nil {
+			o.Step = StepFailed
+		}
+		progress(Progress{PageID: id, PageName: o.PageName, Step: o.Step, Err: err})
+		res.Pages = append(res.Pages, o)
+	}
+	k.DrainOutbox(ctx)
+	return res, nil
+}
+
+var msgVerifyFailed = msg("connect.verify_failed",
+	"Facebook accepted the webhook subscription but does not show it (missing: {{.Fields}}). Try again in a minute.")
+
+func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress func(Progress)) error {
+	fields, err := PresetFields(c.Preset, c.CustomFields)
+	if err != nil {
+		return err
+	}
+	tok := c.page.AccessToken
+	if err := k.graph.Subscribe(ctx, c.ID, tok, fields); err != nil {
+		return err
+	}
+	progress(Progress{PageID: c.ID, PageName: c.Name, Step: StepSubscribed})
+	apps, err := k.graph.SubscribedApps(ctx, c.ID, tok)
+	if err != nil {
+		return err
+	}
+	var have []string
+	for _, a := range apps {
+		have = append(have, a.Fields...)
+	}
+	if miss := missingFields(fields, have); len(miss) > 0 {
+		return errors.New(msgVerifyFailed.with("Fields", strings.Join(miss, ", ")).String())
+	}
+	progress(Progress{PageID: c.ID, PageName: c.Name, Step: StepVerified})
+
+	now := k.now()
+	page, err := k.store.Page(ctx, c.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	page.ID, page.Name, page.Username, page.Category = c.ID, c.Name, c.page.Username, c.page.Category
+	page.Link, page.PictureURL, page.Tasks = c.page.Link, c.page.PictureURL, c.page.Tasks
+	page.IsPublished = c.page.Published == nil || *c.page.Published
+	page.WebhookPreset, page.WebhookFields, page.SubscribedFields = c.Preset, fields, have
+	page.Scopes, page.Declined = p.Grant.Granted, p.Grant.Declined
+	page.ConnectedByFBID, page.ConnectedByFBName, page.ConnectedByOSUser = p.Actor.FBUserID, p.Actor.FBUserName, p.Actor.OSUser
+	page.ConnectedAt, page.DisconnectedAt, page.CleanupPending = now, time.Time{}, false
+	page.Status, page.Reason, page.StatusSince, page.CheckedAt, page.LastOKAt = store.StatusValid, "", now, now, now
+	// Token facts; a failed inspection leaves the Page "not checked yet"
+	// rather than failing a connection that works.
+	if info, err := k.graph.DebugToken(ctx, tok, tok); err == nil && info.Valid {
+		page.TokenType, page.TokenIssuedAt, page.TokenExpiresAt = info.Type, info.IssuedAt, info.ExpiresAt
+		page.DataAccessExpiresAt = info.DataAccessExpiresAt
+		page.GranularScopes = page.GranularScopes[:0]
+		for _, g := range info.GranularScopes {
+			page.GranularScopes = append(page.GranularScopes, store.GranularScope{Scope: g.Scope, TargetIDs: g.TargetIDs})
+		}
+	} else {
+		page.Status, page.CheckedAt = store.StatusUnchecked, time.Time{}
+	}
+
+	kind, detail := "page_connected", fmt.Sprintf("Connected with webhook fields %s (%s preset).", strings.Join(fields, ", "), c.Preset)
+	if c.Connected || p.Renew {
+		kind, detail = "token_renewed", fmt.Sprintf("Connection renewed; webhook fields %s (%s preset).", strings.Join(fields, ", "), c.Preset)
+	}
+	detail += " Permissions granted: " + listOrNone(p.Grant.Granted) + "; declined: " + listOrNone(p.Grant.Declined) + "."
+	err = k.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.UpsertPage(page); err != nil {
+			return err
+		}
+		if err := tx.SaveToken(c.ID, tok); err != nil {
+			return err
+		}
+		_, err := tx.AppendEvent(p.Actor.event(c.ID, kind, detail, now))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	progress(Progress{PageID: c.ID, PageName: c.Name, Step: StepSaved})
+	return nil
+}
+
+func (a Actor) event(pageID, kind, detail string, at time.Time) store.Event {
+	return store.Event{At: at, PageID: pageID, ActorFBID: a.FBUserID, ActorFBName: a.FBUserName,
+		ActorOSUser: a.OSUser, Kind: kind, Detail: detail}
+}
+
+func listOrNone(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	return strings.Join(xs, ", ")
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		if v {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (k *Keeper) pageName(ctx context.Context, id string) string {
+	if p, err := k.store.Page(ctx, id); err == nil && p.Name != "" {
+		return p.Name
+	}
+	return id
+}

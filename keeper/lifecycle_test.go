@@ -1,0 +1,469 @@
+package keeper
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+var loginScopes = []string{"pages_show_list", "pages_manage_metadata", "pages_messaging", "pages_read_engagement"}
+
+// env is a keeper on a real data folder talking to the fake Facebook over real sockets.
+type env struct {
+	t      *testing.T
+	srv    *fakefb.Server
+	client *fb.Client
+	k      *Keeper
+	dir    string
+	kr     *store.MemoryKeyring
+	clock  *testClock
+}
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func newEnv(t *testing.T, opts fakefb.Options) *env {
+	t.Helper()
+	srv, err := fakefb.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	e := &env{t: t, srv: srv, dir: t.TempDir(), kr: store.NewMemoryKeyring(), clock: &testClock{t: time.Now()}}
+	e.client = fb.New(fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID,
+		Retry: fb.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+		CallTimeout: 5 * time.Second})
+	e.k = e.open()
+	return e
+}
+
+func (e *env) open() *Keeper {
+	e.t.Helper()
+	k, err := Open(context.Background(), Options{Dir: e.dir, Keyring: e.kr, Now: e.clock.Now})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	k.UseGraph(e.client)
+	e.t.Cleanup(func() { _ = k.Close() })
+	return k
+}
+
+// login drives the fake's dialog as a person would (ticking pages), then
+// exchanges the code the way a server with the secret would and reads the
+// grant: it stands in for the browser login, which fb/login tests itself.
+func (e *env) login(userID string, pages []string, declined ...string) Grant {
+	e.t.Helper()
+	ctx := context.Background()
+	redirect := "http://localhost:47321/facebook/callback"
+	form := url.Values{"client_id": {e.srv.Fake.Options().AppID}, "redirect_uri": {redirect}, "state": {"s"},
+		"scope": {strings.Join(loginScopes, ",")}, "as": {userID}, "__action": {"continue"}}
+	for _, p := range loginScopes {
+		if !slices.Contains(declined, p) {
+			form.Add("perm", p)
+		}
+	}
+	for _, p := range pages {
+		form.Add("page", p)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.PostForm(e.srv.URL+"/v25.0/dialog/oauth", form)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || loc.Query().Get("code") == "" {
+		e.t.Fatalf("dialog did not redirect with a code: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	tok := e.exchange(loc.Query().Get("code"), redirect)
+	me, err := e.client.Me(ctx, tok)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	perms, err := e.client.Permissions(ctx, tok)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	g := Grant{User: me, UserToken: tok}
+	for _, p := range perms {
+		if p.Status == "granted" {
+			g.Granted = append(g.Granted, p.Name)
+		} else {
+			g.Declined = append(g.Declined, p.Name)
+		}
+	}
+	return g
+}
+
+func (e *env) exchange(code, redirect string) token.Token {
+	e.t.Helper()
+	o := e.srv.Fake.Options()
+	resp, err := http.PostForm(e.srv.URL+"/v25.0/oauth/access_token", url.Values{"client_id": {o.AppID},
+		"client_secret": {o.AppSecret}, "code": {code}, "redirect_uri": {redirect}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := decodeJSON(resp, &body); err != nil || body.AccessToken == "" {
+		e.t.Fatalf("exchange failed: %v", err)
+	}
+	return token.New(body.AccessToken)
+}
+
+var demoPages = []string{fakefb.PageSunriseCafe, fakefb.PageHarborBooks, fakefb.PageGreenLeafYoga,
+	fakefb.PageNightOwlBakery, fakefb.PageOldTownTailor, fakefb.PageRiversideDental,
+	fakefb.PageBlueDoorStudio, fakefb.PageMapleStreetMarket}
+
+func (e *env) plan(g Grant) *Plan {
+	e.t.Helper()
+	g.Business = true
+	p, err := e.k.PlanConnect(context.Background(), g, Actor{OSUser: "tester"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+func (e *env) apply(p *Plan) ApplyResult {
+	e.t.Helper()
+	res, err := e.k.Apply(context.Background(), p, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+func (e *env) page(id string) store.Page {
+	e.t.Helper()
+	p, err := e.k.store.Page(context.Background(), id)
+	if err != nil {
+		e.t.Fatalf("page %s: %v", id, err)
+	}
+	return p
+}
+
+// subscribedFields asks Facebook (the fake) what the app is subscribed to on a Page.
+func (e *env) subscribedFields(pageID string) []string {
+	e.t.Helper()
+	tok, err := e.k.store.Token(context.Background(), pageID)
+	if err != nil {
+		// Disconnected: ask with a fresh token of the demo user.
+		user := e.srv.Fake.IssueUserToken(fakefb.DemoUserID, true, loginScopes)
+		tok = token.New(e.srv.Fake.PageToken(user, pageID))
+	}
+	apps, err := e.client.SubscribedApps(context.Background(), pageID, tok)
+	if err != nil {
+		e.t.Fatalf("subscribed_apps %s: %v", pageID, err)
+	}
+	var out []string
+	for _, a := range apps {
+		out = append(out, a.Fields...)
+	}
+	return out
+}
+
+func connectable(p *Plan) []string {
+	var out []string
+	for _, c := range p.Candidates {
+		if c.Connectable {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}
+
+func TestConnectTheDemoPagesSaysWhyTheOthersCannot(t *testing.T) {
+	e := newEnv(t, fakefb.Options{Seed: 1})
+	p := e.plan(e.login(fakefb.DemoUserID, demoPages))
+
+	want := map[string]string{
+		fakefb.PageGreenLeafYoga:  "messaging",
+		fakefb.PageNightOwlBakery: "messaging",
+		fakefb.PageOldTownTailor:  "unpublished",
+	}
+	for _, c := range p.Candidates {
+		if why, bad := want[c.ID]; bad {
+			if c.Connectable || !strings.Contains(c.WhyNot.String(), why) {
+				t.Errorf("%s: connectable=%v why=%q, want not connectable because of %s", c.Name, c.Connectable, c.WhyNot, why)
+			}
+			continue
+		}
+		if !c.Connectable || !c.Selected {
+			t.Errorf("%s should be connectable and preselected on a first connect: %q", c.Name, c.WhyNot)
+		}
+	}
+	if !slices.Contains(connectable(p), fakefb.PageRiversideDental) {
+		t.Error("the business-owned Page (missing from /me/accounts) must be found")
+	}
+
+	var steps []Step
+	res, err := e.k.Apply(context.Background(), p, func(pr Progress) { steps = append(steps, pr.Step) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := res.Failed(); len(f) > 0 {
+		t.Fatalf("failed: %+v", f)
+	}
+	if !slices.Contains(steps, StepSubscribed) || !slices.Contains(steps, StepVerified) || !slices.Contains(steps, StepSaved) {
+		t.Errorf("progress steps = %v", steps)
+	}
+	for _, id := range connectable(p) {
+		pg := e.page(id)
+		if pg.Status != store.StatusValid || pg.ConnectedByFBName != "Ana Rivera" || pg.ConnectedByOSUser != "tester" {
+			t.Errorf("%s: %+v", pg.Name, pg)
+		}
+		if got := e.subscribedFields(id); len(missingFields(presetFields[store.PresetBot], got)) > 0 {
+			t.Errorf("%s: Facebook shows fields %v", pg.Name, got)
+		}
+		evs, _ := e.k.store.Events(context.Background(), id, 10)
+		if len(evs) != 1 || evs[0].Kind != "page_connected" || evs[0].ActorFBName != "Ana Rivera" || evs[0].ActorOSUser != "tester" {
+			t.Errorf("%s events = %+v", pg.Name, evs)
+		}
+	}
+}
+
+func TestUntickingAConnectedPageWarnsAndChangesNothingUntilConfirmed(t *testing.T) {
+	e := newEnv(t, fakefb.Options{Seed: 2})
+	e.apply(e.plan(e.login(fakefb.DemoUserID, demoPages)))
+
+	p := e.plan(e.login(fakefb.DemoUserID, demoPages))
+	w, err := p.Select(fakefb.PageSunriseCafe, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w == nil || w.Text.String() != "Sunrise Café will stop receiving Messenger messages in your integration, and its bot stops answering." {
+		t.Fatalf("warning = %+v", w)
+	}
+	_, err = e.k.Apply(context.Background(), p, nil)
+	var nc *NeedsConfirmationError
+	if !errors.As(err, &nc) || len(nc.Warnings) != 1 {
+		t.Fatalf("Apply must refuse until confirmed, got %v", err)
+	}
+	if e.page(fakefb.PageSunriseCafe).Status != store.StatusValid || len(e.subscribedFields(fakefb.PageSunriseCafe)) == 0 {
+		t.Fatal("nothing may change before the owner confirms")
+	}
+	// Ticking it again withdraws the warning.
+	if _, err := p.Select(fakefb.PageSunriseCafe, true); err != nil || len(p.Unconfirmed()) != 0 {
+		t.Fatalf("re-ticking should clear the warning: %v %v", err, p.Unconfirmed())
+	}
+	if _, err := p.Select(fakefb.PageSunriseCafe, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ConfirmDisconnect(fakefb.PageSunriseCafe); err != nil {
+		t.Fatal(err)
+	}
+	e.apply(p)
+	pg := e.page(fakefb.PageSunriseCafe)
+	if pg.Status != store.StatusDisconnected || pg.CleanupPending {
+		t.Fatalf("after confirming: %+v", pg)
+	}
+	if got := e.subscribedFields(fakefb.PageSunriseCafe); len(got) != 0 {
+		t.Fatalf("Facebook still has the subscription: %v", got)
+	}
+	if _, err := e.k.store.Token(context.Background(), fakefb.PageSunriseCafe); err == nil {
+		t.Fatal("the token must be deleted")
+	}
+}
+
+func TestAPageUntickedInFacebooksDialogIsReportedWithBothWaysOut(t *testing.T) {
+	e := newEnv(t, fakefb.Options{Seed: 3})
+	e.apply(e.plan(e.login(fakefb.DemoUserID, demoPages)))
+
+	without := slices.DeleteFunc(slices.Clone(demoPages), func(id string) bool { return id == fakefb.PageHarborBooks })
+	p := e.plan(e.login(fakefb.DemoUserID, without))
+	if len(p.Missing) != 1 || p.Missing[0].ID != fakefb.PageHarborBooks || !strings.Contains(p.Missing[0].Warning.String(), "Log in again") {
+		t.Fatalf("missing = %+v", p.Missing)
+	}
+	if _, err := e.k.Apply(context.Background(), p, nil); err == nil {
+		t.Fatal("Apply must wait for the owner's choice")
+	}
+
+	// Way out 1: log in again and select it.
+	again := e.plan(e.login(fakefb.DemoUserID, demoPages))
+	if len(again.Missing) != 0 {
+		t.Fatalf("after selecting it again nothing is missing: %+v", again.Missing)
+	}
+	e.apply(again)
+	if st := e.page(fakefb.PageHarborBooks).Status; st != store.StatusValid {
+		t.Fatalf("Harbor Books status = %s", st)
+	}
+
+	// Way out 2: confirm its disconnection.
+	p = e.plan(e.login(fakefb.DemoUserID, without))
+	if err := p.ConfirmDisconnect(fakefb.PageHarborBooks); err != nil {
+		t.Fatal(err)
+	}
+	e.apply(p)
+	if st := e.page(fakefb.PageHarborBooks).Status; st != store.StatusDisconnected {
+		t.Fatalf("Harbor Books status = %s", st)
+	}
+}
+
+func TestRenewAfterAPasswordChangeRestoresThePage(t *testing.T) {
+	e := newEnv(t, fakefb.Options{Seed: 4})
+	e.apply(e.plan(e.login(fakefb.DemoUserID, demoPages)))
+	ctx := context.Background()
+	old, _ := e.k.store.Token(ctx, fakefb.PageSunriseCafe)
+
+	e.srv.Fake.ChangePassword(fakefb.DemoUserID)
+	info, err := e.client.DebugToken(ctx, old, old)
+	if err == nil && info.Valid {
+		t.Fatal("the fake should have invalidated the Page token")
+	}
+
+	p := e.plan(e.login(fakefb.DemoUserID, demoPages))
+	p.Renew = true
+	e.apply(p)
+	tok, _ := e.k.store.Token(ctx, fakefb.PageSunriseCafe)
+	if tok.Equal(old) {
+		t.Fatal("the token was not replaced")
+	}
+	info, err = e.client.DebugToken(ctx, tok, tok)
+	if err != nil || !info.Valid {
+		t.Fatalf("renewed token is not valid: %v %+v", err, info)
+	}
+	evs, _ := e.k.store.Events(ctx, fakefb.PageSunriseCafe, 10)
+	if len(evs) != 2 || evs[0].Kind != "token_renewed" || evs[1].Kind != "page_connected" {
+		t.Fatalf("history must be kept: %+v", evs)
+	}
+}
+
+func TestDisconnectOnlineAndOffline(t *testing.T) {
+	e := newEnv(t, fakefb.Options{Seed: 5})
+	e.apply(e.plan(e.login(fakefb.DemoUserID, demoPages)))
+	ctx := context.Background()
+
+	w, err := e.k.DisconnectWarning(ctx, fakefb.PageBlueDoorStudio)
+	if err != nil || !strings.Contains(w.Text.String(), "Blue Door Studio will stop receiving") && !strings.Contains(w.Text.String(), "stop receiving Messenger messages") {
+		t.Fatalf("warning = %+v %v", w, err)
+	}
+	pending, err := e.k.Disconnect(ctx, fakefb.PageBlueDoorStudio, Actor{OSUser: "tester"})
+	if err != nil || pending {
+		t.Fatalf("online disconnect: pending=%v err=%v", pending, err)
+	}
+	if got := e.subscribedFields(fakefb.PageBlueDoorStudio); len(got) != 0 {
+		t.Fatalf("subscription left on Facebook: %v", got)
+	}
+
+	e.srv.Fake.SetOffline(true)
+	pending, err = e.k.Disconnect(ctx, fakefb.PageSunriseCafe, Actor{OSUser: "tester"})
+	if err != nil || !pending {
+		t.Fatalf("offline disconnect must complete locally with clean-up pending: pending=%v err=%v", pending, err)
+	}
+	pg := e.page(fakefb.PageSunriseCafe)
+	if pg.Status != store.StatusDisconnected || !pg.CleanupPending {
+		t.Fatalf("page = %+v", pg)
+	}
+	if _, err := e.k.store.Token(ctx, fakefb.PageSunriseCafe); err == nil {
+		t.Fatal("the token must be gone from the Page at once")
+	}
+	// Still offline: the retry is not due yet, then fails again.
+	if n := e.k.DrainOutbox(ctx); n != 0 {
+		t.Fatalf("nothing is due yet, got %d", n)
+	}
+	e.clock.Advance(2 * time.Minute)
+	if n := e.k.DrainOutbox(ctx); n != 1 {
+		t.Fatalf("the retry should fail while offline, pending=%d", n)
+	}
+
+	e.srv.Fake.SetOffline(false)
+	e.clock.Advance(10 * time.Minute)
+	if n := e.k.DrainOutbox(ctx); n != 0 {
+		t.Fatalf("the outbox should drain once Facebook is back, pending=%d", n)
+	}
+	if e.page(fakefb.PageSunriseCafe).CleanupPending {
+		t.Fatal("clean-up still pending")
+	}
+	if got := e.subscribedFields(fakefb.PageSunriseCafe); len(got) != 0 {
+		t.Fatalf("subscription left on Facebook: %v", got)
+	}
+	evs, _ := e.k.store.Events(ctx, fakefb.PageSunriseCafe, 10)
+	if evs[0].Kind != "facebook_cleanup_done" || evs[1].Kind != "page_disconnected" {
+		t.Fatalf("events = %+v", evs)
+	}
+}
+
+func TestAFailedSubscriptionIsReportedAndTheOthersAreSaved(t *testing.T) {
+	e := newEnv(t, fakefb.Options{Seed: 6})
+	e.srv.Fake.InjectError("/"+fakefb.PageHarborBooks+"/subscribed_apps", 1, 200, 0)
+	res := e.apply(e.plan(e.login(fakefb.DemoUserID, demoPages)))
+	failed := res.Failed()
+	if len(failed) != 1 || failed[0].PageID != fakefb.PageHarborBooks || fb.ClassOf(failed[0].Err) != fb.ClassPermission {
+		t.Fatalf("failed = %+v", failed)
+	}
+	if _, err := e.k.store.Page(context.Background(), fakefb.PageHarborBooks); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the failed Page must not be half-saved: %v", err)
+	}
+	if e.page(fakefb.PageSunriseCafe).Status != store.StatusValid {
+		t.Fatal("the other Pages must be saved")
+	}
+}
+
+func TestAViewerCannotChangePages(t *testing.T) {
+	e := newEnv(t, fakefb.Options{Seed: 7})
+	viewer, err := Open(context.Background(), Options{Dir: e.dir, Keyring: e.kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viewer.Close()
+	viewer.UseGraph(e.client)
+	p, err := viewer.PlanConnect(context.Background(), e.login(fakefb.DemoUserID, demoPages), Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = viewer.Apply(context.Background(), p, nil)
+	var ro *ReadOnlyError
+	if !errors.As(err, &ro) || !strings.Contains(err.Error(), "manages") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestEventsNeverHoldATokenAndAlwaysNameTheActor(t *testing.T) {
+	e := newEnv(t, fakefb.Options{Seed: 8})
+	g := e.login(fakefb.DemoUserID, demoPages)
+	e.apply(e.plan(g))
+	ctx := context.Background()
+	_, _ = e.k.Disconnect(ctx, fakefb.PageSunriseCafe, Actor{OSUser: "tester"})
+	secrets := []string{g.UserToken.Reveal()}
+	for _, id := range demoPages {
+		secrets = append(secrets, e.srv.Fake.PageToken(g.UserToken.Reveal(), id))
+	}
+	evs, err := e.k.store.Events(ctx, "", 1000)
+	if err != nil || len(evs) < 6 {
+		t.Fatalf("events: %d %v", len(evs), err)
+	}
+	for _, ev := range evs {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(ev.Detail+ev.Kind+ev.ActorFBName, s) {
+				t.Fatalf("event %s holds a token", ev.Kind)
+			}
+		}
+		if strings.HasPrefix(ev.Kind, "page_") && ev.ActorOSUser == "" {
+			t.Errorf("event %s has no actor", ev.Kind)
+		}
+	}
+}
+
+func decodeJSON(resp *http.Response, into any) error {
+	return json.NewDecoder(resp.Body).Decode(into)
+}

@@ -1,0 +1,64 @@
+package keeper
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// Webhook field presets match how a business routes its Messenger traffic.
+var presetFields = map[store.WebhookPreset][]string{
+	// A bot answers: it needs the messages, button taps, m.me referrals and opt-ins.
+	store.PresetBot: {"messages", "messaging_postbacks", "messaging_referrals", "messaging_optins"},
+	// People answer in an inbox: they also need their own replies (echoes), reads and deliveries.
+	store.PresetAgentInbox: {"messages", "message_echoes", "message_reads", "message_deliveries", "messaging_postbacks"},
+}
+
+// messengerFields are the subscribed_fields values Pagekeeper lets an owner
+// pick for a Custom preset (the Messenger part of Facebook's enum).
+var messengerFields = []string{
+	"messages", "message_echoes", "message_deliveries", "message_reads", "message_reactions",
+	"messaging_postbacks", "messaging_referrals", "messaging_optins", "messaging_optouts",
+	"messaging_handovers", "messaging_policy_enforcement", "messaging_account_linking",
+	"standby", "message_context",
+}
+
+// DefaultPreset is what a newly connected Page gets.
+const DefaultPreset = store.PresetBot
+
+// MessengerFields lists the fields a Custom preset may use.
+func MessengerFields() []string { return slices.Clone(messengerFields) }
+
+// PresetFields returns the webhook fields for a preset; custom is used (and
+// validated) only for the Custom preset.
+func PresetFields(p store.WebhookPreset, custom []string) ([]string, error) {
+	if f, ok := presetFields[p]; ok {
+		return slices.Clone(f), nil
+	}
+	if p != store.PresetCustom {
+		return nil, fmt.Errorf("unknown webhook preset %q", p)
+	}
+	if len(custom) == 0 {
+		return nil, fmt.Errorf("a custom preset needs at least one webhook field")
+	}
+	for _, f := range custom {
+		if !slices.Contains(messengerFields, f) {
+			return nil, fmt.Errorf("%q is not a Messenger webhook field", f)
+		}
+	}
+	out := slices.Clone(custom)
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// missingFields returns the wanted fields absent from have.
+func missingFields(want, have []string) []string {
+	var out []string
+	for _, f := range want {
+		if !slices.Contains(have, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,75 @@
+package keeper
+
+import (
+	"strings"
+	"sync"
+	"text/template"
+)
+
+// Text is a sentence for a page owner: a stable translation key, the English
+// template, and the values for its {{.Name}} placeholders. The window
+// translates it (lang.X(Key, Template, Data)); String renders English for
+// the terminal and for event details.
+type Text struct {
+	Key      string
+	Template string
+	Data     map[string]any
+}
+
+// String renders the English text.
+func (t Text) String() string {
+	if len(t.Data) == 0 || !strings.Contains(t.Template, "{{") {
+		return t.Template
+	}
+	tpl, err := template.New(t.Key).Option("missingkey=zero").Parse(t.Template)
+	if err != nil {
+		return t.Template
+	}
+	var b strings.Builder
+	if err := tpl.Execute(&b, t.Data); err != nil {
+		return t.Template
+	}
+	return b.String()
+}
+
+// IsZero reports whether there is no text.
+func (t Text) IsZero() bool { return t.Key == "" }
+
+// message is a Text without data yet; every one is listed by Catalog so a
+// test can check each key is translated.
+type message struct{ key, template string }
+
+var (
+	catalogMu sync.Mutex
+	catalog   []message
+)
+
+func msg(key, template string) message {
+	catalogMu.Lock()
+	defer catalogMu.Unlock()
+	m := message{key, template}
+	catalog = append(catalog, m)
+	return m
+}
+
+func (m message) with(kv ...any) Text {
+	t := Text{Key: m.key, Template: m.template}
+	if len(kv) > 0 {
+		t.Data = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			t.Data[kv[i].(string)] = kv[i+1]
+		}
+	}
+	return t
+}
+
+// Catalog lists every sentence keeper can produce (key → English template).
+func Catalog() map[string]string {
+	catalogMu.Lock()
+	defer catalogMu.Unlock()
+	out := make(map[string]string, len(catalog))
+	for _, m := range catalog {
+		out[m.key] = m.template
+	}
+	return out
+}

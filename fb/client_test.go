@@ -107,12 +107,8 @@ func TestNoTokenInAnyErrorString(t *testing.T) {
 			}
 			c.Close()
 		})},
-		"call timeout": {h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			<-r.Context().Done()
-		}), mod: func(c *Config) { c.CallTimeout = 50 * time.Millisecond }},
-		"context cancelled": {h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			<-r.Context().Done()
-		}), ctx: func() (context.Context, context.CancelFunc) {
+		"call timeout": {h: hang, mod: func(c *Config) { c.CallTimeout = 50 * time.Millisecond }},
+		"context cancelled": {h: hang, ctx: func() (context.Context, context.CancelFunc) {
 			ctx, cancel := context.WithCancel(context.Background())
 			time.AfterFunc(50*time.Millisecond, cancel)
 			return ctx, cancel
@@ -190,6 +186,7 @@ func TestTransportErrorsAreClassified(t *testing.T) {
 	// Timeout.
 	block := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
 		select {
 		case <-r.Context().Done():
 		case <-block:
@@ -285,6 +282,16 @@ func TestSendTextLimitsBeforeAnyRequest(t *testing.T) {
 		t.Fatalf("requests = %d, want 1", n.Load())
 	}
 }
+
+// hang waits until the client goes away. The body is drained first: only
+// then does the server notice a closed connection.
+var hang = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	select {
+	case <-r.Context().Done():
+	case <-time.After(10 * time.Second):
+	}
+})
 
 // graphFail answers with a Graph error envelope.
 func graphFail(w http.ResponseWriter, status, code, sub int) {

@@ -48,7 +48,7 @@ func newEnv(t *testing.T, opts fakefb.Options) *env {
 	t.Cleanup(func() { srv.Close() })
 	e := &env{t: t, srv: srv, dir: t.TempDir(), kr: store.NewMemoryKeyring(), clock: &testClock{t: time.Now()}}
 	e.client = fb.New(fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID,
-		Retry: fb.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+		Retry:       fb.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
 		CallTimeout: 5 * time.Second})
 	e.k = e.open()
 	return e

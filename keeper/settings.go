@@ -67,7 +67,9 @@ type SMTP struct {
 type Duration time.Duration
 
 // MarshalJSON writes the duration as text.
-func (d Duration) MarshalJSON() ([]byte, error) { return []byte(`"` + time.Duration(d).String() + `"`), nil }
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Duration(d).String() + `"`), nil
+}
 
 // UnmarshalJSON reads "1h30m".
 func (d *Duration) UnmarshalJSON(b []byte) error {

@@ -21,7 +21,7 @@ type Config struct {
 	Open func(ctx context.Context, allowKeyFile bool) (*keeper.Keeper, error)
 	// Restore puts a verified backup in place of a damaged data file.
 	Restore func(backupPath string) error
-	Now  func() time.Time
+	Now     func() time.Time
 	// Opened, when set, is told the outcome of each attempt to open the data
 	// folder (main logs it; the smoke test waits for it).
 	Opened func(pages int, err error)

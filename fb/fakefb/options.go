@@ -34,7 +34,9 @@ type Options struct {
 	CodeTTL time.Duration
 
 	// EchoStateOnCancel: whether the cancel redirect carries state (ref §1.2
-	// NOT FOUND). Default true; set NoStateOnCancel to play the other answer.
+	// NOT FOUND). It is always true after defaults, because a zero bool
+	// cannot mean "default true": set NoStateOnCancel to play the other
+	// answer (cancel redirect without state).
 	EchoStateOnCancel bool
 	NoStateOnCancel   bool
 

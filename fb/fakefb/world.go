@@ -39,7 +39,7 @@ const (
 	MapleStreetMarketPSID = "7100000000000003"
 	BlueDoorStudioPSID    = "7100000000000004"
 
-	// ExtraPageIDBase: generated Page N (1-based) has ID ExtraPageID(N).
+	// Generated Page N (1-based) has ID ExtraPageID(N): "13" + 13 digits.
 	extraPageIDPrefix = "13"
 )
 

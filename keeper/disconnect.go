@@ -12,7 +12,7 @@ import (
 )
 
 var msgDisconnectWarning = msg("disconnect.warn",
-	"Disconnect {{.Name}}? It will stop receiving Messenger messages in your integration, and its bot stops answering. Pagekeeper removes its webhook subscription and deletes its saved token.")
+	"{{.Name}} will stop receiving Messenger messages in your integration, and its bot stops answering. Pagekeeper removes its webhook subscription on Facebook and deletes its saved token.")
 
 // DisconnectWarning is the consequence the owner confirms before Disconnect.
 func (k *Keeper) DisconnectWarning(ctx context.Context, pageID string) (Warning, error) {

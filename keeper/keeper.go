@@ -109,24 +109,21 @@ func (k *Keeper) ReadOnly() (holder LockInfo, readOnly bool) {
 // Dir is the data folder.
 func (k *Keeper) Dir() string { return k.store.Dir() }
 
-// Page is one Page as the owner sees it.
-type Page struct {
-	ID, Name   string
-	Status     string // store.Status values: valid, needs_attention, …
-	Reason     string // machine reason code
-	ReasonText string // the reason in plain words; empty when there is none
-	Updated    time.Time
-}
+// PageRecord is everything Pagekeeper knows about a Page (never its token).
+type PageRecord = store.Page
 
-// Pages lists the Pages in the folder, connected ones first.
-func (k *Keeper) Pages(ctx context.Context) ([]Page, error) {
-	ps, err := k.store.Pages(ctx)
+// Event is one entry of a Page's history.
+type Event = store.Event
+
+// Pages lists every Page in the folder.
+func (k *Keeper) Pages(ctx context.Context) ([]PageRecord, error) { return k.store.Pages(ctx) }
+
+// PageLog returns a Page's record and its newest events (history first is newest).
+func (k *Keeper) PageLog(ctx context.Context, pageID string, limit int) (PageRecord, []Event, error) {
+	p, err := k.store.Page(ctx, pageID)
 	if err != nil {
-		return nil, err
+		return p, nil, err
 	}
-	out := make([]Page, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, Page{ID: p.ID, Name: p.Name, Status: string(p.Status), Reason: p.Reason, Updated: p.UpdatedAt})
-	}
-	return out, nil
+	evs, err := k.store.Events(ctx, pageID, limit)
+	return p, evs, err
 }

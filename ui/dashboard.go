@@ -1,7 +1,8 @@
 package ui
 
 import (
-	"fmt"
+	"cmp"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,87 +16,227 @@ import (
 	"github.com/pagekeeper/pagekeeper/assets"
 )
 
-// PageRow is one line of the Pages list, already in the words a page owner reads.
+// PageRow is one line of the Pages table, already in the words a page owner reads.
 type PageRow struct {
 	ID      string
 	Name    string
 	Status  Status
 	Reason  string // plain-language reason; empty when Valid
+	Action  string // the one thing to do about it; empty when nothing
 	Updated time.Time
+	// CleanupPending: disconnected here, Facebook's side still to be cleaned up.
+	CleanupPending bool
+
+	search string // lower-case name and ID, for the filter
 }
 
-// DashboardOptions says what the dashboard should tell the owner up front.
+// DashboardOptions says what the dashboard offers and tells up front.
 type DashboardOptions struct {
 	Sandbox bool
 	Now     func() time.Time
 }
 
-// Dashboard is the main window's content: a banner for what needs the owner,
-// a summary line, and the list of connected Pages (or an empty state that
-// teaches what Pagekeeper does). Its widgets are fields so tests can read them.
-type Dashboard struct {
-	opts DashboardOptions
-	rows []PageRow
+// DashboardActions are what the buttons do; nil hides or disables a control.
+type DashboardActions struct {
+	Connect, CheckAll, Settings, Simulate func()
+	Renew, Disconnect, Log, Check         func(pageID string)
+}
 
-	Banner     *widget.Label
-	banner     *fyne.Container
-	Summary    *widget.Label
-	List       *widget.List
-	EmptyState *fyne.Container
-	body       *fyne.Container
-	content    fyne.CanvasObject
+// Dashboard is the main window's content: a toolbar, a banner for whatever
+// needs the owner now, a summary line, and the Pages table (or an empty
+// state that teaches what Pagekeeper does). Widgets are fields so tests can
+// tap and read them.
+type Dashboard struct {
+	opts    DashboardOptions
+	actions DashboardActions
+
+	all     []PageRow // every Page, problems first
+	visible []PageRow // after the search filter
+
+	ConnectButton  *widget.Button
+	CheckButton    *widget.Button
+	SettingsButton *widget.Button
+	SimulateButton *widget.Button
+	Search         *widget.Entry
+	Banner         *widget.Label
+	banner         *fyne.Container
+	Summary        *widget.Label
+	Checked        *widget.Label
+	List           *widget.List
+	EmptyState     *fyne.Container
+	NoMatch        *widget.Label
+	body           *fyne.Container
+	content        fyne.CanvasObject
+
+	readOnly string
 }
 
 // NewDashboard builds the dashboard. Call on the Fyne goroutine.
-func NewDashboard(opts DashboardOptions) *Dashboard {
+func NewDashboard(opts DashboardOptions, actions DashboardActions) *Dashboard {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d := &Dashboard{opts: opts}
+	d := &Dashboard{opts: opts, actions: actions}
+
+	d.ConnectButton = widget.NewButtonWithIcon(tr("toolbar.connect", "Connect Pages"), theme.ContentAddIcon(), actions.Connect)
+	d.ConnectButton.Importance = widget.HighImportance
+	d.CheckButton = widget.NewButtonWithIcon(tr("toolbar.check", "Check now"), theme.ViewRefreshIcon(), actions.CheckAll)
+	d.SettingsButton = widget.NewButtonWithIcon(tr("toolbar.settings", "Settings"), theme.SettingsIcon(), actions.Settings)
+	d.SimulateButton = widget.NewButtonWithIcon(tr("toolbar.simulate", "Simulate a problem"), theme.WarningIcon(), actions.Simulate)
+	d.Search = widget.NewEntry()
+	d.Search.SetPlaceHolder(tr("toolbar.search", "Search by name or Page ID"))
+	d.Search.OnChanged = func(string) { d.applyFilter() }
 
 	d.Banner = widget.NewLabel("")
 	d.Banner.Wrapping = fyne.TextWrapWord
 	d.Banner.Importance = widget.WarningImportance
 	d.banner = container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground)),
-		container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), nil, d.Banner))
-	d.SetReadOnly("")
+		container.NewBorder(nil, nil, container.NewPadded(widget.NewIcon(theme.InfoIcon())), nil, d.Banner))
 
 	d.Summary = widget.NewLabel("")
 	d.Summary.TextStyle = fyne.TextStyle{Bold: true}
+	d.Checked = widget.NewLabel("")
+	d.Checked.Importance = widget.LowImportance
 
 	d.List = widget.NewList(
-		func() int { return len(d.rows) },
-		func() fyne.CanvasObject { return newPageRowView() },
+		func() int { return len(d.visible) },
+		func() fyne.CanvasObject { return newPageRowView(d) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			o.(*pageRowView).set(d.rows[i], d.opts.Now())
+			if i < len(d.visible) {
+				o.(*pageRowView).set(d.visible[i], d.opts.Now())
+			}
 		},
 	)
+	d.List.HideSeparators = false
+	d.NoMatch = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 
-	d.EmptyState = emptyState()
+	d.EmptyState = d.emptyState()
 	d.body = container.NewStack(d.EmptyState)
 
-	header := container.NewHBox(
-		widget.NewIcon(fyne.NewStaticResource("icon.png", assets.Icon)),
-		widget.NewLabelWithStyle("Pagekeeper", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		layout.NewSpacer(),
-	)
-	d.content = container.NewBorder(
-		container.NewVBox(header, d.banner, d.Summary, widget.NewSeparator()),
-		nil, nil, nil, d.body)
+	logo := canvas.NewImageFromResource(fyne.NewStaticResource("icon.png", assets.Icon))
+	logo.FillMode = canvas.ImageFillContain
+	logo.SetMinSize(fyne.NewSquareSize(28))
+	title := widget.NewLabelWithStyle("Pagekeeper", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	tools := []fyne.CanvasObject{d.ConnectButton, d.CheckButton}
+	if opts.Sandbox {
+		tools = append(tools, d.SimulateButton)
+	}
+	tools = append(tools, d.SettingsButton)
+	toolbar := container.NewBorder(nil, nil, container.NewHBox(logo, title), container.NewHBox(tools...),
+		container.NewPadded(d.Search))
+	header := container.NewVBox(toolbar, d.banner,
+		container.NewBorder(nil, nil, d.Summary, d.Checked), columnHeader(), widget.NewSeparator())
+	d.content = container.NewBorder(header, nil, nil, nil, d.body)
+	d.refreshBanner()
 	d.SetPages(nil)
 	return d
 }
 
+// Content is the dashboard's root object for a window.
+func (d *Dashboard) Content() fyne.CanvasObject { return d.content }
+
 // SetReadOnly shows who manages the Pages when this window may only look
-// (manager is "" when this window manages them). The sandbox notice is
-// always shown in the sandbox.
+// ("" when this window manages them); changing buttons are disabled.
 func (d *Dashboard) SetReadOnly(manager string) {
+	d.readOnly = manager
+	for _, b := range []*widget.Button{d.ConnectButton, d.SimulateButton} {
+		if manager != "" {
+			b.Disable()
+		} else {
+			b.Enable()
+		}
+	}
+	d.refreshBanner()
+	d.List.Refresh()
+}
+
+// SetChecked shows when the last check ran and when the next one will.
+func (d *Dashboard) SetChecked(last, next time.Time) {
+	var parts []string
+	if !last.IsZero() {
+		parts = append(parts, tr("summary.last_check", "Last check {{.When}}", map[string]any{"When": relativeTime(last, d.opts.Now())}))
+	}
+	if !next.IsZero() {
+		parts = append(parts, tr("summary.next_check", "next at {{.When}}", map[string]any{"When": next.Local().Format("15:04")}))
+	}
+	d.Checked.SetText(strings.Join(parts, " · "))
+}
+
+// SetPages replaces the table's rows, problems first. Call on the Fyne goroutine.
+func (d *Dashboard) SetPages(rows []PageRow) {
+	for i := range rows {
+		rows[i].search = strings.ToLower(rows[i].Name + " " + rows[i].ID)
+	}
+	slices.SortStableFunc(rows, func(a, b PageRow) int {
+		if c := cmp.Compare(a.Status.rank(), b.Status.rank()); c != 0 {
+			return c
+		}
+		return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	d.all = rows
+	d.Summary.SetText(summaryLine(rows))
+	d.refreshBanner()
+	d.applyFilter()
+}
+
+// Rows returns what the table shows (after the filter), in order.
+func (d *Dashboard) Rows() []PageRow { return d.visible }
+
+// applyFilter keeps the rows whose name or Page ID contains the search text.
+func (d *Dashboard) applyFilter() {
+	d.visible = filterRows(d.all, d.Search.Text)
+	switch {
+	case len(d.all) == 0:
+		d.body.Objects = []fyne.CanvasObject{d.EmptyState}
+	case len(d.visible) == 0:
+		d.NoMatch.SetText(tr("search.none", "No Page matches “{{.Query}}”.", map[string]any{"Query": d.Search.Text}))
+		d.body.Objects = []fyne.CanvasObject{d.NoMatch}
+	default:
+		d.body.Objects = []fyne.CanvasObject{d.List}
+	}
+	d.body.Refresh()
+	d.List.Refresh()
+}
+
+// filterRows is the search: case-insensitive, on name or Page ID.
+func filterRows(rows []PageRow, query string) []PageRow {
+	q := strings.ToLower(strings.TrimSpace(query))
+	if q == "" {
+		return rows
+	}
+	out := make([]PageRow, 0, len(rows)/4)
+	for _, r := range rows {
+		if strings.Contains(r.search, q) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (d *Dashboard) refreshBanner() {
 	var lines []string
+	bad := 0
+	for _, r := range d.all {
+		if r.Status == StatusInvalid {
+			bad++
+		}
+	}
+	if bad == 1 {
+		for _, r := range d.all {
+			if r.Status == StatusInvalid {
+				lines = append(lines, tr("banner.invalid_one", "{{.Name}} is no longer connected: {{.Reason}} {{.Action}}",
+					map[string]any{"Name": r.Name, "Reason": r.Reason, "Action": r.Action}))
+			}
+		}
+	} else if bad > 1 {
+		lines = append(lines, tr("banner.invalid_many", "{{.Count}} Pages are no longer connected. They are listed first; press Renew on each.",
+			map[string]any{"Count": bad}))
+	}
+	if d.readOnly != "" {
+		lines = append(lines, tr("banner.readonly", "View only: {{.Manager}} manages these Pages. Close Pagekeeper there to make changes here.", map[string]any{"Manager": d.readOnly}))
+	}
 	if d.opts.Sandbox {
 		lines = append(lines, tr("banner.sandbox", "Sandbox: you are practising with a pretend Facebook built into Pagekeeper. Nothing you do here touches your real Pages."))
-	}
-	if manager != "" {
-		lines = append(lines, tr("banner.readonly", "View only: {{.Manager}} manages these Pages. Close Pagekeeper there to make changes here.", map[string]any{"Manager": manager}))
 	}
 	d.Banner.SetText(strings.Join(lines, "\n"))
 	if len(lines) == 0 {
@@ -104,25 +245,6 @@ func (d *Dashboard) SetReadOnly(manager string) {
 		d.banner.Show()
 	}
 }
-
-// Content is the dashboard's root object for a window.
-func (d *Dashboard) Content() fyne.CanvasObject { return d.content }
-
-// SetPages replaces the list. Call on the Fyne goroutine.
-func (d *Dashboard) SetPages(rows []PageRow) {
-	d.rows = rows
-	d.Summary.SetText(summaryLine(rows))
-	if len(rows) == 0 {
-		d.body.Objects = []fyne.CanvasObject{d.EmptyState}
-	} else {
-		d.body.Objects = []fyne.CanvasObject{d.List}
-	}
-	d.body.Refresh()
-	d.List.Refresh()
-}
-
-// Rows returns what the list shows.
-func (d *Dashboard) Rows() []PageRow { return d.rows }
 
 func summaryLine(rows []PageRow) string {
 	if len(rows) == 0 {
@@ -145,7 +267,7 @@ func summaryLine(rows []PageRow) string {
 	return s
 }
 
-func emptyState() *fyne.Container {
+func (d *Dashboard) emptyState() *fyne.Container {
 	title := widget.NewLabelWithStyle(tr("empty.title", "Connect your first Facebook Page"),
 		fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	what := widget.NewLabel(tr("empty.what",
@@ -159,8 +281,10 @@ func emptyState() *fyne.Container {
 		checkItem(tr("empty.need.published", "The Page is published.")),
 		checkItem(tr("empty.need.account", "Your browser is logged in to the Facebook account that manages the Page.")),
 	)
-	card := container.NewVBox(title, what, widget.NewSeparator(), need, items)
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, card.MinSize().Height+40), card))
+	connect := widget.NewButtonWithIcon(tr("toolbar.connect", "Connect Pages"), theme.ContentAddIcon(), d.actions.Connect)
+	connect.Importance = widget.HighImportance
+	card := container.NewVBox(title, what, widget.NewSeparator(), need, items, container.NewCenter(connect))
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(580, card.MinSize().Height+40), card))
 }
 
 func checkItem(text string) fyne.CanvasObject {
@@ -169,59 +293,128 @@ func checkItem(text string) fyne.CanvasObject {
 	return container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), nil, l)
 }
 
-// pageRowView is one row of the list: initial, name and ID, status in words
-// with an icon (never colour alone), and when it was last updated.
-type pageRowView struct {
-	widget.BaseWidget
-	initial *widget.Label
-	name    *widget.Label
-	id      *widget.Label
-	status  *widget.Label
-	icon    *widget.Icon
-	reason  *widget.Label
-	updated *widget.Label
+// Column widths shared by the header and every row so they line up.
+const (
+	colInitial = 44
+	colID      = 170
+	colUpdated = 110
+	colStatus  = 190
+	colActions = 300
+)
+
+func columnHeader() fyne.CanvasObject {
+	bold := func(s string) *widget.Label {
+		return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	left := container.NewHBox(fixed(colInitial, layout.NewSpacer()))
+	right := container.NewHBox(
+		fixed(colID, bold(tr("column.id", "Page ID"))),
+		fixed(colUpdated, bold(tr("column.updated", "Updated"))),
+		fixed(colStatus, bold(tr("column.status", "Status"))),
+		fixed(colActions, layout.NewSpacer()))
+	return container.NewBorder(nil, nil, left, right, bold(tr("column.name", "Name")))
 }
 
-func newPageRowView() *pageRowView {
+// fixed gives o a fixed width so columns line up.
+func fixed(width float32, o fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewGridWrap(fyne.NewSize(width, o.MinSize().Height), o)
+}
+
+// pageRowView is one row: initial, name (with the reason below it), Page ID,
+// when it was updated (exact time on hover), status in words with an icon
+// (never colour alone), and the row's actions.
+type pageRowView struct {
+	widget.BaseWidget
+	d       *Dashboard
+	row     PageRow
+	initial *widget.Label
+	name    *widget.Label
+	reason  *widget.Label
+	id      *widget.Label
+	updated *hoverLabel
+	status  *widget.Label
+	icon    *widget.Icon
+	renew   *widget.Button
+	discon  *widget.Button
+	log     *widget.Button
+}
+
+func newPageRowView(d *Dashboard) *pageRowView {
 	v := &pageRowView{
+		d:       d,
 		initial: widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 		name:    widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		reason:  widget.NewLabel(""),
 		id:      widget.NewLabel(""),
+		updated: newHoverLabel(),
 		status:  widget.NewLabel(""),
 		icon:    widget.NewIcon(nil),
-		reason:  widget.NewLabel(""),
-		updated: widget.NewLabel(""),
 	}
-	v.id.Importance = widget.LowImportance
-	v.reason.Importance = widget.LowImportance
-	v.reason.Truncation = fyne.TextTruncateEllipsis
 	v.name.Truncation = fyne.TextTruncateEllipsis
+	v.reason.Truncation = fyne.TextTruncateEllipsis
+	v.reason.Importance = widget.LowImportance
+	v.reason.SizeName = theme.SizeNameCaptionText
+	v.renew = widget.NewButtonWithIcon(tr("row.renew", "Renew"), theme.ViewRefreshIcon(), func() { v.act(d.actions.Renew) })
+	v.discon = widget.NewButtonWithIcon(tr("row.disconnect", "Disconnect"), theme.CancelIcon(), func() { v.act(d.actions.Disconnect) })
+	v.log = widget.NewButtonWithIcon(tr("row.log", "Log"), theme.DocumentIcon(), func() { v.act(d.actions.Log) })
 	v.ExtendBaseWidget(v)
 	return v
 }
 
+func (v *pageRowView) act(f func(string)) {
+	if f != nil {
+		f(v.row.ID)
+	}
+}
+
 func (v *pageRowView) set(r PageRow, now time.Time) {
+	v.row = r
 	v.initial.SetText(initialOf(r.Name))
 	v.name.SetText(r.Name)
+	v.reason.SetText(r.Reason)
 	v.id.SetText(r.ID)
+	v.updated.set(relativeTime(r.Updated, now), exactTime(r.Updated))
 	v.status.SetText(r.Status.Text())
+	if r.Status == StatusDisconnected && r.CleanupPending {
+		v.status.SetText(tr("status.cleanup_pending", "Disconnected (Facebook clean-up pending)"))
+	}
 	v.status.Importance = r.Status.importance()
 	v.status.Refresh()
 	v.icon.SetResource(r.Status.icon())
-	v.reason.SetText(r.Reason)
-	v.updated.SetText(relativeTime(r.Updated, now))
+	// A Page that needs the owner gets its repair button emphasised.
+	v.renew.Importance = widget.MediumImportance
+	if r.Status == StatusInvalid || r.Status == StatusNeedsAttention {
+		v.renew.Importance = widget.HighImportance
+	}
+	readOnly := v.d.readOnly != ""
+	setEnabled(v.renew, !readOnly && r.Status != StatusDisconnected)
+	setEnabled(v.discon, !readOnly && r.Status != StatusDisconnected)
+	v.renew.Refresh()
+}
+
+func setEnabled(b *widget.Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
 }
 
 func (v *pageRowView) CreateRenderer() fyne.WidgetRenderer {
-	left := container.NewHBox(container.NewGridWrap(fyne.NewSquareSize(36), v.initial),
-		container.NewVBox(v.name, v.id))
-	right := container.NewHBox(container.NewVBox(container.NewHBox(v.icon, v.status), v.reason), v.updated)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, right))
+	nameCol := container.NewVBox(v.name, v.reason)
+	left := fixed(colInitial, container.NewStack(
+		canvas.NewCircle(theme.Color(theme.ColorNameInputBackground)), v.initial))
+	right := container.NewHBox(
+		fixed(colID, v.id),
+		fixed(colUpdated, v.updated),
+		fixed(colStatus, container.NewHBox(v.icon, v.status)),
+		fixed(colActions, container.NewHBox(v.renew, v.discon, v.log)))
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, container.NewCenter(right), nameCol))
 }
 
 func initialOf(name string) string {
 	for _, r := range name {
-		return string(r)
+		return strings.ToUpper(string(r))
 	}
 	return "?"
 }
@@ -238,7 +431,16 @@ func relativeTime(t, now time.Time) string {
 		return tr("time.minutes", "{{.N}} min ago", map[string]any{"N": int(d.Minutes())})
 	case d < 24*time.Hour:
 		return tr("time.hours", "{{.N}} h ago", map[string]any{"N": int(d.Hours())})
+	case d < 30*24*time.Hour:
+		return tr("time.days", "{{.N}} days ago", map[string]any{"N": int(d.Hours() / 24)})
 	default:
-		return fmt.Sprint(t.Local().Format("2 Jan 2006"))
+		return t.Local().Format("2 Jan 2006")
 	}
+}
+
+func exactTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format("Mon 2 Jan 2006, 15:04:05 MST")
 }

@@ -37,6 +37,24 @@ func (s Status) Text() string {
 	}
 }
 
+// rank orders the table so problems come first.
+func (s Status) rank() int {
+	switch s {
+	case StatusInvalid:
+		return 0
+	case StatusNeedsAttention:
+		return 1
+	case StatusCouldNotCheck:
+		return 2
+	case StatusUnchecked:
+		return 3
+	case StatusValid:
+		return 4
+	default:
+		return 5
+	}
+}
+
 func (s Status) icon() fyne.Resource {
 	switch s {
 	case StatusValid:

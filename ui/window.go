@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/pagekeeper/pagekeeper/keeper"
@@ -28,7 +29,9 @@ type Config struct {
 }
 
 // MainWindow is Pagekeeper's one window: it opens the data folder off the UI
-// goroutine, explains any problem with the way out, then shows the dashboard.
+// goroutine, explains any problem with the way out, then shows the dashboard
+// and runs the owner's actions in the background, handing results back with
+// fyne.Do.
 type MainWindow struct {
 	Window    fyne.Window
 	Dashboard *Dashboard
@@ -36,6 +39,8 @@ type MainWindow struct {
 	keeper    *keeper.Keeper
 	// opened is closed when the first open attempt has finished (tests wait on it).
 	opened chan struct{}
+	// reloaded receives after every reload of the table (tests wait on it).
+	reloaded chan struct{}
 }
 
 // NewMainWindow creates the window and starts opening the data folder.
@@ -43,9 +48,13 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	m := &MainWindow{cfg: cfg, Window: a.NewWindow("Pagekeeper"), opened: make(chan struct{})}
-	m.Window.Resize(fyne.NewSize(960, 640))
-	m.Dashboard = NewDashboard(DashboardOptions{Sandbox: cfg.Sandbox, Now: cfg.Now})
+	m := &MainWindow{cfg: cfg, Window: a.NewWindow("Pagekeeper"), opened: make(chan struct{}),
+		reloaded: make(chan struct{}, 16)}
+	m.Window.Resize(fyne.NewSize(1180, 720))
+	m.Dashboard = NewDashboard(DashboardOptions{Sandbox: cfg.Sandbox, Now: cfg.Now}, DashboardActions{
+		Disconnect: m.confirmDisconnect,
+		Log:        m.showLog,
+	})
 	m.open(false)
 	return m
 }
@@ -71,7 +80,8 @@ func (m *MainWindow) open(allowKeyFile bool) {
 		fyne.Do(func() {
 			defer m.markOpened()
 			if m.cfg.Opened != nil {
-				m.cfg.Opened(len(rows), err)
+				// Told last, once the window shows the outcome.
+				defer m.cfg.Opened(len(rows), err)
 			}
 			if err != nil {
 				m.showProblem(err)
@@ -87,29 +97,36 @@ func (m *MainWindow) open(allowKeyFile bool) {
 	}()
 }
 
-// restore puts the backup in place off the UI goroutine, then opens again.
-func (m *MainWindow) restore(backup string) {
-	m.Window.SetContent(container.NewCenter(container.NewVBox(
-		widget.NewLabel(tr("problem.corrupt.restoring", "Restoring your backup…")),
-		widget.NewProgressBarInfinite())))
-	go func() {
-		err := m.cfg.Restore(backup)
-		fyne.Do(func() {
-			if err != nil {
-				m.showProblem(err)
-				return
-			}
-			m.open(false)
-		})
-	}()
-}
-
 func (m *MainWindow) markOpened() {
 	select {
 	case <-m.opened:
 	default:
 		close(m.opened)
 	}
+}
+
+// reload re-reads the Pages off the UI goroutine and refreshes the table.
+func (m *MainWindow) reload() {
+	k := m.keeper
+	if k == nil {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		rows, err := loadRows(ctx, k)
+		fyne.Do(func() {
+			if err != nil {
+				m.showError(err)
+			} else {
+				m.Dashboard.SetPages(rows)
+			}
+			select {
+			case m.reloaded <- struct{}{}:
+			default:
+			}
+		})
+	}()
 }
 
 func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
@@ -119,9 +136,87 @@ func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
 	}
 	rows := make([]PageRow, 0, len(pages))
 	for _, p := range pages {
-		rows = append(rows, PageRow{ID: p.ID, Name: p.Name, Status: Status(p.Status), Reason: p.ReasonText, Updated: p.Updated})
+		reason, action := describe(p)
+		rows = append(rows, PageRow{ID: p.ID, Name: p.Name, Status: Status(p.Status), Reason: reason, Action: action,
+			Updated: p.UpdatedAt, CleanupPending: p.CleanupPending})
 	}
 	return rows, nil
+}
+
+// describe is a Page's reason and action in the owner's language.
+func describe(p keeper.PageRecord) (reason, action string) {
+	if p.Status == "disconnected" && p.CleanupPending {
+		return tr("reason.cleanup_pending", "Disconnected here; Pagekeeper will remove its webhook subscription on Facebook when Facebook can be reached."), ""
+	}
+	return "", ""
+}
+
+// confirmDisconnect asks, naming the consequence, before disconnecting.
+func (m *MainWindow) confirmDisconnect(pageID string) {
+	k := m.keeper
+	if k == nil {
+		return
+	}
+	go func() {
+		w, err := k.DisconnectWarning(context.Background(), pageID)
+		fyne.Do(func() {
+			if err != nil {
+				m.showError(err)
+				return
+			}
+			d := dialog.NewConfirm(tr("disconnect.title", "Disconnect {{.Name}}?", map[string]any{"Name": w.PageName}),
+				text(w.Text), func(ok bool) {
+					if ok {
+						m.disconnect(pageID, w.PageName)
+					}
+				}, m.Window)
+			d.SetConfirmText(tr("disconnect.confirm", "Disconnect"))
+			d.SetDismissText(tr("dialog.cancel", "Cancel"))
+			d.SetConfirmImportance(widget.DangerImportance)
+			d.Show()
+		})
+	}()
+}
+
+func (m *MainWindow) disconnect(pageID, name string) {
+	k := m.keeper
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		pending, err := k.Disconnect(ctx, pageID, keeper.OSActor())
+		fyne.Do(func() {
+			switch {
+			case err != nil:
+				m.showError(err)
+			case pending:
+				dialog.ShowInformation(tr("disconnect.done_title", "Disconnected"),
+					tr("disconnect.pending", "{{.Name}} is disconnected here. Facebook could not be reached, so Pagekeeper will remove the webhook subscription there as soon as it can.", map[string]any{"Name": name}), m.Window)
+			}
+			m.reload()
+		})
+	}()
+}
+
+// showError explains a failed action; it never shows a token (errors never hold one).
+func (m *MainWindow) showError(err error) {
+	var ro *keeper.ReadOnlyError
+	msg := err.Error()
+	if errors.As(err, &ro) {
+		msg = tr("error.readonly", "Only the person managing these Pages can change them: {{.Manager}}.", map[string]any{"Manager": ro.Manager.String()})
+	}
+	l := widget.NewLabel(msg)
+	l.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(tr("error.title", "Something went wrong"), tr("dialog.close", "Close"),
+		container.NewGridWrap(fyne.NewSize(460, l.MinSize().Height*3), l), m.Window)
+	d.Show()
+}
+
+// text renders a keeper sentence in the owner's language.
+func text(t keeper.Text) string {
+	if t.IsZero() {
+		return ""
+	}
+	return tr(t.Key, t.Template, t.Data)
 }
 
 // showProblem explains why the data folder could not be opened and offers
@@ -170,4 +265,21 @@ func (m *MainWindow) showProblem(err error) {
 	}
 	card := container.NewVBox(heading, body, container.NewHBox(actions...))
 	m.Window.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(560, card.MinSize().Height+60), card)))
+}
+
+// restore puts the backup in place off the UI goroutine, then opens again.
+func (m *MainWindow) restore(backup string) {
+	m.Window.SetContent(container.NewCenter(container.NewVBox(
+		widget.NewLabel(tr("problem.corrupt.restoring", "Restoring your backup…")),
+		widget.NewProgressBarInfinite())))
+	go func() {
+		err := m.cfg.Restore(backup)
+		fyne.Do(func() {
+			if err != nil {
+				m.showProblem(err)
+				return
+			}
+			m.open(false)
+		})
+	}()
 }

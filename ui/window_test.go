@@ -116,10 +116,13 @@ func TestConnectedPagesAreListedWithStatusInWords(t *testing.T) {
 	if got := m.Dashboard.Summary.Text; got != "2 Pages · 1 valid · 1 need you" {
 		t.Errorf("summary = %q", got)
 	}
-	if !m.Dashboard.banner.Hidden {
-		t.Error("no banner expected outside the sandbox when nothing is wrong")
+	if m.Dashboard.banner.Hidden || !strings.Contains(m.Dashboard.Banner.Text, "Harbor Books is no longer connected") {
+		t.Errorf("the banner must name the invalid Page, shows %q", m.Dashboard.Banner.Text)
 	}
-	view := newPageRowView()
+	if rows[0].Name != "Harbor Books" {
+		t.Errorf("problems come first: %+v", rows)
+	}
+	view := newPageRowView(m.Dashboard)
 	for _, r := range rows {
 		view.set(r, time.Now())
 		got := texts(t, view)

@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// seeded opens a window over a folder holding the given Pages (each with a token).
+func seeded(t *testing.T, pages ...store.Page) *MainWindow {
+	t.Helper()
+	dir := t.TempDir()
+	kr := store.NewMemoryKeyring()
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{Dir: dir, Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		if err := s.UpsertPage(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveToken(ctx, p.ID, token.New("EAAG-test-"+p.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	m := NewMainWindow(a, Config{Open: openIn(t, dir, kr)})
+	m.Window.Resize(fyne.NewSize(1180, 720))
+	waitOpened(t, m)
+	return m
+}
+
+func TestSearchFiltersByNameOrPageID(t *testing.T) {
+	m := seeded(t,
+		store.Page{ID: "110000000000001", Name: "Sunrise Café", Status: store.StatusValid},
+		store.Page{ID: "110000000000002", Name: "Harbor Books", Status: store.StatusValid},
+		store.Page{ID: "220000000000003", Name: "Blue Door Studio", Status: store.StatusNeedsAttention})
+	d := m.Dashboard
+	test.Type(d.Search, "harbor")
+	if rows := d.Rows(); len(rows) != 1 || rows[0].Name != "Harbor Books" {
+		t.Fatalf("name filter: %+v", rows)
+	}
+	d.Search.SetText("")
+	test.Type(d.Search, "2200")
+	if rows := d.Rows(); len(rows) != 1 || rows[0].Name != "Blue Door Studio" {
+		t.Fatalf("ID filter: %+v", rows)
+	}
+	d.Search.SetText("")
+	test.Type(d.Search, "nothing like this")
+	if len(d.Rows()) != 0 || !strings.Contains(d.NoMatch.Text, "nothing like this") {
+		t.Fatalf("no-match text = %q", d.NoMatch.Text)
+	}
+	d.Search.SetText("")
+	if rows := d.Rows(); len(rows) != 3 || rows[0].Name != "Blue Door Studio" {
+		t.Fatalf("clearing the search shows all, problems first: %+v", rows)
+	}
+}
+
+func TestDisconnectAsksNamingTheConsequenceAndCancelChangesNothing(t *testing.T) {
+	m := seeded(t, store.Page{ID: "110000000000001", Name: "Sunrise Café", Status: store.StatusValid})
+	view := newPageRowView(m.Dashboard)
+	view.set(m.Dashboard.Rows()[0], time.Now())
+
+	confirm := func() *widget.Button {
+		test.Tap(view.discon)
+		return waitForDialogButton(t, m.Window, "Disconnect")
+	}
+	// Cancel first: nothing happens.
+	confirm()
+	dlg := dialogText(m.Window)
+	if !strings.Contains(dlg, "Sunrise Café will stop receiving Messenger messages") {
+		t.Fatalf("the confirmation must name the consequence, shows %q", dlg)
+	}
+	test.Tap(waitForDialogButton(t, m.Window, "Cancel"))
+	if rows := m.Dashboard.Rows(); rows[0].Status != StatusValid {
+		t.Fatal("cancel must change nothing")
+	}
+	// Then confirm: the Page is disconnected here; Facebook clean-up is pending (no Facebook in this test).
+	test.Tap(confirm())
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case <-m.reloaded:
+		case <-deadline:
+			t.Fatal("the table never reloaded")
+		}
+		if r := m.Dashboard.Rows()[0]; r.Status == StatusDisconnected {
+			if !r.CleanupPending {
+				t.Fatal("without Facebook the clean-up must be pending")
+			}
+			return
+		}
+	}
+}
+
+// dialogText is every label of the window's top overlay.
+func dialogText(w fyne.Window) string {
+	top := w.Canvas().Overlays().Top()
+	if top == nil {
+		return ""
+	}
+	var b strings.Builder
+	walkObjects(top, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			fmt.Fprintln(&b, l.Text)
+		}
+	})
+	return b.String()
+}
+
+func waitForDialogButton(t *testing.T, w fyne.Window, text string) *widget.Button {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var found *widget.Button
+		if top := w.Canvas().Overlays().Top(); top != nil {
+			walkObjects(top, func(o fyne.CanvasObject) {
+				if b, ok := o.(*widget.Button); ok && b.Text == text {
+					found = b
+				}
+			})
+		}
+		if found != nil {
+			return found
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no dialog button %q", text)
+	return nil
+}
+
+// walkObjects visits o and everything rendered inside it.
+func walkObjects(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	visit(o)
+	switch w := o.(type) {
+	case *fyne.Container:
+		for _, c := range w.Objects {
+			walkObjects(c, visit)
+		}
+	case fyne.Widget:
+		r := test.WidgetRenderer(w)
+		for _, c := range r.Objects() {
+			walkObjects(c, visit)
+		}
+	}
+}

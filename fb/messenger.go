@@ -20,6 +20,23 @@ import (
 type Conversation struct {
 	ID          string
 	UpdatedTime time.Time
+	// Customer is the person the Page talks with (their Page-scoped ID and name).
+	Customer User
+	// LastCustomerMessage is when the customer last wrote: the Send API's
+	// standard 24-hour window runs from it (ref §9.2). Zero when unknown.
+	LastCustomerMessage time.Time
+}
+
+// ReplyWindow is the Send API's standard messaging window.
+const ReplyWindow = 24 * time.Hour
+
+// ReplyWindowLeft is how long a RESPONSE reply may still be sent; zero or
+// less means the window is closed.
+func (c Conversation) ReplyWindowLeft(now time.Time) time.Duration {
+	if c.LastCustomerMessage.IsZero() {
+		return 0
+	}
+	return c.LastCustomerMessage.Add(ReplyWindow).Sub(now)
 }
 
 // graphTime accepts Graph's ISO-8601 ("2006-01-02T15:04:05-0700"), RFC 3339
@@ -80,19 +97,47 @@ func (c *Client) Conversations(ctx context.Context, pageID string, pageTok token
 	if limit <= 0 {
 		limit = 25
 	}
+	type person struct {
+		ID   flexString `json:"id"`
+		Name string     `json:"name"`
+	}
 	var j struct {
 		Data []struct {
-			ID          flexString `json:"id"`
-			UpdatedTime graphTime  `json:"updated_time"`
+			ID           flexString `json:"id"`
+			UpdatedTime  graphTime  `json:"updated_time"`
+			Participants struct {
+				Data []person `json:"data"`
+			} `json:"participants"`
+			Messages struct {
+				Data []struct {
+					From        person    `json:"from"`
+					CreatedTime graphTime `json:"created_time"`
+				} `json:"data"`
+			} `json:"messages"`
 		} `json:"data"`
 	}
-	params := url.Values{"platform": {"messenger"}, "fields": {"id,updated_time"}, "limit": {strconv.Itoa(limit)}}
+	params := url.Values{"platform": {"messenger"}, "limit": {strconv.Itoa(limit)},
+		"fields": {"id,updated_time,participants,messages.limit(10){from,created_time}"}}
 	if err := c.getJSON(ctx, pageTok, seg+"/conversations", params, &j); err != nil {
 		return nil, err
 	}
 	out := make([]Conversation, 0, len(j.Data))
 	for _, d := range j.Data {
-		out = append(out, Conversation{ID: string(d.ID), UpdatedTime: time.Time(d.UpdatedTime)})
+		cv := Conversation{ID: string(d.ID), UpdatedTime: time.Time(d.UpdatedTime)}
+		for _, p := range d.Participants.Data {
+			if string(p.ID) != pageID {
+				cv.Customer = User{ID: string(p.ID), Name: p.Name}
+				break
+			}
+		}
+		// Messages come newest first; the first one not from the Page is the customer's last.
+		for _, m := range d.Messages.Data {
+			if string(m.From.ID) != pageID {
+				cv.LastCustomerMessage = time.Time(m.CreatedTime)
+				break
+			}
+		}
+		out = append(out, cv)
 	}
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pagekeeper/pagekeeper/fb/login"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -42,6 +43,8 @@ type Keeper struct {
 	viewer *store.LockInfo
 	now    func() time.Time
 	graph  Graph
+	// loginBase is the Facebook Login set-up (see UseFacebook).
+	loginBase *login.Config
 }
 
 // Open takes the manager lock of the folder and opens its store. When

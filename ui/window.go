@@ -41,6 +41,7 @@ type MainWindow struct {
 	opened chan struct{}
 	// reloaded receives after every reload of the table (tests wait on it).
 	reloaded chan struct{}
+	wizard   *Wizard
 }
 
 // NewMainWindow creates the window and starts opening the data folder.
@@ -52,6 +53,8 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 		reloaded: make(chan struct{}, 16)}
 	m.Window.Resize(fyne.NewSize(1180, 720))
 	m.Dashboard = NewDashboard(DashboardOptions{Sandbox: cfg.Sandbox, Now: cfg.Now}, DashboardActions{
+		Connect:    func() { m.whenOpen(func() { m.openWizard(false, "") }) },
+		Renew:      m.renew,
 		Disconnect: m.confirmDisconnect,
 		Log:        m.showLog,
 	})
@@ -149,6 +152,19 @@ func describe(p keeper.PageRecord) (reason, action string) {
 		return tr("reason.cleanup_pending", "Disconnected here; Pagekeeper will remove its webhook subscription on Facebook when Facebook can be reached."), ""
 	}
 	return "", ""
+}
+
+// whenOpen runs f once the data folder is open.
+func (m *MainWindow) whenOpen(f func()) {
+	if m.keeper != nil {
+		f()
+	}
+}
+
+// renew renews a Page's connection through the wizard's login, asking
+// Facebook again for whatever lapsed (declined permissions, data access).
+func (m *MainWindow) renew(pageID string) {
+	m.whenOpen(func() { m.openWizard(true, m.keeper.RenewAuthType(context.Background(), pageID)) })
 }
 
 // confirmDisconnect asks, naming the consequence, before disconnecting.

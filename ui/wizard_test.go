@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/fb/login"
+	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
+	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// sandboxWindow is the window over a fresh folder, connected to the fake
+// Facebook, with the test acting as the person at the browser: choose says
+// what they do in Facebook's dialog on each login.
+func sandboxWindow(t *testing.T, choose func(n int) logintest.Choice) (*MainWindow, *fakefb.Server) {
+	t.Helper()
+	srv, err := fakefb.Start(fakefb.Options{Seed: 21, Clock: fakefb.NewRunningClock(time.Now())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	client := fb.New(fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID,
+		Retry: fb.RetryPolicy{MaxAttempts: 1}})
+	logins := 0
+	open := func(ctx context.Context, allowKeyFile bool) (*keeper.Keeper, error) {
+		k, err := keeper.Open(ctx, keeper.Options{Dir: t.TempDir(), Keyring: store.NewMemoryKeyring()})
+		if err != nil {
+			return nil, err
+		}
+		t.Cleanup(func() { _ = k.Close() })
+		k.UseFacebook(client, login.Config{Ports: []int{0}, Timeout: 30 * time.Second,
+			OpenBrowser: func(u string) error {
+				logins++
+				c := choose(logins)
+				go func() { _, _, _ = logintest.New().Login(u, c) }()
+				return nil
+			}})
+		return k, nil
+	}
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	m := NewMainWindow(a, Config{Sandbox: true, Open: open})
+	m.Window.Resize(fyne.NewSize(1180, 760))
+	waitOpened(t, m)
+	return m, srv
+}
+
+func waitStep(t *testing.T, w *Wizard, want int) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case got := <-w.stepDone:
+			if got == want {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("the wizard never reached step %d; it shows %q", want, w.stepName.Text)
+		}
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestWizardConnectsPagesEndToEnd(t *testing.T) {
+	m, _ := sandboxWindow(t, func(int) logintest.Choice { return logintest.Choice{} })
+	test.Tap(m.Dashboard.ConnectButton)
+	w := m.wizard
+	waitStep(t, w, 1)
+	if !strings.Contains(w.stepName.Text, "Before you start") {
+		t.Fatalf("step 1 = %q", w.stepName.Text)
+	}
+	test.Tap(w.Next)
+	waitStep(t, w, 3)
+
+	sunrise, bakery := w.PageChecks[fakefb.PageSunriseCafe], w.PageChecks[fakefb.PageNightOwlBakery]
+	if sunrise == nil || !sunrise.Checked || sunrise.Disabled() {
+		t.Fatal("Sunrise Café must be connectable and ticked")
+	}
+	if bakery == nil || !bakery.Disabled() {
+		t.Fatal("Night Owl Bakery cannot be connected and must say so")
+	}
+	test.Tap(w.Next) // Save
+	waitStep(t, w, 40)
+	if got := w.Progress[fakefb.PageSunriseCafe].Text; !strings.Contains(got, "token stored, webhooks subscribed, verified") {
+		t.Fatalf("Sunrise Café progress = %q", got)
+	}
+	test.Tap(w.Next) // Check it works
+	waitStep(t, w, 5)
+	eventually(t, "the message-flow check", func() bool { return strings.Contains(w.FlowInfo.Text, "Messages come in") })
+	if w.FlowPage.Selected != "Sunrise Café" && !strings.Contains(w.FlowInfo.Text, "reply") {
+		t.Logf("flow page %q: %q", w.FlowPage.Selected, w.FlowInfo.Text)
+	}
+	// The Send API's limit is enforced before anything is sent.
+	w.FlowPage.SetSelected("Sunrise Café")
+	eventually(t, "the reply window", func() bool { return strings.Contains(w.FlowInfo.Text, "You can reply") })
+	w.Reply.SetText(strings.Repeat("x", fb.MaxTextLength+1))
+	if !w.Send.Disabled() || !strings.HasPrefix(w.ReplyCount.Text, "2001") {
+		t.Fatal("a reply over 2000 characters must not be sendable")
+	}
+	w.Reply.SetText("Test from Pagekeeper")
+	test.Tap(w.Send)
+	eventually(t, "the test reply", func() bool { return strings.Contains(w.SendResult.Text, "Facebook accepted the reply") })
+
+	w.close()
+	eventually(t, "the dashboard to list the Pages", func() bool { return len(m.Dashboard.Rows()) >= 4 })
+}
+
+func TestWizardUntickingAConnectedPageAsksFirst(t *testing.T) {
+	m, _ := sandboxWindow(t, func(int) logintest.Choice { return logintest.Choice{} })
+	// First connect everything.
+	test.Tap(m.Dashboard.ConnectButton)
+	w := m.wizard
+	waitStep(t, w, 1)
+	test.Tap(w.Next)
+	waitStep(t, w, 3)
+	test.Tap(w.Next)
+	waitStep(t, w, 40)
+	w.close()
+
+	// Then log in again and untick Sunrise Café in Pagekeeper.
+	test.Tap(m.Dashboard.ConnectButton)
+	w = m.wizard
+	waitStep(t, w, 1)
+	test.Tap(w.Next)
+	waitStep(t, w, 3)
+	check := w.PageChecks[fakefb.PageSunriseCafe]
+	test.Tap(check) // untick
+	keep := waitForDialogButton(t, m.Window, "Keep it connected")
+	if !strings.Contains(dialogText(m.Window), "Sunrise Café will stop receiving Messenger messages") {
+		t.Fatalf("the warning must name the consequence: %q", dialogText(m.Window))
+	}
+	if !w.Next.Disabled() {
+		t.Fatal("Save must wait for the answer")
+	}
+	test.Tap(keep)
+	if !check.Checked || w.Next.Disabled() {
+		t.Fatal("keeping it re-ticks the Page and allows saving")
+	}
+	test.Tap(check)
+	test.Tap(waitForDialogButton(t, m.Window, "Disconnect it"))
+	if w.Next.Disabled() {
+		t.Fatal("once confirmed, Save is allowed")
+	}
+}
+
+func TestWizardShowsAPageUntickedInFacebooksDialog(t *testing.T) {
+	m, _ := sandboxWindow(t, func(n int) logintest.Choice {
+		if n == 2 {
+			return logintest.Choice{Untick: []string{"page-" + fakefb.PageHarborBooks}}
+		}
+		return logintest.Choice{}
+	})
+	test.Tap(m.Dashboard.ConnectButton)
+	w := m.wizard
+	waitStep(t, w, 1)
+	test.Tap(w.Next)
+	waitStep(t, w, 3)
+	test.Tap(w.Next)
+	waitStep(t, w, 40)
+	w.close()
+
+	test.Tap(m.Dashboard.ConnectButton)
+	w = m.wizard
+	waitStep(t, w, 1)
+	test.Tap(w.Next)
+	waitStep(t, w, 3)
+	out := w.MissingOut[fakefb.PageHarborBooks]
+	if out == nil {
+		t.Fatal("Harbor Books, unticked in Facebook's dialog, must be shown with the two ways out")
+	}
+	if !w.Next.Disabled() {
+		t.Fatal("nothing may be saved before the owner chooses")
+	}
+	test.Tap(out)
+	if w.Next.Disabled() {
+		t.Fatal("after confirming the disconnection, Save is allowed")
+	}
+}

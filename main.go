@@ -14,7 +14,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"path/filepath"
+	"sync/atomic"
 	"syscall"
 
 	"fyne.io/fyne/v2"
@@ -22,8 +22,9 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/assets"
 	"github.com/pagekeeper/pagekeeper/keeper"
-	"github.com/pagekeeper/pagekeeper/store"
+	"github.com/pagekeeper/pagekeeper/keeper/setup"
 	"github.com/pagekeeper/pagekeeper/ui"
+	"github.com/pagekeeper/pagekeeper/ui/cli"
 )
 
 // fyneAppTOML is the one place the version is written.
@@ -33,57 +34,17 @@ var fyneAppTOML []byte
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
-// globals are the flags every command understands.
-type globals struct {
-	dataDir      string
-	sandbox      bool
-	allowKeyFile bool
-}
-
-func (g *globals) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.dataDir, "data-dir", "", "data folder (default: your config folder's Pagekeeper, or its sandbox subfolder)")
-	fs.BoolVar(&g.sandbox, "sandbox", false, "use the built-in pretend Facebook and a separate sandbox data folder")
-	fs.BoolVar(&g.allowKeyFile, "allow-key-file", false, "when no system keyring works, keep the data key in a file only you can read")
-}
-
-// dir is the data folder these flags select.
-func (g *globals) dir() (string, error) {
-	if g.dataDir != "" {
-		return g.dataDir, nil
-	}
-	d, err := store.DefaultDir()
-	if err != nil {
-		return "", err
-	}
-	if g.sandbox {
-		d = filepath.Join(d, "sandbox")
-	}
-	return d, nil
-}
-
-// keeperOptions: the sandbox agrees for itself to a key file and never
-// touches the real keyring, so practising cannot disturb real credentials.
-func (g *globals) keeperOptions(allowKeyFile bool) (keeper.Options, error) {
-	dir, err := g.dir()
-	if err != nil {
-		return keeper.Options{}, err
-	}
-	o := keeper.Options{Dir: dir, AllowKeyFile: allowKeyFile || g.allowKeyFile}
-	if g.sandbox {
-		o.Keyring, o.AllowKeyFile = sandboxKeyring{}, true
-	}
-	return o, nil
-}
-
 func run(args []string, stdout, stderr io.Writer) int {
 	meta := ui.ParseMetadata(fyneAppTOML, assets.Icon)
-	var g globals
+	o := setup.Options{ExeDir: setup.ExeDir(), Logf: log.Printf, Version: meta.Version}
 	fs := flag.NewFlagSet("pagekeeper", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	g.register(fs)
+	fs.StringVar(&o.DataDir, "data-dir", "", "data folder (default: your config folder's Pagekeeper, or its sandbox subfolder)")
+	fs.BoolVar(&o.Sandbox, "sandbox", false, "use the built-in pretend Facebook and a separate sandbox data folder")
+	fs.BoolVar(&o.AllowKeyFile, "allow-key-file", false, "when no system keyring works, keep the data key in a file only you can read")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: pagekeeper [flags]            open the Pagekeeper window\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: pagekeeper [flags]            open the Pagekeeper window\n%s\nFlags:\n", cli.Usage())
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -92,36 +53,52 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if *showVersion {
+	switch {
+	case *showVersion:
 		fmt.Fprintf(stdout, "Pagekeeper %s (build %d)\n", meta.Version, meta.Build)
 		return 0
-	}
-	if fs.NArg() > 0 {
+	case fs.NArg() > 0 && cli.IsCommand(fs.Arg(0)):
+		return cli.Run(fs.Arg(0), fs.Args()[1:], cli.Env{Stdout: stdout, Stderr: stderr, Setup: o})
+	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "pagekeeper: unknown command %q (try --help)\n", fs.Arg(0))
 		return 2
 	}
-	return runWindow(meta, g, stderr)
+	return runWindow(meta, o, stderr)
 }
 
-func runWindow(meta fyne.AppMetadata, g globals, stderr io.Writer) int {
+func runWindow(meta fyne.AppMetadata, o setup.Options, stderr io.Writer) int {
 	app.SetMetadata(meta)
 	a := app.NewWithID(meta.ID)
 	a.SetIcon(meta.Icon)
 	ui.LoadTranslations()
 
+	var session atomic.Pointer[setup.Session]
 	w := ui.NewMainWindow(a, ui.Config{
-		Sandbox: g.sandbox,
+		Sandbox: o.Sandbox,
 		Open: func(ctx context.Context, allowKeyFile bool) (*keeper.Keeper, error) {
-			o, err := g.keeperOptions(allowKeyFile)
+			so := o
+			so.AllowKeyFile = so.AllowKeyFile || allowKeyFile
+			s, err := setup.Open(ctx, so)
 			if err != nil {
 				return nil, err
 			}
-			return keeper.Open(ctx, o)
+			session.Store(s)
+			return s.Keeper, nil
+		},
+		SandboxURL: func() string {
+			if s := session.Load(); s != nil {
+				return s.SandboxURL
+			}
+			return ""
 		},
 		Restore: func(backup string) error {
-			dir, err := g.dir()
-			if err != nil {
-				return err
+			dir := o.DataDir
+			if dir == "" {
+				d, err := setup.DefaultDir(o.Sandbox)
+				if err != nil {
+					return err
+				}
+				dir = d
 			}
 			return keeper.RestoreBackup(dir, backup)
 		},
@@ -143,21 +120,12 @@ func runWindow(meta fyne.AppMetadata, g globals, stderr io.Writer) int {
 	}()
 
 	w.Window.ShowAndRun()
-	if k := w.Keeper(); k != nil {
-		if err := k.Close(); err != nil {
+	w.Stop()
+	if s := session.Load(); s != nil {
+		if err := s.Close(); err != nil {
 			fmt.Fprintln(stderr, "pagekeeper: closing the data folder:", err)
 			return 1
 		}
 	}
 	return 0
 }
-
-// sandboxKeyring is the sandbox's keyring: none, so the store uses its key
-// file (which the sandbox agrees to) and the real keyring is never touched.
-type sandboxKeyring struct{}
-
-var errNoSandboxKeyring = errors.New("the sandbox does not use the system keyring")
-
-func (sandboxKeyring) Get(string, string) (string, error) { return "", errNoSandboxKeyring }
-func (sandboxKeyring) Set(string, string, string) error   { return errNoSandboxKeyring }
-func (sandboxKeyring) Delete(string, string) error        { return errNoSandboxKeyring }

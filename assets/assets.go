@@ -21,3 +21,14 @@ var Translations embed.FS
 //
 //go:embed relay.html
 var RelayPage []byte
+
+// Tray icons: the system-tray icon shows the worst status at a glance
+// (a badge, not colour alone: the menu names the Pages that need the owner).
+var (
+	//go:embed tray-ok.png
+	TrayOK []byte
+	//go:embed tray-warning.png
+	TrayWarning []byte
+	//go:embed tray-error.png
+	TrayError []byte
+)

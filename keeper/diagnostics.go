@@ -60,3 +60,12 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// PageStatus is one Page's status with its reason and action in words.
+func (k *Keeper) PageStatus(ctx context.Context, pageID string) (PageStatus, error) {
+	p, err := k.store.Page(ctx, pageID)
+	if err != nil {
+		return PageStatus{}, err
+	}
+	return statusOfPage(p), nil
+}

@@ -21,11 +21,14 @@ type PageRow struct {
 	ID      string
 	Name    string
 	Status  Status
+	Short   string // the reason in a few words, shown under the name
 	Reason  string // plain-language reason; empty when Valid
 	Action  string // the one thing to do about it; empty when nothing
 	Updated time.Time
 	// CleanupPending: disconnected here, Facebook's side still to be cleaned up.
 	CleanupPending bool
+	// ConnectedBy is the Facebook account that connected the Page.
+	ConnectedBy string
 
 	search string // lower-case name and ID, for the filter
 }
@@ -261,7 +264,10 @@ func summaryLine(rows []PageRow) string {
 	}
 	s := tr("summary.pages", "{{.Count}} Pages", map[string]any{"Count": len(rows)}) +
 		" · " + tr("summary.valid", "{{.Count}} valid", map[string]any{"Count": valid})
-	if needs > 0 {
+	switch {
+	case needs == 1:
+		s += " · " + tr("summary.needs_one", "1 needs you")
+	case needs > 1:
 		s += " · " + tr("summary.needs", "{{.Count}} need you", map[string]any{"Count": needs})
 	}
 	return s
@@ -352,8 +358,6 @@ func newPageRowView(d *Dashboard) *pageRowView {
 	}
 	v.name.Truncation = fyne.TextTruncateEllipsis
 	v.reason.Truncation = fyne.TextTruncateEllipsis
-	v.reason.Importance = widget.LowImportance
-	v.reason.SizeName = theme.SizeNameCaptionText
 	v.renew = widget.NewButtonWithIcon(tr("row.renew", "Renew"), theme.ViewRefreshIcon(), func() { v.act(d.actions.Renew) })
 	v.discon = widget.NewButtonWithIcon(tr("row.disconnect", "Disconnect"), theme.CancelIcon(), func() { v.act(d.actions.Disconnect) })
 	v.log = widget.NewButtonWithIcon(tr("row.log", "Log"), theme.DocumentIcon(), func() { v.act(d.actions.Log) })
@@ -371,7 +375,9 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 	v.row = r
 	v.initial.SetText(initialOf(r.Name))
 	v.name.SetText(r.Name)
-	v.reason.SetText(r.Reason)
+	v.reason.SetText(r.Short)
+	v.reason.Importance = r.Status.importance()
+	v.reason.Refresh()
 	v.id.SetText(r.ID)
 	v.updated.set(relativeTime(r.Updated, now), exactTime(r.Updated))
 	v.status.SetText(r.Status.Text())

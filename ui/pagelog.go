@@ -30,12 +30,12 @@ type PageLog struct {
 
 // newPageLog builds the view for a Page record and its events. diagnostics
 // is the redacted support summary the Copy button puts on the clipboard.
-func newPageLog(p keeper.PageRecord, events []keeper.Event, diagnostics string, now time.Time, clip fyne.Clipboard) *PageLog {
+func newPageLog(p keeper.PageRecord, ps keeper.PageStatus, events []keeper.Event, diagnostics string, now time.Time, clip fyne.Clipboard) *PageLog {
 	v := &PageLog{events: events}
 	st := Status(p.Status)
 	v.Status = widget.NewLabelWithStyle(st.Text(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.Status.Importance = st.importance()
-	reason, action := describe(p)
+	reason, action := describe(p, ps)
 	v.Reason = widget.NewLabel(strings.TrimSpace(reason + " " + action))
 	v.Reason.Wrapping = fyne.TextWrapWord
 	if v.Reason.Text == "" {
@@ -171,15 +171,19 @@ func (m *MainWindow) showLog(pageID string) {
 		defer cancel()
 		p, evs, err := k.PageLog(ctx, pageID, 500)
 		var diag string
+		var ps keeper.PageStatus
 		if err == nil {
 			diag, err = k.Diagnostics(ctx, pageID, fyne.CurrentApp().Metadata().Version)
+		}
+		if err == nil {
+			ps, err = k.PageStatus(ctx, pageID)
 		}
 		fyne.Do(func() {
 			if err != nil {
 				m.showError(err)
 				return
 			}
-			v := newPageLog(p, evs, diag, m.cfg.Now(), fyne.CurrentApp().Clipboard())
+			v := newPageLog(p, ps, evs, diag, m.cfg.Now(), fyne.CurrentApp().Clipboard())
 			d := dialog.NewCustom(tr("log.title", "{{.Name}} · Page ID {{.ID}}", map[string]any{"Name": p.Name, "ID": p.ID}),
 				tr("dialog.close", "Close"), v.content, m.Window)
 			d.Resize(fyne.NewSize(900, 600))

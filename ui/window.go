@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/keeper"
 )
 
@@ -26,6 +27,10 @@ type Config struct {
 	// Opened, when set, is told the outcome of each attempt to open the data
 	// folder (main logs it; the smoke test waits for it).
 	Opened func(pages int, err error)
+	// SandboxURL is the pretend Facebook's address in the sandbox ("" otherwise).
+	SandboxURL func() string
+	// NoSchedule leaves health checks to the caller (tests).
+	NoSchedule bool
 }
 
 // MainWindow is Pagekeeper's one window: it opens the data folder off the UI
@@ -42,6 +47,8 @@ type MainWindow struct {
 	// reloaded receives after every reload of the table (tests wait on it).
 	reloaded chan struct{}
 	wizard   *Wizard
+	// stop ends the background checks when the window closes.
+	stop context.CancelFunc
 }
 
 // NewMainWindow creates the window and starts opening the data folder.
@@ -54,6 +61,9 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 	m.Window.Resize(fyne.NewSize(1180, 720))
 	m.Dashboard = NewDashboard(DashboardOptions{Sandbox: cfg.Sandbox, Now: cfg.Now}, DashboardActions{
 		Connect:    func() { m.whenOpen(func() { m.openWizard(false, "") }) },
+		CheckAll:   m.checkAll,
+		Settings:   func() { m.whenOpen(m.showSettings) },
+		Simulate:   func() { m.whenOpen(func() { m.showSimulate() }) },
 		Renew:      m.renew,
 		Disconnect: m.confirmDisconnect,
 		Log:        m.showLog,
@@ -94,10 +104,68 @@ func (m *MainWindow) open(allowKeyFile bool) {
 			if holder, ro := k.ReadOnly(); ro {
 				m.Dashboard.SetReadOnly(holder.String())
 			}
-			m.Dashboard.SetPages(rows)
+			m.setRows(rows)
 			m.Window.SetContent(m.Dashboard.Content())
+			m.startChecks(k)
 		})
 	}()
+}
+
+// startChecks runs the health checks in the background (start-up, schedule,
+// "Check now") when this window manages the folder; each finished round
+// refreshes the table, the tray and the "last check" line.
+func (m *MainWindow) startChecks(k *keeper.Keeper) {
+	if _, ro := k.ReadOnly(); ro || m.cfg.NoSchedule {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stop = cancel
+	k.OnRound(func(r keeper.Round) {
+		next := time.Now().Add(k.NextRoundIn(ctx))
+		fyne.Do(func() {
+			m.Dashboard.SetChecked(r.Finished, next)
+			m.Dashboard.CheckButton.Enable()
+			m.reload()
+		})
+	})
+	go func() { _ = k.Run(ctx, keeper.NotifierFunc(m.notify)) }()
+}
+
+// Stop ends the background work (main calls it when the window closes).
+func (m *MainWindow) Stop() {
+	if m.stop != nil {
+		m.stop()
+	}
+}
+
+// checkAll asks for a check of every Page now; the table refreshes when it ends.
+func (m *MainWindow) checkAll() {
+	m.whenOpen(func() {
+		m.Dashboard.CheckButton.Disable()
+		m.Dashboard.Checked.SetText(tr("summary.checking", "Checking every Page…"))
+		if m.stop == nil {
+			// No scheduler (viewer or tests): run one round directly.
+			k := m.keeper
+			go func() {
+				_, err := k.CheckNow(context.Background())
+				fyne.Do(func() {
+					m.Dashboard.CheckButton.Enable()
+					if err != nil {
+						m.showError(err)
+					}
+					m.reload()
+				})
+			}()
+			return
+		}
+		m.keeper.RequestCheck()
+	})
+}
+
+// setRows shows rows in the table and the tray.
+func (m *MainWindow) setRows(rows []PageRow) {
+	m.Dashboard.SetPages(rows)
+	m.updateTray(rows)
 }
 
 func (m *MainWindow) markOpened() {
@@ -122,7 +190,7 @@ func (m *MainWindow) reload() {
 			if err != nil {
 				m.showError(err)
 			} else {
-				m.Dashboard.SetPages(rows)
+				m.setRows(rows)
 			}
 			select {
 			case m.reloaded <- struct{}{}:
@@ -133,25 +201,43 @@ func (m *MainWindow) reload() {
 }
 
 func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
+	sum, err := k.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
 	pages, err := k.Pages(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]PageRow, 0, len(pages))
+	records := make(map[string]keeper.PageRecord, len(pages))
 	for _, p := range pages {
-		reason, action := describe(p)
-		rows = append(rows, PageRow{ID: p.ID, Name: p.Name, Status: Status(p.Status), Reason: reason, Action: action,
-			Updated: p.UpdatedAt, CleanupPending: p.CleanupPending})
+		records[p.ID] = p
+	}
+	rows := make([]PageRow, 0, len(sum.Pages))
+	for _, ps := range sum.Pages {
+		p := records[ps.ID]
+		reason, action := describe(p, ps)
+		short := ""
+		if ps.Reason != "" {
+			short = text(ps.ReasonText)
+		} else if p.CleanupPending {
+			short = tr("status.cleanup_pending", "Disconnected (Facebook clean-up pending)")
+		}
+		rows = append(rows, PageRow{ID: ps.ID, Name: ps.Name, Status: Status(ps.Status), Short: short, Reason: reason, Action: action,
+			Updated: p.UpdatedAt, CleanupPending: p.CleanupPending, ConnectedBy: p.ConnectedByFBID})
 	}
 	return rows, nil
 }
 
 // describe is a Page's reason and action in the owner's language.
-func describe(p keeper.PageRecord) (reason, action string) {
+func describe(p keeper.PageRecord, ps keeper.PageStatus) (reason, action string) {
 	if p.Status == "disconnected" && p.CleanupPending {
 		return tr("reason.cleanup_pending", "Disconnected here; Pagekeeper will remove its webhook subscription on Facebook when Facebook can be reached."), ""
 	}
-	return "", ""
+	if ps.Reason == "" {
+		return "", ""
+	}
+	return text(ps.Explanation), text(ps.Action)
 }
 
 // whenOpen runs f once the data folder is open.
@@ -298,4 +384,14 @@ func (m *MainWindow) restore(backup string) {
 			m.open(false)
 		})
 	}()
+}
+
+// errorText is an error in the owner's words: Facebook's failures by their
+// reason (translated), anything else as it reads.
+func errorText(err error) string {
+	if e, ok := fb.AsError(err); ok {
+		k := "fb." + e.Reason.Key()
+		return tr(k+".explanation", e.Explanation()) + " " + tr(k+".action", e.Action())
+	}
+	return err.Error()
 }

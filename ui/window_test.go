@@ -113,7 +113,7 @@ func TestConnectedPagesAreListedWithStatusInWords(t *testing.T) {
 	if len(rows) != 2 {
 		t.Fatalf("rows = %+v", rows)
 	}
-	if got := m.Dashboard.Summary.Text; got != "2 Pages · 1 valid · 1 need you" {
+	if got := m.Dashboard.Summary.Text; got != "2 Pages · 1 valid · 1 needs you" {
 		t.Errorf("summary = %q", got)
 	}
 	if m.Dashboard.banner.Hidden || !strings.Contains(m.Dashboard.Banner.Text, "Harbor Books is no longer connected") {

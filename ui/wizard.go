@@ -132,8 +132,9 @@ func (w *Wizard) stepLogin() {
 		fyne.CurrentApp().Clipboard().SetContent(w.Link.Text)
 	})
 	linkHelp := wrapped(tr("wizard.login.nobrowser", "Did the browser not open? Copy this link and open it in a browser on this computer:"))
+	// The link is always offered: a browser that "opened" may be on the
+	// wrong screen or profile, and an account manager may need to send it.
 	linkBox := container.NewVBox(linkHelp, container.NewBorder(nil, nil, nil, w.CopyLink, w.Link))
-	linkBox.Hide()
 	w.Problem = wrapped("")
 	w.Problem.Importance = widget.DangerImportance
 	w.Problem.Hide()
@@ -159,7 +160,11 @@ func (w *Wizard) stepLogin() {
 		})
 		go func() {
 			if err, ok := <-s.BrowserErr(); ok && err != nil {
-				fyne.Do(linkBox.Show)
+				fyne.Do(func() {
+					linkHelp.SetText(tr("wizard.login.nobrowser_failed", "The browser could not be opened. Copy this link and open it in a browser on this computer:"))
+					linkHelp.Importance = widget.WarningImportance
+					linkHelp.Refresh()
+				})
 			}
 		}()
 		res, err := s.Wait()
@@ -196,8 +201,8 @@ func (w *Wizard) loginFailed(err error) {
 	case errors.As(err, &busy):
 		msg = busy.Error()
 	default:
-		if e, ok := fb.AsError(err); ok {
-			msg = e.Explanation() + " " + e.Action()
+		if _, ok := fb.AsError(err); ok {
+			msg = errorText(err)
 		}
 	}
 	w.Waiting.SetText(tr("wizard.login.ended", "The login did not finish."))
@@ -380,8 +385,8 @@ func (w *Wizard) setProgress(p keeper.Progress) {
 		msg := ""
 		if p.Err != nil {
 			msg = p.Err.Error()
-			if e, ok := fb.AsError(p.Err); ok {
-				msg = e.Explanation() + " " + e.Action()
+			if _, ok := fb.AsError(p.Err); ok {
+				msg = errorText(p.Err)
 			}
 		}
 		l.SetText(tr("wizard.saving.failed", "✗ not saved: {{.Why}}", map[string]any{"Why": msg}))
@@ -430,8 +435,8 @@ func (w *Wizard) stepVerify() {
 				w.Send.Enable()
 				if err != nil {
 					msg := err.Error()
-					if e, ok := fb.AsError(err); ok {
-						msg = e.Explanation() + " " + e.Action()
+					if _, ok := fb.AsError(err); ok {
+						msg = errorText(err)
 					}
 					w.SendResult.SetText(tr("wizard.verify.send_failed", "The reply did not go out: {{.Why}}", map[string]any{"Why": msg}))
 					w.SendResult.Importance = widget.DangerImportance
@@ -465,8 +470,8 @@ func (w *Wizard) stepVerify() {
 			fyne.Do(func() {
 				if err != nil {
 					msg := err.Error()
-					if e, ok := fb.AsError(err); ok {
-						msg = e.Explanation() + " " + e.Action()
+					if _, ok := fb.AsError(err); ok {
+						msg = errorText(err)
 					}
 					w.FlowInfo.SetText(msg)
 					return

@@ -13,37 +13,38 @@ import (
 	"slices"
 	"sort"
 	"syscall"
+
+	"github.com/pagekeeper/pagekeeper/keeper/setup"
 )
 
-// Exit codes.
+// Exit codes (docs/COMMANDS.md).
 const (
 	ExitOK     = 0
-	ExitFailed = 1 // the login failed, was cancelled or timed out
-	ExitUsage  = 2 // usage or setup error
+	ExitFailed = 1 // the action failed, was refused or cancelled, or a Page needs the owner
+	ExitUsage  = 2 // usage or setup error: nothing was done
 )
-
-// Settings are the saved settings the commands need (main reads them from
-// the data folder; the sandbox needs none).
-type Settings struct {
-	AppID        string
-	GraphVersion string
-	Ports        []int
-	RelayURL     string // relay mode when set
-	Business     bool   // also look for Pages of the person's businesses
-	Language     string // callback page language; "" = the browser's
-}
 
 // Env is what a command gets from main.
 type Env struct {
 	Stdout, Stderr io.Writer
-	// Settings loads the saved settings; nil means none are saved.
-	Settings func(ctx context.Context) (Settings, error)
-	// Sandbox is main's global --sandbox flag.
-	Sandbox bool
+	// Setup is how main's global flags open the data folder; a command's own
+	// --sandbox flag switches it to the sandbox.
+	Setup setup.Options
 	// Context ends a running command; default: until SIGINT or SIGTERM.
 	Context context.Context
-	// OpenBrowser replaces the system browser (tests).
-	OpenBrowser func(url string) error
+}
+
+// open opens the data folder the flags select.
+func (env Env) open(sandbox bool) (*setup.Session, error) {
+	o := env.Setup
+	o.Sandbox = o.Sandbox || sandbox
+	return setup.Open(env.Context, o)
+}
+
+// failOpen explains why the data folder could not be opened.
+func failOpen(env Env, err error) int {
+	fmt.Fprintf(env.Stderr, "pagekeeper: %v\n", err)
+	return ExitUsage
 }
 
 type command struct {
@@ -52,8 +53,14 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"connect":        {"log in with Facebook and list the Pages it reaches (nothing is saved)", runConnect},
+	"connect":        {"log in with Facebook and connect the Pages it reaches", runConnect},
+	"renew":          {"renew the connection of some Pages (or --all) with a new login", runRenew},
+	"disconnect":     {"disconnect a Page (needs --yes)", runDisconnect},
+	"status":         {"show every Page's status, as last checked", runStatus},
+	"log":            {"show one Page's facts and history", runLog},
+	"export":         {"write the Pages and their history to a CSV file", runExport},
 	"sandbox-server": {"serve the pretend Facebook on a local address for practice and tests", runSandboxServer},
+	"sandbox-demo":   {"connect the sandbox's demo Pages (--break: and break one) for a demonstration", runSandboxDemo},
 }
 
 // IsCommand reports whether name is a headless command.

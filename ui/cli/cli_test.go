@@ -14,6 +14,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/fb/fakefb"
 	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
+	"github.com/pagekeeper/pagekeeper/keeper/setup"
 )
 
 // terminal collects a command's output and hands over its lines as they come.
@@ -79,13 +80,19 @@ type run struct {
 // person at the browser.
 func connect(t *testing.T, choice logintest.Choice, args ...string) run {
 	t.Helper()
+	return connectIn(t, t.TempDir(), choice, args...)
+}
+
+// connectIn runs connect on the data folder dir.
+func connectIn(t *testing.T, dir string, choice logintest.Choice, args ...string) run {
+	t.Helper()
 	out, errOut := newTerminal(), newTerminal()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	codeCh := make(chan int, 1)
 	go func() {
 		codeCh <- Run("connect", args, Env{Stdout: out.w, Stderr: errOut.w, Context: ctx,
-			OpenBrowser: func(string) error { t.Error("a browser was opened despite --no-browser"); return nil }})
+			Setup: setup.Options{DataDir: dir, OpenBrowser: func(string) error { t.Error("a browser was opened despite --no-browser"); return nil }}})
 	}()
 	link := out.waitLine(t, regexp.MustCompile(`^https?://`))
 	b := logintest.New()
@@ -148,11 +155,12 @@ func TestConnectSandboxNoBrowser(t *testing.T) {
 		"Logged in as " + fakefb.DemoUserName + " (Facebook ID " + fakefb.DemoUserID + ")",
 		"Permissions granted: ",
 		"- Sunrise Café (ID " + fakefb.PageSunriseCafe + "), tasks: ANALYZE, ADVERTISE, MESSAGING, MODERATE, CREATE_CONTENT, MANAGE\n    can be connected",
-		"- Green Leaf Yoga (ID " + fakefb.PageGreenLeafYoga + "), tasks: MODERATE\n    cannot be connected: your role on this Page does not include messaging",
+		"- Green Leaf Yoga (ID " + fakefb.PageGreenLeafYoga + "), tasks: MODERATE\n    cannot be connected: Your role on this Page does not include messaging",
 		"- Night Owl Bakery (ID " + fakefb.PageNightOwlBakery + "), tasks: ANALYZE, ADVERTISE\n    cannot be connected",
 		"- Old Town Tailor (ID " + fakefb.PageOldTownTailor + ")",
-		"the Page is unpublished",
-		"Nothing was saved",
+		"The Page is unpublished",
+		"Sunrise Café: webhooks subscribed",
+		"Sunrise Café: token stored; connected",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
@@ -183,7 +191,7 @@ func TestConnectCancelled(t *testing.T) {
 func TestConnectTimesOut(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := Run("connect", []string{"--no-browser", "--sandbox", "--ports", "0", "--timeout", "100ms"},
-		Env{Stdout: &out, Stderr: &errOut, Context: context.Background()})
+		Env{Stdout: &out, Stderr: &errOut, Context: context.Background(), Setup: setup.Options{DataDir: t.TempDir()}})
 	if code != ExitFailed || !strings.Contains(errOut.String(), "Login timed out – try again") {
 		t.Fatalf("exit %d\n%s", code, errOut.String())
 	}
@@ -198,12 +206,17 @@ func TestUsageErrors(t *testing.T) {
 		{"nope", nil, Env{}},
 		{"connect", []string{"--bogus"}, Env{}},
 		{"connect", []string{"extra"}, Env{}},
-		{"connect", []string{"--no-browser"}, Env{}}, // no App ID saved
+		{"connect", []string{"--no-browser", "--allow"}, Env{}},
+		{"disconnect", []string{"--sandbox"}, Env{}},
+		{"log", []string{"--sandbox"}, Env{}},
+		{"export", []string{"--sandbox"}, Env{}},
+		{"renew", []string{"--sandbox"}, Env{}},
 		{"connect", []string{"--no-browser", "--sandbox", "--ports", "x"}, Env{}},
 		{"sandbox-server", []string{"--addr", "0.0.0.0:8765"}, Env{}},
 	} {
 		var out, errOut bytes.Buffer
 		c.env.Stdout, c.env.Stderr, c.env.Context = &out, &errOut, context.Background()
+		c.env.Setup.DataDir = t.TempDir()
 		if code := Run(c.name, c.args, c.env); code != ExitUsage {
 			t.Errorf("%s %v: exit %d, want 2", c.name, c.args, code)
 		}

@@ -6,122 +6,186 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
 	"github.com/pagekeeper/pagekeeper/fb/login"
+	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/keeper/setup"
 )
 
-func runConnect(args []string, env Env) int {
-	fs := flag.NewFlagSet("pagekeeper connect", flag.ContinueOnError)
+// loginFlags are the flags of the commands that log in (connect, renew).
+type loginFlags struct {
+	noBrowser, sandbox, business, yes bool
+	timeout                           time.Duration
+	ports                             string
+}
+
+func (l *loginFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&l.noBrowser, "no-browser", false, "do not open a browser: print the link to open yourself")
+	fs.BoolVar(&l.sandbox, "sandbox", false, "use the built-in pretend Facebook and the sandbox data folder")
+	fs.BoolVar(&l.business, "business", false, "also look for Pages owned through a Business portfolio (asks for business_management)")
+	fs.BoolVar(&l.yes, "yes", false, "confirm that Pages missing from this login, or left out with --pages, are disconnected")
+	fs.DurationVar(&l.timeout, "timeout", login.DefaultTimeout, "how long to wait for the login")
+	fs.StringVar(&l.ports, "ports", "", "callback ports to try, comma-separated (default: the ports in Settings)")
+}
+
+// parse parses a command's flags, which may come before or after its
+// arguments (`disconnect PAGE --yes`); fs.Args() then holds the arguments.
+// ok=false means return code.
+func parse(fs *flag.FlagSet, args []string, usage string, env Env) (code int, ok bool) {
 	fs.SetOutput(env.Stderr)
-	noBrowser := fs.Bool("no-browser", false, "do not open a browser: print the link to open yourself")
-	sandbox := fs.Bool("sandbox", env.Sandbox, "log in to the built-in pretend Facebook instead of the real one")
-	business := fs.Bool("business", false, "also look for Pages owned through a Business portfolio (asks for business_management)")
-	timeout := fs.Duration("timeout", login.DefaultTimeout, "how long to wait for the login")
-	ports := fs.String("ports", "", "callback ports to try, comma-separated (default: the ports in Settings)")
-	lang := fs.String("lang", "", "language of the pages shown in the browser: en or es (default: the browser's)")
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: pagekeeper connect [--no-browser] [--sandbox] [--business]\n\n"+
-			"Logs in with Facebook and lists the Pages the login reaches, with whether each can be\n"+
-			"connected. Nothing is saved. Exit status: 0 logged in, 1 login failed, cancelled or timed out,\n"+
-			"2 usage or setup error.\n\nFlags:\n")
+		fmt.Fprint(env.Stderr, usage+"\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return ExitOK, false
+			}
+			return ExitUsage, false
 		}
-		return ExitUsage
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	_ = fs.Parse(append([]string{"--"}, positional...))
+	return 0, true
+}
+
+func runConnect(args []string, env Env) int {
+	var lf loginFlags
+	fs := flag.NewFlagSet("pagekeeper connect", flag.ContinueOnError)
+	lf.register(fs)
+	pages := fs.String("pages", "", "connect only these Page IDs (comma-separated); default: every Page that can be connected")
+	if code, ok := parse(fs, args, "Usage: pagekeeper connect [--no-browser] [--sandbox] [--business] [--pages ID,…] [--yes]\n\n"+
+		"Logs in with Facebook, lists the Pages the login reaches (with why a Page cannot be\n"+
+		"connected) and connects them: token stored sealed, webhooks subscribed and verified.\n"+
+		"Exit status: 0 every chosen Page connected, 1 login failed, a Page failed, or a\n"+
+		"disconnection needs --yes, 2 usage or setup error.\n", env); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(env.Stderr, "pagekeeper connect: unexpected argument %q\n", fs.Arg(0))
 		return ExitUsage
 	}
-	ctx := env.Context
-
-	var set Settings
-	var graphURL, loginURL string
-	if *sandbox {
-		srv, err := fakefb.Start(fakefb.Options{Clock: fakefb.NewRunningClock(time.Now())})
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "pagekeeper: could not start the sandbox: %v\n", err)
-			return ExitUsage
-		}
-		defer srv.Close()
-		set = Settings{AppID: srv.Fake.Options().AppID}
-		graphURL, loginURL = srv.URL, srv.URL
-		fmt.Fprintln(env.Stdout, "Sandbox: logging in to the built-in pretend Facebook (no real account is used).")
-	} else {
-		if env.Settings != nil {
-			s, err := env.Settings(ctx)
-			if err != nil {
-				fmt.Fprintf(env.Stderr, "pagekeeper: could not read the settings: %v\n", err)
-				return ExitUsage
-			}
-			set = s
-		}
-		if set.AppID == "" {
-			fmt.Fprintln(env.Stderr, "pagekeeper: no Facebook App ID is set. Open Pagekeeper's Settings and enter your app's ID (or try --sandbox).")
-			return ExitUsage
-		}
-	}
-	set.Business = set.Business || *business
-	if *lang != "" {
-		set.Language = *lang
-	}
-	if *ports != "" {
-		ps, err := parsePorts(*ports)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "pagekeeper connect: --ports: %v\n", err)
-			return ExitUsage
-		}
-		set.Ports = ps
-	}
-
-	// A transport of this command's own, closed when it returns.
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	defer tr.CloseIdleConnections()
-	client := fb.New(fb.Config{GraphURL: graphURL, LoginURL: loginURL, Version: set.GraphVersion, AppID: set.AppID,
-		HTTPClient: &http.Client{Transport: tr}})
-	cfg := login.Config{
-		Client: client, Business: set.Business, Ports: set.Ports, RelayURL: set.RelayURL,
-		Timeout: *timeout, Language: set.Language, OpenBrowser: env.OpenBrowser,
-	}
-	if *noBrowser {
-		cfg.OpenBrowser = func(string) error { return errNoBrowserWanted }
-	}
-	s, err := login.Start(ctx, cfg)
+	s, err := env.openForLogin(lf)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "pagekeeper: %v\n", err)
-		return ExitUsage
+		return failOpen(env, err)
 	}
-	fmt.Fprintln(env.Stdout, "Open this link in a browser on this computer:")
-	fmt.Fprintln(env.Stdout, s.URL())
-	fmt.Fprintf(env.Stdout, "Waiting up to %s for Facebook… (Ctrl+C stops)\n", *timeout)
-	if !*noBrowser {
-		go func() {
-			// Reported only if the login is still waiting; it never ends it.
-			if err := <-s.BrowserErr(); err != nil {
-				fmt.Fprintln(env.Stderr, "Could not open a browser: open the link above yourself.")
+	defer s.Close()
+	plan, code, ok := loginAndPlan(env, s, lf, "")
+	if !ok {
+		return code
+	}
+	if *pages != "" {
+		want := map[string]bool{}
+		for _, id := range strings.Split(*pages, ",") {
+			want[strings.TrimSpace(id)] = true
+		}
+		for _, c := range plan.Candidates {
+			if _, err := plan.Select(c.ID, want[c.ID] && c.Connectable); err != nil {
+				fmt.Fprintf(env.Stderr, "pagekeeper connect: %s: %v\n", c.Name, err)
 			}
-		}()
+			delete(want, c.ID)
+		}
+		for id := range want {
+			fmt.Fprintf(env.Stderr, "pagekeeper connect: Page %s is not reachable with this login\n", id)
+			return ExitFailed
+		}
 	}
-	res, err := s.Wait()
-	if err != nil {
-		fmt.Fprintln(env.Stderr, failureText(err))
-		return ExitFailed
-	}
-	report(ctx, env.Stdout, client, res, set.Business)
-	return ExitOK
+	return applyPlan(env, s.Keeper, plan, lf.yes)
 }
 
-var errNoBrowserWanted = errors.New("--no-browser")
+func runRenew(args []string, env Env) int {
+	var lf loginFlags
+	fs := flag.NewFlagSet("pagekeeper renew", flag.ContinueOnError)
+	lf.register(fs)
+	all := fs.Bool("all", false, "renew every Page that needs it (Invalid or Needs attention)")
+	if code, ok := parse(fs, args, "Usage: pagekeeper renew [PAGE-ID…|--all] [--no-browser] [--sandbox] [--yes]\n\n"+
+		"Renews connections with a new Facebook login (asking again for declined permissions or\n"+
+		"expired data access as needed), keeps each Page's history and checks it again at once.\n"+
+		"Exit status: 0 renewed and valid, 1 failed or still not valid, 2 usage or setup error.\n", env); !ok {
+		return code
+	}
+	ids := fs.Args()
+	if len(ids) == 0 && !*all {
+		fmt.Fprintln(env.Stderr, "pagekeeper renew: name the Page IDs to renew, or --all")
+		return ExitUsage
+	}
+	s, err := env.openForLogin(lf)
+	if err != nil {
+		return failOpen(env, err)
+	}
+	defer s.Close()
+	k := s.Keeper
+	if *all {
+		sum, err := k.Status(env.Context)
+		if err != nil {
+			return failOpen(env, err)
+		}
+		for _, p := range sum.Pages {
+			if p.Status == "invalid" || p.Status == "needs_attention" {
+				ids = append(ids, p.ID)
+			}
+		}
+		if len(ids) == 0 {
+			fmt.Fprintln(env.Stdout, "No Page needs renewing.")
+			return ExitOK
+		}
+	}
+	plan, code, ok := loginAndPlan(env, s, lf, k.RenewAuthType(env.Context, ids...))
+	if !ok {
+		return code
+	}
+	plan.Renew = true
+	for _, id := range ids {
+		if c, found := plan.Candidate(id); !found || !c.Connectable {
+			fmt.Fprintf(env.Stderr, "Page %s was not renewed: this login does not reach it. Log in with an account that manages it and keep it selected.\n", id)
+			return ExitFailed
+		}
+	}
+	if code := applyPlan(env, k, plan, lf.yes); code != ExitOK {
+		return code
+	}
+	round, err := k.CheckNow(env.Context, ids...)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "Renewed, but the check afterwards failed: %v\n", err)
+		return ExitFailed
+	}
+	code = ExitOK
+	for _, p := range round.Pages {
+		fmt.Fprintf(env.Stdout, "%s: %s\n", p.Name, keeper.StatusText(p.Status))
+		if p.Status != "valid" {
+			fmt.Fprintf(env.Stdout, "    %s %s\n", p.Explanation, p.Action)
+			code = ExitFailed
+		}
+	}
+	return code
+}
+
+// openForLogin opens the folder with the browser choice of the flags.
+func (env Env) openForLogin(lf loginFlags) (*setup.Session, error) {
+	o := env.Setup
+	o.Sandbox = o.Sandbox || lf.sandbox
+	if lf.noBrowser {
+		o.OpenBrowser = func(string) error { return errNoBrowserWanted }
+	}
+	if lf.ports != "" {
+		ps, err := parsePorts(lf.ports)
+		if err != nil {
+			return nil, fmt.Errorf("--ports: %w", err)
+		}
+		o.Ports = ps
+	}
+	return setup.Open(env.Context, o)
+}
 
 func parsePorts(s string) ([]int, error) {
 	var out []int
@@ -135,49 +199,137 @@ func parsePorts(s string) ([]int, error) {
 	return out, nil
 }
 
-// failureText says in plain words how the login ended.
+var errNoBrowserWanted = errors.New("--no-browser")
+
+// loginAndPlan runs the login and prints what it reaches.
+func loginAndPlan(env Env, s *setup.Session, lf loginFlags, authType string) (*keeper.Plan, int, bool) {
+	k := s.Keeper
+	if s.SandboxURL != "" {
+		fmt.Fprintln(env.Stdout, "Sandbox: logging in to the built-in pretend Facebook (no real account is used).")
+	}
+	ctx, cancel := context.WithTimeout(env.Context, lf.timeout+time.Minute)
+	defer cancel()
+	sess, err := k.StartLogin(ctx, authType, lf.business)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "pagekeeper: %v\n", err)
+		return nil, ExitUsage, false
+	}
+	fmt.Fprintln(env.Stdout, "Open this link in a browser on this computer:")
+	fmt.Fprintln(env.Stdout, sess.URL())
+	fmt.Fprintf(env.Stdout, "Waiting up to %s for Facebook… (Ctrl+C stops)\n", lf.timeout)
+	if !lf.noBrowser {
+		go func() {
+			if err := <-sess.BrowserErr(); err != nil {
+				fmt.Fprintln(env.Stderr, "Could not open a browser: open the link above yourself.")
+			}
+		}()
+	}
+	timer := time.AfterFunc(lf.timeout, sess.Cancel)
+	res, err := sess.Wait()
+	if !timer.Stop() && errors.Is(err, context.Canceled) {
+		err = login.ErrTimeout
+	}
+	if err != nil {
+		fmt.Fprintln(env.Stderr, failureText(err))
+		return nil, ExitFailed, false
+	}
+	fmt.Fprintf(env.Stdout, "Logged in as %s (Facebook ID %s).\n", res.User.Name, res.User.ID)
+	fmt.Fprintf(env.Stdout, "Permissions granted: %s\n", listOrNone(res.Granted))
+	fmt.Fprintf(env.Stdout, "Permissions declined: %s\n", listOrNone(res.Declined))
+	plan, err := k.PlanConnect(env.Context, keeper.GrantFrom(res, lf.business), keeper.OSActor())
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "Could not list the Pages: %s\n", failureText(err))
+		return nil, ExitFailed, false
+	}
+	printPlan(env.Stdout, plan)
+	return plan, 0, true
+}
+
+func printPlan(w io.Writer, p *keeper.Plan) {
+	if len(p.Candidates) == 0 {
+		fmt.Fprintln(w, "No Pages found. Log in again and select your Pages in Facebook's dialog, or check that this account manages them.")
+	} else {
+		fmt.Fprintf(w, "Pages found: %d\n", len(p.Candidates))
+	}
+	for _, c := range p.Candidates {
+		name := c.Name
+		if name == "" {
+			name = "(name not readable)"
+		}
+		fmt.Fprintf(w, "- %s (ID %s), tasks: %s\n", name, c.ID, listOrNone(c.Tasks))
+		switch {
+		case !c.Connectable:
+			fmt.Fprintf(w, "    cannot be connected: %s\n", c.WhyNot)
+		case c.Connected:
+			fmt.Fprintln(w, "    connected now; can be renewed")
+		default:
+			fmt.Fprintln(w, "    can be connected")
+		}
+	}
+	for _, m := range p.Missing {
+		fmt.Fprintf(w, "! %s (ID %s): %s\n", m.Name, m.ID, m.Warning)
+	}
+}
+
+// applyPlan confirms (with --yes) what must be confirmed, then saves.
+func applyPlan(env Env, k *keeper.Keeper, plan *keeper.Plan, yes bool) int {
+	if warnings := plan.Unconfirmed(); len(warnings) > 0 {
+		if !yes {
+			fmt.Fprintln(env.Stderr, "Nothing was saved. These Pages would be disconnected:")
+			for _, w := range warnings {
+				fmt.Fprintf(env.Stderr, "  %s: %s\n", w.PageName, w.Text)
+			}
+			fmt.Fprintln(env.Stderr, "Log in again and keep them selected, or run again with --yes to disconnect them.")
+			return ExitFailed
+		}
+		for _, w := range warnings {
+			_ = plan.ConfirmDisconnect(w.PageID)
+		}
+	}
+	res, err := k.Apply(env.Context, plan, func(p keeper.Progress) {
+		switch p.Step {
+		case keeper.StepSubscribed:
+			fmt.Fprintf(env.Stdout, "%s: webhooks subscribed\n", p.PageName)
+		case keeper.StepVerified:
+			fmt.Fprintf(env.Stdout, "%s: subscription verified\n", p.PageName)
+		case keeper.StepSaved:
+			fmt.Fprintf(env.Stdout, "%s: token stored; connected\n", p.PageName)
+		case keeper.StepDisconnected:
+			fmt.Fprintf(env.Stdout, "%s: disconnected\n", p.PageName)
+		case keeper.StepFailed:
+			fmt.Fprintf(env.Stdout, "%s: NOT saved: %s\n", p.PageName, failureText(p.Err))
+		}
+	})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "pagekeeper: %v\n", err)
+		return ExitFailed
+	}
+	if n := len(res.Failed()); n > 0 {
+		fmt.Fprintf(env.Stdout, "%d of %d Pages could not be saved; the others are connected.\n", n, len(res.Pages))
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// failureText says in plain words how an action ended.
 func failureText(err error) string {
 	var de *login.DialogError
 	switch {
+	case err == nil:
+		return ""
 	case errors.Is(err, login.ErrCancelled):
 		return "Login cancelled in Facebook's dialog. Nothing was changed."
 	case errors.Is(err, login.ErrTimeout):
 		return "Login timed out – try again."
 	case errors.Is(err, context.Canceled):
-		return "Login stopped. Nothing was changed."
+		return "Stopped. Nothing was changed."
 	case errors.As(err, &de):
 		return "Facebook stopped the login (" + de.Code + "). Try again; if it keeps happening, check the app's Facebook Login settings."
 	}
 	if e, ok := fb.AsError(err); ok {
-		return "The Facebook login did not finish: " + e.Explanation() + " " + e.Action()
+		return e.Explanation() + " " + e.Action()
 	}
-	return "The Facebook login did not finish: " + err.Error()
-}
-
-// requiredPermissions are what a Page connection needs from the login.
-var requiredPermissions = []string{"pages_show_list", "pages_manage_metadata", "pages_messaging"}
-
-// whyNot says why a Page cannot be connected, "" when it can. The rules
-// match keeper's (MESSAGING plus MANAGE or MODERATE, published, a Page token).
-func whyNot(p fb.Page, declined []string) string {
-	for _, perm := range requiredPermissions {
-		if slices.Contains(declined, perm) {
-			return "you declined the permission " + perm + " in Facebook's dialog; log in again and allow it"
-		}
-	}
-	switch {
-	case p.Problem != nil:
-		return strings.TrimSpace(p.Problem.Explanation() + " " + p.Problem.Action())
-	case p.AccessToken.IsZero():
-		return "Facebook did not give Pagekeeper access to this Page; log in again and keep it selected in Facebook's dialog"
-	case !p.HasTask("MESSAGING"):
-		return "your role on this Page does not include messaging; ask a Page admin for full control (or the Messages task)"
-	case !p.HasTask("MANAGE") && !p.HasTask("MODERATE"):
-		return "your role on this Page cannot change its settings; ask a Page admin for full control (or the Moderate task)"
-	case p.Published != nil && !*p.Published:
-		return "the Page is unpublished, so Messenger does not work for it; publish it on Facebook first"
-	}
-	return ""
+	return err.Error()
 }
 
 func listOrNone(xs []string) string {
@@ -185,33 +337,4 @@ func listOrNone(xs []string) string {
 		return "none"
 	}
 	return strings.Join(xs, ", ")
-}
-
-func report(ctx context.Context, w io.Writer, client *fb.Client, res *login.Result, business bool) {
-	fmt.Fprintf(w, "Logged in as %s (Facebook ID %s).\n", res.User.Name, res.User.ID)
-	fmt.Fprintf(w, "Permissions granted: %s\n", listOrNone(res.Granted))
-	fmt.Fprintf(w, "Permissions declined: %s\n", listOrNone(res.Declined))
-	pages, err := client.DiscoverPages(ctx, res.UserToken, fb.DiscoverOptions{Business: business})
-	if err != nil {
-		fmt.Fprintf(w, "Could not list the Pages: %s\n", failureText(err))
-		return
-	}
-	if len(pages) == 0 {
-		fmt.Fprintln(w, "No Pages found. Log in again and select your Pages in Facebook's dialog, or check that this account manages them.")
-		return
-	}
-	fmt.Fprintf(w, "Pages found: %d\n", len(pages))
-	for _, p := range pages {
-		name := p.Name
-		if name == "" {
-			name = "(name not readable)"
-		}
-		fmt.Fprintf(w, "- %s (ID %s), tasks: %s\n", name, p.ID, listOrNone(p.Tasks))
-		if why := whyNot(p, res.Declined); why != "" {
-			fmt.Fprintf(w, "    cannot be connected: %s\n", why)
-		} else {
-			fmt.Fprintln(w, "    can be connected")
-		}
-	}
-	fmt.Fprintln(w, "Nothing was saved. Connect Pages in the Pagekeeper window.")
 }

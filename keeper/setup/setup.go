@@ -1,0 +1,199 @@
+// Package setup opens a Pagekeeper data folder with everything it needs to
+// work: the keeper (store, manager lock), its Facebook (the real one per the
+// saved settings, or in the sandbox the built-in fake Facebook on a loopback
+// port, its state kept in the sandbox folder so practice survives a
+// restart), and IT's preset on first start. The window (main) and the
+// headless commands (ui/cli) share it, so both behave the same. It is the
+// one non-test importer of fb/fakefb besides the sandbox-server command.
+package setup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/fb/login"
+	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// Options choose the folder and how to reach Facebook.
+type Options struct {
+	// DataDir overrides the folder ("" = DefaultDir(Sandbox)).
+	DataDir string
+	// Sandbox: the built-in pretend Facebook, a separate folder, no system keyring.
+	Sandbox bool
+	// AllowKeyFile: the owner agreed to a key file when no keyring works.
+	AllowKeyFile bool
+	// OpenBrowser replaces the system browser for logins (nil = system browser).
+	OpenBrowser func(url string) error
+	// ExeDir is where IT's preset file may sit next to the program ("" = none).
+	ExeDir string
+	// Logf reports what an administrator may want to know (preset applied…).
+	Logf func(format string, args ...any)
+	// Version is Pagekeeper's version, for diagnostics.
+	Version string
+	// Ports, when set, replace the saved login callback ports (the
+	// commands' --ports; 0 = any free port, development-mode apps only).
+	Ports []int
+}
+
+// Session is an open data folder.
+type Session struct {
+	Keeper *keeper.Keeper
+	// SandboxURL is the pretend Facebook's address ("" outside the sandbox);
+	// its /_sandbox/ routes simulate problems.
+	SandboxURL string
+	fake       *fakefb.Server
+}
+
+// sandboxSeed fixes the pretend world (Pages, people, tokens' randomness).
+const sandboxSeed = 20261122
+
+// DefaultDir is the data folder: the config folder's Pagekeeper, or its
+// sandbox subfolder.
+func DefaultDir(sandbox bool) (string, error) {
+	d, err := store.DefaultDir()
+	if err != nil {
+		return "", err
+	}
+	if sandbox {
+		d = filepath.Join(d, "sandbox")
+	}
+	return d, nil
+}
+
+// Open opens the folder and connects it to Facebook.
+func Open(ctx context.Context, o Options) (*Session, error) {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	dir := o.DataDir
+	if dir == "" {
+		d, err := DefaultDir(o.Sandbox)
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	ko := keeper.Options{Dir: dir, AllowKeyFile: o.AllowKeyFile}
+	if o.Sandbox {
+		// The sandbox agrees for itself to a key file and never touches the
+		// real keyring, so practising cannot disturb real credentials.
+		ko.Keyring, ko.AllowKeyFile = noKeyring{}, true
+	}
+	k, err := keeper.Open(ctx, ko)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{Keeper: k}
+	if o.Sandbox {
+		err = s.startSandbox(dir, o)
+	} else {
+		err = s.useFacebook(ctx, o)
+	}
+	if err != nil {
+		_ = k.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// startSandbox runs the pretend Facebook on a free loopback port.
+func (s *Session) startSandbox(dir string, o Options) error {
+	srv, err := fakefb.Start(fakefb.Options{Seed: sandboxSeed, Clock: fakefb.NewRunningClock(time.Now()),
+		StateFile: filepath.Join(dir, "sandbox-facebook.json")})
+	if err != nil {
+		return fmt.Errorf("starting the sandbox's pretend Facebook: %w", err)
+	}
+	s.fake, s.SandboxURL = srv, srv.URL
+	// Practice email passwords stay in memory, like every sandbox secret.
+	s.Keeper.UseAlerts(keeper.AlertOptions{Keyring: store.NewMemoryKeyring()})
+	// The sandbox plays the recommended set-up: an app whose App Secret is
+	// configured, so logins turn into long-lived tokens and Page tokens that
+	// never expire (without it Facebook's Page tokens last about an hour).
+	secret := token.New(srv.Fake.Options().AppSecret)
+	client := fb.New(fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID, AppSecret: secret})
+	settings, _ := s.Keeper.Settings(context.Background())
+	s.Keeper.UseFacebook(client, login.Config{Ports: orPorts(o.Ports, settings.Ports), OpenBrowser: o.OpenBrowser, AppSecret: secret,
+		Language: settings.Language, Business: settings.BusinessPages})
+	return nil
+}
+
+// useFacebook points the keeper at Facebook per the saved settings, after
+// applying IT's preset the first time.
+func (s *Session) useFacebook(ctx context.Context, o Options) error {
+	if o.ExeDir != "" {
+		if path, ok := keeper.FindPreset(o.ExeDir); ok {
+			if applied, err := s.Keeper.ApplyPresetOnce(ctx, path); err != nil {
+				o.Logf("the IT preset %s was not applied: %v", path, err)
+			} else if applied {
+				o.Logf("applied the IT preset %s", path)
+			}
+		}
+	}
+	st, err := s.Keeper.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	secret := s.Keeper.AppSecret(st.AppID)
+	client := fb.New(fb.Config{AppID: st.AppID, Version: st.GraphVersion, AppSecret: secret})
+	base := login.Config{AppID: st.AppID, Ports: orPorts(o.Ports, st.Ports), OpenBrowser: o.OpenBrowser, Language: st.Language, AppSecret: secret}
+	if st.RedirectMode == keeper.RedirectRelay {
+		base.RelayURL = st.RelayURL
+	}
+	s.Keeper.UseFacebook(client, base)
+	return nil
+}
+
+func orPorts(override, saved []int) []int {
+	if len(override) > 0 {
+		return override
+	}
+	return saved
+}
+
+// Close closes the folder (releasing the manager lock) and the sandbox.
+func (s *Session) Close() error {
+	err := s.Keeper.Close()
+	if s.fake != nil {
+		err = errors.Join(err, s.fake.Close())
+	}
+	return err
+}
+
+// noKeyring is the sandbox's keyring: none, so the store uses its key file.
+type noKeyring struct{}
+
+var errNoKeyring = errors.New("the sandbox does not use the system keyring")
+
+func (noKeyring) Get(string, string) (string, error) { return "", errNoKeyring }
+func (noKeyring) Set(string, string, string) error   { return errNoKeyring }
+func (noKeyring) Delete(string, string) error        { return errNoKeyring }
+
+// ExeDir is the folder of the running program ("" when unknown).
+func ExeDir() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return filepath.Dir(exe)
+}
+
+// ErrNotSandbox: a sandbox-only action outside the sandbox.
+var ErrNotSandbox = errors.New("problems can be simulated only in the sandbox")
+
+// Simulate applies a fault to the sandbox's pretend Facebook, as its
+// "Simulate a problem" menu does.
+func (s *Session) Simulate(r fakefb.FaultRequest) error {
+	if s.fake == nil {
+		return ErrNotSandbox
+	}
+	return s.fake.Fake.ApplyFault(r)
+}

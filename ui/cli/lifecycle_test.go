@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
+	"github.com/pagekeeper/pagekeeper/keeper/setup"
+)
+
+// runCmd runs a headless command on the sandbox folder dir.
+func runCmd(t *testing.T, dir, name string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Run(name, append([]string{"--sandbox"}, args...), Env{Stdout: &out, Stderr: &errOut,
+		Context: context.Background(), Setup: setup.Options{DataDir: dir}})
+	return code, out.String(), errOut.String()
+}
+
+func TestHeadlessLifecycleOnTheSandbox(t *testing.T) {
+	dir := t.TempDir()
+	r := connectIn(t, dir, logintest.Choice{}, "--no-browser", "--sandbox", "--ports", "0")
+	if r.code != ExitOK {
+		t.Fatalf("connect exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+
+	// status: the connected Pages, from the data folder (a new process would see the same).
+	code, out, _ := runCmd(t, dir, "status", "--json")
+	var st struct {
+		Pages []struct{ ID, Name, Status string }
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	if code != ExitOK || len(st.Pages) < 4 {
+		t.Fatalf("status exit %d: %+v", code, st)
+	}
+
+	// disconnect refuses without --yes and explains the consequence.
+	code, _, errOut := runCmd(t, dir, "disconnect", fakefb.PageSunriseCafe)
+	if code != ExitFailed || !strings.Contains(errOut, "Sunrise Café will stop receiving Messenger messages") || !strings.Contains(errOut, "--yes") {
+		t.Fatalf("disconnect without --yes: exit %d: %s", code, errOut)
+	}
+	code, out, errOut = runCmd(t, dir, "disconnect", fakefb.PageSunriseCafe, "--yes")
+	if code != ExitOK || !strings.Contains(out, "Sunrise Café is disconnected") {
+		t.Fatalf("disconnect --yes: exit %d: %s %s", code, out, errOut)
+	}
+
+	// log: the redacted diagnostics, history included.
+	code, out, _ = runCmd(t, dir, "log", fakefb.PageSunriseCafe)
+	if code != ExitOK || !strings.Contains(out, "page_connected") || !strings.Contains(out, "page_disconnected") {
+		t.Fatalf("log: exit %d:\n%s", code, out)
+	}
+	if tokenRe.MatchString(out) {
+		t.Fatal("log printed a token")
+	}
+
+	// export: Pages and events in one CSV, no tokens.
+	file := filepath.Join(t.TempDir(), "export.csv")
+	if code, out, errOut := runCmd(t, dir, "export", "--csv", file); code != ExitOK {
+		t.Fatalf("export: exit %d: %s %s", code, out, errOut)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	if err != nil || len(recs) < 6 || recs[0][0] != "record" {
+		t.Fatalf("export csv: %v %d rows", err, len(recs))
+	}
+	kinds := map[string]int{}
+	for _, r := range recs[1:] {
+		kinds[r[0]]++
+	}
+	if kinds["page"] < 4 || kinds["event"] < 4 || tokenRe.Match(raw) {
+		t.Fatalf("export rows by kind: %v", kinds)
+	}
+}
+
+func TestRenewNeedsPagesOrAll(t *testing.T) {
+	code, _, errOut := runCmd(t, t.TempDir(), "renew")
+	if code != ExitUsage || !strings.Contains(errOut, "--all") {
+		t.Fatalf("renew without pages: exit %d %s", code, errOut)
+	}
+}

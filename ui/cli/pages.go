@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+func runDisconnect(args []string, env Env) int {
+	fs := flag.NewFlagSet("pagekeeper disconnect", flag.ContinueOnError)
+	sandbox := fs.Bool("sandbox", false, "use the sandbox data folder")
+	yes := fs.Bool("yes", false, "confirm the disconnection")
+	if code, ok := parse(fs, args, "Usage: pagekeeper disconnect PAGE-ID --yes [--sandbox]\n\n"+
+		"Disconnects a Page: its webhook subscription is removed on Facebook, its token deleted.\n"+
+		"When Facebook cannot be reached the Page is disconnected here at once and the clean-up on\n"+
+		"Facebook is retried until it succeeds. Exit status: 0 disconnected, 1 refused (no --yes)\n"+
+		"or failed, 2 usage or setup error.\n", env); !ok {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(env.Stderr, "pagekeeper disconnect: name exactly one Page ID")
+		return ExitUsage
+	}
+	id := fs.Arg(0)
+	s, err := env.open(*sandbox)
+	if err != nil {
+		return failOpen(env, err)
+	}
+	defer s.Close()
+	w, err := s.Keeper.DisconnectWarning(env.Context, id)
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(env.Stderr, "pagekeeper disconnect: no Page with ID %s here (see pagekeeper status)\n", id)
+		return ExitUsage
+	} else if err != nil {
+		return failOpen(env, err)
+	}
+	if !*yes {
+		fmt.Fprintf(env.Stderr, "Not disconnected. %s\nRun again with --yes to disconnect %s.\n", w.Text, w.PageName)
+		return ExitFailed
+	}
+	pending, err := s.Keeper.Disconnect(env.Context, id, keeper.OSActor())
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "pagekeeper disconnect: %v\n", err)
+		return ExitFailed
+	}
+	if pending {
+		fmt.Fprintf(env.Stdout, "%s is disconnected here. Facebook could not be reached; the webhook subscription there will be removed as soon as it can (Pagekeeper retries while it runs).\n", w.PageName)
+	} else {
+		fmt.Fprintf(env.Stdout, "%s is disconnected: webhook subscription removed, token deleted.\n", w.PageName)
+	}
+	return ExitOK
+}
+
+// pageJSON is the machine-readable form of a Page's status (docs/COMMANDS.md).
+type pageJSON struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Status      string    `json:"status"`
+	Reason      string    `json:"reason,omitempty"`
+	Explanation string    `json:"explanation,omitempty"`
+	Action      string    `json:"action,omitempty"`
+	CheckedAt   time.Time `json:"checked_at,omitzero"`
+	StatusSince time.Time `json:"status_since,omitzero"`
+}
+
+func toJSON(p keeper.PageStatus) pageJSON {
+	j := pageJSON{ID: p.ID, Name: p.Name, Status: string(p.Status), Reason: string(p.Reason), CheckedAt: p.CheckedAt, StatusSince: p.StatusSince}
+	if p.Reason != "" {
+		j.Explanation, j.Action = p.Explanation.String(), p.Action.String()
+	}
+	return j
+}
+
+func runStatus(args []string, env Env) int {
+	fs := flag.NewFlagSet("pagekeeper status", flag.ContinueOnError)
+	sandbox := fs.Bool("sandbox", false, "use the sandbox data folder")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if code, ok := parse(fs, args, "Usage: pagekeeper status [--json] [--sandbox]\n\n"+
+		"Shows every Page's status as last checked (no call to Facebook; use `pagekeeper check`\n"+
+		"for a fresh check). Exit status: 0 all connected Pages valid, 1 one needs attention or\n"+
+		"is invalid, 2 usage or setup error.\n", env); !ok {
+		return code
+	}
+	s, err := env.open(*sandbox)
+	if err != nil {
+		return failOpen(env, err)
+	}
+	defer s.Close()
+	sum, err := s.Keeper.Status(env.Context)
+	if err != nil {
+		return failOpen(env, err)
+	}
+	code := ExitOK
+	if sum.Totals.Invalid+sum.Totals.NeedsAttention > 0 {
+		code = ExitFailed
+	}
+	if *asJSON {
+		out := make([]pageJSON, 0, len(sum.Pages))
+		for _, p := range sum.Pages {
+			out = append(out, toJSON(p))
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(map[string]any{"pages": out, "totals": sum.Totals})
+		return code
+	}
+	if len(sum.Pages) == 0 {
+		fmt.Fprintln(env.Stdout, "No Pages connected yet. Connect some with `pagekeeper connect` or in the window.")
+		return code
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PAGE\tID\tSTATUS\tWHY\tLAST CHECKED")
+	for _, p := range sum.Pages {
+		checked := "never"
+		if !p.CheckedAt.IsZero() {
+			checked = p.CheckedAt.Local().Format("2006-01-02 15:04")
+		}
+		why := ""
+		if p.Reason != "" {
+			why = p.ReasonText.String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, keeper.StatusText(p.Status), why, checked)
+	}
+	_ = tw.Flush()
+	return code
+}
+
+func runLog(args []string, env Env) int {
+	fs := flag.NewFlagSet("pagekeeper log", flag.ContinueOnError)
+	sandbox := fs.Bool("sandbox", false, "use the sandbox data folder")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if code, ok := parse(fs, args, "Usage: pagekeeper log PAGE-ID [--json] [--sandbox]\n\n"+
+		"Shows a Page's status, permissions, token facts, webhook fields and history. The text\n"+
+		"form is the same redacted summary as the window's \"Copy diagnostics\".\n", env); !ok {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(env.Stderr, "pagekeeper log: name exactly one Page ID")
+		return ExitUsage
+	}
+	s, err := env.open(*sandbox)
+	if err != nil {
+		return failOpen(env, err)
+	}
+	defer s.Close()
+	id := fs.Arg(0)
+	if !*asJSON {
+		text, err := s.Keeper.Diagnostics(env.Context, id, env.Setup.Version)
+		if errors.Is(err, store.ErrNotFound) {
+			fmt.Fprintf(env.Stderr, "pagekeeper log: no Page with ID %s here\n", id)
+			return ExitUsage
+		} else if err != nil {
+			return failOpen(env, err)
+		}
+		fmt.Fprint(env.Stdout, text)
+		return ExitOK
+	}
+	p, evs, err := s.Keeper.PageLog(env.Context, id, 1000)
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(env.Stderr, "pagekeeper log: no Page with ID %s here\n", id)
+		return ExitUsage
+	} else if err != nil {
+		return failOpen(env, err)
+	}
+	type eventJSON struct {
+		At     time.Time `json:"at"`
+		Kind   string    `json:"kind"`
+		Actor  string    `json:"actor_facebook,omitempty"`
+		OSUser string    `json:"actor_os_user,omitempty"`
+		Detail string    `json:"detail"`
+	}
+	events := make([]eventJSON, 0, len(evs))
+	for _, e := range evs {
+		events = append(events, eventJSON{At: e.At, Kind: e.Kind, Actor: e.ActorFBName, OSUser: e.ActorOSUser, Detail: e.Detail})
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(map[string]any{"page": p, "events": events})
+	return ExitOK
+}
+
+func runExport(args []string, env Env) int {
+	fs := flag.NewFlagSet("pagekeeper export", flag.ContinueOnError)
+	sandbox := fs.Bool("sandbox", false, "use the sandbox data folder")
+	file := fs.String("csv", "", "the CSV file to write")
+	if code, ok := parse(fs, args, "Usage: pagekeeper export --csv FILE [--sandbox]\n\n"+
+		"Writes every Page with its status, then every event of the history, to one CSV file\n"+
+		"(column `record` is page or event). No token is ever exported.\n", env); !ok {
+		return code
+	}
+	if *file == "" || fs.NArg() > 0 {
+		fmt.Fprintln(env.Stderr, "pagekeeper export: give the file with --csv FILE")
+		return ExitUsage
+	}
+	s, err := env.open(*sandbox)
+	if err != nil {
+		return failOpen(env, err)
+	}
+	defer s.Close()
+	var n int
+	err = writeFileAtomic(*file, func(w *csv.Writer) (err error) {
+		n, err = s.Keeper.ExportCSV(env.Context, w)
+		return err
+	})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "pagekeeper export: %v\n", err)
+		return ExitFailed
+	}
+	fmt.Fprintf(env.Stdout, "Wrote %d rows to %s\n", n, *file)
+	return ExitOK
+}
+
+// writeFileAtomic writes a CSV through a temporary file, so a failure never
+// leaves half a file where the owner expects a whole one.
+func writeFileAtomic(path string, write func(w *csv.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".pagekeeper-export-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := csv.NewWriter(tmp)
+	if err := write(w); err != nil {
+		tmp.Close()
+		return err
+	}
+	w.Flush()
+	if err := errors.Join(w.Error(), tmp.Sync(), tmp.Close()); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,397 @@
+package ui
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/keeper"
+)
+
+// LanguagePreference is the Fyne preference that chooses the interface
+// language at start ("" = the system's). It lives in Fyne's preferences,
+// not the database, because it is needed before the data folder opens.
+const LanguagePreference = "language"
+
+// SettingsView is the settings dialog's form; fields are exposed for tests.
+type SettingsView struct {
+	AppID, GraphVersion, Ports, RelayURL *widget.Entry
+	AppSecret                            *widget.Entry
+	RedirectMode                         *widget.RadioGroup
+	Business                             *widget.Check
+	CheckEvery, RemindEvery              *widget.Select
+	Owners                               *widget.Entry
+	SMTPHost, SMTPPort, SMTPUser         *widget.Entry
+	SMTPFrom, SMTPPassword               *widget.Entry
+	SMTPSecurity                         *widget.Select
+	Language                             *widget.Select
+	Save                                 *widget.Button
+	Problem                              *widget.Label
+}
+
+var intervals = []time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
+
+func intervalLabel(d time.Duration) string {
+	if d < time.Hour {
+		return tr("settings.every_min", "every {{.N}} minutes", map[string]any{"N": int(d.Minutes())})
+	}
+	if d == time.Hour {
+		return tr("settings.every_hour", "every hour")
+	}
+	return tr("settings.every_hours", "every {{.N}} hours", map[string]any{"N": int(d.Hours())})
+}
+
+func intervalOptions() []string {
+	out := make([]string, len(intervals))
+	for i, d := range intervals {
+		out[i] = intervalLabel(d)
+	}
+	return out
+}
+
+func intervalFrom(label string, fallback time.Duration) time.Duration {
+	for _, d := range intervals {
+		if intervalLabel(d) == label {
+			return d
+		}
+	}
+	return fallback
+}
+
+// showSettings opens the settings dialog over the current settings.
+func (m *MainWindow) showSettings() {
+	k := m.keeper
+	go func() {
+		s, err := k.Settings(context.Background())
+		fyne.Do(func() {
+			if err != nil {
+				m.showError(err)
+				return
+			}
+			m.settingsDialog(s)
+		})
+	}()
+}
+
+func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
+	v := &SettingsView{}
+	entry := func(val, placeholder string) *widget.Entry {
+		e := widget.NewEntry()
+		e.SetText(val)
+		e.SetPlaceHolder(placeholder)
+		return e
+	}
+	v.AppID = entry(s.AppID, "1234567890")
+	v.GraphVersion = entry(s.GraphVersion, "v25.0")
+	ports := make([]string, len(s.Ports))
+	for i, p := range s.Ports {
+		ports[i] = strconv.Itoa(p)
+	}
+	v.Ports = entry(strings.Join(ports, ", "), "47321, 47322, 47323")
+	v.RelayURL = entry(s.RelayURL, "https://example.com/pagekeeper-relay.html")
+	v.AppSecret = widget.NewPasswordEntry()
+	v.AppSecret.SetPlaceHolder(tr("settings.secret_placeholder", "optional; kept only in the system keyring"))
+	modeLoopback := tr("settings.mode_loopback", "Directly to this computer (app in development mode)")
+	modeRelay := tr("settings.mode_relay", "Through my HTTPS relay page (Live app with Enforce HTTPS)")
+	v.RedirectMode = widget.NewRadioGroup([]string{modeLoopback, modeRelay}, nil)
+	v.RedirectMode.SetSelected(modeLoopback)
+	if s.RedirectMode == keeper.RedirectRelay {
+		v.RedirectMode.SetSelected(modeRelay)
+	}
+	v.Business = widget.NewCheck(tr("wizard.intro.business", "Also find Pages my business owns in Meta Business Suite"), nil)
+	v.Business.SetChecked(s.BusinessPages)
+
+	v.CheckEvery = widget.NewSelect(intervalOptions(), nil)
+	v.CheckEvery.SetSelected(intervalLabel(time.Duration(s.CheckInterval)))
+	v.RemindEvery = widget.NewSelect(intervalOptions(), nil)
+	v.RemindEvery.SetSelected(intervalLabel(time.Duration(s.ReminderInterval)))
+	var owners []string
+	for _, o := range s.Owners {
+		owners = append(owners, fmt.Sprintf("%s <%s>", o.Name, o.Email))
+	}
+	v.Owners = widget.NewMultiLineEntry()
+	v.Owners.SetText(strings.Join(owners, "\n"))
+	v.Owners.SetPlaceHolder("Ana Rivera <ana@example.com>")
+	v.SMTPHost = entry(s.SMTP.Host, "smtp.example.com")
+	port := ""
+	if s.SMTP.Port != 0 {
+		port = strconv.Itoa(s.SMTP.Port)
+	}
+	v.SMTPPort = entry(port, "587")
+	v.SMTPUser = entry(s.SMTP.Username, "alerts@example.com")
+	v.SMTPFrom = entry(s.SMTP.From, "Pagekeeper <alerts@example.com>")
+	v.SMTPPassword = widget.NewPasswordEntry()
+	v.SMTPPassword.SetPlaceHolder(tr("settings.secret_placeholder", "optional; kept only in the system keyring"))
+	v.SMTPSecurity = widget.NewSelect([]string{"starttls", "tls"}, nil)
+	v.SMTPSecurity.SetSelected(orDefault(s.SMTP.Security, "starttls"))
+
+	langs := map[string]string{tr("settings.lang_system", "As the system"): "", "English": "en", "Español": "es"}
+	v.Language = widget.NewSelect([]string{tr("settings.lang_system", "As the system"), "English", "Español"}, nil)
+	current := fyne.CurrentApp().Preferences().String(LanguagePreference)
+	for label, code := range langs {
+		if code == current {
+			v.Language.SetSelected(label)
+		}
+	}
+	v.Problem = wrapped("")
+	v.Problem.Importance = widget.DangerImportance
+
+	facebook := widget.NewForm(
+		widget.NewFormItem(tr("settings.app_id", "App ID"), v.AppID),
+		widget.NewFormItem(tr("settings.app_secret", "App Secret"), v.AppSecret),
+		widget.NewFormItem(tr("settings.graph_version", "Graph version"), v.GraphVersion),
+		widget.NewFormItem(tr("settings.redirect", "Facebook returns"), v.RedirectMode),
+		widget.NewFormItem(tr("settings.ports", "Callback ports"), v.Ports),
+		widget.NewFormItem(tr("settings.relay", "Relay page"), v.RelayURL),
+		widget.NewFormItem("", v.Business),
+	)
+	testMail := widget.NewButton(tr("settings.test_email", "Send test email"), func() { m.sendTestEmail(v, s) })
+	alerts := widget.NewForm(
+		widget.NewFormItem(tr("settings.check_every", "Check Pages"), v.CheckEvery),
+		widget.NewFormItem(tr("settings.remind_every", "Remind about open problems"), v.RemindEvery),
+		widget.NewFormItem(tr("settings.owners", "Owners (one per line)"), v.Owners),
+		widget.NewFormItem(tr("settings.smtp_host", "Mail server"), v.SMTPHost),
+		widget.NewFormItem(tr("settings.smtp_port", "Port"), v.SMTPPort),
+		widget.NewFormItem(tr("settings.smtp_security", "Security"), v.SMTPSecurity),
+		widget.NewFormItem(tr("settings.smtp_user", "User name"), v.SMTPUser),
+		widget.NewFormItem(tr("settings.smtp_password", "Password"), v.SMTPPassword),
+		widget.NewFormItem(tr("settings.smtp_from", "Sender"), v.SMTPFrom),
+		widget.NewFormItem("", testMail),
+	)
+	data := container.NewVBox(
+		wrapped(tr("settings.data_where", "Your data: {{.Dir}}", map[string]any{"Dir": m.keeper.Dir()})),
+		container.NewGridWithColumns(2,
+			widget.NewButton(tr("settings.backup", "Back up now"), m.backupNow),
+			widget.NewButton(tr("settings.restore", "Restore a backup…"), m.chooseRestore),
+			widget.NewButton(tr("settings.open_folder", "Open the data folder"), m.openDataFolder),
+			widget.NewButton(tr("settings.export", "Export CSV…"), m.exportCSV),
+		))
+	language := widget.NewForm(widget.NewFormItem(tr("settings.language", "Language"), v.Language))
+	tabs := container.NewAppTabs(
+		container.NewTabItem(tr("settings.tab_facebook", "Facebook app"), container.NewVScroll(facebook)),
+		container.NewTabItem(tr("settings.tab_alerts", "Checks and alerts"), container.NewVScroll(alerts)),
+		container.NewTabItem(tr("settings.tab_data", "Data"), data),
+		container.NewTabItem(tr("settings.tab_language", "Language"), language),
+	)
+	var d *dialog.CustomDialog
+	v.Save = widget.NewButton(tr("settings.save", "Save"), func() {
+		ns, secret, smtpPassword, err := v.read(s, modeRelay)
+		if err != nil {
+			v.Problem.SetText(err.Error())
+			return
+		}
+		fyne.CurrentApp().Preferences().SetString(LanguagePreference, langs[v.Language.Selected])
+		k := m.keeper
+		go func() {
+			ctx := context.Background()
+			err := k.SaveSettings(ctx, ns)
+			if err == nil && !secret.IsZero() {
+				err = k.SetAppSecret(ctx, secret)
+			}
+			if err == nil && smtpPassword != "" {
+				err = k.SetSMTPPassword(ctx, smtpPassword)
+			}
+			fyne.Do(func() {
+				if err != nil {
+					v.Problem.SetText(err.Error())
+					return
+				}
+				d.Hide()
+			})
+		}()
+	})
+	v.Save.Importance = widget.HighImportance
+	cancel := widget.NewButton(tr("dialog.cancel", "Cancel"), func() { d.Hide() })
+	body := container.NewBorder(nil, container.NewVBox(v.Problem, container.NewBorder(nil, nil, nil, container.NewHBox(cancel, v.Save))), nil, nil, tabs)
+	d = dialog.NewCustomWithoutButtons(tr("toolbar.settings", "Settings"), body, m.Window)
+	d.Resize(fyne.NewSize(760, 580))
+	d.Show()
+	return v
+}
+
+// read turns the form into settings (validated by keeper on save).
+func (v *SettingsView) read(old keeper.Settings, modeRelay string) (keeper.Settings, token.Token, string, error) {
+	s := old
+	s.AppID = strings.TrimSpace(v.AppID.Text)
+	s.GraphVersion = strings.TrimSpace(v.GraphVersion.Text)
+	s.RedirectMode = keeper.RedirectLoopback
+	if v.RedirectMode.Selected == modeRelay {
+		s.RedirectMode = keeper.RedirectRelay
+	}
+	s.RelayURL = strings.TrimSpace(v.RelayURL.Text)
+	s.Ports = nil
+	for _, f := range strings.FieldsFunc(v.Ports.Text, func(r rune) bool { return r == ',' || r == ' ' }) {
+		p, err := strconv.Atoi(f)
+		if err != nil {
+			return s, token.Token{}, "", fmt.Errorf("%s", tr("settings.bad_port", "“{{.Port}}” is not a port number", map[string]any{"Port": f}))
+		}
+		s.Ports = append(s.Ports, p)
+	}
+	s.BusinessPages = v.Business.Checked
+	s.CheckInterval = keeper.Duration(intervalFrom(v.CheckEvery.Selected, time.Duration(old.CheckInterval)))
+	s.ReminderInterval = keeper.Duration(intervalFrom(v.RemindEvery.Selected, time.Duration(old.ReminderInterval)))
+	s.Owners = nil
+	for _, line := range strings.Split(v.Owners.Text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		name, email := line, line
+		if i := strings.LastIndex(line, "<"); i >= 0 && strings.HasSuffix(line, ">") {
+			name, email = strings.TrimSpace(line[:i]), line[i+1:len(line)-1]
+		}
+		s.Owners = append(s.Owners, keeper.Owner{Name: name, Email: email})
+	}
+	s.SMTP.Host = strings.TrimSpace(v.SMTPHost.Text)
+	s.SMTP.Port = 0
+	if p := strings.TrimSpace(v.SMTPPort.Text); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return s, token.Token{}, "", fmt.Errorf("%s", tr("settings.bad_port", "“{{.Port}}” is not a port number", map[string]any{"Port": p}))
+		}
+		s.SMTP.Port = n
+	}
+	s.SMTP.Username = strings.TrimSpace(v.SMTPUser.Text)
+	s.SMTP.From = strings.TrimSpace(v.SMTPFrom.Text)
+	s.SMTP.Security = v.SMTPSecurity.Selected
+	if err := s.Validate(); err != nil {
+		return s, token.Token{}, "", err
+	}
+	return s, token.New(v.AppSecret.Text), v.SMTPPassword.Text, nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func (m *MainWindow) sendTestEmail(v *SettingsView, old keeper.Settings) {
+	ns, _, password, err := v.read(old, "")
+	if err != nil {
+		v.Problem.SetText(err.Error())
+		return
+	}
+	k := m.keeper
+	v.Problem.SetText(tr("settings.test_sending", "Sending a test email to every owner…"))
+	go func() {
+		ctx := context.Background()
+		err := k.SaveSettings(ctx, ns)
+		if err == nil && password != "" {
+			err = k.SetSMTPPassword(ctx, password)
+		}
+		if err == nil {
+			err = k.SendTestEmail(ctx)
+		}
+		fyne.Do(func() {
+			if err != nil {
+				v.Problem.SetText(tr("settings.test_failed", "The test email was not sent: {{.Why}}", map[string]any{"Why": err.Error()}))
+				return
+			}
+			v.Problem.SetText(tr("settings.test_sent", "Test email sent. Check the owners' inboxes."))
+		})
+	}()
+}
+
+func (m *MainWindow) backupNow() {
+	k := m.keeper
+	go func() {
+		path, err := k.Backup(context.Background())
+		fyne.Do(func() {
+			if err != nil {
+				m.showError(err)
+				return
+			}
+			dialog.ShowInformation(tr("settings.backup_done_title", "Backed up"),
+				tr("settings.backup_done", "A verified backup was saved as {{.Path}}", map[string]any{"Path": path}), m.Window)
+		})
+	}()
+}
+
+// chooseRestore lists the verified backups and restores the one picked.
+func (m *MainWindow) chooseRestore() {
+	k := m.keeper
+	backups, err := k.Backups()
+	if err != nil {
+		m.showError(err)
+		return
+	}
+	if len(backups) == 0 {
+		dialog.ShowInformation(tr("settings.restore", "Restore a backup…"), tr("settings.no_backups", "There is no backup yet."), m.Window)
+		return
+	}
+	labels := make([]string, len(backups))
+	for i, b := range backups {
+		labels[i] = tr("settings.backup_item", "{{.When}} · {{.Pages}} Pages", map[string]any{"When": b.Time.Local().Format("2 Jan 2006 15:04"), "Pages": b.Pages})
+	}
+	pick := widget.NewSelect(labels, nil)
+	pick.SetSelectedIndex(0)
+	dialog.ShowCustomConfirm(tr("settings.restore", "Restore a backup…"), tr("settings.restore_confirm", "Restore"), tr("dialog.cancel", "Cancel"),
+		container.NewVBox(wrapped(tr("settings.restore_what", "Your current data is backed up first, then replaced by the backup you choose.")), pick),
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			path := backups[pick.SelectedIndex()].Path
+			go func() {
+				err := k.Restore(context.Background(), path)
+				fyne.Do(func() {
+					if err != nil {
+						m.showError(err)
+					}
+					m.reload()
+				})
+			}()
+		}, m.Window)
+}
+
+func (m *MainWindow) openDataFolder() {
+	u := &url.URL{Scheme: "file", Path: m.keeper.Dir()}
+	if err := fyne.CurrentApp().OpenURL(u); err != nil {
+		m.showError(err)
+	}
+}
+
+func (m *MainWindow) exportCSV() {
+	k := m.keeper
+	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		go func() {
+			cw := csv.NewWriter(w)
+			_, err := k.ExportCSV(context.Background(), cw)
+			cw.Flush()
+			err = firstErr(err, cw.Error(), w.Close())
+			fyne.Do(func() {
+				if err != nil {
+					m.showError(err)
+				}
+			})
+		}()
+	}, m.Window)
+	save.SetFileName("pagekeeper-export.csv")
+	save.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
+	save.Show()
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

@@ -16,10 +16,6 @@ import (
 // MaxBatchOps is Facebook's limit of operations in one batch request.
 const MaxBatchOps = 50
 
-// fallbackConcurrency bounds the plain requests of one chunk that is retried
-// operation by operation, so a failed batch does not turn into a burst of 50.
-const fallbackConcurrency = 4
-
 // BatchOp is one operation of a batch.
 type BatchOp struct {
 	Method      string     // GET (default), POST, DELETE
@@ -60,6 +56,13 @@ type BatchResult struct {
 // request with its own token. The returned error is only for unusable input
 // or a context that ended; per-operation failures are in BatchResult.Err.
 func (c *Client) Batch(ctx context.Context, fallback token.Token, ops []BatchOp) ([]BatchResult, error) {
+	return c.batch(ctx, fallback, ops, nil)
+}
+
+// batch is Batch with done, called for each chunk's results in the chunk's
+// goroutine once they are final, so that decoding them overlaps the other
+// batches' time on the network instead of running serially at the end.
+func (c *Client) batch(ctx context.Context, fallback token.Token, ops []BatchOp, done func(start int, rs []BatchResult)) ([]BatchResult, error) {
 	results := make([]BatchResult, len(ops))
 	if len(ops) == 0 {
 		return results, nil
@@ -89,11 +92,15 @@ func (c *Client) Batch(ctx context.Context, fallback token.Token, ops []BatchOp)
 	}
 
 	sem := make(chan struct{}, c.cfg.BatchConcurrency)
+	// Up to BatchConcurrency more chunks are encoded while the ones in
+	// flight wait on the network, so that a freed slot is used at once
+	// instead of after encoding 50 operations.
+	ready := make(chan struct{}, 2*c.cfg.BatchConcurrency)
 	var wg sync.WaitGroup
 	for start := 0; start < len(ops); start += MaxBatchOps {
 		end := min(start+MaxBatchOps, len(ops))
 		select {
-		case sem <- struct{}{}:
+		case ready <- struct{}{}:
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
@@ -103,8 +110,24 @@ func (c *Client) Batch(ctx context.Context, fallback token.Token, ops []BatchOp)
 		wg.Add(1)
 		go func(start, end int) {
 			defer wg.Done()
-			defer func() { <-sem }()
-			c.runChunk(ctx, top, ops[start:end], results[start:end])
+			r := c.chunkRequest(top, ops[start:end])
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				<-ready
+				fillErr(results[start:end], ctx, c)
+				return
+			}
+			// The slot bounds batch requests in flight: it is given back
+			// as soon as the HTTP exchange ends, so the next request is on
+			// the wire while this answer is decoded.
+			resp, err := c.sendChunk(ctx, r)
+			<-sem
+			<-ready
+			c.finishChunk(ctx, top, ops[start:end], results[start:end], resp, err)
+			if done != nil {
+				done(start, results[start:end])
+			}
 		}(start, end)
 	}
 	wg.Wait()
@@ -160,16 +183,54 @@ func (c *Client) opParams(op *BatchOp, tok token.Token) (path string, query, bod
 	return strings.TrimLeft(path, "/"), query, body
 }
 
+// plainOpURL is opParams's relative URL, built directly, for the common
+// operation without a query or body (a DebugTokenOp): the same string as
+// path + "?" + query.Encode(), whose keys sort as access_token,
+// appsecret_proof, input_token. ok is false for any other operation.
+func (c *Client) plainOpURL(op *BatchOp, tok token.Token) (string, bool) {
+	if strings.ContainsAny(op.RelativeURL, "?") || len(op.Body) > 0 ||
+		(op.Method != http.MethodGet && op.Method != http.MethodDelete) {
+		return "", false
+	}
+	var b strings.Builder
+	b.Grow(len(op.RelativeURL) + 480)
+	b.WriteString(strings.TrimLeft(op.RelativeURL, "/"))
+	sep := byte('?')
+	add := func(k, v string) {
+		b.WriteByte(sep)
+		sep = '&'
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(v))
+	}
+	if !tok.IsZero() {
+		add("access_token", tok.Reveal())
+		if !c.cfg.AppSecret.IsZero() {
+			add("appsecret_proof", appSecretProof(tok, c.cfg.AppSecret))
+		}
+	}
+	if !op.inputToken.IsZero() {
+		add("input_token", op.inputToken.Reveal())
+	}
+	return b.String(), true
+}
+
 type batchOpJSON struct {
 	Method      string `json:"method"`
 	RelativeURL string `json:"relative_url"`
 	Body        string `json:"body,omitempty"`
 }
 
-func (c *Client) runChunk(ctx context.Context, top token.Token, ops []BatchOp, out []BatchResult) {
+// chunkRequest encodes one batch request.
+func (c *Client) chunkRequest(top token.Token, ops []BatchOp) *request {
 	enc := make([]batchOpJSON, len(ops))
 	secrets := []token.Token{top}
 	for i := range ops {
+		if rel, ok := c.plainOpURL(&ops[i], ops[i].Token); ok {
+			enc[i] = batchOpJSON{Method: ops[i].Method, RelativeURL: rel}
+			secrets = append(secrets, ops[i].Token, ops[i].inputToken)
+			continue
+		}
 		path, q, body := c.opParams(&ops[i], ops[i].Token)
 		rel := path
 		if len(q) > 0 {
@@ -182,16 +243,41 @@ func (c *Client) runChunk(ctx context.Context, top token.Token, ops []BatchOp, o
 		secrets = append(secrets, ops[i].Token, ops[i].inputToken)
 	}
 	payload, _ := json.Marshal(enc)
-	r := &request{
+	return &request{
 		method: http.MethodPost, url: c.cfg.GraphURL + "/" + c.cfg.Version,
 		params:  url.Values{"batch": {string(payload)}, "include_headers": {"false"}},
 		tok:     top,
 		secrets: secrets,
 	}
+}
+
+// postChunk encodes and sends one batch request (a single attempt: a
+// failed batch is retried operation by operation instead, see finishChunk).
+func (c *Client) postChunk(ctx context.Context, top token.Token, ops []BatchOp) (*chunkAnswer, error) {
+	return c.sendChunk(ctx, c.chunkRequest(top, ops))
+}
+
+// sendChunk sends a batch request built by chunkRequest, once.
+func (c *Client) sendChunk(ctx context.Context, r *request) (*chunkAnswer, error) {
 	resp, err := c.once(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return &chunkAnswer{resp: resp, sc: r.scrubber(c.cfg.AppSecret)}, nil
+}
+
+type chunkAnswer struct {
+	resp *response
+	sc   scrubber
+}
+
+// finishChunk decodes a batch answer into out and retries null operations on
+// their own; when the batch failed as a whole, every operation is retried on
+// its own.
+func (c *Client) finishChunk(ctx context.Context, top token.Token, ops []BatchOp, out []BatchResult, ans *chunkAnswer, err error) {
 	var parsed []BatchResult
 	if err == nil {
-		parsed, err = parseBatchResponse(resp.body, len(ops), r.scrubber(c.cfg.AppSecret))
+		parsed, err = parseBatchResponse(ans.resp.body, len(ops), ans.sc)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -205,19 +291,27 @@ func (c *Client) runChunk(ctx context.Context, top token.Token, ops []BatchOp, o
 	c.runEach(ctx, top, ops, out, func(i int) bool { return out[i].Null })
 }
 
-// runEach runs the selected operations as plain requests, a few at a time.
+// runEach runs the selected operations as plain requests. They share one
+// client-wide limit (BatchConcurrency), so a Facebook failing every batch
+// sees at most that many requests at once, not 50 per failed batch.
 func (c *Client) runEach(ctx context.Context, top token.Token, ops []BatchOp, out []BatchResult, selected func(int) bool) {
-	sem := make(chan struct{}, fallbackConcurrency)
 	var wg sync.WaitGroup
 	for i := range ops {
 		if !selected(i) {
 			continue
 		}
+		select {
+		case c.opSem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			fillErr(out[i:], ctx, c)
+			break
+		}
 		wg.Add(1)
-		sem <- struct{}{}
 		go func(i int) {
 			defer wg.Done()
-			defer func() { <-sem }()
+			defer func() { <-c.opSem }()
 			null := out[i].Null
 			out[i] = c.runOne(ctx, top, &ops[i])
 			out[i].Null = null
@@ -269,29 +363,28 @@ func (c *Client) runOne(ctx context.Context, top token.Token, op *BatchOp) Batch
 // count as nulls; a body that is not an array is an error (the whole batch
 // failed).
 func parseBatchResponse(data []byte, n int, sc scrubber) ([]BatchResult, error) {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, &Error{Class: ClassTransient, Reason: ReasonTemporary, Message: "unreadable batch answer from Facebook"}
+	// One pass: a null entry decodes to a nil pointer. The usual shape is
+	// read without reflection (jsonscan.go).
+	raw, ok := scanBatchEnvelope(data)
+	if !ok {
+		raw = nil
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return nil, &Error{Class: ClassTransient, Reason: ReasonTemporary, Message: "unreadable batch answer from Facebook"}
+		}
 	}
 	out := make([]BatchResult, n)
 	for i := range out {
-		if i >= len(raw) || string(raw[i]) == "null" || len(raw[i]) == 0 {
+		if i >= len(raw) || raw[i] == nil {
 			out[i] = nullResult()
 			continue
 		}
-		var e struct {
-			Code    flexInt         `json:"code"`
-			Headers json.RawMessage `json:"headers"`
-			Body    json.RawMessage `json:"body"`
-		}
-		if json.Unmarshal(raw[i], &e) != nil {
-			out[i] = nullResult()
-			continue
-		}
+		e := raw[i]
 		res := BatchResult{Code: int(e.Code)}
 		// The body is a JSON string holding JSON; tolerate an inline object.
-		var s string
-		if len(e.Body) > 0 && e.Body[0] == '"' {
+		if e.hasBody {
+			res.Body = e.body
+		} else if len(e.Body) > 0 && e.Body[0] == '"' {
+			var s string
 			if json.Unmarshal(e.Body, &s) == nil {
 				res.Body = json.RawMessage(s)
 			}
@@ -338,29 +431,39 @@ func (c *Client) InspectTokens(ctx context.Context, fallback token.Token, toks [
 	for i, t := range toks {
 		ops[i] = DebugTokenOp(t)
 	}
-	res, err := c.Batch(ctx, fallback, ops)
+	out := make([]TokenCheck, len(toks))
+	res, err := c.batch(ctx, fallback, ops, func(start int, rs []BatchResult) {
+		for j, r := range rs {
+			out[start+j] = tokenCheckOf(r, toks[start+j])
+		}
+	})
 	if res == nil {
 		return nil, err
 	}
-	out := make([]TokenCheck, len(toks))
-	for i, r := range res {
-		if r.Err != nil {
-			if r.Err.Class == ClassAuth && r.Code > 0 {
-				// debug_token of a dead token may fail outright instead of
-				// answering is_valid:false: it is still an answer.
-				out[i].Info = TokenInfo{Valid: false, Error: r.Err}
-				continue
+	if err != nil {
+		// Chunks that never ran were filled with the context's error but
+		// never reached the hook.
+		for i, r := range res {
+			if out[i].Err == nil && !out[i].Info.Valid && out[i].Info.Error == nil {
+				out[i] = tokenCheckOf(r, toks[i])
 			}
-			out[i].Err = r.Err
-			continue
 		}
-		sc := scrubber{toks[i].Reveal()}
-		info, perr := parseTokenInfo(r.Body, r.Code, sc)
-		if perr != nil {
-			out[i].Err = perr
-			continue
-		}
-		out[i].Info = info
 	}
 	return out, err
+}
+
+func tokenCheckOf(r BatchResult, tok token.Token) TokenCheck {
+	if r.Err != nil {
+		if r.Err.Class == ClassAuth && r.Code > 0 {
+			// debug_token of a dead token may fail outright instead of
+			// answering is_valid:false: it is still an answer.
+			return TokenCheck{Info: TokenInfo{Valid: false, Error: r.Err}}
+		}
+		return TokenCheck{Err: r.Err}
+	}
+	info, err := parseTokenInfo(r.Body, r.Code, scrubber{tok.Reveal()})
+	if err != nil {
+		return TokenCheck{Err: err}
+	}
+	return TokenCheck{Info: info}
 }

@@ -42,6 +42,9 @@ type Config struct {
 	CallTimeout      time.Duration // per HTTP attempt; default 30 s
 	Retry            RetryPolicy
 	BatchConcurrency int // batch requests in flight at once; default 8
+	// PageSize is the limit asked of list edges (/me/accounts, …); paging
+	// fetches the rest. Default 100.
+	PageSize int
 
 	// OnUsage is called (synchronously, keep it short) with the merged usage
 	// each time a response carries usage headers.
@@ -63,6 +66,7 @@ const (
 	// MaxDelay: Facebook starts throttling at 100 %, and hammering it at 95 %
 	// only gets there sooner.
 	usageHighWater = 90
+	regainMargin   = time.Second
 )
 
 // Client calls the Graph API. It is safe for concurrent use.
@@ -75,6 +79,7 @@ type Client struct {
 	jitter  func() float64
 	usageMu sync.Mutex
 	usage   Usage
+	opSem   chan struct{} // single requests of batches retried op by op
 }
 
 // New returns a Client with cfg's defaults filled in.
@@ -106,10 +111,13 @@ func New(cfg Config) *Client {
 	if cfg.Retry.MaxDelay < cfg.Retry.BaseDelay {
 		cfg.Retry.MaxDelay = cfg.Retry.BaseDelay
 	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 100
+	}
 	if cfg.BatchConcurrency <= 0 {
 		cfg.BatchConcurrency = 8
 	}
-	c := &Client{cfg: cfg, sleep: cfg.Sleep, now: cfg.Now, jitter: rand.Float64}
+	c := &Client{cfg: cfg, sleep: cfg.Sleep, now: cfg.Now, jitter: rand.Float64, opSem: make(chan struct{}, cfg.BatchConcurrency)}
 	if c.sleep == nil {
 		c.sleep = sleepCtx
 	}
@@ -156,22 +164,30 @@ func (c *Client) noteUsage(h http.Header) {
 	}
 }
 
-// usageWait is the least a retry must wait given what Facebook last said:
-// the remaining estimated time to regain access, or MaxDelay when a budget
-// is at or above 90 %.
-func (c *Client) usageWait() time.Duration {
-	u := c.Usage()
+// usageWait is the least a retry must wait given what Facebook said: the
+// failed response's own usage headers when it had any (its estimated time to
+// regain access, or MaxDelay when a budget is at or above 90 %), otherwise
+// the app-wide budget last seen. A Page's business-use-case limit says
+// nothing about calls for other Pages, so it only counts for its own calls.
+func (c *Client) usageWait(resp *response) time.Duration {
+	var u Usage
+	if resp != nil {
+		u, _ = ParseUsage(resp.header)
+	}
 	if u.IsZero() {
-		return 0
+		last := c.Usage()
+		u = Usage{App: last.App}
 	}
 	var d time.Duration
 	if r := u.RegainIn(); r > 0 {
-		d = r - c.now().Sub(u.At)
+		// The estimate is in whole minutes: a retry right at its end may
+		// still be a hair early, so add a margin.
+		d = r + regainMargin
 	}
 	if u.Max() >= usageHighWater {
 		d = max(d, c.cfg.Retry.MaxDelay)
 	}
-	return max(d, 0)
+	return d
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -249,15 +265,6 @@ func (r *request) scrubber(secret token.Token) scrubber {
 	return sc
 }
 
-// pathOnly is what errors may say about a URL: no scheme, host or query.
-func pathOnly(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(url)"
-	}
-	return u.Path
-}
-
 // once performs a single HTTP attempt. Graph errors come back as *Error
 // together with the response (for usage headers and batch callers).
 func (c *Client) once(ctx context.Context, r *request) (*response, error) {
@@ -332,10 +339,7 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 		if e == nil || attempt >= c.cfg.Retry.MaxAttempts || ctx.Err() != nil || !c.retryable(e, r) {
 			return resp, err
 		}
-		d := c.backoff(attempt)
-		if e.Class == ClassThrottled || c.usageWait() > 0 {
-			d = max(d, c.usageWait())
-		}
+		d := max(c.backoff(attempt), c.usageWait(resp))
 		if dl, ok := ctx.Deadline(); ok && !c.now().Add(d).Before(dl) {
 			// Waiting would overrun the caller's deadline: report now,
 			// while the caller still has time to act on it.

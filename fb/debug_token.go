@@ -79,8 +79,11 @@ func unixOrZero(v flexInt) time.Time {
 // the answer, used for the embedded error.
 func parseTokenInfo(body []byte, status int, sc scrubber) (TokenInfo, error) {
 	var j tokenInfoJSON
-	if err := json.Unmarshal(body, &j); err != nil {
-		return TokenInfo{}, &Error{HTTPStatus: status, Class: ClassUnknown, Reason: ReasonUnknown, Message: "unexpected debug_token answer from Facebook"}
+	if !scanTokenInfo(body, &j) { // the usual shape is read without reflection
+		j = tokenInfoJSON{}
+		if err := json.Unmarshal(body, &j); err != nil {
+			return TokenInfo{}, &Error{HTTPStatus: status, Class: ClassUnknown, Reason: ReasonUnknown, Message: "unexpected debug_token answer from Facebook"}
+		}
 	}
 	d := j.Data
 	ti := TokenInfo{

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -239,32 +240,27 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+		// A quoted number: no escapes can occur in digits, so unquote by
+		// trimming (and refuse anything else).
+		if len(b) < 2 || b[len(b)-1] != '"' {
+			return errors.New("not a number")
 		}
-		s = strings.TrimSpace(s)
-		if s == "" {
+		b = bytes.TrimSpace(b[1 : len(b)-1])
+		if len(b) == 0 {
 			return nil
 		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return fmt.Errorf("not a number: %w", err)
-		}
+	}
+	// The hot path (every code, count and timestamp): no reflection.
+	if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
 		*f = flexInt(n)
 		return nil
 	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	if i, err := n.Int64(); err == nil {
-		*f = flexInt(i)
-		return nil
-	}
-	fl, err := n.Float64()
+	fl, err := strconv.ParseFloat(string(b), 64)
 	if err != nil {
-		return err
+		return errors.New("not a number")
+	}
+	if fl > math.MaxInt64 || fl < math.MinInt64 || fl != fl {
+		return errors.New("number out of range")
 	}
 	*f = flexInt(int64(fl))
 	return nil
@@ -296,6 +292,10 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '"' {
+		if len(b) >= 2 && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && b[len(b)-1] == '"' {
+			*f = flexString(b[1 : len(b)-1]) // no escapes: the common case
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/pagekeeper/pagekeeper/fb/token"
@@ -123,6 +124,8 @@ func pictureURL(raw json.RawMessage) string {
 	return ""
 }
 
+func (c *Client) limit() string { return strconv.Itoa(c.cfg.PageSize) }
+
 func pagesOf(items []pageJSON, src Source) []Page {
 	out := make([]Page, 0, len(items))
 	for _, it := range items {
@@ -136,15 +139,11 @@ func pagesOf(items []pageJSON, src Source) []Page {
 	return out
 }
 
-// accountsPageSize is the page size asked of list edges. Facebook caps it per
-// edge anyway; paging covers the rest.
-const accountsPageSize = "100"
-
 // Accounts lists every Page the person has a role on (all result pages), with
 // their Page tokens.
 func (c *Client) Accounts(ctx context.Context, userTok token.Token) ([]Page, error) {
 	items, err := getAllOf[pageJSON](ctx, c, userTok, "me/accounts",
-		url.Values{"fields": {pageFields + ",access_token"}, "limit": {accountsPageSize}})
+		url.Values{"fields": {pageFields + ",access_token"}, "limit": {c.limit()}})
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +268,7 @@ func (c *Client) businessPages(ctx context.Context, userTok token.Token) ([]Page
 		ID   flexString `json:"id"`
 		Name string     `json:"name"`
 	}
-	businesses, err := getAllOf[bizJSON](ctx, c, userTok, "me/businesses", url.Values{"fields": {"id,name"}, "limit": {accountsPageSize}})
+	businesses, err := getAllOf[bizJSON](ctx, c, userTok, "me/businesses", url.Values{"fields": {"id,name"}, "limit": {c.limit()}})
 	if err != nil {
 		if IsPermission(err) {
 			return nil, nil
@@ -284,7 +283,7 @@ func (c *Client) businessPages(ctx context.Context, userTok token.Token) ([]Page
 		}
 		for _, edge := range []string{"owned_pages", "client_pages"} {
 			items, err := getAllOf[pageJSON](ctx, c, userTok, seg+"/"+edge,
-				url.Values{"fields": {pageFields + ",access_token"}, "limit": {accountsPageSize}})
+				url.Values{"fields": {pageFields + ",access_token"}, "limit": {c.limit()}})
 			if err != nil {
 				if IsPermission(err) {
 					continue

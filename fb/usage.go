@@ -3,6 +3,7 @@ package fb
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 )
@@ -97,23 +98,31 @@ func (u Usage) merge(n Usage) Usage {
 		out.Page = &p
 	}
 	for _, b := range n.Business {
-		replaced := false
-		for i := range out.Business {
-			if out.Business[i].ID == b.ID && out.Business[i].Type == b.Type {
-				out.Business[i] = b
-				replaced = true
+		out.Business = slices.DeleteFunc(out.Business, func(o BusinessUsage) bool { return o.ID == b.ID && o.Type == b.Type })
+		out.Business = append(out.Business, b) // newest last
+	}
+	// One entry per Page would grow without bound over a round of thousands
+	// of Pages. Keep maxBusinessEntries, dropping first the oldest entry
+	// that neither asks to wait nor is near its limit.
+	for len(out.Business) > maxBusinessEntries {
+		drop := 0
+		for i, b := range out.Business {
+			if b.RegainIn == 0 && max(b.CallCount, b.TotalTime, b.TotalCPUTime) < usageHighWater {
+				drop = i
 				break
 			}
 		}
-		if !replaced {
-			out.Business = append(out.Business, b)
-		}
+		out.Business = slices.Delete(out.Business, drop, drop+1)
 	}
 	if n.At.After(out.At) {
 		out.At = n.At
 	}
 	return out
 }
+
+// maxBusinessEntries matches the most objects X-Business-Use-Case-Usage
+// returns at once (ref §7.3: "up to 32 objects").
+const maxBusinessEntries = 32
 
 // usageJSON accepts numbers or numeric strings for every count.
 type usageJSON struct {

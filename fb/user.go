@@ -47,7 +47,7 @@ func (c *Client) Permissions(ctx context.Context, userTok token.Token) ([]Permis
 		Permission string `json:"permission"`
 		Status     string `json:"status"`
 	}
-	items, err := getAllOf[permJSON](ctx, c, userTok, "me/permissions", url.Values{"limit": {"100"}})
+	items, err := getAllOf[permJSON](ctx, c, userTok, "me/permissions", url.Values{"limit": {c.limit()}})
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,8 @@ type Keeper struct {
 	graph  Graph
 	// loginBase is the Facebook Login set-up (see UseFacebook).
 	loginBase *login.Config
+	// hstate: health rounds, the scheduler and alert channels (health.go, alerts.go).
+	hstate healthState
 }
 
 // Open takes the manager lock of the folder and opens its store. When

@@ -29,6 +29,8 @@ type PageRow struct {
 	CleanupPending bool
 	// ConnectedBy is the Facebook account that connected the Page.
 	ConnectedBy string
+	// Resubscribe: the repair is one click (the webhook subscription), not a login.
+	Resubscribe bool
 
 	search string // lower-case name and ID, for the filter
 }
@@ -42,7 +44,7 @@ type DashboardOptions struct {
 // DashboardActions are what the buttons do; nil hides or disables a control.
 type DashboardActions struct {
 	Connect, CheckAll, Settings, Simulate func()
-	Renew, Disconnect, Log, Check         func(pageID string)
+	Renew, Resubscribe, Disconnect, Log   func(pageID string)
 }
 
 // Dashboard is the main window's content: a toolbar, a banner for whatever
@@ -358,7 +360,13 @@ func newPageRowView(d *Dashboard) *pageRowView {
 	}
 	v.name.Truncation = fyne.TextTruncateEllipsis
 	v.reason.Truncation = fyne.TextTruncateEllipsis
-	v.renew = widget.NewButtonWithIcon(tr("row.renew", "Renew"), theme.ViewRefreshIcon(), func() { v.act(d.actions.Renew) })
+	v.renew = widget.NewButtonWithIcon(tr("row.renew", "Renew"), theme.ViewRefreshIcon(), func() {
+		if v.row.Resubscribe {
+			v.act(d.actions.Resubscribe)
+		} else {
+			v.act(d.actions.Renew)
+		}
+	})
 	v.discon = widget.NewButtonWithIcon(tr("row.disconnect", "Disconnect"), theme.CancelIcon(), func() { v.act(d.actions.Disconnect) })
 	v.log = widget.NewButtonWithIcon(tr("row.log", "Log"), theme.DocumentIcon(), func() { v.act(d.actions.Log) })
 	v.ExtendBaseWidget(v)
@@ -387,6 +395,12 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 	v.status.Importance = r.Status.importance()
 	v.status.Refresh()
 	v.icon.SetResource(r.Status.icon())
+	// The repair button says what it does: Resubscribe is one click, Renew a login.
+	if r.Resubscribe {
+		v.renew.SetText(tr("row.resubscribe", "Resubscribe"))
+	} else {
+		v.renew.SetText(tr("row.renew", "Renew"))
+	}
 	// A Page that needs the owner gets its repair button emphasised.
 	v.renew.Importance = widget.MediumImportance
 	if r.Status == StatusInvalid || r.Status == StatusNeedsAttention {

@@ -178,7 +178,7 @@ func (m *MainWindow) showLog(pageID string) {
 		if err == nil {
 			ps, err = k.PageStatus(ctx, pageID)
 		}
-		fyne.Do(func() {
+		onUI(func() {
 			if err != nil {
 				m.showError(err)
 				return
@@ -187,7 +187,7 @@ func (m *MainWindow) showLog(pageID string) {
 			d := dialog.NewCustom(tr("log.title", "{{.Name}} · Page ID {{.ID}}", map[string]any{"Name": p.Name, "ID": p.ID}),
 				tr("dialog.close", "Close"), v.content, m.Window)
 			d.Resize(fyne.NewSize(900, 600))
-			d.Show()
+			m.present(d, nil)
 		})
 	}()
 }

@@ -74,7 +74,7 @@ func (m *MainWindow) showSettings() {
 	k := m.keeper
 	go func() {
 		s, err := k.Settings(context.Background())
-		fyne.Do(func() {
+		onUI(func() {
 			if err != nil {
 				m.showError(err)
 				return
@@ -202,7 +202,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 			if err == nil && smtpPassword != "" {
 				err = k.SetSMTPPassword(ctx, smtpPassword)
 			}
-			fyne.Do(func() {
+			onUI(func() {
 				if err != nil {
 					v.Problem.SetText(err.Error())
 					return
@@ -216,7 +216,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	body := container.NewBorder(nil, container.NewVBox(v.Problem, container.NewBorder(nil, nil, nil, container.NewHBox(cancel, v.Save))), nil, nil, tabs)
 	d = dialog.NewCustomWithoutButtons(tr("toolbar.settings", "Settings"), body, m.Window)
 	d.Resize(fyne.NewSize(760, 580))
-	d.Show()
+	m.present(d, nil)
 	return v
 }
 
@@ -295,7 +295,7 @@ func (m *MainWindow) sendTestEmail(v *SettingsView, old keeper.Settings) {
 		if err == nil {
 			err = k.SendTestEmail(ctx)
 		}
-		fyne.Do(func() {
+		onUI(func() {
 			if err != nil {
 				v.Problem.SetText(tr("settings.test_failed", "The test email was not sent: {{.Why}}", map[string]any{"Why": err.Error()}))
 				return
@@ -309,13 +309,13 @@ func (m *MainWindow) backupNow() {
 	k := m.keeper
 	go func() {
 		path, err := k.Backup(context.Background())
-		fyne.Do(func() {
+		onUI(func() {
 			if err != nil {
 				m.showError(err)
 				return
 			}
-			dialog.ShowInformation(tr("settings.backup_done_title", "Backed up"),
-				tr("settings.backup_done", "A verified backup was saved as {{.Path}}", map[string]any{"Path": path}), m.Window)
+			m.info(tr("settings.backup_done_title", "Backed up"),
+				tr("settings.backup_done", "A verified backup was saved as {{.Path}}", map[string]any{"Path": path}))
 		})
 	}()
 }
@@ -329,7 +329,7 @@ func (m *MainWindow) chooseRestore() {
 		return
 	}
 	if len(backups) == 0 {
-		dialog.ShowInformation(tr("settings.restore", "Restore a backup…"), tr("settings.no_backups", "There is no backup yet."), m.Window)
+		m.info(tr("settings.restore", "Restore a backup…"), tr("settings.no_backups", "There is no backup yet."))
 		return
 	}
 	labels := make([]string, len(backups))
@@ -338,7 +338,7 @@ func (m *MainWindow) chooseRestore() {
 	}
 	pick := widget.NewSelect(labels, nil)
 	pick.SetSelectedIndex(0)
-	dialog.ShowCustomConfirm(tr("settings.restore", "Restore a backup…"), tr("settings.restore_confirm", "Restore"), tr("dialog.cancel", "Cancel"),
+	m.present(dialog.NewCustomConfirm(tr("settings.restore", "Restore a backup…"), tr("settings.restore_confirm", "Restore"), tr("dialog.cancel", "Cancel"),
 		container.NewVBox(wrapped(tr("settings.restore_what", "Your current data is backed up first, then replaced by the backup you choose.")), pick),
 		func(ok bool) {
 			if !ok {
@@ -347,14 +347,14 @@ func (m *MainWindow) chooseRestore() {
 			path := backups[pick.SelectedIndex()].Path
 			go func() {
 				err := k.Restore(context.Background(), path)
-				fyne.Do(func() {
+				onUI(func() {
 					if err != nil {
 						m.showError(err)
 					}
 					m.reload()
 				})
 			}()
-		}, m.Window)
+		}, m.Window), nil)
 }
 
 func (m *MainWindow) openDataFolder() {
@@ -375,7 +375,7 @@ func (m *MainWindow) exportCSV() {
 			_, err := k.ExportCSV(context.Background(), cw)
 			cw.Flush()
 			err = firstErr(err, cw.Error(), w.Close())
-			fyne.Do(func() {
+			onUI(func() {
 				if err != nil {
 					m.showError(err)
 				}
@@ -384,7 +384,7 @@ func (m *MainWindow) exportCSV() {
 	}, m.Window)
 	save.SetFileName("pagekeeper-export.csv")
 	save.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
-	save.Show()
+	m.present(save, nil)
 }
 
 func firstErr(errs ...error) error {

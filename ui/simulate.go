@@ -89,7 +89,7 @@ func (m *MainWindow) showSimulate() *SimulateView {
 		v.Apply.Disable()
 		go func() {
 			err := postFault(base, req)
-			fyne.Do(func() {
+			onUI(func() {
 				v.Apply.Enable()
 				if err != nil {
 					v.Result.SetText(err.Error())
@@ -114,7 +114,7 @@ func (m *MainWindow) showSimulate() *SimulateView {
 	d := dialog.NewCustom(tr("toolbar.simulate", "Simulate a problem"), tr("dialog.close", "Close"),
 		container.NewVBox(intro, form, v.Apply, v.Result), m.Window)
 	d.Resize(fyne.NewSize(620, 360))
-	d.Show()
+	m.present(d, nil)
 	return v
 }
 

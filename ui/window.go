@@ -47,6 +47,7 @@ type MainWindow struct {
 	// reloaded receives after every reload of the table (tests wait on it).
 	reloaded chan struct{}
 	wizard   *Wizard
+	dialogs  []dialog.Dialog // open dialogs, top-most last (Escape closes it)
 	// stop ends the background checks when the window closes.
 	stop context.CancelFunc
 }
@@ -59,14 +60,16 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 	m := &MainWindow{cfg: cfg, Window: a.NewWindow("Pagekeeper"), opened: make(chan struct{}),
 		reloaded: make(chan struct{}, 16)}
 	m.Window.Resize(fyne.NewSize(1180, 720))
+	m.escapeCloses()
 	m.Dashboard = NewDashboard(DashboardOptions{Sandbox: cfg.Sandbox, Now: cfg.Now}, DashboardActions{
-		Connect:    func() { m.whenOpen(func() { m.openWizard(false, "") }) },
-		CheckAll:   m.checkAll,
-		Settings:   func() { m.whenOpen(m.showSettings) },
-		Simulate:   func() { m.whenOpen(func() { m.showSimulate() }) },
-		Renew:      m.renew,
-		Disconnect: m.confirmDisconnect,
-		Log:        m.showLog,
+		Connect:     func() { m.whenOpen(func() { m.openWizard(false, "") }) },
+		CheckAll:    m.checkAll,
+		Settings:    func() { m.whenOpen(m.showSettings) },
+		Simulate:    func() { m.whenOpen(func() { m.showSimulate() }) },
+		Renew:       m.renew,
+		Resubscribe: m.resubscribe,
+		Disconnect:  m.confirmDisconnect,
+		Log:         m.showLog,
 	})
 	m.open(false)
 	return m
@@ -90,7 +93,7 @@ func (m *MainWindow) open(allowKeyFile bool) {
 		if err == nil {
 			rows, err = loadRows(ctx, k)
 		}
-		fyne.Do(func() {
+		onUI(func() {
 			defer m.markOpened()
 			if m.cfg.Opened != nil {
 				// Told last, once the window shows the outcome.
@@ -122,7 +125,7 @@ func (m *MainWindow) startChecks(k *keeper.Keeper) {
 	m.stop = cancel
 	k.OnRound(func(r keeper.Round) {
 		next := time.Now().Add(k.NextRoundIn(ctx))
-		fyne.Do(func() {
+		onUI(func() {
 			m.Dashboard.SetChecked(r.Finished, next)
 			m.Dashboard.CheckButton.Enable()
 			m.reload()
@@ -148,7 +151,7 @@ func (m *MainWindow) checkAll() {
 			k := m.keeper
 			go func() {
 				_, err := k.CheckNow(context.Background())
-				fyne.Do(func() {
+				onUI(func() {
 					m.Dashboard.CheckButton.Enable()
 					if err != nil {
 						m.showError(err)
@@ -186,7 +189,7 @@ func (m *MainWindow) reload() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		rows, err := loadRows(ctx, k)
-		fyne.Do(func() {
+		onUI(func() {
 			if err != nil {
 				m.showError(err)
 			} else {
@@ -224,7 +227,8 @@ func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
 			short = tr("status.cleanup_pending", "Disconnected (Facebook clean-up pending)")
 		}
 		rows = append(rows, PageRow{ID: ps.ID, Name: ps.Name, Status: Status(ps.Status), Short: short, Reason: reason, Action: action,
-			Updated: p.UpdatedAt, CleanupPending: p.CleanupPending, ConnectedBy: p.ConnectedByFBID})
+			Updated: p.UpdatedAt, CleanupPending: p.CleanupPending, ConnectedBy: p.ConnectedByFBID,
+			Resubscribe: ps.Repair == keeper.RepairResubscribe})
 	}
 	return rows, nil
 }
@@ -253,6 +257,23 @@ func (m *MainWindow) renew(pageID string) {
 	m.whenOpen(func() { m.openWizard(true, m.keeper.RenewAuthType(context.Background(), pageID)) })
 }
 
+// resubscribe repairs a Page's webhook subscription in one click.
+func (m *MainWindow) resubscribe(pageID string) {
+	k := m.keeper
+	if k == nil {
+		return
+	}
+	go func() {
+		_, err := k.Resubscribe(context.Background(), pageID, keeper.OSActor())
+		onUI(func() {
+			if err != nil {
+				m.showError(err)
+			}
+			m.reload()
+		})
+	}()
+}
+
 // confirmDisconnect asks, naming the consequence, before disconnecting.
 func (m *MainWindow) confirmDisconnect(pageID string) {
 	k := m.keeper
@@ -261,7 +282,7 @@ func (m *MainWindow) confirmDisconnect(pageID string) {
 	}
 	go func() {
 		w, err := k.DisconnectWarning(context.Background(), pageID)
-		fyne.Do(func() {
+		onUI(func() {
 			if err != nil {
 				m.showError(err)
 				return
@@ -275,7 +296,7 @@ func (m *MainWindow) confirmDisconnect(pageID string) {
 			d.SetConfirmText(tr("disconnect.confirm", "Disconnect"))
 			d.SetDismissText(tr("dialog.cancel", "Cancel"))
 			d.SetConfirmImportance(widget.DangerImportance)
-			d.Show()
+			m.present(d, nil)
 		})
 	}()
 }
@@ -286,13 +307,13 @@ func (m *MainWindow) disconnect(pageID, name string) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		pending, err := k.Disconnect(ctx, pageID, keeper.OSActor())
-		fyne.Do(func() {
+		onUI(func() {
 			switch {
 			case err != nil:
 				m.showError(err)
 			case pending:
-				dialog.ShowInformation(tr("disconnect.done_title", "Disconnected"),
-					tr("disconnect.pending", "{{.Name}} is disconnected here. Facebook could not be reached, so Pagekeeper will remove the webhook subscription there as soon as it can.", map[string]any{"Name": name}), m.Window)
+				m.info(tr("disconnect.done_title", "Disconnected"),
+					tr("disconnect.pending", "{{.Name}} is disconnected here. Facebook could not be reached, so Pagekeeper will remove the webhook subscription there as soon as it can.", map[string]any{"Name": name}))
 			}
 			m.reload()
 		})
@@ -310,7 +331,7 @@ func (m *MainWindow) showError(err error) {
 	l.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom(tr("error.title", "Something went wrong"), tr("dialog.close", "Close"),
 		container.NewGridWrap(fyne.NewSize(460, l.MinSize().Height*3), l), m.Window)
-	d.Show()
+	m.present(d, nil)
 }
 
 // text renders a keeper sentence in the owner's language.
@@ -376,7 +397,7 @@ func (m *MainWindow) restore(backup string) {
 		widget.NewProgressBarInfinite())))
 	go func() {
 		err := m.cfg.Restore(backup)
-		fyne.Do(func() {
+		onUI(func() {
 			if err != nil {
 				m.showProblem(err)
 				return

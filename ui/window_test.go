@@ -78,7 +78,7 @@ func contains(all []string, want string) bool {
 func TestEmptyFolderShowsTheTeachingEmptyState(t *testing.T) {
 	a := test.NewTempApp(t)
 	LoadTranslations()
-	m := NewMainWindow(a, Config{Sandbox: true, Open: openIn(t, t.TempDir(), store.NewMemoryKeyring())})
+	m := NewMainWindow(a, Config{NoSchedule: true, Sandbox: true, Open: openIn(t, t.TempDir(), store.NewMemoryKeyring())})
 	waitOpened(t, m)
 	got := texts(t, m.Window.Content())
 	for _, want := range []string{"No Pages connected yet", "Connect your first Facebook Page", "admin or editor", "Sandbox:"} {
@@ -107,7 +107,7 @@ func TestConnectedPagesAreListedWithStatusInWords(t *testing.T) {
 
 	a := test.NewTempApp(t)
 	LoadTranslations()
-	m := NewMainWindow(a, Config{Open: openIn(t, dir, kr)})
+	m := NewMainWindow(a, Config{NoSchedule: true, Open: openIn(t, dir, kr)})
 	waitOpened(t, m)
 	rows := m.Dashboard.Rows()
 	if len(rows) != 2 {
@@ -137,9 +137,7 @@ func TestNoKeyringExplainsAndOffersTheKeyFile(t *testing.T) {
 	LoadTranslations()
 	kr := store.NewMemoryKeyring()
 	kr.FailWith(errors.New("org.freedesktop.secrets was not provided by any .service files"))
-	m := NewMainWindow(a, Config{Open: openIn(t, t.TempDir(), kr)})
-	w := test.NewTempWindow(t, m.Window.Content())
-	_ = w
+	m := NewMainWindow(a, Config{NoSchedule: true, Open: openIn(t, t.TempDir(), kr)})
 	waitOpened(t, m)
 	got := texts(t, m.Window.Content())
 	if !contains(got, "No secure storage on this computer") {
@@ -163,7 +161,7 @@ func TestNoKeyringExplainsAndOffersTheKeyFile(t *testing.T) {
 	}
 	reopened := make(chan struct{})
 	m.cfg.Opened = func(int, error) { close(reopened) }
-	test.Tap(keyFile)
+	tap(keyFile)
 	select {
 	case <-reopened:
 	case <-time.After(30 * time.Second):
@@ -215,7 +213,7 @@ func TestDamagedFileExplainsAndRestoresTheNewestBackup(t *testing.T) {
 
 	a := test.NewTempApp(t)
 	LoadTranslations()
-	m := NewMainWindow(a, Config{
+	m := NewMainWindow(a, Config{NoSchedule: true,
 		Open:    openIn(t, dir, kr),
 		Restore: func(backup string) error { return keeper.RestoreBackup(dir, backup) },
 	})
@@ -230,7 +228,7 @@ func TestDamagedFileExplainsAndRestoresTheNewestBackup(t *testing.T) {
 	}
 	reopened := make(chan error, 1)
 	m.cfg.Opened = func(_ int, err error) { reopened <- err }
-	test.Tap(restore)
+	tap(restore)
 	select {
 	case err := <-reopened:
 		if err != nil {

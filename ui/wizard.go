@@ -67,19 +67,19 @@ func (m *MainWindow) openWizard(renew bool, authType string) *Wizard {
 	content := container.NewBorder(container.NewVBox(w.stepName, widget.NewSeparator()), nil, nil, nil, w.body)
 	w.dialog = dialog.NewCustomWithoutButtons(tr("wizard.title", "Connect Facebook Pages"), content, m.Window)
 	w.dialog.Resize(fyne.NewSize(860, 600))
-	w.dialog.SetOnClosed(func() {
-		if w.session != nil {
-			w.session.Cancel()
-		}
-		m.reload()
-	})
+
 	m.wizard = w
 	if renew {
 		w.stepLogin()
 	} else {
 		w.stepIntro()
 	}
-	w.dialog.Show()
+	m.present(w.dialog, func() {
+		if w.session != nil {
+			w.session.Cancel()
+		}
+		m.reload()
+	})
 	return w
 }
 
@@ -151,16 +151,16 @@ func (w *Wizard) stepLogin() {
 	go func() {
 		s, err := k.StartLogin(context.Background(), w.authType, business)
 		if err != nil {
-			fyne.Do(func() { w.loginFailed(err) })
+			onUI(func() { w.loginFailed(err) })
 			return
 		}
-		fyne.Do(func() {
+		onUI(func() {
 			w.session = s
 			w.Link.SetText(s.URL())
 		})
 		go func() {
 			if err, ok := <-s.BrowserErr(); ok && err != nil {
-				fyne.Do(func() {
+				onUI(func() {
 					linkHelp.SetText(tr("wizard.login.nobrowser_failed", "The browser could not be opened. Copy this link and open it in a browser on this computer:"))
 					linkHelp.Importance = widget.WarningImportance
 					linkHelp.Refresh()
@@ -169,11 +169,11 @@ func (w *Wizard) stepLogin() {
 		}()
 		res, err := s.Wait()
 		if err != nil {
-			fyne.Do(func() { w.loginFailed(err) })
+			onUI(func() { w.loginFailed(err) })
 			return
 		}
 		plan, err := k.PlanConnect(context.Background(), keeper.GrantFrom(res, business), keeper.OSActor())
-		fyne.Do(func() {
+		onUI(func() {
 			if err != nil {
 				w.loginFailed(err)
 				return
@@ -304,7 +304,7 @@ func (w *Wizard) toggle(id string, on bool) {
 		d.SetConfirmText(tr("wizard.untick.confirm", "Disconnect it"))
 		d.SetDismissText(tr("wizard.untick.keep", "Keep it connected"))
 		d.SetConfirmImportance(widget.DangerImportance)
-		d.Show()
+		w.m.present(d, nil)
 	}
 	w.refreshSave()
 }
@@ -342,9 +342,9 @@ func (w *Wizard) stepSaving() {
 	k, plan := w.m.keeper, w.plan
 	go func() {
 		res, err := k.Apply(context.Background(), plan, func(p keeper.Progress) {
-			fyne.Do(func() { w.setProgress(p) })
+			onUI(func() { w.setProgress(p) })
 		})
-		fyne.Do(func() {
+		onUI(func() {
 			w.Cancel.Enable()
 			if err != nil {
 				w.m.showError(err)
@@ -431,7 +431,7 @@ func (w *Wizard) stepVerify() {
 		psid, text, k := target.Customer.ID, w.Reply.Text, w.m.keeper
 		go func() {
 			_, err := k.SendTestReply(context.Background(), pageID, psid, text, keeper.OSActor())
-			fyne.Do(func() {
+			onUI(func() {
 				w.Send.Enable()
 				if err != nil {
 					msg := err.Error()
@@ -467,7 +467,7 @@ func (w *Wizard) stepVerify() {
 		k := w.m.keeper
 		go func() {
 			fc, err := k.CheckMessagesFlow(context.Background(), pageID)
-			fyne.Do(func() {
+			onUI(func() {
 				if err != nil {
 					msg := err.Error()
 					if _, ok := fb.AsError(err); ok {

@@ -47,10 +47,16 @@ func sandboxWindow(t *testing.T, choose func(n int) logintest.Choice) (*MainWind
 	}
 	a := test.NewTempApp(t)
 	LoadTranslations()
-	m := NewMainWindow(a, Config{Sandbox: true, Open: open})
+	m := NewMainWindow(a, Config{NoSchedule: true, Sandbox: true, Open: open})
 	m.Window.Resize(fyne.NewSize(1180, 760))
 	waitOpened(t, m)
 	return m, srv
+}
+
+func locked(f func() bool) bool {
+	uiMu.Lock()
+	defer uiMu.Unlock()
+	return f()
 }
 
 func waitStep(t *testing.T, w *Wizard, want int) {
@@ -68,10 +74,12 @@ func waitStep(t *testing.T, w *Wizard, want int) {
 	}
 }
 
+// eventually waits until cond holds; cond reads widgets under the UI lock,
+// as the Fyne goroutine would.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
+	for !locked(cond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
@@ -81,13 +89,13 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 func TestWizardConnectsPagesEndToEnd(t *testing.T) {
 	m, _ := sandboxWindow(t, func(int) logintest.Choice { return logintest.Choice{} })
-	test.Tap(m.Dashboard.ConnectButton)
+	tap(m.Dashboard.ConnectButton)
 	w := m.wizard
 	waitStep(t, w, 1)
 	if !strings.Contains(w.stepName.Text, "Before you start") {
 		t.Fatalf("step 1 = %q", w.stepName.Text)
 	}
-	test.Tap(w.Next)
+	tap(w.Next)
 	waitStep(t, w, 3)
 
 	sunrise, bakery := w.PageChecks[fakefb.PageSunriseCafe], w.PageChecks[fakefb.PageNightOwlBakery]
@@ -97,12 +105,12 @@ func TestWizardConnectsPagesEndToEnd(t *testing.T) {
 	if bakery == nil || !bakery.Disabled() {
 		t.Fatal("Night Owl Bakery cannot be connected and must say so")
 	}
-	test.Tap(w.Next) // Save
+	tap(w.Next) // Save
 	waitStep(t, w, 40)
 	if got := w.Progress[fakefb.PageSunriseCafe].Text; !strings.Contains(got, "token stored, webhooks subscribed, verified") {
 		t.Fatalf("Sunrise Café progress = %q", got)
 	}
-	test.Tap(w.Next) // Check it works
+	tap(w.Next) // Check it works
 	waitStep(t, w, 5)
 	eventually(t, "the message-flow check", func() bool { return strings.Contains(w.FlowInfo.Text, "Messages come in") })
 	if w.FlowPage.Selected != "Sunrise Café" && !strings.Contains(w.FlowInfo.Text, "reply") {
@@ -116,7 +124,7 @@ func TestWizardConnectsPagesEndToEnd(t *testing.T) {
 		t.Fatal("a reply over 2000 characters must not be sendable")
 	}
 	w.Reply.SetText("Test from Pagekeeper")
-	test.Tap(w.Send)
+	tap(w.Send)
 	eventually(t, "the test reply", func() bool { return strings.Contains(w.SendResult.Text, "Facebook accepted the reply") })
 
 	w.close()
@@ -126,23 +134,23 @@ func TestWizardConnectsPagesEndToEnd(t *testing.T) {
 func TestWizardUntickingAConnectedPageAsksFirst(t *testing.T) {
 	m, _ := sandboxWindow(t, func(int) logintest.Choice { return logintest.Choice{} })
 	// First connect everything.
-	test.Tap(m.Dashboard.ConnectButton)
+	tap(m.Dashboard.ConnectButton)
 	w := m.wizard
 	waitStep(t, w, 1)
-	test.Tap(w.Next)
+	tap(w.Next)
 	waitStep(t, w, 3)
-	test.Tap(w.Next)
+	tap(w.Next)
 	waitStep(t, w, 40)
 	w.close()
 
 	// Then log in again and untick Sunrise Café in Pagekeeper.
-	test.Tap(m.Dashboard.ConnectButton)
+	tap(m.Dashboard.ConnectButton)
 	w = m.wizard
 	waitStep(t, w, 1)
-	test.Tap(w.Next)
+	tap(w.Next)
 	waitStep(t, w, 3)
 	check := w.PageChecks[fakefb.PageSunriseCafe]
-	test.Tap(check) // untick
+	tap(check) // untick
 	keep := waitForDialogButton(t, m.Window, "Keep it connected")
 	if !strings.Contains(dialogText(m.Window), "Sunrise Café will stop receiving Messenger messages") {
 		t.Fatalf("the warning must name the consequence: %q", dialogText(m.Window))
@@ -150,12 +158,12 @@ func TestWizardUntickingAConnectedPageAsksFirst(t *testing.T) {
 	if !w.Next.Disabled() {
 		t.Fatal("Save must wait for the answer")
 	}
-	test.Tap(keep)
+	tap(keep)
 	if !check.Checked || w.Next.Disabled() {
 		t.Fatal("keeping it re-ticks the Page and allows saving")
 	}
-	test.Tap(check)
-	test.Tap(waitForDialogButton(t, m.Window, "Disconnect it"))
+	tap(check)
+	tap(waitForDialogButton(t, m.Window, "Disconnect it"))
 	if w.Next.Disabled() {
 		t.Fatal("once confirmed, Save is allowed")
 	}
@@ -168,19 +176,19 @@ func TestWizardShowsAPageUntickedInFacebooksDialog(t *testing.T) {
 		}
 		return logintest.Choice{}
 	})
-	test.Tap(m.Dashboard.ConnectButton)
+	tap(m.Dashboard.ConnectButton)
 	w := m.wizard
 	waitStep(t, w, 1)
-	test.Tap(w.Next)
+	tap(w.Next)
 	waitStep(t, w, 3)
-	test.Tap(w.Next)
+	tap(w.Next)
 	waitStep(t, w, 40)
 	w.close()
 
-	test.Tap(m.Dashboard.ConnectButton)
+	tap(m.Dashboard.ConnectButton)
 	w = m.wizard
 	waitStep(t, w, 1)
-	test.Tap(w.Next)
+	tap(w.Next)
 	waitStep(t, w, 3)
 	out := w.MissingOut[fakefb.PageHarborBooks]
 	if out == nil {
@@ -189,7 +197,7 @@ func TestWizardShowsAPageUntickedInFacebooksDialog(t *testing.T) {
 	if !w.Next.Disabled() {
 		t.Fatal("nothing may be saved before the owner chooses")
 	}
-	test.Tap(out)
+	tap(out)
 	if w.Next.Disabled() {
 		t.Fatal("after confirming the disconnection, Save is allowed")
 	}

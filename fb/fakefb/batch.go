@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 const maxBatchOps = 50
@@ -74,9 +75,17 @@ func (f *Fake) serveBatch(w http.ResponseWriter, c *call) {
 	f.mu.Unlock()
 
 	includeHeaders := c.params.Get("include_headers") != "false"
-	results := make([]*batchResult, len(ops))
+	// The envelope is written as the operations run, by hand: the same
+	// bytes json.Marshal gives []*batchResult, without holding every body
+	// and re-encoding it through reflection.
+	bp := envelopePool.Get().(*[]byte)
+	out := append((*bp)[:0], '[')
 	for i, op := range ops {
+		if i > 0 {
+			out = append(out, ',')
+		}
 		oc := f.opCall(c, op)
+		oc.noHeaders = !includeHeaders
 		f.mu.Lock()
 		f.stats.BatchOps++
 		null := false
@@ -90,26 +99,60 @@ func (f *Fake) serveBatch(w http.ResponseWriter, c *call) {
 		}
 		f.mu.Unlock()
 		if null {
-			continue // a timed-out operation comes back as null
+			out = append(out, "null"...) // a timed-out operation comes back as null
+			continue
 		}
 		resp := f.graph(oc)
-		br := &batchResult{Code: resp.status, Body: string(resp.body)}
+		out = append(out, `{"code":`...)
+		out = appendInt(out, int64(resp.status))
 		if includeHeaders {
-			br.Headers = []batchHeader{{"Content-Type", "text/javascript; charset=UTF-8"}}
+			out = append(out, `,"headers":[{"name":"Content-Type","value":"text/javascript; charset=UTF-8"}`...)
 			for _, k := range []string{"WWW-Authenticate", "Location", "X-App-Usage", "X-Business-Use-Case-Usage", "X-Page-Usage"} {
 				if v := resp.header.Get(k); v != "" {
-					br.Headers = append(br.Headers, batchHeader{k, v})
+					out = append(out, `,{"name":`...)
+					out = appendJSONString(out, k)
+					out = append(out, `,"value":`...)
+					out = appendJSONString(out, v)
+					out = append(out, '}')
 				}
 			}
+			out = append(out, ']')
 		}
-		results[i] = br
+		out = append(out, `,"body":`...)
+		out = appendJSONString(out, resp.body)
+		out = append(out, '}')
 	}
-	b, _ := json.Marshal(results)
+	out = append(out, ']')
 	h := http.Header{}
 	f.mu.Lock()
 	f.usageHeaders(h, c, top, false)
 	f.mu.Unlock()
-	f.writeResponse(w, &response{status: http.StatusOK, header: h, body: b})
+	f.writeResponse(w, &response{status: http.StatusOK, header: h, body: out})
+	*bp = out // written out: the buffer serves the next batch
+	envelopePool.Put(bp)
+}
+
+// envelopePool holds batch answer buffers (about 1 KB per operation).
+var envelopePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// parseQuery is url.ParseQuery (errors ignored, as opCall always did),
+// without its copies for the usual query that has nothing to unescape.
+func parseQuery(q string) url.Values {
+	if strings.ContainsAny(q, "%+;") {
+		v, _ := url.ParseQuery(q)
+		return v
+	}
+	v := url.Values{}
+	for q != "" {
+		var kv string
+		kv, q, _ = strings.Cut(q, "&")
+		if kv == "" {
+			continue
+		}
+		k, val, _ := strings.Cut(kv, "=")
+		v[k] = append(v[k], val)
+	}
+	return v
 }
 
 // opCall turns a batch operation into a call; it inherits the top-level
@@ -121,10 +164,7 @@ func (f *Fake) opCall(top *call, op batchOp) *call {
 	}
 	rel := "/" + strings.TrimPrefix(op.RelativeURL, "/")
 	pathPart, query, _ := strings.Cut(rel, "?")
-	params, _ := url.ParseQuery(query)
-	if params == nil {
-		params = url.Values{}
-	}
+	params := parseQuery(query)
 	if len(op.Body) > 0 {
 		var s string
 		if json.Unmarshal(op.Body, &s) == nil {

@@ -24,30 +24,45 @@ func (f *Fake) debugToken(c *call, t *tokenRec) (any, *apiError) {
 			"is_valid": false, "scopes": []string{},
 		}}, nil
 	}
-	d := map[string]any{"app_id": f.opts.AppID, "type": string(it.kind), "application": f.opts.AppName}
 	if it.kind == kindApp {
-		d["is_valid"] = true
-		d["scopes"] = []string{}
-		return map[string]any{"data": d}, nil
+		return map[string]any{"data": map[string]any{"app_id": f.opts.AppID, "type": string(it.kind), "application": f.opts.AppName,
+			"is_valid": true, "scopes": []string{}}}, nil
 	}
+	return rawJSON(f.appendDebugData(make([]byte, 0, 768), it)), nil
+}
+
+// appendDebugData writes {"data":{…}} for a user or Page token, with the
+// keys in the sorted order json.Marshal gave the map it replaces. Callers
+// hold f.mu.
+func (f *Fake) appendDebugData(b []byte, it *tokenRec) []byte {
 	u := f.users[it.userID]
-	d["user_id"] = u.id
-	d["issued_at"] = it.issued.Unix()
-	d["expires_at"] = int64(0) // never (ref §2.3)
-	if !it.expires.IsZero() {
-		d["expires_at"] = it.expires.Unix()
+	b = append(b, `{"data":{"app_id":`...)
+	b = appendJSONString(b, f.opts.AppID)
+	b = append(b, `,"application":`...)
+	b = appendJSONString(b, f.opts.AppName)
+	b = append(b, `,"data_access_expires_at":`...)
+	b = appendInt(b, u.dataAccess.Unix())
+	e := f.checkToken(it)
+	if e != nil {
+		b = append(b, `,"error":{"code":`...)
+		b = appendInt(b, int64(e.code))
+		b = append(b, `,"message":`...)
+		b = appendJSONString(b, e.msg)
+		if e.subcode != 0 {
+			b = append(b, `,"subcode":`...)
+			b = appendInt(b, int64(e.subcode))
+		}
+		b = append(b, '}')
 	}
-	d["data_access_expires_at"] = u.dataAccess.Unix()
-	if it.kind == kindPage {
-		d["profile_id"] = it.pageID
+	b = append(b, `,"expires_at":`...)
+	if it.expires.IsZero() {
+		b = append(b, '0') // never (ref §2.3)
+	} else {
+		b = appendInt(b, it.expires.Unix())
 	}
-	if it.authType != "" {
-		d["metadata"] = map[string]string{"auth_type": it.authType}
-	}
-	scopes := []string{}
-	granular := []any{}
+	b = append(b, `,"granular_scopes":[`...)
+	var pageTargets []string
 	if g := u.grant; g != nil {
-		var pageTargets []string
 		if it.kind == kindPage {
 			pageTargets = []string{it.pageID}
 		} else {
@@ -57,34 +72,64 @@ func (f *Fake) debugToken(c *call, t *tokenRec) (any, *apiError) {
 				}
 			}
 		}
+		n := 0
 		for _, p := range g.permOrder {
 			if g.perms[p] != "granted" {
 				continue
 			}
-			scopes = append(scopes, p)
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = append(b, `{"scope":`...)
+			b = appendJSONString(b, p)
 			switch {
 			case strings.HasPrefix(p, "pages_") || p == "read_insights":
-				granular = append(granular, map[string]any{"scope": p, "target_ids": nonNil(pageTargets)})
+				b = append(b, `,"target_ids":`...)
+				b = appendJSONStrings(b, pageTargets)
 			case p == "business_management":
-				granular = append(granular, map[string]any{"scope": p, "target_ids": nonNil(u.biz)})
-			default:
-				granular = append(granular, map[string]any{"scope": p})
+				b = append(b, `,"target_ids":`...)
+				b = appendJSONStrings(b, u.biz)
 			}
+			b = append(b, '}')
 		}
 	}
-	d["scopes"] = scopes
-	d["granular_scopes"] = granular
-	if e := f.checkToken(it); e != nil {
-		d["is_valid"] = false
-		ed := map[string]any{"code": e.code, "message": e.msg}
-		if e.subcode != 0 {
-			ed["subcode"] = e.subcode
-		}
-		d["error"] = ed
+	b = append(b, `],"is_valid":`...)
+	if e != nil {
+		b = append(b, "false"...)
 	} else {
-		d["is_valid"] = true
+		b = append(b, "true"...)
 	}
-	return map[string]any{"data": d}, nil
+	b = append(b, `,"issued_at":`...)
+	b = appendInt(b, it.issued.Unix())
+	if it.authType != "" {
+		b = append(b, `,"metadata":{"auth_type":`...)
+		b = appendJSONString(b, it.authType)
+		b = append(b, '}')
+	}
+	if it.kind == kindPage {
+		b = append(b, `,"profile_id":`...)
+		b = appendJSONString(b, it.pageID)
+	}
+	b = append(b, `,"scopes":[`...)
+	if g := u.grant; g != nil {
+		n := 0
+		for _, p := range g.permOrder {
+			if g.perms[p] != "granted" {
+				continue
+			}
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = appendJSONString(b, p)
+		}
+	}
+	b = append(b, `],"type":`...)
+	b = appendJSONString(b, string(it.kind))
+	b = append(b, `,"user_id":`...)
+	b = appendJSONString(b, u.id)
+	return append(b, `}}`...)
 }
 
 func nonNil(s []string) []string {

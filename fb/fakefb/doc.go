@@ -23,6 +23,11 @@
 //	/_sandbox/…                     admin routes (status, faults, clock); they stay
 //	                                reachable while the fake is "offline".
 //
+// Everything that happens after the world is built (tokens, grants,
+// subscriptions, conversations, faults, the clock) can be saved and loaded
+// (SaveState, LoadState, Options.StateFile), so that the sandbox survives a
+// restart of the app (state.go).
+//
 // TODO(webhooks): the webhook emitter (verification handshake, signed
 // X-Hub-Signature-256 deliveries, retries and subscription disabling, ref §10
 // and §13) and the m.me link resolver are not implemented yet.

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +20,8 @@ type Fake struct {
 	mu       sync.Mutex
 	rng      *rand.Rand
 	traceRng *rand.Rand
+	rngSrc   *rand.PCG // rng's source, kept to save its position
+	traceSrc *rand.PCG
 	seq      uint64
 
 	users      map[string]*user
@@ -37,10 +38,14 @@ type Fake struct {
 	codes        map[string]*authCode
 
 	faults faults
-	undo   []func()
+	undo   []undoRec
 	revID  int
 	usage  map[string]*usageWindow
 	stats  Stats
+
+	persist   *persister // nil unless Options.StateFile is set
+	worldOnce sync.Once
+	world     *Fake // pristineWorld
 }
 
 // Stats counts what the fake served since start or the last ResetStats.
@@ -52,14 +57,33 @@ type Stats struct {
 	ByPath         map[string]int // version-less path → calls, batch operations included
 }
 
-// New builds a Fake with its world.
+// New builds a Fake with its world. With Options.StateFile set it then
+// loads that file (a missing file means a fresh sandbox) and keeps it up to
+// date; if the file cannot be used, the Fake starts fresh, leaves the file
+// alone and StateError says why (Start reports it as an error instead).
 func New(opts Options) *Fake {
+	f := newFake(opts)
+	if f.opts.StateFile != "" {
+		f.persist = &persister{path: f.opts.StateFile}
+		if err := f.LoadStateFile(f.opts.StateFile); err != nil {
+			f.persist.loadErr = err
+		}
+	}
+	return f
+}
+
+// newFake builds the Fake and its world, without any state file.
+func newFake(opts Options) *Fake {
 	opts = opts.withDefaults()
+	rngSrc := rand.NewPCG(uint64(opts.Seed), 0x70616765)
+	traceSrc := rand.NewPCG(uint64(opts.Seed), 0x74726163)
 	f := &Fake{
 		opts:         opts,
 		clock:        opts.Clock,
-		rng:          rand.New(rand.NewPCG(uint64(opts.Seed), 0x70616765)),
-		traceRng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0x74726163)),
+		rng:          rand.New(rngSrc),
+		traceRng:     rand.New(traceSrc),
+		rngSrc:       rngSrc,
+		traceSrc:     traceSrc,
 		tokens:       map[string]*tokenRec{},
 		userTokens:   map[string][]*tokenRec{},
 		pageTokCache: map[string]string{},
@@ -119,6 +143,10 @@ func StartAt(addr string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	f := New(opts)
+	if err := f.StateError(); err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	s := &Server{URL: "http://" + ln.Addr().String(), Fake: f, ln: ln, done: make(chan struct{}),
 		srv: &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}}
 	go func() {
@@ -128,22 +156,22 @@ func StartAt(addr string, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server and waits for its serve loop to end.
+// Close stops the server, waits for its serve loop to end and, with a
+// state file, saves the state a last time.
 func (s *Server) Close() error {
 	err := s.srv.Close()
 	<-s.done
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return err
+	return errors.Join(err, s.Fake.Close())
 }
 
-var versionPrefix = regexp.MustCompile(`^/v\d+\.\d+(/|$)`)
-
-// stripVersion removes an optional /vNN.N prefix.
+// stripVersion removes an optional /vNN.N prefix (`^/v\d+\.\d+(/|$)`),
+// without a regexp: it runs for every batch operation.
 func stripVersion(p string) string {
-	if m := versionPrefix.FindString(p); m != "" {
-		p = "/" + strings.TrimPrefix(p[len(m):], "/")
+	if n := versionPrefixLen(p); n > 0 {
+		p = "/" + strings.TrimPrefix(p[n:], "/")
 	}
 	if p == "" {
 		p = "/"
@@ -151,8 +179,43 @@ func stripVersion(p string) string {
 	return p
 }
 
+// versionPrefixLen is the length of a leading "/vDIGITS.DIGITS/" (or
+// "/vDIGITS.DIGITS" ending p), or 0.
+func versionPrefixLen(p string) int {
+	if len(p) < 2 || p[0] != '/' || p[1] != 'v' {
+		return 0
+	}
+	i := 2
+	digits := func() bool {
+		s := i
+		for i < len(p) && p[i] >= '0' && p[i] <= '9' {
+			i++
+		}
+		return i > s
+	}
+	if !digits() || i >= len(p) || p[i] != '.' {
+		return 0
+	}
+	i++
+	if !digits() {
+		return 0
+	}
+	if i < len(p) {
+		if p[i] != '/' {
+			return 0
+		}
+		i++ // the regexp's match included the slash
+	}
+	return i
+}
+
 // ServeHTTP implements http.Handler.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.persist != nil {
+		// Nearly every request changes something worth keeping (tokens,
+		// grants, usage windows, the trace generator): save soon after.
+		defer f.touch()
+	}
 	if strings.HasPrefix(r.URL.Path, "/_sandbox") {
 		f.serveAdmin(w, r)
 		return

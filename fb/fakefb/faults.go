@@ -124,7 +124,94 @@ func (f *Fake) throttleRemaining(c *call, t *tokenRec) (time.Duration, bool) {
 
 func minutesCeil(d time.Duration) int { return int(math.Ceil(d.Minutes())) }
 
-func (f *Fake) addUndo(fn func()) { f.undo = append(f.undo, fn) }
+// undoRec is what Reset does to take one injected fault back. It is data,
+// not a closure, so that a saved sandbox (state.go) can be reset after a
+// restart exactly as before it.
+type undoRec struct {
+	kind       undoKind
+	user       *user
+	page       *page
+	revID      int           // undoRevocation, undoRemoveApp
+	grant      *grant        // undoRemoveApp: the grant to put back; undoPermission: the grant changed
+	role       *role         // undoRole
+	pageID     string        // undoRole
+	perm       string        // undoPermission
+	had        bool          // undoPermission: the permission was in the grant
+	old        string        // undoPermission: its status then
+	expiries   []savedExpiry // undoExpiry
+	flag       bool          // undoCheckpoint, undoUnconfirmed: the flag before
+	sub        *subscription // undoWebhook
+	dataAccess time.Time     // undoDataAccess
+}
+
+type undoKind string
+
+const (
+	undoRevocation  undoKind = "revocation"
+	undoRemoveApp   undoKind = "app_removed"
+	undoRole        undoKind = "role_lost"
+	undoExpiry      undoKind = "token_expired"
+	undoCheckpoint  undoKind = "checkpoint"
+	undoUnconfirmed undoKind = "unconfirmed"
+	undoPermission  undoKind = "permission_removed"
+	undoWebhook     undoKind = "webhook_dropped"
+	undoDataAccess  undoKind = "data_access_expired"
+)
+
+type savedExpiry struct {
+	t   *tokenRec
+	exp time.Time
+}
+
+func (f *Fake) addUndo(r undoRec) { f.undo = append(f.undo, r) }
+
+// apply takes the fault back. Callers hold f.mu.
+func (r *undoRec) apply() {
+	u := r.user
+	switch r.kind {
+	case undoRevocation:
+		u.dropRevocation(r.revID)
+	case undoRemoveApp:
+		u.dropRevocation(r.revID)
+		if u.grant == nil {
+			u.grant = r.grant
+		}
+	case undoRole:
+		u.roles[r.pageID] = r.role
+	case undoExpiry:
+		for _, s := range r.expiries {
+			s.t.expires = s.exp
+		}
+	case undoCheckpoint:
+		u.checkpoint = r.flag
+	case undoUnconfirmed:
+		u.unconfirmed = r.flag
+	case undoPermission:
+		g := r.grant
+		if r.had {
+			g.perms[r.perm] = r.old
+		} else {
+			delete(g.perms, r.perm)
+			g.permOrder = slices.DeleteFunc(g.permOrder, func(s string) bool { return s == r.perm })
+		}
+	case undoWebhook:
+		if r.page.sub == nil {
+			r.page.sub = r.sub
+		}
+	case undoDataAccess:
+		u.dataAccess = r.dataAccess
+	}
+}
+
+// changing locks f for a change and returns the unlock, which also tells a
+// persistent sandbox to save soon: defer f.changing()().
+func (f *Fake) changing() func() {
+	f.mu.Lock()
+	return func() {
+		f.mu.Unlock()
+		f.touch()
+	}
+}
 
 func (f *Fake) revoke(u *user, sub int, msg string) int {
 	f.revID++
@@ -140,33 +227,26 @@ func (u *user) dropRevocation(id int) {
 // ChangePassword invalidates the user's tokens and the Page tokens derived
 // from them with 190/460. A new login works again.
 func (f *Fake) ChangePassword(userID string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	u := f.users[userID]
 	if u == nil {
 		return
 	}
 	id := f.revoke(u, 460, cannedError(190, 460, "").msg)
-	f.addUndo(func() { u.dropRevocation(id) })
+	f.addUndo(undoRec{kind: undoRevocation, user: u, revID: id})
 }
 
 // RemoveApp de-authorises the app for the user (what DELETE /me/permissions
 // does): tokens fail with 190/458 and the grant is gone until a new login.
 func (f *Fake) RemoveApp(userID string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	u := f.users[userID]
 	if u == nil {
 		return
 	}
 	old := u.grant
 	id := f.removeApp(u)
-	f.addUndo(func() {
-		u.dropRevocation(id)
-		if u.grant == nil {
-			u.grant = old
-		}
-	})
+	f.addUndo(undoRec{kind: undoRemoveApp, user: u, revID: id, grant: old})
 }
 
 func (f *Fake) removeApp(u *user) int {
@@ -177,55 +257,44 @@ func (f *Fake) removeApp(u *user) int {
 // RemoveRole takes the user's role on the Page away: the Page leaves
 // /me/accounts and its Page tokens from this user fail with 190/492.
 func (f *Fake) RemoveRole(userID, pageID string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	u := f.users[userID]
 	if u == nil || u.roles[pageID] == nil {
 		return
 	}
 	old := u.roles[pageID]
 	delete(u.roles, pageID)
-	f.addUndo(func() { u.roles[pageID] = old })
+	f.addUndo(undoRec{kind: undoRole, user: u, pageID: pageID, role: old})
 }
 
 // ExpireTokens makes every token of the user, Page tokens included, expire
 // now (190/463).
 func (f *Fake) ExpireTokens(userID string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	now := f.clock.Now()
-	type saved struct {
-		t   *tokenRec
-		exp time.Time
-	}
-	var olds []saved
+	var olds []savedExpiry
 	for _, t := range f.userTokens[userID] {
 		if t.expires.IsZero() || t.expires.After(now) {
-			olds = append(olds, saved{t, t.expires})
+			olds = append(olds, savedExpiry{t, t.expires})
 			t.expires = now
 		}
 	}
-	f.addUndo(func() {
-		for _, s := range olds {
-			s.t.expires = s.exp
-		}
-	})
+	f.addUndo(undoRec{kind: undoExpiry, expiries: olds})
 }
 
 // Checkpoint puts the user in a security checkpoint: every token fails with
 // 190/459 and the dialog refuses to log in, until Reset.
 func (f *Fake) Checkpoint(userID string) {
-	f.setUserFlag(userID, func(u *user) *bool { return &u.checkpoint })
+	f.setUserFlag(userID, undoCheckpoint, func(u *user) *bool { return &u.checkpoint })
 }
 
 // Unconfirm plays an unconfirmed account (190/464) until Reset.
 func (f *Fake) Unconfirm(userID string) {
-	f.setUserFlag(userID, func(u *user) *bool { return &u.unconfirmed })
+	f.setUserFlag(userID, undoUnconfirmed, func(u *user) *bool { return &u.unconfirmed })
 }
 
-func (f *Fake) setUserFlag(userID string, field func(*user) *bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (f *Fake) setUserFlag(userID string, kind undoKind, field func(*user) *bool) {
+	defer f.changing()()
 	u := f.users[userID]
 	if u == nil {
 		return
@@ -233,15 +302,14 @@ func (f *Fake) setUserFlag(userID string, field func(*user) *bool) {
 	p := field(u)
 	old := *p
 	*p = true
-	f.addUndo(func() { *p = old })
+	f.addUndo(undoRec{kind: kind, user: u, flag: old})
 }
 
 // RemovePermission marks perm declined for the user, as if revoked in
 // Facebook's settings: /me/permissions shows it declined and calls needing
 // it answer (#200) Requires permission: perm.
 func (f *Fake) RemovePermission(userID, perm string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	u := f.users[userID]
 	if u == nil || u.grant == nil {
 		return
@@ -249,32 +317,20 @@ func (f *Fake) RemovePermission(userID, perm string) {
 	g := u.grant
 	old, had := g.perms[perm]
 	g.setPerm(perm, "declined")
-	f.addUndo(func() {
-		if had {
-			g.perms[perm] = old
-		} else {
-			delete(g.perms, perm)
-			g.permOrder = slices.DeleteFunc(g.permOrder, func(s string) bool { return s == perm })
-		}
-	})
+	f.addUndo(undoRec{kind: undoPermission, user: u, grant: g, perm: perm, had: had, old: old})
 }
 
 // DropWebhook removes the app's subscription to the Page, as Meta does
 // after repeated delivery failures: subscribed_apps answers {"data":[]}.
 func (f *Fake) DropWebhook(pageID string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	p := f.pages[pageID]
 	if p == nil {
 		return
 	}
 	old := p.sub
 	p.sub = nil
-	f.addUndo(func() {
-		if p.sub == nil {
-			p.sub = old
-		}
-	})
+	f.addUndo(undoRec{kind: undoWebhook, page: p, sub: old})
 }
 
 // ExpireDataAccess ends the user's 90-day data access now: user-token calls
@@ -283,15 +339,14 @@ func (f *Fake) DropWebhook(pageID string) {
 // data_access_expires_at is in the past. A dialog login with
 // auth_type=reauthorize renews it.
 func (f *Fake) ExpireDataAccess(userID string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	u := f.users[userID]
 	if u == nil {
 		return
 	}
 	old := u.dataAccess
 	u.dataAccess = f.clock.Now().Add(-time.Second)
-	f.addUndo(func() { u.dataAccess = old })
+	f.addUndo(undoRec{kind: undoDataAccess, user: u, dataAccess: old})
 }
 
 // Throttle rate-limits matching calls with code (4, 17, 32, 613, 80001,
@@ -301,8 +356,7 @@ func (f *Fake) Throttle(scope string, code int) { f.ThrottleFor(scope, code, Def
 
 // ThrottleFor is Throttle with an explicit window on the Clock.
 func (f *Fake) ThrottleFor(scope string, code int, d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	f.faults.throttles = append(f.faults.throttles, throttleRule{scope: scope, code: code, until: f.clock.Now().Add(d)})
 }
 
@@ -311,8 +365,7 @@ func (f *Fake) ThrottleFor(scope string, code int, d time.Duration) {
 // batch, matching operations fail one by one; with scope ScopeBatch the
 // whole batch POST fails instead.
 func (f *Fake) FailNext(scope string, n int, httpStatus int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	f.faults.transients = append(f.faults.transients, countedRule{scope: scope, n: n, status: httpStatus})
 }
 
@@ -321,8 +374,7 @@ func (f *Fake) FailNext(scope string, n int, httpStatus int) {
 // ref §13's failure list (102, 190 without subcode, 464, 467, 10, 200, 368,
 // 100/33, 1, 2…).
 func (f *Fake) InjectError(scope string, n int, code, subcode int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	if n <= 0 {
 		n = -1
 	}
@@ -332,16 +384,14 @@ func (f *Fake) InjectError(scope string, n int, code, subcode int) {
 // NullBatchOps makes the next n matching batch operations come back as
 // null, the way timed-out operations do (ref §8).
 func (f *Fake) NullBatchOps(scope string, n int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	f.faults.nullOps = append(f.faults.nullOps, countedRule{scope: scope, n: n})
 }
 
 // BlockRecipient makes the Send API answer 551 "This person isn't available
 // right now." for that person on that Page.
 func (f *Fake) BlockRecipient(pageID, psid string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	if f.faults.blocked == nil {
 		f.faults.blocked = map[string]bool{}
 	}
@@ -350,17 +400,15 @@ func (f *Fake) BlockRecipient(pageID, psid string) {
 
 // SetLatency adds d to every HTTP request (a batch counts once).
 func (f *Fake) SetLatency(d time.Duration) {
-	f.mu.Lock()
+	defer f.changing()()
 	f.faults.latency = d
-	f.mu.Unlock()
 }
 
 // SetOffline makes every connection close without an answer; /_sandbox/
 // stays reachable so the sandbox menu can switch it back.
 func (f *Fake) SetOffline(off bool) {
-	f.mu.Lock()
+	defer f.changing()()
 	f.faults.offline = off
-	f.mu.Unlock()
 }
 
 // Reset clears every fault injected through this API (Go or /_sandbox/):
@@ -370,10 +418,9 @@ func (f *Fake) SetOffline(off bool) {
 // Changes made by the client itself (DELETE /me/permissions, unticking a
 // Page in the dialog, subscriptions) and the clock stay as they are.
 func (f *Fake) Reset() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	for i := len(f.undo) - 1; i >= 0; i-- {
-		f.undo[i]()
+		f.undo[i].apply()
 	}
 	f.undo = nil
 	f.faults = faults{}
@@ -383,7 +430,6 @@ func (f *Fake) Reset() {
 // lastMessageAt, creating the conversation if needed; it opens the 24-hour
 // window from that instant.
 func (f *Fake) AddConversation(pageID, psid string, lastMessageAt time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	f.addConversation(pageID, psid, lastMessageAt)
 }

@@ -60,6 +60,12 @@ type Options struct {
 
 	// Clock is the controllable clock; default NewClock(DefaultStart).
 	Clock *Clock
+
+	// StateFile, when set, makes the sandbox survive a restart: New and
+	// Start load it (a missing file is a fresh sandbox), and the fake saves
+	// it (atomically, mode 0600) at most StateSaveInterval after each
+	// change and on Close. See SaveState for what it holds.
+	StateFile string
 }
 
 // DemoConfigID is the default Facebook Login for Business configuration.

@@ -182,8 +182,7 @@ func AppSecretProof(secret, token string) string {
 // It records a grant of scopes (plus public_profile) and of all the user's
 // Pages if the user has never logged in, or adds scopes to the existing grant.
 func (f *Fake) IssueUserToken(userID string, longLived bool, scopes []string) string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	u := f.users[userID]
 	if u == nil {
 		return ""
@@ -208,8 +207,7 @@ func (f *Fake) IssueUserToken(userID string, longLived bool, scopes []string) st
 // PageToken returns the Page token the user token would get for pageID from
 // /me/accounts, or "" if the user has no role on it.
 func (f *Fake) PageToken(userToken, pageID string) string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.changing()()
 	t := f.tokens[userToken]
 	if t == nil || t.kind != kindUser || f.users[t.userID].roles[pageID] == nil {
 		return ""

@@ -6,34 +6,59 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/keeper/setup"
 )
 
-func runCheckCmd(t *testing.T, args ...string) (int, string) {
+func runIn(t *testing.T, dir, name string, args ...string) (int, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run("check", args, Env{Stdout: &out, Stderr: &errb, Context: context.Background()})
+	code := Run(name, args, Env{Stdout: &out, Stderr: &errb, Context: context.Background(), Setup: setup.Options{DataDir: dir, Sandbox: true}})
 	return code, out.String() + errb.String()
 }
 
 func TestCheckExitCodesAndJSON(t *testing.T) {
-	if code, out := runCheckCmd(t, "--sandbox"); code != CheckAllValid || !strings.Contains(out, "Sunrise Café") || !strings.Contains(out, "5 valid") {
+	dir := t.TempDir()
+	if code, out := runIn(t, dir, "check"); code != CheckAllValid || !strings.Contains(out, "No Pages") {
+		t.Fatalf("no Pages: exit %d\n%s", code, out)
+	}
+	if code, out := runIn(t, dir, "sandbox-demo"); code != ExitOK {
+		t.Fatalf("sandbox-demo: exit %d\n%s", code, out)
+	}
+	if code, out := runIn(t, dir, "check"); code != CheckAllValid || !strings.Contains(out, "Sunrise Café") {
 		t.Fatalf("healthy sandbox: exit %d\n%s", code, out)
 	}
-	code, out := runCheckCmd(t, "--sandbox", "--simulate", "password_changed", "--json")
+	if code, out := runIn(t, dir, "sandbox-demo", "--break"); code == ExitUsage {
+		t.Fatalf("sandbox-demo --break: exit %d\n%s", code, out)
+	}
+	code, out := runIn(t, dir, "check", "--json")
 	if code != CheckNeedsAction {
-		t.Fatalf("password changed: exit %d\n%s", code, out)
+		t.Fatalf("a broken Page: exit %d\n%s", code, out)
 	}
 	var j checkJSON
 	if err := json.Unmarshal([]byte(out), &j); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if j.ExitCode != 1 || j.Totals.Invalid != 5 || len(j.Pages) != 5 || j.Pages[0].Reason != "password_changed" || j.Pages[0].Action == "" || j.Pages[0].Repair != "renew" {
+	found := false
+	for _, p := range j.Pages {
+		if p.Name == "Harbor Books" {
+			found = p.Status == "invalid" && p.Reason == "role_lost" && p.Action != "" && p.Repair == "fix_on_facebook"
+		}
+	}
+	if j.ExitCode != CheckNeedsAction || j.Totals.Invalid != 1 || !found {
 		t.Fatalf("JSON: %+v", j)
 	}
-	if code, out := runCheckCmd(t, "--sandbox", "--simulate", "rate_limited"); code != CheckCouldNotCheck || !strings.Contains(out, "Could not check") {
-		t.Fatalf("throttled only: exit %d\n%s", code, out)
-	}
-	if code, _ := runCheckCmd(t, "--simulate", "offline"); code != ExitUsage {
-		t.Fatalf("--simulate without --sandbox: exit %d", code)
+}
+
+func TestCheckExitCodeOf(t *testing.T) {
+	for _, c := range []struct {
+		t    keeper.Totals
+		want int
+	}{{keeper.Totals{Valid: 3}, 0}, {keeper.Totals{}, 0}, {keeper.Totals{Valid: 1, CouldNotCheck: 2}, 2},
+		{keeper.Totals{Invalid: 1, CouldNotCheck: 2}, 1}, {keeper.Totals{NeedsAttention: 1}, 1}} {
+		if got := exitCodeOf(c.t); got != c.want {
+			t.Errorf("exitCodeOf(%+v) = %d, want %d", c.t, got, c.want)
+		}
 	}
 }

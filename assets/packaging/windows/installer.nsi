@@ -16,6 +16,13 @@
   !error "build with .ci/package-windows (it passes VERSION, VERSION4, APP_EXE, ICON, NOTICES, HOMEPAGE and OUTFILE)"
 !endif
 
+; Authenticode: with SIGN_CMD (.ci/sign-windows) the uninstaller and the installer are signed as
+; they are written, so the uninstaller inside the installer carries a signature too.
+!ifdef SIGN_CMD
+  !finalize '"${SIGN_CMD}" "%1"' = 0
+  !uninstfinalize '"${SIGN_CMD}" "%1"' = 0
+!endif
+
 Unicode true
 Target amd64-unicode ; Pagekeeper is a 64-bit program; a 64-bit installer sees the real folders and registry
 ManifestDPIAware true

@@ -1,0 +1,349 @@
+package fb
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pagekeeper/pagekeeper/fb/token"
+)
+
+// PageProbe is one Page to check with its own Page token.
+type PageProbe struct {
+	PageID string
+	Token  token.Token
+}
+
+// PageNode is what a Page token can read of its own Page.
+type PageNode struct {
+	ID, Name  string
+	Published *bool // nil: Facebook did not say
+	// Tasks are the connecting person's tasks on the Page. TasksKnown is
+	// false when Facebook did not return them (real Page tokens may not be
+	// allowed to read them); never read a missing list as "no tasks".
+	Tasks      []string
+	TasksKnown bool
+}
+
+// HasTask reports whether task is among the known tasks.
+func (n PageNode) HasTask(task string) bool {
+	for _, t := range n.Tasks {
+		if t == task {
+			return true
+		}
+	}
+	return false
+}
+
+// PageHealth is one Page's answers in a health round. Each of the three
+// operations has its own error: an operation that could not be answered
+// (throttled, offline, …) says nothing about the others.
+type PageHealth struct {
+	PageID string
+
+	// Token is debug_token's self-inspection; an invalid token is an
+	// answer (Token.Valid false, Token.Error says why), not a TokenErr.
+	Token TokenInfo
+	// TokenErr: the inspection itself could not be answered.
+	TokenErr *Error
+
+	Page    PageNode
+	PageErr *Error
+
+	// Apps is the app's webhook subscription (empty: not subscribed).
+	Apps   []SubscribedApp
+	SubErr *Error
+}
+
+// Subscribed reports whether the app is subscribed to the Page's webhooks.
+func (h PageHealth) Subscribed() bool { return len(h.Apps) > 0 }
+
+// SubscribedFields is the union of the subscribed fields.
+func (h PageHealth) SubscribedFields() []string {
+	var out []string
+	for _, a := range h.Apps {
+		out = append(out, a.Fields...)
+	}
+	return out
+}
+
+// checkPageFields are read with the Page's own token; tasks may be refused
+// to a Page token on the real Facebook (see pageNodeOf).
+const checkPageFields = "id,name,is_published,tasks"
+
+// CheckPages runs a health round: for every Page three operations with the
+// Page's own token — debug_token (self-inspection), the Page node
+// (id,name,is_published,tasks) and subscribed_apps — in batch requests of
+// 50 operations, Config.BatchConcurrency requests in flight. The operations
+// are laid out kind by kind, so a round over N Pages takes ⌈3N/50⌉ requests
+// (at most ⌈N/50⌉ per operation kind).
+//
+// fallback is each batch's top-level token; zero uses the app token when an
+// App Secret is configured, else the first Page's token. A batch refused as
+// a whole (its top-level token is dead, HTTP 5xx, an unreadable answer) is
+// retried operation by operation, each with its own token. A batch that
+// never reaches Facebook (offline, time-out) is tried again with back-off;
+// if it still fails, the remaining batches are not sent and their Pages are
+// reported with that error ("could not check") instead of hammering a
+// network that is down.
+//
+// Throttling slows the round instead of failing it: a throttled operation
+// is that Page's "could not check", and when the usage headers say a budget
+// is at or over 90 % with an estimated time to regain access, the batches
+// not yet sent wait that long (within the context's deadline; past it the
+// rest are reported throttled, not sent).
+//
+// The error is only for a context that ended; per-Page failures are in
+// PageHealth.
+func (c *Client) CheckPages(ctx context.Context, fallback token.Token, probes []PageProbe) ([]PageHealth, error) {
+	n := len(probes)
+	out := make([]PageHealth, n)
+	if n == 0 {
+		return out, nil
+	}
+	ops := make([]BatchOp, 0, 3*n)
+	valid := make([]bool, n)
+	for i, p := range probes {
+		out[i].PageID = p.PageID
+		if _, err := segment(p.PageID); err != nil || p.Token.IsZero() {
+			e := &Error{Class: ClassInvalidRequest, Reason: ReasonInvalidParameter, Message: "no Page ID or token to check"}
+			out[i].TokenErr, out[i].PageErr, out[i].SubErr = e, e, e
+			continue
+		}
+		valid[i] = true
+	}
+	// Kind-major layout: all debug_token operations, then all Page reads,
+	// then all subscribed_apps, so each kind fills whole batches.
+	var idx []int // ops index → probe index
+	for kind := range 3 {
+		for i, p := range probes {
+			if !valid[i] {
+				continue
+			}
+			seg, _ := segment(p.PageID)
+			var op BatchOp
+			switch kind {
+			case 0:
+				op = DebugTokenOp(p.Token)
+			case 1:
+				op = BatchOp{Method: http.MethodGet, RelativeURL: seg + "?fields=" + url.QueryEscape(checkPageFields), Token: p.Token}
+			case 2:
+				op = BatchOp{Method: http.MethodGet, RelativeURL: seg + "/subscribed_apps", Token: p.Token}
+			}
+			ops = append(ops, op)
+			idx = append(idx, i)
+		}
+	}
+	nv := len(ops) / 3
+	if nv == 0 {
+		return out, nil
+	}
+	top := fallback
+	if top.IsZero() && !c.cfg.AppSecret.IsZero() && c.cfg.AppID != "" {
+		top = token.New(c.cfg.AppID + "|" + c.cfg.AppSecret.Reveal())
+	}
+	if top.IsZero() {
+		top = ops[0].Token
+	}
+
+	decode := func(start int, rs []BatchResult) {
+		for j, r := range rs {
+			oi := start + j
+			p := idx[oi]
+			switch oi / nv {
+			case 0:
+				tc := tokenCheckOf(r, probes[p].Token)
+				out[p].Token = tc.Info
+				if tc.Err != nil {
+					out[p].TokenErr = asErr(tc.Err)
+				}
+			case 1:
+				out[p].Page, out[p].PageErr = c.pageNodeOf(ctx, r, probes[p])
+			case 2:
+				out[p].Apps, out[p].SubErr = subscribedAppsOf(r)
+			}
+		}
+	}
+
+	roundStart := c.now()
+	var (
+		wg       sync.WaitGroup
+		abort    atomic.Pointer[Error]
+		lastWait time.Time
+	)
+	sem := make(chan struct{}, c.cfg.BatchConcurrency)
+	for start := 0; start < len(ops); start += MaxBatchOps {
+		end := min(start+MaxBatchOps, len(ops))
+		if e := abort.Load(); e != nil {
+			wg.Wait() // the chunks in flight finish first: their results stand
+			c.fillRest(ops, start, e, decode)
+			break
+		}
+		if wait, at := c.paceWait(roundStart); wait > 0 && at.After(lastWait) {
+			lastWait = at
+			if dl, ok := ctx.Deadline(); ok && !c.now().Add(wait).Before(dl) {
+				wg.Wait()
+				c.fillRest(ops, start, &Error{Class: ClassThrottled, Reason: ReasonAppRateLimited,
+					Message: "not checked: Facebook asked to wait " + wait.Round(time.Minute).String()}, decode)
+				break
+			}
+			if c.sleep(ctx, wait) != nil {
+				break
+			}
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func(start, end int) {
+			defer wg.Done()
+			rs := make([]BatchResult, end-start)
+			ans, err := c.postChunkRetrying(ctx, top, ops[start:end])
+			<-sem
+			if e, ok := AsError(err); ok && ans == nil && isTransport(e) && ctx.Err() == nil {
+				for i := range rs {
+					rs[i] = BatchResult{Err: e}
+				}
+				abort.CompareAndSwap(nil, e)
+			} else {
+				c.finishChunk(ctx, top, ops[start:end], rs, ans, err)
+			}
+			decode(start, rs)
+		}(start, end)
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		e := &Error{Class: ClassTransient, Reason: reasonForCtx(err), Message: "health round interrupted", cause: err}
+		for i := range out {
+			if out[i].TokenErr == nil && !out[i].Token.Valid && out[i].Token.Error == nil {
+				out[i].TokenErr = e
+			}
+		}
+		return out, e
+	}
+	return out, nil
+}
+
+func asErr(err error) *Error {
+	if e, ok := AsError(err); ok {
+		return e
+	}
+	return &Error{Class: ClassUnknown, Reason: ReasonUnknown, Message: "unexpected failure"}
+}
+
+// isTransport: the request never got an HTTP answer (offline, time-out).
+func isTransport(e *Error) bool {
+	return e.HTTPStatus == 0 && e.Class == ClassTransient && e.Reason != ReasonCanceled
+}
+
+// fillRest reports every operation from start on as failed with e, without
+// sending it.
+func (c *Client) fillRest(ops []BatchOp, start int, e *Error, decode func(int, []BatchResult)) {
+	rs := make([]BatchResult, len(ops)-start)
+	for i := range rs {
+		rs[i] = BatchResult{Err: e}
+	}
+	decode(start, rs)
+}
+
+// postChunkRetrying sends one batch request; when it never reaches
+// Facebook it is tried again (reads only: a health batch changes nothing)
+// with the client's back-off.
+func (c *Client) postChunkRetrying(ctx context.Context, top token.Token, ops []BatchOp) (*chunkAnswer, error) {
+	for attempt := 1; ; attempt++ {
+		ans, err := c.postChunk(ctx, top, ops)
+		e, ok := AsError(err)
+		if err == nil || !ok || ans != nil || !isTransport(e) || attempt >= c.cfg.Retry.MaxAttempts || ctx.Err() != nil {
+			return ans, err
+		}
+		if c.sleep(ctx, c.backoff(attempt)) != nil {
+			return ans, err
+		}
+	}
+}
+
+// paceWait is how long the next batch should wait given the usage headers
+// seen since the round started: the estimated time to regain access when a
+// budget is at or over the high-water mark, else zero. at identifies the
+// report, so one report is waited on once.
+func (c *Client) paceWait(since time.Time) (time.Duration, time.Time) {
+	u := c.Usage()
+	if u.At.Before(since) || u.Max() < usageHighWater {
+		return 0, time.Time{}
+	}
+	r := u.RegainIn()
+	if r <= 0 {
+		return 0, time.Time{}
+	}
+	return r + regainMargin, u.At
+}
+
+// pageNodeOf decodes the Page read.
+func (c *Client) pageNodeOf(ctx context.Context, r BatchResult, p PageProbe) (PageNode, *Error) {
+	if r.Err != nil {
+		if r.Err.Class == ClassInvalidRequest && r.Err.Reason == ReasonInvalidParameter {
+			// A Page token may not be allowed to read tasks: ask again
+			// without them rather than lose is_published.
+			var j pageNodeJSON
+			seg, _ := segment(p.PageID)
+			if err := c.getJSON(ctx, p.Token, seg, url.Values{"fields": {"id,name,is_published"}}, &j); err != nil {
+				return PageNode{}, asErr(err)
+			}
+			return j.node(), nil
+		}
+		return PageNode{}, r.Err
+	}
+	var j pageNodeJSON
+	if err := json.Unmarshal(r.Body, &j); err != nil {
+		return PageNode{}, &Error{HTTPStatus: r.Code, Class: ClassUnknown, Reason: ReasonUnknown, Message: "unexpected Page answer from Facebook"}
+	}
+	return j.node(), nil
+}
+
+type pageNodeJSON struct {
+	ID          flexString `json:"id"`
+	Name        string     `json:"name"`
+	IsPublished *flexBool  `json:"is_published"`
+	Tasks       *[]string  `json:"tasks"`
+}
+
+func (j pageNodeJSON) node() PageNode {
+	n := PageNode{ID: string(j.ID), Name: j.Name}
+	if j.IsPublished != nil {
+		b := bool(*j.IsPublished)
+		n.Published = &b
+	}
+	if j.Tasks != nil {
+		n.Tasks, n.TasksKnown = *j.Tasks, true
+	}
+	return n
+}
+
+func subscribedAppsOf(r BatchResult) ([]SubscribedApp, *Error) {
+	if r.Err != nil {
+		return nil, r.Err
+	}
+	var j struct {
+		Data []struct {
+			ID     flexString `json:"id"`
+			Name   string     `json:"name"`
+			Fields []string   `json:"subscribed_fields"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(r.Body, &j); err != nil {
+		return nil, &Error{HTTPStatus: r.Code, Class: ClassUnknown, Reason: ReasonUnknown, Message: "unexpected subscribed_apps answer from Facebook"}
+	}
+	out := make([]SubscribedApp, 0, len(j.Data))
+	for _, a := range j.Data {
+		out = append(out, SubscribedApp{ID: string(a.ID), Name: a.Name, Fields: a.Fields})
+	}
+	return out, nil
+}

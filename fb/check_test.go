@@ -1,0 +1,254 @@
+package fb
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/fb/token"
+)
+
+func (e *fakeEnv) probes(ids ...string) []PageProbe {
+	out := make([]PageProbe, len(ids))
+	for i, id := range ids {
+		out[i] = PageProbe{PageID: id, Token: e.pageTok(id)}
+	}
+	return out
+}
+
+func TestCheckPagesReadsEveryFact(t *testing.T) {
+	env := startFake(t, fakefb.Options{Seed: 3}, nil)
+	ctx := ctxT(t)
+	pr := env.probes(fakefb.PageSunriseCafe, fakefb.PageOldTownTailor, fakefb.PageHarborBooks)
+	if err := env.c.Subscribe(ctx, fakefb.PageSunriseCafe, pr[0].Token, []string{"messages", "messaging_postbacks"}); err != nil {
+		t.Fatal(err)
+	}
+	env.fake.ResetStats()
+	hs, err := env.c.CheckPages(ctx, token.Token{}, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := env.fake.Stats().Requests; got != 1 {
+		t.Fatalf("%d HTTP requests for 3 Pages × 3 operations, want 1 batch", got)
+	}
+	s := hs[0]
+	if s.TokenErr != nil || s.PageErr != nil || s.SubErr != nil {
+		t.Fatalf("errors: %v %v %v", s.TokenErr, s.PageErr, s.SubErr)
+	}
+	if !s.Token.Valid || s.Token.Type != "PAGE" || !s.Token.Never || s.Token.DataAccessExpiresAt.IsZero() || !s.Token.HasScope("pages_messaging") {
+		t.Fatalf("token facts: %+v", s.Token)
+	}
+	if s.Page.Name != "Sunrise Café" || s.Page.Published == nil || !*s.Page.Published || !s.Page.TasksKnown || !s.Page.HasTask("MESSAGING") {
+		t.Fatalf("page facts: %+v", s.Page)
+	}
+	if !s.Subscribed() || len(s.SubscribedFields()) != 2 {
+		t.Fatalf("subscription: %+v", s.Apps)
+	}
+	if hs[1].Page.Published == nil || *hs[1].Page.Published {
+		t.Fatalf("Old Town Tailor is unpublished: %+v", hs[1].Page)
+	}
+	if hs[2].Subscribed() || hs[2].SubErr != nil {
+		t.Fatalf("Harbor Books is not subscribed: %+v %v", hs[2].Apps, hs[2].SubErr)
+	}
+}
+
+func TestCheckPagesClassifiesFaultsPerPage(t *testing.T) {
+	// The batch's top-level token is the dead one, so the batch is refused
+	// as a whole and every operation is answered on its own.
+	env := startFake(t, fakefb.Options{Seed: 4, ExtraPages: 2}, func(c *Config) {
+		c.Retry = RetryPolicy{MaxAttempts: 1}
+	})
+	ctx := ctxT(t)
+	// Second user's Page first: his password changes.
+	other := token.New(env.fake.IssueUserToken(fakefb.SecondUserID, true, demoScopes))
+	lakeside := PageProbe{PageID: fakefb.PageLakesideBikes, Token: token.New(env.fake.PageToken(other.Reveal(), fakefb.PageLakesideBikes))}
+	pr := append([]PageProbe{lakeside}, env.probes(fakefb.PageSunriseCafe, fakefb.ExtraPageID(1), fakefb.ExtraPageID(2))...)
+	env.fake.ChangePassword(fakefb.SecondUserID)
+	env.fake.Throttle(fakefb.ExtraPageID(1), 80001)
+	env.fake.DropWebhook(fakefb.PageSunriseCafe)
+	env.fake.FailNext(fakefb.ExtraPageID(2), 1, 503)
+
+	hs, err := env.c.CheckPages(ctx, lakeside.Token, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := hs[0]; h.TokenErr != nil || h.Token.Valid || h.Token.Error == nil || h.Token.Error.Reason != ReasonPasswordChanged {
+		t.Fatalf("password changed: %+v %v", h.Token, h.TokenErr)
+	}
+	if h := hs[1]; h.TokenErr != nil || !h.Token.Valid || h.Subscribed() {
+		t.Fatalf("Sunrise Café: valid token, no webhook: %+v %v", h, h.TokenErr)
+	}
+	if h := hs[2]; h.TokenErr == nil || h.TokenErr.Class != ClassThrottled || h.SubErr == nil || h.SubErr.Class != ClassThrottled {
+		t.Fatalf("throttled Page must be 'could not check': %+v", h)
+	}
+	if h := hs[3]; h.TokenErr == nil && h.PageErr == nil && h.SubErr == nil {
+		t.Fatalf("a 503 on one operation must show on that operation: %+v", h)
+	} else if h.Token.Error != nil {
+		t.Fatalf("a transient failure is not an invalid token: %+v", h.Token)
+	}
+}
+
+func TestCheckPagesOfflineStopsSendingAndReportsEveryPage(t *testing.T) {
+	env := startFake(t, fakefb.Options{Seed: 5, ExtraPages: 200}, func(c *Config) {
+		c.BatchConcurrency = 2
+		c.Retry = RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}
+	})
+	ctx := ctxT(t)
+	var pr []PageProbe
+	for i := 1; i <= 200; i++ {
+		pr = append(pr, env.probes(fakefb.ExtraPageID(i))...)
+	}
+	env.fake.SetOffline(true)
+	hs, err := env.c.CheckPages(ctx, token.Token{}, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range hs {
+		if h.TokenErr == nil || h.TokenErr.Reason != ReasonOffline {
+			t.Fatalf("Page %d: %+v, want could not check (offline)", i, h.TokenErr)
+		}
+	}
+}
+
+func TestCheckPagesPacesOnUsageReports(t *testing.T) {
+	env := startFake(t, fakefb.Options{Seed: 6}, nil)
+	roundStart := time.Now()
+	// A report at 100 % with 3 minutes to regain access, as a batch answer
+	// would carry it.
+	env.c.noteUsage(map[string][]string{"X-Page-Usage": {`{"call_count":100,"total_time":50,"total_cputime":50,"estimated_time_to_regain_access":3}`}})
+	if w, _ := env.c.paceWait(roundStart); w < 3*time.Minute {
+		t.Fatalf("paceWait = %v, want the 3 minutes Facebook asked for", w)
+	}
+	if w, _ := env.c.paceWait(time.Now().Add(time.Hour)); w != 0 {
+		t.Fatalf("a report older than the round must not be waited on: %v", w)
+	}
+	env.c.noteUsage(map[string][]string{"X-Page-Usage": {`{"call_count":40,"total_time":10,"total_cputime":10}`}})
+	if w, _ := env.c.paceWait(roundStart); w != 0 {
+		t.Fatalf("40 %% needs no wait, got %v", w)
+	}
+}
+
+// BenchmarkCheckPages10k is a health round over 10,000 Pages on the fake
+// with 50 ms added to every HTTP request: three operations per Page
+// (debug_token, the Page node, subscribed_apps) in batches of 50. It
+// reports the requests, the wall time against the floor the batching
+// allows (⌈requests ÷ BatchConcurrency⌉ × 50 ms) and the memory: peak
+// HeapInuse above the level before the round (sampled every 5 ms; the fake
+// runs in the same process, so its share is included) and TotalAlloc.
+//
+//	go test -run xxx -bench CheckPages10k -benchtime 1x ./fb/
+func BenchmarkCheckPages10k(b *testing.B) {
+	const (
+		pages   = 10000
+		latency = 50 * time.Millisecond
+	)
+	env := startFake(b, fakefb.Options{Seed: 42, ExtraPages: pages}, nil)
+	probes := make([]PageProbe, pages)
+	for i := range pages {
+		probes[i] = env.probes(fakefb.ExtraPageID(i + 1))[0]
+	}
+	conc := env.c.Config().BatchConcurrency
+	env.fake.SetLatency(latency)
+	ctx := context.Background()
+	var wall time.Duration
+	var peak, alloc uint64
+	for range b.N {
+		env.fake.ResetStats()
+		stop := make(chan struct{})
+		sampled := make(chan uint64)
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		base, allocBase := ms.HeapInuse, ms.TotalAlloc
+		go func() {
+			var top uint64
+			t := time.NewTicker(5 * time.Millisecond)
+			defer t.Stop()
+			for {
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				top = max(top, m.HeapInuse)
+				select {
+				case <-stop:
+					sampled <- top
+					return
+				case <-t.C:
+				}
+			}
+		}()
+		b.StartTimer()
+		start := time.Now()
+		hs, err := env.c.CheckPages(ctx, token.Token{}, probes)
+		wall += time.Since(start)
+		b.StopTimer()
+		close(stop)
+		top := <-sampled
+		runtime.ReadMemStats(&ms)
+		alloc += ms.TotalAlloc - allocBase
+		if top > base {
+			peak = max(peak, top-base)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i, h := range hs {
+			if h.TokenErr != nil || !h.Token.Valid || h.PageErr != nil || h.SubErr != nil {
+				b.Fatalf("Page %d: %+v", i, h)
+			}
+		}
+		if got, want := env.fake.Stats().Requests, 3*((pages+MaxBatchOps-1)/MaxBatchOps); got != want {
+			b.Fatalf("%d HTTP requests, want %d (⌈N/50⌉ per operation kind)", got, want)
+		}
+	}
+	requests := 3 * ((pages + MaxBatchOps - 1) / MaxBatchOps)
+	floor := time.Duration((requests+conc-1)/conc) * latency
+	per := wall / time.Duration(b.N)
+	b.ReportMetric(float64(requests), "http_requests")
+	b.ReportMetric(float64(per.Milliseconds()), "wall_ms")
+	b.ReportMetric(float64(floor.Milliseconds()), "floor_ms")
+	b.ReportMetric(float64(per)/float64(floor), "ratio")
+	b.ReportMetric(float64(peak)/(1<<20), "peak_heap_MB")
+	b.ReportMetric(float64(alloc)/float64(b.N)/(1<<20), "alloc_MB")
+}
+
+// BenchmarkCheckNaive is the figure beside it: one plain request per Page
+// per operation, one after another, with the same 50 ms latency, on 20
+// Pages; ×500 extrapolates to 10,000 (about 25 minutes, too long to run).
+//
+//	go test -run xxx -bench CheckNaive -benchtime 1x ./fb/
+func BenchmarkCheckNaive(b *testing.B) {
+	const (
+		pages   = 20
+		latency = 50 * time.Millisecond
+	)
+	env := startFake(b, fakefb.Options{Seed: 42, ExtraPages: pages}, nil)
+	probes := make([]PageProbe, pages)
+	for i := range pages {
+		probes[i] = env.probes(fakefb.ExtraPageID(i + 1))[0]
+	}
+	env.fake.SetLatency(latency)
+	ctx := context.Background()
+	env.fake.ResetStats()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		for _, p := range probes {
+			if _, err := env.c.DebugToken(ctx, p.Token, p.Token); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := env.c.Page(ctx, p.Token, p.PageID); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := env.c.SubscribedApps(ctx, p.PageID, p.Token); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	per := time.Since(start) / time.Duration(b.N)
+	b.StopTimer()
+	b.ReportMetric(float64(env.fake.Stats().Requests/b.N), "http_requests")
+	b.ReportMetric(float64(per.Milliseconds()), "wall_ms")
+	b.ReportMetric(float64(per.Milliseconds())*10000/pages/1000, "extrapolated_10k_s")
+}

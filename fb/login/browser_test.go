@@ -1,0 +1,200 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/pagekeeper/pagekeeper/assets"
+	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+)
+
+// chromium finds a Chromium to drive, skipping the test when there is none
+// (and failing it in CI, where a missing browser must not pass silently).
+func chromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("real browser test skipped in -short mode")
+	}
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("Chromium is not installed (apt-get install chromium)")
+	}
+	t.Skip("Chromium is not installed: real browser test skipped")
+	return ""
+}
+
+// newBrowser starts a headless Chromium with a fresh profile.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	opts := append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+	}, extra...)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelAlloc()
+	})
+	// The first run starts the browser; it must not carry a time-out.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// dialog opens the login in the browser, clicks the elements with these
+// ids and returns the text of the callback page the browser ends on.
+func dialog(t *testing.T, bctx context.Context, s *Session, clicks ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+	defer cancel()
+	steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(s.URL()), chromedp.WaitVisible(chromedp.ID("continue"))}
+	for _, id := range clicks {
+		steps = append(steps, chromedp.Click(chromedp.ID(id)))
+	}
+	steps = append(steps, chromedp.WaitReady(chromedp.CSS(`main[role="main"]`)))
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return text
+}
+
+func currentURL(t *testing.T, bctx context.Context) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(bctx, 10*time.Second)
+	defer cancel()
+	u, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestRealBrowserLogin(t *testing.T) {
+	bctx := newBrowser(t)
+	env := startFake(t, fakefb.Options{})
+	client := fb.New(fb.Config{GraphURL: env.URL, LoginURL: env.URL, AppID: env.Fake.Options().AppID,
+		HTTPClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}})
+
+	// First login: untick Harbor Books, keep the others.
+	cfg := config(env, nil)
+	cfg.Client = client
+	s := start(t, cfg)
+	text := dialog(t, bctx, s, "page-"+fakefb.PageHarborBooks, "continue")
+	if !strings.Contains(text, "Connected as "+fakefb.DemoUserName) {
+		t.Fatalf("browser shows %q", text)
+	}
+	if u := currentURL(t, bctx); !strings.HasPrefix(u, "http://localhost:") || !strings.Contains(u, CallbackPath) {
+		t.Fatalf("browser ended on %s", u)
+	}
+	res, err := wait(t, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.User.Name != fakefb.DemoUserName {
+		t.Fatalf("user %+v", res.User)
+	}
+	pages, err := client.DiscoverPages(context.Background(), res.UserToken, fb.DiscoverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]bool{}
+	var sunrise fb.Page
+	for _, p := range pages {
+		tokens[p.ID] = !p.AccessToken.IsZero()
+		if p.ID == fakefb.PageSunriseCafe {
+			sunrise = p
+		}
+	}
+	if !tokens[fakefb.PageSunriseCafe] || tokens[fakefb.PageHarborBooks] {
+		t.Fatalf("granted Pages %v: want Sunrise Café with a token, Harbor Books without", tokens)
+	}
+
+	// Second login: untick Sunrise Café, granted before: its Page token from
+	// the first login stops working at Facebook.
+	s2 := start(t, cfg)
+	text = dialog(t, bctx, s2, "page-"+fakefb.PageSunriseCafe, "continue")
+	if !strings.Contains(text, "Connected as") {
+		t.Fatalf("browser shows %q", text)
+	}
+	if _, err := wait(t, s2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Page(context.Background(), sunrise.AccessToken, sunrise.ID); !fb.IsAuth(err) {
+		t.Fatalf("the unticked Page's token still works (err %v)", err)
+	}
+	if env.codeExchanges() != 2 {
+		t.Fatalf("%d exchanges", env.codeExchanges())
+	}
+}
+
+func TestRealBrowserCancel(t *testing.T) {
+	bctx := newBrowser(t)
+	env := startFake(t, fakefb.Options{})
+	s := start(t, config(env, nil))
+	text := dialog(t, bctx, s, "cancel")
+	if !strings.Contains(text, "Login cancelled – you can close this tab and return to Pagekeeper") {
+		t.Fatalf("browser shows %q", text)
+	}
+	if _, err := wait(t, s); !errors.Is(err, ErrCancelled) {
+		t.Fatalf("err %v", err)
+	}
+}
+
+// The relay page (assets/relay.html), served over HTTPS as the registered
+// redirect URI, forwards the browser to the loopback callback.
+func TestRealBrowserRelay(t *testing.T) {
+	relaySrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(assets.RelayPage)
+	}))
+	t.Cleanup(relaySrv.Close)
+	relay := relaySrv.URL + "/pagekeeper/relay.html"
+	bctx := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true))
+	env := startFake(t, fakefb.Options{RegisteredRedirects: []string{relay}})
+	cfg := config(env, nil)
+	cfg.RelayURL = relay
+	cfg.Ports = []int{freePort(t)}
+	s := start(t, cfg)
+	text := dialog(t, bctx, s, "continue")
+	if !strings.Contains(text, "Connected as "+fakefb.DemoUserName) {
+		t.Fatalf("browser shows %q", text)
+	}
+	if u := currentURL(t, bctx); !strings.HasPrefix(u, "http://localhost:") {
+		t.Fatalf("the relay did not forward to the callback: %s", u)
+	}
+	if _, err := wait(t, s); err != nil {
+		t.Fatal(err)
+	}
+	if posts := env.posts(); len(posts) != 1 || posts[0].Get("redirect_uri") != relay {
+		t.Fatal("exchange must repeat the relay redirect_uri")
+	}
+}

@@ -1,0 +1,333 @@
+package keeper
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// AlertKind says which message of an incident an alert is.
+type AlertKind string
+
+const (
+	AlertOpened   AlertKind = "opened"   // the first alert of an incident
+	AlertReminder AlertKind = "reminder" // the incident is still open after ReminderInterval
+	AlertRestored AlertKind = "restored" // the Page works again; the incident is closed
+)
+
+// Alert is one message to the owners about one Page's incident. The
+// desktop notification and tray (ui) and the email (mail.go) render it.
+type Alert struct {
+	Kind       AlertKind
+	IncidentID int64
+	PageID     string
+	PageName   string
+	Status     store.Status
+	Reason     Reason
+	// Title is one line ("Sunrise Café: Invalid — password changed").
+	Title       Text
+	Explanation Text
+	Action      Text
+	Repair      Repair
+	At          time.Time
+}
+
+// Notifier shows alerts on this computer (desktop notification, tray). It
+// must not block for long; errors are recorded as events.
+type Notifier interface {
+	Notify(ctx context.Context, a Alert) error
+}
+
+// NotifierFunc adapts a function to Notifier.
+type NotifierFunc func(ctx context.Context, a Alert) error
+
+// Notify calls f.
+func (f NotifierFunc) Notify(ctx context.Context, a Alert) error { return f(ctx, a) }
+
+// AlertOptions set up the alert channels of a Keeper.
+type AlertOptions struct {
+	// Notifier shows alerts on this computer; nil: none (the headless check).
+	Notifier Notifier
+	// Keyring holds the SMTP password (service "Pagekeeper", user
+	// "smtp:"+username); nil: the OS keyring.
+	Keyring store.Keyring
+	// Host names this computer in emails ("Open Pagekeeper on <Host>…");
+	// "": os.Hostname().
+	Host string
+	// TLSConfig for the SMTP server; nil: the system's roots and the
+	// server's host name. Tests pass one trusting their own certificate.
+	TLSConfig *tls.Config
+	// OnRound is called after every round (from the round's goroutine;
+	// keep it short, hand over to the UI thread there).
+	OnRound func(Round)
+}
+
+// healthState is a Keeper's health machinery; its zero value is ready.
+type healthState struct {
+	roundMu sync.Mutex // one round at a time
+
+	mu   sync.Mutex
+	opts AlertOptions
+	subs map[int]func(Round)
+	next int
+
+	// scheduler (scheduler.go)
+	wake       chan struct{}
+	pendingAll bool
+	pendingIDs map[string]bool
+	throttledN int // consecutive throttled rounds
+	regain     time.Duration
+}
+
+func (k *Keeper) health() *healthState { return &k.hstate }
+
+// UseAlerts sets the alert channels. Call before Run or CheckNow.
+func (k *Keeper) UseAlerts(o AlertOptions) {
+	h := k.health()
+	h.mu.Lock()
+	h.opts = o
+	h.mu.Unlock()
+}
+
+func (h *healthState) options() AlertOptions {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.opts
+}
+
+// OnRound subscribes fn to finished rounds; the returned func unsubscribes.
+func (k *Keeper) OnRound(fn func(Round)) (cancel func()) {
+	h := k.health()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.subs == nil {
+		h.subs = map[int]func(Round){}
+	}
+	id := h.next
+	h.next++
+	h.subs[id] = fn
+	return func() {
+		h.mu.Lock()
+		delete(h.subs, id)
+		h.mu.Unlock()
+	}
+}
+
+func (h *healthState) publish(r Round) {
+	h.mu.Lock()
+	fns := make([]func(Round), 0, len(h.subs)+1)
+	if h.opts.OnRound != nil {
+		fns = append(fns, h.opts.OnRound)
+	}
+	for _, f := range h.subs {
+		fns = append(fns, f)
+	}
+	h.mu.Unlock()
+	for _, f := range fns {
+		f(r)
+	}
+}
+
+// alertPlan is what a round needs to alert: the channels and the timings.
+type alertPlan struct {
+	desktop  bool
+	owners   []Owner
+	email    bool
+	reminder time.Duration
+	cncAfter time.Duration
+	host     string
+}
+
+func (k *Keeper) alertPlan(ctx context.Context, set Settings) alertPlan {
+	o := k.health().options()
+	al := alertPlan{desktop: o.Notifier != nil, owners: set.Owners, reminder: time.Duration(set.ReminderInterval),
+		cncAfter: time.Duration(set.CouldNotCheckAlertAfter), host: o.Host}
+	al.email = len(set.Owners) > 0 && set.SMTP.Host != ""
+	if al.host == "" {
+		al.host, _ = os.Hostname()
+	}
+	if al.reminder <= 0 {
+		al.reminder = time.Duration(DefaultSettings().ReminderInterval)
+	}
+	if al.cncAfter <= 0 {
+		al.cncAfter = time.Duration(DefaultSettings().CouldNotCheckAlertAfter)
+	}
+	return al
+}
+
+var (
+	msgTitleOpened   = msg("alert.title.opened", "{{.Name}}: {{.Status}} — {{.Reason}}")
+	msgTitleReminder = msg("alert.title.reminder", "Reminder: {{.Name}} is still {{.Status}} — {{.Reason}}")
+	msgTitleRestored = msg("alert.title.restored", "{{.Name}} works again")
+	msgTitleCNC      = msg("alert.title.could_not_check", "Pagekeeper could not check {{.Name}} for {{.Duration}}: {{.Reason}}")
+	msgRestoredText  = msg("alert.restored.explanation", "{{.Name}} has passed its checks again: its connection to Facebook works and it receives messages.")
+	msgChannels      = msg("alert.channels", "{{.Channels}}: {{.Title}}")
+	msgNoChannel     = msg("alert.no_channel", "No alert channel is set up (add owners and an email server in Settings): {{.Title}}")
+)
+
+// incidentStep opens, continues, reminds or closes the Page's incident
+// after its status was recorded in tx.
+//
+// An incident opens when a Page becomes Invalid or Needs attention (one
+// alert). The same reason continuing is the same incident: a reminder goes
+// out every ReminderInterval while it is open. A different reason closes
+// it and opens a new one (a new problem is news). "Could not check" alerts
+// only once it has lasted CouldNotCheckAlertAfter, and never opens a second
+// incident while one is open. Debounce: an incident closes — one
+// "restored" — only after the Page was Valid in two consecutive rounds, so a
+// Page flapping Valid/Invalid keeps its one incident and alerts once.
+func (k *Keeper) incidentStep(tx *store.Tx, p store.Page, ps PageStatus, prev store.Status, prevSince time.Time, now time.Time,
+	openBy map[string]store.Incident, al alertPlan) ([]Alert, error) {
+	inc, hasOpen := openBy[p.ID]
+	remind := func() ([]Alert, error) {
+		if inc.LastAlertAt.IsZero() || now.Sub(inc.LastAlertAt) < al.reminder {
+			return nil, nil
+		}
+		a := k.alertFor(AlertReminder, inc.ID, p, ps, now, al)
+		if err := tx.MarkAlerted(inc.ID, now, true); err != nil {
+			return nil, err
+		}
+		inc.LastAlertAt = now
+		inc.RemindersSent++
+		openBy[p.ID] = inc
+		return []Alert{a}, k.queueAlert(tx, a, al)
+	}
+	open := func(kind AlertKind) ([]Alert, error) {
+		if hasOpen {
+			if _, _, err := tx.CloseIncident(p.ID, now); err != nil {
+				return nil, err
+			}
+		}
+		n, _, err := tx.OpenIncident(p.ID, string(ps.Reason), now)
+		if err != nil {
+			return nil, err
+		}
+		a := k.alertFor(kind, n.ID, p, ps, now, al)
+		if err := tx.MarkAlerted(n.ID, now, false); err != nil {
+			return nil, err
+		}
+		n.LastAlertAt = now
+		openBy[p.ID] = n
+		return []Alert{a}, k.queueAlert(tx, a, al)
+	}
+	switch ps.Status {
+	case store.StatusInvalid, store.StatusNeedsAttention:
+		if hasOpen && inc.Reason == string(ps.Reason) {
+			return remind()
+		}
+		return open(AlertOpened)
+	case store.StatusCouldNotCheck:
+		if hasOpen {
+			return remind()
+		}
+		since := now
+		if prev == store.StatusCouldNotCheck && !prevSince.IsZero() {
+			since = prevSince
+		}
+		if now.Sub(since) >= al.cncAfter {
+			return open(AlertOpened)
+		}
+	case store.StatusValid:
+		if hasOpen && prev == store.StatusValid {
+			if _, _, err := tx.CloseIncident(p.ID, now); err != nil {
+				return nil, err
+			}
+			delete(openBy, p.ID)
+			a := k.alertFor(AlertRestored, inc.ID, p, ps, now, al)
+			return []Alert{a}, k.queueAlert(tx, a, al)
+		}
+	}
+	return nil, nil
+}
+
+func (k *Keeper) alertFor(kind AlertKind, incID int64, p store.Page, ps PageStatus, now time.Time, al alertPlan) Alert {
+	a := Alert{Kind: kind, IncidentID: incID, PageID: p.ID, PageName: p.Name, Status: ps.Status, Reason: ps.Reason,
+		Explanation: ps.Explanation, Action: ps.Action, Repair: ps.Repair, At: now}
+	args := []any{"Name", p.Name, "Status", StatusText(ps.Status).String(), "Reason", ps.ReasonText.String()}
+	switch {
+	case kind == AlertRestored:
+		a.Title = msgTitleRestored.with(args...)
+		a.Explanation, a.Action, a.Repair, a.Reason = msgRestoredText.with("Name", p.Name), Text{}, RepairNone, ReasonNone
+	case ps.Status == store.StatusCouldNotCheck && kind == AlertOpened:
+		a.Title = msgTitleCNC.with(append(args, "Duration", humanDuration(al.cncAfter))...)
+	case kind == AlertReminder:
+		a.Title = msgTitleReminder.with(args...)
+	default:
+		a.Title = msgTitleOpened.with(args...)
+	}
+	return a
+}
+
+// queueAlert records the alert as an event naming its channels and
+// recipients, and queues one email per owner in the outbox (delivered with
+// retries by DrainMail), in the round's transaction: an alert is recorded
+// exactly when its incident is.
+func (k *Keeper) queueAlert(tx *store.Tx, a Alert, al alertPlan) error {
+	var channels []string
+	if al.desktop {
+		channels = append(channels, "Desktop notification")
+	}
+	if al.email {
+		var to []string
+		for _, o := range al.owners {
+			to = append(to, ownerAddress(o))
+			subject, text, html := composeEmail(a, al.host)
+			if _, err := tx.Enqueue(outboxEmail, a.PageID, emailJob{To: o.Email, ToName: o.Name, Subject: subject, Text: text,
+				HTML: html, Alert: string(a.Kind), IncidentID: a.IncidentID}, token.Token{}); err != nil {
+				return err
+			}
+		}
+		channels = append(channels, "email to "+strings.Join(to, ", "))
+	}
+	kind := map[AlertKind]string{AlertOpened: "alert_sent", AlertReminder: "reminder_sent", AlertRestored: "restored_sent"}[a.Kind]
+	detail := msgNoChannel.with("Title", a.Title.String()).String()
+	if len(channels) > 0 {
+		detail = msgChannels.with("Channels", strings.Join(channels, " and "), "Title", a.Title.String()).String()
+	}
+	_, err := tx.AppendEvent(store.Event{At: a.At, PageID: a.PageID, Kind: kind, Detail: detail})
+	return err
+}
+
+func ownerAddress(o Owner) string {
+	if o.Name == "" {
+		return o.Email
+	}
+	return fmt.Sprintf("%s <%s>", o.Name, o.Email)
+}
+
+// deliver shows the round's alerts on this computer (after they were
+// recorded); a failing notifier is recorded, never fatal.
+func (k *Keeper) deliver(ctx context.Context, alerts []Alert) {
+	n := k.health().options().Notifier
+	if n == nil {
+		return
+	}
+	for _, a := range alerts {
+		if err := n.Notify(ctx, a); err != nil {
+			_, _ = k.store.AppendEvent(ctx, store.Event{At: k.now(), PageID: a.PageID, Kind: "notify_failed",
+				Detail: "The desktop notification could not be shown: " + err.Error()})
+		}
+	}
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d >= time.Hour && d%time.Hour == 0:
+		if d == time.Hour {
+			return "1 hour"
+		}
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	}
+	return d.String()
+}

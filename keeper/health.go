@@ -1,0 +1,612 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// ExpiryWarning is how long before a token or data access expires that a
+// Page needs attention.
+const ExpiryWarning = 14 * 24 * time.Hour
+
+// storeBatch is how many Pages' results are written in one transaction:
+// one fsync per Page would cost more than the whole round on the network.
+const storeBatch = 500
+
+// PageStatus is one Page's health as the window and the terminal show it.
+type PageStatus struct {
+	ID, Name string
+	Status   store.Status
+	Reason   Reason
+	// Detail fills the explanation (missing fields, a date, a permission).
+	Detail      string
+	ReasonText  Text // the reason in a few words
+	Explanation Text
+	Action      Text
+	Repair      Repair
+	// Problems lists every Needs-attention reason found (Reason is the first).
+	Problems    []Reason
+	CheckedAt   time.Time
+	StatusSince time.Time
+	LastOKAt    time.Time
+	// Previous is the status before this round; Changed whether it moved.
+	Previous store.Status
+	Changed  bool
+}
+
+// Totals counts Pages by status.
+type Totals struct {
+	Valid          int `json:"valid"`
+	NeedsAttention int `json:"needs_attention"`
+	Invalid        int `json:"invalid"`
+	CouldNotCheck  int `json:"could_not_check"`
+	Unchecked      int `json:"unchecked"`
+	Disconnected   int `json:"disconnected"`
+}
+
+func (t *Totals) add(s store.Status) {
+	switch s {
+	case store.StatusValid:
+		t.Valid++
+	case store.StatusNeedsAttention:
+		t.NeedsAttention++
+	case store.StatusInvalid:
+		t.Invalid++
+	case store.StatusCouldNotCheck:
+		t.CouldNotCheck++
+	case store.StatusDisconnected:
+		t.Disconnected++
+	default:
+		t.Unchecked++
+	}
+}
+
+// Round is the outcome of one health round.
+type Round struct {
+	Started, Finished time.Time
+	Pages             []PageStatus
+	Totals            Totals
+	// Throttled counts Pages Facebook throttled; RegainIn is how long
+	// Facebook asked to wait (zero: it did not say).
+	Throttled int
+	RegainIn  time.Duration
+	// Alerts sent (or queued) by this round.
+	Alerts []Alert
+	// Stored is false for a viewer (another process manages the folder):
+	// the round was checked but nothing was recorded or alerted.
+	Stored bool
+}
+
+// Summary is the current state of every Page, for the window and `status`.
+type Summary struct {
+	Pages  []PageStatus
+	Totals Totals
+}
+
+func statusOfPage(p store.Page) PageStatus {
+	r := Reason(p.Reason)
+	ps := PageStatus{ID: p.ID, Name: p.Name, Status: p.Status, Reason: r, CheckedAt: p.CheckedAt,
+		StatusSince: p.StatusSince, LastOKAt: p.LastOKAt, Previous: p.Status}
+	ps.Detail = detailFor(r, p)
+	ps.fillTexts()
+	return ps
+}
+
+func (ps *PageStatus) fillTexts() {
+	ps.ReasonText, ps.Explanation, ps.Action, ps.Repair = ps.Reason.Words(), ps.Reason.Explanation(ps.Detail), ps.Reason.Action(), ps.Reason.Repair()
+}
+
+// detailFor rebuilds an explanation's detail from the stored facts.
+func detailFor(r Reason, p store.Page) string {
+	switch r {
+	case ReasonWebhookFieldsMissing:
+		return strings.Join(missingFields(p.WebhookFields, p.SubscribedFields), ", ")
+	case ReasonDataAccessExpiring:
+		return p.DataAccessExpiresAt.Format("2 January 2006")
+	case ReasonTokenExpiring:
+		return p.TokenExpiresAt.Format("2 January 2006")
+	case ReasonPermissionRemoved, ReasonPermissionDeclined:
+		var miss []string
+		for _, s := range append(slices.Clone(requiredPermissions), p.Declined...) {
+			if !slices.Contains(p.Scopes, s) && !slices.Contains(miss, s) {
+				miss = append(miss, s)
+			}
+		}
+		return strings.Join(miss, ", ")
+	}
+	return ""
+}
+
+// Status summarises every Page from what is stored (no call to Facebook).
+func (k *Keeper) Status(ctx context.Context) (Summary, error) {
+	ps, err := k.store.Pages(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	var s Summary
+	for _, p := range ps {
+		st := statusOfPage(p)
+		s.Pages = append(s.Pages, st)
+		s.Totals.add(p.Status)
+	}
+	return s, nil
+}
+
+// verdict is the decision for one Page in a round.
+type verdict struct {
+	status   store.Status
+	reason   Reason
+	detail   string
+	problems []Reason
+}
+
+// decide turns a Page's answers into a status and reason, from codes,
+// subcodes and fields only.
+func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
+	cnc := func(e *fb.Error) verdict {
+		r := reasonOfError(e)
+		if r.Status() != store.StatusCouldNotCheck {
+			r = ReasonUnexpected
+		}
+		return verdict{status: store.StatusCouldNotCheck, reason: r}
+	}
+	bad := func(r Reason, detail string) verdict { return verdict{status: r.Status(), reason: r, detail: detail} }
+	if h.TokenErr != nil {
+		if r := reasonOfError(h.TokenErr); r.Status() == store.StatusInvalid {
+			return bad(r, "")
+		}
+		return cnc(h.TokenErr)
+	}
+	ti := h.Token
+	if !ti.Valid {
+		r := reasonOfError(ti.Error)
+		if s := r.Status(); s == store.StatusInvalid || s == store.StatusNeedsAttention {
+			return bad(r, "")
+		}
+		return cnc(ti.Error)
+	}
+	// A required scope missing from the token, or not covering this Page
+	// in the granular scopes: the permission was removed.
+	if len(ti.Scopes) > 0 {
+		var miss []string
+		for _, s := range requiredPermissions {
+			if !ti.HasScope(s) || !grantCovers(ti.GranularScopes, s, p.ID) {
+				miss = append(miss, s)
+			}
+		}
+		if len(miss) > 0 {
+			return bad(ReasonPermissionRemoved, strings.Join(miss, ", "))
+		}
+	}
+	if !ti.DataAccessExpiresAt.IsZero() && !now.Before(ti.DataAccessExpiresAt) {
+		return bad(ReasonDataAccessExpired, "")
+	}
+	if !ti.ExpiresAt.IsZero() && !now.Before(ti.ExpiresAt) {
+		return bad(ReasonTokenExpired, "")
+	}
+	// The Page read and the subscription: an auth or permission answer is
+	// a real problem; anything else is "could not check".
+	for _, e := range []*fb.Error{h.PageErr, h.SubErr} {
+		if e == nil {
+			continue
+		}
+		r := reasonOfError(e)
+		if s := r.Status(); s == store.StatusInvalid || s == store.StatusNeedsAttention {
+			return bad(r, "")
+		}
+		return cnc(e)
+	}
+
+	var v verdict
+	add := func(r Reason, detail string) {
+		if len(v.problems) == 0 {
+			v.reason, v.detail = r, detail
+		}
+		v.problems = append(v.problems, r)
+	}
+	if !h.Subscribed() {
+		add(ReasonWebhookMissing, "")
+	} else if miss := missingFields(p.WebhookFields, h.SubscribedFields()); len(miss) > 0 {
+		add(ReasonWebhookFieldsMissing, strings.Join(miss, ", "))
+	}
+	if h.Page.Published != nil && !*h.Page.Published {
+		add(ReasonPageUnpublished, "")
+	}
+	if h.Page.TasksKnown && !h.Page.HasTask("MESSAGING") {
+		add(ReasonMessagingTaskMissing, "")
+	}
+	var lost []string
+	for _, s := range p.Scopes {
+		if isPagePermission(s) && !ti.HasScope(s) {
+			lost = append(lost, s)
+		}
+	}
+	if len(lost) > 0 {
+		add(ReasonPermissionDeclined, strings.Join(lost, ", "))
+	}
+	if d := ti.DataAccessExpiresAt; !d.IsZero() && d.Sub(now) < ExpiryWarning {
+		add(ReasonDataAccessExpiring, d.Format("2 January 2006"))
+	}
+	if d := ti.ExpiresAt; !d.IsZero() && d.Sub(now) < ExpiryWarning {
+		add(ReasonTokenExpiring, d.Format("2 January 2006"))
+	}
+	if len(v.problems) > 0 {
+		v.status = store.StatusNeedsAttention
+		return v
+	}
+	return verdict{status: store.StatusValid}
+}
+
+// isPagePermission: the permissions a Page connection uses (others, like
+// business_management, belong to the person's login, not the Page token).
+func isPagePermission(s string) bool { return strings.HasPrefix(s, "pages_") }
+
+// grantCovers reports whether the granular scopes let scope act on the
+// Page; no entry for the scope, or an entry without targets, covers all.
+func grantCovers(gs []fb.GranularScope, scope, pageID string) bool {
+	for _, g := range gs {
+		if g.Scope == scope && len(g.TargetIDs) > 0 {
+			return slices.Contains(g.TargetIDs, pageID)
+		}
+	}
+	return true
+}
+
+// pageChecker is what a health round needs beyond Graph.
+type pageChecker interface {
+	CheckPages(ctx context.Context, fallback token.Token, probes []fb.PageProbe) ([]fb.PageHealth, error)
+}
+
+type usageReporter interface{ Usage() fb.Usage }
+
+var errNoChecker = errors.New("this Facebook client cannot run health checks")
+
+// CheckNow runs a health round over the given Pages (none: every connected
+// Page) and records, per Page, the status, reason, time, token facts,
+// webhook fields and published state; a status change appends a
+// "status_changed" event, and incidents and alerts follow (see alerts.go).
+// Disconnected Pages are never checked. A viewer checks but records nothing.
+func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error) {
+	if err := k.needGraph(); err != nil {
+		return Round{}, err
+	}
+	checker, ok := k.graph.(pageChecker)
+	if !ok {
+		return Round{}, errNoChecker
+	}
+	// Rounds of one Keeper never overlap (the scheduler and "Check now"
+	// may ask at once): their incident decisions must not race.
+	hs := k.health()
+	hs.roundMu.Lock()
+	defer hs.roundMu.Unlock()
+
+	round := Round{Started: k.now(), Stored: k.viewer == nil}
+	all, err := k.store.Pages(ctx)
+	if err != nil {
+		return round, err
+	}
+	want := map[string]bool{}
+	for _, id := range pageIDs {
+		want[id] = true
+	}
+	var pages []store.Page
+	for _, p := range all {
+		if p.Status == store.StatusDisconnected || (len(want) > 0 && !want[p.ID]) {
+			continue
+		}
+		pages = append(pages, p)
+	}
+	results := make([]fb.PageHealth, len(pages))
+	var probes []fb.PageProbe
+	var probeIdx []int
+	unreadable := make([]bool, len(pages))
+	for i, p := range pages {
+		tok, err := k.store.Token(ctx, p.ID)
+		if err != nil || tok.IsZero() {
+			if ctx.Err() != nil {
+				return round, ctx.Err()
+			}
+			unreadable[i] = true
+			continue
+		}
+		probes = append(probes, fb.PageProbe{PageID: p.ID, Token: tok})
+		probeIdx = append(probeIdx, i)
+	}
+	if len(probes) > 0 {
+		hs, err := checker.CheckPages(ctx, token.Token{}, probes)
+		if err != nil && ctx.Err() != nil {
+			// An interrupted round records nothing: half a round would
+			// turn "not asked" into "could not check".
+			return round, err
+		}
+		for j, h := range hs {
+			results[probeIdx[j]] = h
+		}
+	}
+	if u, ok := k.graph.(usageReporter); ok {
+		if us := u.Usage(); !us.At.Before(round.Started) {
+			round.RegainIn = us.RegainIn()
+		}
+	}
+
+	now := k.now()
+	set, _ := k.Settings(ctx)
+	verdicts := make([]verdict, len(pages))
+	for i, p := range pages {
+		if unreadable[i] {
+			verdicts[i] = verdict{status: store.StatusInvalid, reason: ReasonTokenUnreadable}
+		} else {
+			verdicts[i] = decide(p, results[i], now)
+		}
+		if verdicts[i].reason == ReasonThrottled {
+			round.Throttled++
+		}
+	}
+	if k.viewer != nil {
+		for i, p := range pages {
+			ps := statusOfPage(p)
+			ps.Status, ps.Reason, ps.Detail, ps.Problems, ps.CheckedAt = verdicts[i].status, verdicts[i].reason, verdicts[i].detail, verdicts[i].problems, now
+			ps.Changed = ps.Status != ps.Previous
+			ps.fillTexts()
+			round.Pages = append(round.Pages, ps)
+			round.Totals.add(ps.Status)
+		}
+		round.Finished = k.now()
+		return round, nil
+	}
+
+	open, err := k.store.Incidents(ctx, "", true)
+	if err != nil {
+		return round, err
+	}
+	openBy := make(map[string]store.Incident, len(open))
+	for _, inc := range open {
+		openBy[inc.PageID] = inc
+	}
+	al := k.alertPlan(ctx, set)
+	var pending []Alert
+	for start := 0; start < len(pages); start += storeBatch {
+		end := min(start+storeBatch, len(pages))
+		var batchAlerts []Alert
+		var batchStatus []PageStatus
+		err := k.store.Update(ctx, func(tx *store.Tx) error {
+			batchAlerts, batchStatus = batchAlerts[:0], batchStatus[:0]
+			for i := start; i < end; i++ {
+				ps, alerts, err := k.record(tx, pages[i], results[i], verdicts[i], unreadable[i], now, openBy, al)
+				if err != nil {
+					return err
+				}
+				batchStatus = append(batchStatus, ps)
+				batchAlerts = append(batchAlerts, alerts...)
+			}
+			return nil
+		})
+		if err != nil {
+			return round, err
+		}
+		for _, ps := range batchStatus {
+			round.Pages = append(round.Pages, ps)
+			round.Totals.add(ps.Status)
+		}
+		pending = append(pending, batchAlerts...)
+	}
+	round.Alerts = pending
+	k.deliver(ctx, pending)
+	k.DrainOutbox(ctx)
+	k.DrainMail(ctx)
+	round.Finished = k.now()
+	if len(pageIDs) == 0 {
+		// A full round tells the scheduler whether to back off; it is
+		// noted before subscribers hear of the round.
+		hs.noteRound(round)
+	}
+	hs.publish(round)
+	return round, nil
+}
+
+// record stores one Page's verdict inside tx and decides its incident.
+func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, unreadable bool, now time.Time,
+	openBy map[string]store.Incident, al alertPlan) (PageStatus, []Alert, error) {
+	prev, prevSince := p.Status, p.StatusSince
+	// Facts only from a complete, valid answer: a failed check says
+	// nothing new about the token or the webhooks.
+	changedFacts := false
+	if !unreadable && h.TokenErr == nil && h.Token.Valid {
+		ti := h.Token
+		q := p
+		q.TokenType, q.TokenIssuedAt, q.TokenExpiresAt, q.DataAccessExpiresAt = ti.Type, ti.IssuedAt, ti.ExpiresAt, ti.DataAccessExpiresAt
+		if len(ti.Scopes) > 0 {
+			q.Scopes = mergeScopes(p.Scopes, ti.Scopes)
+		}
+		q.GranularScopes = nil
+		for _, g := range ti.GranularScopes {
+			q.GranularScopes = append(q.GranularScopes, store.GranularScope{Scope: g.Scope, TargetIDs: g.TargetIDs})
+		}
+		if h.SubErr == nil {
+			q.SubscribedFields = h.SubscribedFields()
+		}
+		if h.PageErr == nil {
+			if h.Page.Published != nil {
+				q.IsPublished = *h.Page.Published
+			}
+			if h.Page.TasksKnown {
+				q.Tasks = h.Page.Tasks
+			}
+			if h.Page.Name != "" {
+				q.Name = h.Page.Name
+			}
+		}
+		if !samePageFacts(p, q) {
+			p, changedFacts = q, true
+		}
+	}
+	if changedFacts {
+		if err := tx.UpsertPage(p); err != nil {
+			return PageStatus{}, nil, err
+		}
+	}
+	if _, err := tx.SetPageStatus(p.ID, v.status, string(v.reason), now); err != nil {
+		return PageStatus{}, nil, err
+	}
+	p.Status, p.Reason, p.CheckedAt = v.status, string(v.reason), now
+	if v.status != prev {
+		p.StatusSince = now
+	}
+	if v.status == store.StatusValid {
+		p.LastOKAt = now
+	}
+	ps := statusOfPage(p)
+	ps.Detail, ps.Problems, ps.Previous, ps.Changed = v.detail, v.problems, prev, v.status != prev
+	ps.fillTexts()
+	if ps.Changed {
+		detail := fmt.Sprintf("%s to %s", statusWords(prev), statusWords(v.status))
+		if v.reason != ReasonNone {
+			detail += ": " + v.reason.Words().String()
+		}
+		if _, err := tx.AppendEvent(store.Event{At: now, PageID: p.ID, Kind: "status_changed", Detail: detail}); err != nil {
+			return PageStatus{}, nil, err
+		}
+	}
+	alerts, err := k.incidentStep(tx, p, ps, prev, prevSince, now, openBy, al)
+	return ps, alerts, err
+}
+
+// mergeScopes keeps the order of what was stored, adding new scopes: the
+// stored list is what was granted at connect, which later rounds compare
+// against to notice a declined permission, so removals are not dropped here.
+func mergeScopes(stored, now []string) []string {
+	out := slices.Clone(stored)
+	for _, s := range now {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func samePageFacts(a, b store.Page) bool {
+	return a.TokenType == b.TokenType && a.TokenIssuedAt.Equal(b.TokenIssuedAt) && a.TokenExpiresAt.Equal(b.TokenExpiresAt) &&
+		a.DataAccessExpiresAt.Equal(b.DataAccessExpiresAt) && slices.Equal(a.Scopes, b.Scopes) &&
+		slices.Equal(a.SubscribedFields, b.SubscribedFields) && a.IsPublished == b.IsPublished &&
+		slices.Equal(a.Tasks, b.Tasks) && a.Name == b.Name && sameGranular(a.GranularScopes, b.GranularScopes)
+}
+
+func sameGranular(a, b []store.GranularScope) bool {
+	return slices.EqualFunc(a, b, func(x, y store.GranularScope) bool {
+		return x.Scope == y.Scope && slices.Equal(x.TargetIDs, y.TargetIDs)
+	})
+}
+
+var statusWordMsgs = map[store.Status]message{
+	store.StatusValid:          msg("status.valid", "Valid"),
+	store.StatusNeedsAttention: msg("status.needs_attention", "Needs attention"),
+	store.StatusInvalid:        msg("status.invalid", "Invalid"),
+	store.StatusCouldNotCheck:  msg("status.could_not_check", "Could not check"),
+	store.StatusDisconnected:   msg("status.disconnected", "Disconnected"),
+	store.StatusUnchecked:      msg("status.unchecked", "Not checked yet"),
+}
+
+// StatusText is a status in words.
+func StatusText(s store.Status) Text {
+	if m, ok := statusWordMsgs[s]; ok {
+		return m.with()
+	}
+	return statusWordMsgs[store.StatusUnchecked].with()
+}
+
+func statusWords(s store.Status) string { return StatusText(s).String() }
+
+// RenewAuthType is the auth_type the renewing login should use for these
+// Pages: "reauthorize" when any has data access expired, "rerequest" when a
+// required permission was declined or removed, "" otherwise.
+func (k *Keeper) RenewAuthType(ctx context.Context, pageIDs ...string) string {
+	out := ""
+	for _, id := range pageIDs {
+		p, err := k.store.Page(ctx, id)
+		if err != nil {
+			continue
+		}
+		switch Reason(p.Reason) {
+		case ReasonDataAccessExpired:
+			return "reauthorize"
+		case ReasonPermissionRemoved, ReasonPermissionDeclined:
+			out = "rerequest"
+		}
+	}
+	return out
+}
+
+var msgResubscribeDone = msg("health.resubscribed",
+	"Webhooks subscribed again ({{.Fields}}) and confirmed on Facebook.")
+
+// Resubscribe subscribes the app to the Page's webhooks again with its
+// preset, verifies by reading the subscription back, records it, and checks
+// the Page again.
+func (k *Keeper) Resubscribe(ctx context.Context, pageID string, actor Actor) (PageStatus, error) {
+	if err := k.requireManager(); err != nil {
+		return PageStatus{}, err
+	}
+	if err := k.needGraph(); err != nil {
+		return PageStatus{}, err
+	}
+	p, err := k.store.Page(ctx, pageID)
+	if err != nil {
+		return PageStatus{}, err
+	}
+	if p.Status == store.StatusDisconnected {
+		return PageStatus{}, ErrAlreadyDisconnected
+	}
+	tok, err := k.store.Token(ctx, pageID)
+	if err != nil {
+		return PageStatus{}, fmt.Errorf("%s %s", ReasonTokenUnreadable.Explanation("").String(), ReasonTokenUnreadable.Action().String())
+	}
+	fields := p.WebhookFields
+	if len(fields) == 0 {
+		if fields, err = PresetFields(p.WebhookPreset, nil); err != nil {
+			return PageStatus{}, err
+		}
+	}
+	if err := k.graph.Subscribe(ctx, pageID, tok, fields); err != nil {
+		return PageStatus{}, err
+	}
+	apps, err := k.graph.SubscribedApps(ctx, pageID, tok)
+	if err != nil {
+		return PageStatus{}, err
+	}
+	var have []string
+	for _, a := range apps {
+		have = append(have, a.Fields...)
+	}
+	if miss := missingFields(fields, have); len(miss) > 0 {
+		return PageStatus{}, errors.New(msgVerifyFailed.with("Fields", strings.Join(miss, ", ")).String())
+	}
+	now := k.now()
+	err = k.store.Update(ctx, func(tx *store.Tx) error {
+		q, err := tx.Page(pageID)
+		if err != nil {
+			return err
+		}
+		q.WebhookFields, q.SubscribedFields = fields, have
+		if err := tx.UpsertPage(q); err != nil {
+			return err
+		}
+		_, err = tx.AppendEvent(actor.event(pageID, "webhook_resubscribed", msgResubscribeDone.with("Fields", strings.Join(fields, ", ")).String(), now))
+		return err
+	})
+	if err != nil {
+		return PageStatus{}, err
+	}
+	r, err := k.CheckNow(ctx, pageID)
+	if err != nil || len(r.Pages) == 0 {
+		return PageStatus{}, err
+	}
+	return r.Pages[0], nil
+}

@@ -1,0 +1,472 @@
+package keeper
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// hEnv is a keeper on a real data folder checking Pages on the fake
+// Facebook over real sockets. The keeper's clock is the fake's clock, so
+// token lifetimes, data-access expiry, reminders and back-off all move
+// together when a test advances it.
+type hEnv struct {
+	t      *testing.T
+	srv    *fakefb.Server
+	fake   *fakefb.Fake
+	client *fb.Client
+	k      *Keeper
+	kr     *store.MemoryKeyring
+	user   token.Token
+
+	mu     sync.Mutex
+	alerts []Alert
+}
+
+var healthScopes = []string{"pages_show_list", "pages_manage_metadata", "pages_messaging", "pages_read_engagement"}
+
+func newHealthEnv(t *testing.T, opts fakefb.Options) *hEnv {
+	t.Helper()
+	srv, err := fakefb.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	e := &hEnv{t: t, srv: srv, fake: srv.Fake, kr: store.NewMemoryKeyring()}
+	e.client = fb.New(fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID,
+		Retry:       fb.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+		CallTimeout: 5 * time.Second})
+	k, err := Open(context.Background(), Options{Dir: t.TempDir(), Keyring: e.kr, Now: srv.Fake.Clock().Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k.Close() })
+	k.UseGraph(e.client)
+	k.UseAlerts(AlertOptions{Keyring: e.kr, Host: "office-pc", Notifier: NotifierFunc(func(_ context.Context, a Alert) error {
+		e.mu.Lock()
+		e.alerts = append(e.alerts, a)
+		e.mu.Unlock()
+		return nil
+	})})
+	e.k = k
+	e.user = token.New(srv.Fake.IssueUserToken(fakefb.DemoUserID, true, healthScopes))
+	return e
+}
+
+// connect stores Pages as connected the fast way (what Apply leaves
+// behind): subscribed with the bot preset, sealed Page token, facts.
+func (e *hEnv) connect(ids ...string) {
+	e.t.Helper()
+	ctx := context.Background()
+	fields, _ := PresetFields(DefaultPreset, nil)
+	names := map[string]string{}
+	for _, p := range e.fake.Pages() {
+		names[p.ID] = p.Name
+	}
+	for _, id := range ids {
+		tok := token.New(e.fake.PageToken(e.user.Reveal(), id))
+		if err := e.client.Subscribe(ctx, id, tok, fields); err != nil {
+			e.t.Fatal(err)
+		}
+		now := e.k.now()
+		p := store.Page{ID: id, Name: names[id], Status: store.StatusValid, StatusSince: now, CheckedAt: now, LastOKAt: now,
+			WebhookPreset: DefaultPreset, WebhookFields: fields, SubscribedFields: fields, IsPublished: true,
+			Scopes: append([]string{"public_profile"}, healthScopes...), ConnectedAt: now}
+		err := e.k.store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.UpsertPage(p); err != nil {
+				return err
+			}
+			return tx.SaveToken(id, tok)
+		})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+func (e *hEnv) round() Round {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := e.k.CheckNow(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+func (r Round) page(id string) PageStatus {
+	for _, p := range r.Pages {
+		if p.ID == id {
+			return p
+		}
+	}
+	return PageStatus{}
+}
+
+func (e *hEnv) takeAlerts() []Alert {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := e.alerts
+	e.alerts = nil
+	return out
+}
+
+func (e *hEnv) events(kind string) []store.Event {
+	e.t.Helper()
+	evs, err := e.k.store.Events(context.Background(), "", 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []store.Event
+	for _, ev := range evs {
+		if ev.Kind == kind {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func TestHealthEveryFaultGivesItsStatusReasonAndAction(t *testing.T) {
+	sunrise := fakefb.PageSunriseCafe
+	cases := []struct {
+		name   string
+		fault  func(e *hEnv)
+		status store.Status
+		reason Reason
+		repair Repair
+	}{
+		{"password changed", func(e *hEnv) { e.fake.ChangePassword(fakefb.DemoUserID) }, store.StatusInvalid, ReasonPasswordChanged, RepairRenew},
+		{"app removed", func(e *hEnv) { e.fake.RemoveApp(fakefb.DemoUserID) }, store.StatusInvalid, ReasonAppRemoved, RepairRenew},
+		{"role lost", func(e *hEnv) { e.fake.RemoveRole(fakefb.DemoUserID, sunrise) }, store.StatusInvalid, ReasonRoleLost, RepairFixOnFacebook},
+		{"token expired", func(e *hEnv) { e.fake.ExpireTokens(fakefb.DemoUserID) }, store.StatusInvalid, ReasonTokenExpired, RepairRenew},
+		{"checkpoint", func(e *hEnv) { e.fake.Checkpoint(fakefb.DemoUserID) }, store.StatusInvalid, ReasonCheckpointed, RepairFixOnFacebook},
+		{"unconfirmed", func(e *hEnv) { e.fake.Unconfirm(fakefb.DemoUserID) }, store.StatusInvalid, ReasonUnconfirmedUser, RepairFixOnFacebook},
+		{"permission removed", func(e *hEnv) { e.fake.RemovePermission(fakefb.DemoUserID, "pages_messaging") }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest},
+		{"optional permission removed", func(e *hEnv) { e.fake.RemovePermission(fakefb.DemoUserID, "pages_read_engagement") }, store.StatusNeedsAttention, ReasonPermissionDeclined, RepairRerequest},
+		{"190 without subcode", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 190, 0) }, store.StatusInvalid, ReasonSessionInvalid, RepairRenew},
+		{"code 10", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 10, 0) }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest},
+		{"code 200", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 200, 0) }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest},
+		{"webhook dropped", func(e *hEnv) { e.fake.DropWebhook(sunrise) }, store.StatusNeedsAttention, ReasonWebhookMissing, RepairResubscribe},
+		{"data access expiring", func(e *hEnv) { e.fake.Clock().Advance(80 * 24 * time.Hour) }, store.StatusNeedsAttention, ReasonDataAccessExpiring, RepairRenew},
+		{"data access expired", func(e *hEnv) { e.fake.ExpireDataAccess(fakefb.DemoUserID) }, store.StatusInvalid, ReasonDataAccessExpired, RepairReauthorize},
+		{"unpublished", func(e *hEnv) { e.fake.SetPublished(sunrise, false) }, store.StatusNeedsAttention, ReasonPageUnpublished, RepairFixOnFacebook},
+		{"role reduced", func(e *hEnv) {
+			e.fake.SetTasks(fakefb.DemoUserID, sunrise, []string{"MODERATE", "CREATE_CONTENT", "MANAGE"})
+		}, store.StatusNeedsAttention, ReasonMessagingTaskMissing, RepairFixOnFacebook},
+		{"throttled (32)", func(e *hEnv) { e.fake.Throttle(sunrise, 32) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone},
+		{"throttled (4)", func(e *hEnv) { e.fake.Throttle(sunrise, 4) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone},
+		{"throttled (17)", func(e *hEnv) { e.fake.Throttle(sunrise, 17) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone},
+		{"throttled (80001)", func(e *hEnv) { e.fake.Throttle(sunrise, 80001) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone},
+		{"transient", func(e *hEnv) { e.fake.FailNext(sunrise, 100, 500) }, store.StatusCouldNotCheck, ReasonTemporary, RepairNone},
+		{"transient code 2", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 2, 0) }, store.StatusCouldNotCheck, ReasonTemporary, RepairNone},
+		{"offline", func(e *hEnv) { e.fake.SetOffline(true) }, store.StatusCouldNotCheck, ReasonOffline, RepairNone},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newHealthEnv(t, fakefb.Options{Seed: 7})
+			e.connect(sunrise, fakefb.PageHarborBooks)
+			if r := e.round(); r.Totals.Valid != 2 {
+				t.Fatalf("before the fault: %+v", r.Totals)
+			}
+			e.takeAlerts()
+			tc.fault(e)
+			r := e.round()
+			got := r.page(sunrise)
+			if got.Status != tc.status || got.Reason != tc.reason || got.Repair != tc.repair {
+				t.Fatalf("got %s/%s/%q, want %s/%s/%q", got.Status, got.Reason, got.Repair, tc.status, tc.reason, tc.repair)
+			}
+			if got.ReasonText.IsZero() || got.Explanation.String() == "" || got.Action.String() == "" {
+				t.Fatalf("a reason needs words, an explanation and an action: %+v", got)
+			}
+			stored, _ := e.k.store.Page(context.Background(), sunrise)
+			if stored.Status != tc.status || stored.Reason != string(tc.reason) {
+				t.Fatalf("stored %s/%s", stored.Status, stored.Reason)
+			}
+			alerts := e.takeAlerts()
+			var mine []Alert
+			for _, a := range alerts {
+				if a.PageID == sunrise {
+					mine = append(mine, a)
+				}
+			}
+			if tc.status == store.StatusCouldNotCheck {
+				if len(alerts) != 0 {
+					t.Fatalf("could not check must not alert (yet): %+v", alerts)
+				}
+				if ev := e.events("status_changed"); len(ev) != 1 && tc.reason != ReasonOffline {
+					t.Fatalf("status_changed events: %+v", ev)
+				}
+				return
+			}
+			if len(mine) != 1 || mine[0].Kind != AlertOpened || mine[0].Reason != tc.reason {
+				t.Fatalf("want exactly one opened alert, got %+v", alerts)
+			}
+			ev := e.events("status_changed")
+			found := false
+			for _, x := range ev {
+				if x.PageID == sunrise && strings.HasPrefix(x.Detail, "Valid to "+statusWords(tc.status)+": "+tc.reason.Words().String()) {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("no status_changed event in words: %+v", ev)
+			}
+			// The same problem next round: no second alert.
+			e.round()
+			for _, a := range e.takeAlerts() {
+				if a.PageID == sunrise {
+					t.Fatalf("second alert for the same incident: %+v", a)
+				}
+			}
+		})
+	}
+}
+
+func TestNoRoleChangeMarksOnlyTheAffectedPage(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 8})
+	e.connect(fakefb.PageSunriseCafe, fakefb.PageHarborBooks)
+	e.fake.DropWebhook(fakefb.PageSunriseCafe)
+	e.fake.Throttle(fakefb.PageHarborBooks, 32)
+	r := e.round()
+	if r.page(fakefb.PageHarborBooks).Status != store.StatusCouldNotCheck || r.page(fakefb.PageSunriseCafe).Reason != ReasonWebhookMissing {
+		t.Fatalf("%+v", r.Pages)
+	}
+	if r.Throttled != 1 {
+		t.Fatalf("Throttled = %d", r.Throttled)
+	}
+}
+
+func TestTenFailingRoundsGiveOneAlertRemindersAndOneRestored(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 9})
+	e.connect(fakefb.PageSunriseCafe)
+	ctx := context.Background()
+	set := DefaultSettings()
+	set.ReminderInterval = Duration(24 * time.Hour)
+	if err := e.k.SaveSettings(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+	e.round()
+	e.fake.ChangePassword(fakefb.DemoUserID)
+	for range 10 {
+		e.round()
+		e.fake.Clock().Advance(3 * time.Hour) // 10 rounds over 30 hours
+	}
+	kinds := func(as []Alert) []AlertKind {
+		var out []AlertKind
+		for _, a := range as {
+			out = append(out, a.Kind)
+		}
+		return out
+	}
+	if got := kinds(e.takeAlerts()); len(got) != 2 || got[0] != AlertOpened || got[1] != AlertReminder {
+		t.Fatalf("alerts over 10 failing rounds in 30 h: %v, want opened + 1 reminder", got)
+	}
+	// Another day: the second reminder.
+	e.fake.Clock().Advance(21 * time.Hour)
+	e.round()
+	if got := kinds(e.takeAlerts()); len(got) != 1 || got[0] != AlertReminder {
+		t.Fatalf("after 54 h: %v, want a second reminder", got)
+	}
+	// Recovery: one Valid round is not enough (debounce), the second closes.
+	e.fake.Reset()
+	if r := e.round(); r.page(fakefb.PageSunriseCafe).Status != store.StatusValid {
+		t.Fatalf("after Reset: %+v", r.Pages)
+	}
+	if got := e.takeAlerts(); len(got) != 0 {
+		t.Fatalf("restored after one valid round: %+v", got)
+	}
+	e.round()
+	e.round()
+	got := e.takeAlerts()
+	if len(got) != 1 || got[0].Kind != AlertRestored || !strings.Contains(got[0].Title.String(), "Sunrise Café") {
+		t.Fatalf("want one restored, got %+v", got)
+	}
+	incs, _ := e.k.store.Incidents(ctx, "", false)
+	if len(incs) != 1 || incs[0].Open || incs[0].RemindersSent != 2 {
+		t.Fatalf("incidents: %+v", incs)
+	}
+	if n := len(e.events("alert_sent")); n != 1 {
+		t.Fatalf("%d alert_sent events", n)
+	}
+	if n := len(e.events("reminder_sent")); n != 2 {
+		t.Fatalf("%d reminder_sent events", n)
+	}
+	if n := len(e.events("restored_sent")); n != 1 {
+		t.Fatalf("%d restored_sent events", n)
+	}
+}
+
+func TestFlappingPageKeepsOneIncident(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 10})
+	e.connect(fakefb.PageSunriseCafe)
+	e.round()
+	for range 3 {
+		e.fake.DropWebhook(fakefb.PageSunriseCafe)
+		e.round()
+		e.fake.Reset() // the subscription comes back
+		e.round()
+	}
+	as := e.takeAlerts()
+	if len(as) != 1 || as[0].Kind != AlertOpened {
+		t.Fatalf("flapping: %+v, want one opened alert", as)
+	}
+	e.round()
+	if as := e.takeAlerts(); len(as) != 1 || as[0].Kind != AlertRestored {
+		t.Fatalf("two valid rounds in a row: %+v, want restored", as)
+	}
+}
+
+func TestCouldNotCheckAlertsOnlyAfterTheConfiguredTime(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 11})
+	e.connect(fakefb.PageSunriseCafe)
+	e.round()
+	e.fake.SetOffline(true)
+	var opened []Alert
+	for h := 0; h <= 8; h++ {
+		e.round()
+		for _, a := range e.takeAlerts() {
+			if h < 6 {
+				t.Fatalf("alert after %d h of could-not-check: %+v", h, a)
+			}
+			opened = append(opened, a)
+		}
+		e.fake.Clock().Advance(time.Hour)
+	}
+	if len(opened) != 1 || opened[0].Kind != AlertOpened || !strings.Contains(opened[0].Title.String(), "could not check Sunrise Café for 6 hours") {
+		t.Fatalf("want one could-not-check alert after 6 h: %+v", opened)
+	}
+	e.fake.SetOffline(false)
+	e.round()
+	e.round()
+	if as := e.takeAlerts(); len(as) != 1 || as[0].Kind != AlertRestored {
+		t.Fatalf("back online: %+v", as)
+	}
+}
+
+func TestResubscribeRepairsADroppedWebhook(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 12})
+	e.connect(fakefb.PageSunriseCafe)
+	e.fake.DropWebhook(fakefb.PageSunriseCafe)
+	if r := e.round(); r.page(fakefb.PageSunriseCafe).Repair != RepairResubscribe {
+		t.Fatalf("%+v", r.Pages)
+	}
+	ps, err := e.k.Resubscribe(context.Background(), fakefb.PageSunriseCafe, Actor{OSUser: "tester"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps.Status != store.StatusValid {
+		t.Fatalf("after Resubscribe: %+v", ps)
+	}
+	apps, err := e.client.SubscribedApps(context.Background(), fakefb.PageSunriseCafe, token.New(e.fake.PageToken(e.user.Reveal(), fakefb.PageSunriseCafe)))
+	if err != nil || len(apps) != 1 {
+		t.Fatalf("on Facebook: %+v %v", apps, err)
+	}
+	if len(e.events("webhook_resubscribed")) != 1 {
+		t.Fatal("no webhook_resubscribed event")
+	}
+}
+
+func TestRenewAuthTypeAndUnreadableToken(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 13})
+	e.connect(fakefb.PageSunriseCafe, fakefb.PageHarborBooks, fakefb.PageBlueDoorStudio)
+	ctx := context.Background()
+	e.fake.ExpireDataAccess(fakefb.DemoUserID)
+	e.round()
+	if got := e.k.RenewAuthType(ctx, fakefb.PageSunriseCafe); got != "reauthorize" {
+		t.Fatalf("data access expired: %q", got)
+	}
+	e.fake.Reset()
+	e.fake.RemovePermission(fakefb.DemoUserID, "pages_manage_metadata")
+	e.round()
+	if got := e.k.RenewAuthType(ctx, fakefb.PageSunriseCafe, fakefb.PageHarborBooks); got != "rerequest" {
+		t.Fatalf("permission removed: %q", got)
+	}
+	e.fake.Reset()
+	e.round()
+	if got := e.k.RenewAuthType(ctx, fakefb.PageSunriseCafe); got != "" {
+		t.Fatalf("healthy: %q", got)
+	}
+	// A token that cannot be opened is Invalid, with Renew.
+	if err := e.k.store.DeleteToken(ctx, fakefb.PageBlueDoorStudio); err != nil {
+		t.Fatal(err)
+	}
+	r := e.round()
+	if p := r.page(fakefb.PageBlueDoorStudio); p.Status != store.StatusInvalid || p.Reason != ReasonTokenUnreadable || p.Repair != RepairRenew {
+		t.Fatalf("unreadable token: %+v", p)
+	}
+	sum, err := e.k.Status(ctx)
+	if err != nil || sum.Totals.Invalid != 1 || sum.Totals.Valid != 2 {
+		t.Fatalf("Status: %+v %v", sum.Totals, err)
+	}
+}
+
+func TestSchedulerRunsAtStartOnRequestAndBacksOff(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 14})
+	e.connect(fakefb.PageSunriseCafe, fakefb.PageHarborBooks)
+	rounds := make(chan Round, 8)
+	cancelSub := e.k.OnRound(func(r Round) { rounds <- r })
+	defer cancelSub()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.k.Run(ctx, nil) }()
+	next := func() Round {
+		select {
+		case r := <-rounds:
+			return r
+		case <-time.After(20 * time.Second):
+			t.Fatal("no round")
+		}
+		return Round{}
+	}
+	if r := next(); len(r.Pages) != 2 {
+		t.Fatalf("start-up round checked %d Pages", len(r.Pages))
+	}
+	e.k.RequestCheck(fakefb.PageSunriseCafe)
+	if r := next(); len(r.Pages) != 1 || r.Pages[0].ID != fakefb.PageSunriseCafe {
+		t.Fatalf("Check now on one Page: %+v", r.Pages)
+	}
+	e.fake.Throttle("", 4)
+	e.k.RequestCheck()
+	if r := next(); r.Throttled != 2 {
+		t.Fatalf("throttled round: %+v", r.Totals)
+	}
+	if d := e.k.NextRoundIn(ctx); d != 2*time.Hour {
+		t.Fatalf("after a throttled round the next waits %v, want 2 h", d)
+	}
+	e.k.RequestCheck()
+	next()
+	if d := e.k.NextRoundIn(ctx); d != 4*time.Hour {
+		t.Fatalf("after two: %v, want 4 h", d)
+	}
+	e.fake.Reset()
+	e.k.RequestCheck()
+	next()
+	if d := e.k.NextRoundIn(ctx); d != time.Hour {
+		t.Fatalf("a clean round resets the interval: %v", d)
+	}
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Fatalf("Run = %v", err)
+	}
+}
+
+func TestBackoffDelay(t *testing.T) {
+	h := time.Hour
+	for _, c := range []struct {
+		n      int
+		regain time.Duration
+		want   time.Duration
+	}{{0, 0, h}, {1, 0, 2 * h}, {2, 0, 4 * h}, {3, 0, 6 * h}, {9, 0, 6 * h}, {1, 5 * h, 5 * h}, {3, 10 * h, 10 * h}} {
+		if got := backoffDelay(h, c.n, c.regain); got != c.want {
+			t.Errorf("backoffDelay(1h, %d, %v) = %v, want %v", c.n, c.regain, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,325 @@
+package keeper
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// outboxEmail is the outbox kind of a queued alert email.
+const outboxEmail = "email"
+
+// SMTPKeyringService is where the SMTP password lives in the keyring (user
+// "smtp:"+username).
+const SMTPKeyringService = "Pagekeeper"
+
+// emailJob is a queued email: everything is already rendered, and nothing
+// in it is secret (the SMTP password is read from the keyring at sending).
+type emailJob struct {
+	To         string `json:"to"`
+	ToName     string `json:"to_name,omitempty"`
+	Subject    string `json:"subject"`
+	Text       string `json:"text"`
+	HTML       string `json:"html"`
+	Alert      string `json:"alert,omitempty"`
+	IncidentID int64  `json:"incident_id,omitempty"`
+}
+
+// maxEmailAttempts: after this many failed attempts (about a week with the
+// back-off capped at 6 h) the email is given up, with an event saying so.
+const maxEmailAttempts = 40
+
+var (
+	msgEmailOpen = msg("email.open",
+		"Open Pagekeeper on {{.Host}} and press {{.Button}} next to {{.Name}}.")
+	msgEmailOpenLook = msg("email.open_look",
+		"Open Pagekeeper on {{.Host}} to see {{.Name}}'s history.")
+	msgEmailFooter = msg("email.footer",
+		"You receive this because you are listed as an owner in Pagekeeper's Settings on {{.Host}}.")
+	msgTestSubject = msg("email.test.subject", "Pagekeeper test email")
+	msgTestBody    = msg("email.test.body",
+		"This is a test from Pagekeeper on {{.Host}}. Alerts about your Facebook Pages will arrive like this.")
+	msgEmailSent    = msg("email.sent", "Email delivered to {{.To}}: {{.Subject}}")
+	msgEmailFailed  = msg("email.failed", "Email to {{.To}} not delivered yet ({{.Why}}); trying again at {{.Next}}.")
+	msgEmailGaveUp  = msg("email.gave_up", "Email to {{.To}} could not be delivered ({{.Why}}); Pagekeeper gave up: {{.Subject}}")
+	msgNoSMTP       = msg("email.no_smtp", "no email server is set up in Settings")
+	msgNoPassword   = msg("email.no_password", "no password for the email account is saved in the system keyring")
+	msgKeyringError = msg("email.keyring_error", "the system keyring could not be read")
+	msgServerSaid   = msg("email.server_refused", "the server refused: {{.Reply}}")
+	msgUnreachable  = msg("email.unreachable", "could not reach the email server {{.Server}}")
+)
+
+// buttonFor names the button that repairs an alert.
+func buttonFor(r Repair) string {
+	switch r {
+	case RepairResubscribe:
+		return "Resubscribe"
+	case RepairRenew, RepairReauthorize, RepairRerequest, RepairFixOnFacebook:
+		return "Renew"
+	}
+	return ""
+}
+
+// composeEmail renders an alert as subject, plain text and simple HTML.
+func composeEmail(a Alert, host string) (subject, text, htmlBody string) {
+	subject = a.Title.String()
+	var open string
+	if b := buttonFor(a.Repair); b != "" && a.Kind != AlertRestored {
+		open = msgEmailOpen.with("Host", host, "Button", b, "Name", a.PageName).String()
+	} else {
+		open = msgEmailOpenLook.with("Host", host, "Name", a.PageName).String()
+	}
+	paras := []string{a.Title.String(), a.Explanation.String()}
+	if !a.Action.IsZero() {
+		paras = append(paras, a.Action.String())
+	}
+	paras = append(paras, open)
+	footer := msgEmailFooter.with("Host", host).String()
+	text = strings.Join(paras, "\n\n") + "\n\n-- \n" + footer + "\n"
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html><html><body style=\"font-family:sans-serif\">")
+	fmt.Fprintf(&b, "<h2>%s</h2>", html.EscapeString(paras[0]))
+	for _, p := range paras[1:] {
+		fmt.Fprintf(&b, "<p>%s</p>", html.EscapeString(p))
+	}
+	fmt.Fprintf(&b, "<hr><p style=\"color:#666;font-size:small\">%s</p></body></html>", html.EscapeString(footer))
+	return subject, text, b.String()
+}
+
+// SetSMTPPassword saves the email account's password in the keyring.
+func (k *Keeper) SetSMTPPassword(ctx context.Context, password string) error {
+	set, err := k.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	if set.SMTP.Username == "" {
+		return errors.New("enter the email account's user name in Settings first")
+	}
+	return k.mailKeyring().Set(SMTPKeyringService, "smtp:"+set.SMTP.Username, password)
+}
+
+func (k *Keeper) mailKeyring() store.Keyring {
+	if kr := k.health().options().Keyring; kr != nil {
+		return kr
+	}
+	return store.OSKeyring()
+}
+
+// mailError is a sending failure in words; temporary ones are retried.
+type mailError struct {
+	words     string
+	permanent bool
+}
+
+func (e *mailError) Error() string { return e.words }
+
+// sendMail sends one message through the configured server.
+func (k *Keeper) sendMail(ctx context.Context, s SMTP, to, toName, subject, text, htmlBody string) error {
+	if s.Host == "" {
+		return &mailError{words: msgNoSMTP.with().String()}
+	}
+	opts := []mail.Option{mail.WithTimeout(30 * time.Second)}
+	port := s.Port
+	tlsCfg := k.health().options().TLSConfig
+	if tlsCfg == nil {
+		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
+	} else {
+		tlsCfg = tlsCfg.Clone()
+	}
+	if tlsCfg.ServerName == "" {
+		tlsCfg.ServerName = s.Host
+	}
+	opts = append(opts, mail.WithTLSConfig(tlsCfg))
+	if s.Security == "tls" {
+		if port == 0 {
+			port = 465
+		}
+		opts = append(opts, mail.WithSSL())
+	} else {
+		if port == 0 {
+			port = 587
+		}
+		// STARTTLS is required: the password never crosses the network in clear.
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	}
+	opts = append(opts, mail.WithPort(port))
+	if s.Username != "" {
+		pw, err := k.mailKeyring().Get(SMTPKeyringService, "smtp:"+s.Username)
+		switch {
+		case errors.Is(err, store.ErrKeyNotFound):
+			return &mailError{words: msgNoPassword.with().String()}
+		case err != nil:
+			return &mailError{words: msgKeyringError.with().String()}
+		}
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(s.Username), mail.WithPassword(pw))
+	}
+	c, err := mail.NewClient(s.Host, opts...)
+	if err != nil {
+		return &mailError{words: err.Error()}
+	}
+	m := mail.NewMsg()
+	from := s.From
+	if from == "" {
+		from = s.Username
+	}
+	if err := m.FromFormat("Pagekeeper", from); err != nil {
+		return &mailError{words: fmt.Sprintf("the sender address %q is not valid", from), permanent: true}
+	}
+	if err := m.AddToFormat(toName, to); err != nil {
+		return &mailError{words: fmt.Sprintf("the address %q is not valid", to), permanent: true}
+	}
+	m.Subject(subject)
+	m.SetDate()
+	m.SetMessageID()
+	m.SetBodyString(mail.TypeTextPlain, text)
+	m.AddAlternativeString(mail.TypeTextHTML, htmlBody)
+	if err := c.DialAndSendWithContext(ctx, m); err != nil {
+		return classifyMailError(err, s.Host)
+	}
+	return nil
+}
+
+// classifyMailError turns a go-mail failure into words for the events,
+// by the SMTP reply code (never the text): 550/551/553 refuse the
+// recipient for good; everything else is tried again.
+func classifyMailError(err error, host string) *mailError {
+	var se *mail.SendError
+	if errors.As(err, &se) {
+		if code := se.ErrorCode(); code > 0 {
+			reply := fmt.Sprintf("%d %s", code, strings.TrimSpace(lastLine(se.Error())))
+			return &mailError{words: msgServerSaid.with("Reply", reply).String(), permanent: code == 550 || code == 551 || code == 553}
+		}
+		return &mailError{words: msgUnreachable.with("Server", host).String() + ": " + se.Error()}
+	}
+	return &mailError{words: msgUnreachable.with("Server", host).String() + ": " + err.Error()}
+}
+
+func lastLine(s string) string {
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}
+
+// DrainMail delivers the queued alert emails that are due, retrying
+// failures with back-off (1 minute doubling to 6 hours). Every attempt's
+// outcome is an event ("email_sent" naming the recipient, "email_failed"
+// with the server's answer). It returns how many are still pending.
+func (k *Keeper) DrainMail(ctx context.Context) (pending int) {
+	if k.viewer != nil {
+		return 0
+	}
+	items, err := k.store.DueOutbox(ctx, k.now(), 0)
+	if err != nil {
+		return 0
+	}
+	set, _ := k.Settings(ctx)
+	for _, it := range items {
+		if it.Kind != outboxEmail {
+			continue
+		}
+		var job emailJob
+		if err := json.Unmarshal(it.Payload, &job); err != nil {
+			_ = k.store.Update(ctx, func(tx *store.Tx) error {
+				if err := tx.CompleteOutbox(it.ID, k.now()); err != nil {
+					return err
+				}
+				_, err := tx.AppendEvent(store.Event{PageID: it.PageID, Kind: "email_failed", Detail: "A queued email was unreadable and was dropped."})
+				return err
+			})
+			continue
+		}
+		if !k.deliverEmail(ctx, set.SMTP, it, job) {
+			pending++
+		}
+	}
+	return pending
+}
+
+func (k *Keeper) deliverEmail(ctx context.Context, s SMTP, it store.OutboxItem, job emailJob) (done bool) {
+	sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	err := k.sendMail(sendCtx, s, job.To, job.ToName, job.Subject, job.Text, job.HTML)
+	cancel()
+	now := k.now()
+	to := ownerAddress(Owner{Name: job.ToName, Email: job.To})
+	if err == nil {
+		_ = k.store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.CompleteOutbox(it.ID, now); err != nil {
+				return err
+			}
+			_, err := tx.AppendEvent(store.Event{At: now, PageID: it.PageID, Kind: "email_sent",
+				Detail: msgEmailSent.with("To", to, "Subject", job.Subject).String()})
+			return err
+		})
+		return true
+	}
+	why := err.Error()
+	var me *mailError
+	permanent := errors.As(err, &me) && me.permanent
+	if permanent || it.Attempts+1 >= maxEmailAttempts {
+		_ = k.store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.FailOutbox(it.ID, why, now); err != nil {
+				return err
+			}
+			if err := tx.CompleteOutbox(it.ID, now); err != nil {
+				return err
+			}
+			_, err := tx.AppendEvent(store.Event{At: now, PageID: it.PageID, Kind: "email_failed",
+				Detail: msgEmailGaveUp.with("To", to, "Why", why, "Subject", job.Subject).String()})
+			return err
+		})
+		return true
+	}
+	next := now.Add(outboxBackoff(it.Attempts + 1))
+	_ = k.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.FailOutbox(it.ID, why, next); err != nil {
+			return err
+		}
+		_, err := tx.AppendEvent(store.Event{At: now, PageID: it.PageID, Kind: "email_failed",
+			Detail: msgEmailFailed.with("To", to, "Why", why, "Next", next.Format("15:04 on 2 Jan")).String()})
+		return err
+	})
+	return false
+}
+
+// SendTestEmail sends a test email to every owner right away (not through
+// the outbox: the person is waiting for the answer) and records it.
+func (k *Keeper) SendTestEmail(ctx context.Context) error {
+	set, err := k.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	if len(set.Owners) == 0 {
+		return errors.New("add at least one owner's email address in Settings first")
+	}
+	host := k.health().options().Host
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	body := msgTestBody.with("Host", host).String()
+	subject := msgTestSubject.with().String()
+	htmlBody := "<!DOCTYPE html><html><body><p>" + html.EscapeString(body) + "</p></body></html>"
+	var errs []error
+	for _, o := range set.Owners {
+		err := k.sendMail(ctx, set.SMTP, o.Email, o.Name, subject, body+"\n", htmlBody)
+		kind, detail := "test_email_sent", "Test email delivered to "+ownerAddress(o)+"."
+		if err != nil {
+			kind, detail = "email_failed", "Test email to "+ownerAddress(o)+" not delivered: "+err.Error()
+			errs = append(errs, fmt.Errorf("%s: %w", o.Email, err))
+		}
+		if k.viewer == nil {
+			_, _ = k.store.AppendEvent(ctx, store.Event{At: k.now(), Kind: kind, Detail: detail})
+		}
+	}
+	return errors.Join(errs...)
+}

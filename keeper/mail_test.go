@@ -1,0 +1,249 @@
+package keeper
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// smtpServer is a real SMTP server on loopback (go-smtp) with STARTTLS and
+// AUTH PLAIN, recording what it accepts. refuse makes the next n DATA
+// commands answer 451.
+type smtpServer struct {
+	addr   string
+	client *tls.Config // trusts the server's certificate
+
+	mu       sync.Mutex
+	refuse   int
+	messages []string
+	rcpts    [][]string
+	authUser string
+	authPass string
+}
+
+func startSMTP(t *testing.T, user, pass string) *smtpServer {
+	t.Helper()
+	cert, pool := selfSigned(t)
+	s := &smtpServer{authUser: user, authPass: pass, client: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s}, nil }))
+	srv.Domain = "localhost"
+	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close(); <-done })
+	return s
+}
+
+func (s *smtpServer) received() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.messages...)
+}
+
+type smtpSession struct {
+	s     *smtpServer
+	authd bool
+	to    []string
+}
+
+func (x *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (x *smtpSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != x.s.authUser || pass != x.s.authPass {
+			return errors.New("invalid credentials")
+		}
+		x.authd = true
+		return nil
+	}), nil
+}
+func (x *smtpSession) Mail(string, *smtp.MailOptions) error {
+	if !x.authd {
+		return smtp.ErrAuthRequired
+	}
+	return nil
+}
+func (x *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error { x.to = append(x.to, to); return nil }
+func (x *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	x.s.mu.Lock()
+	defer x.s.mu.Unlock()
+	if x.s.refuse > 0 {
+		x.s.refuse--
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Requested action aborted: local error in processing"}
+	}
+	x.s.messages = append(x.s.messages, string(b))
+	x.s.rcpts = append(x.s.rcpts, x.to)
+	return nil
+}
+func (x *smtpSession) Reset()        { x.to = nil }
+func (x *smtpSession) Logout() error { return nil }
+
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pagekeeper test smtp"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+func (e *hEnv) useSMTP(s *smtpServer, user, pass string) {
+	e.t.Helper()
+	ctx := context.Background()
+	host, port, _ := net.SplitHostPort(s.addr)
+	var p int
+	for _, c := range port {
+		p = p*10 + int(c-'0')
+	}
+	set := DefaultSettings()
+	set.Owners = []Owner{{Name: "Ana Rivera", Email: "ana@sunrise.example"}}
+	set.SMTP = SMTP{Host: host, Port: p, Username: user, From: "pagekeeper@sunrise.example", Security: "starttls"}
+	if err := e.k.SaveSettings(ctx, set); err != nil {
+		e.t.Fatal(err)
+	}
+	e.k.UseAlerts(AlertOptions{Keyring: e.kr, Host: "office-pc", TLSConfig: s.client})
+	if err := e.k.SetSMTPPassword(ctx, pass); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func TestAlertEmailIsRetriedAfterA451AndArrivesOnce(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 20})
+	s := startSMTP(t, "alerts@sunrise.example", "s3cret-smtp-pass")
+	e.useSMTP(s, "alerts@sunrise.example", "s3cret-smtp-pass")
+	e.connect(fakefb.PageSunriseCafe)
+	e.round()
+
+	s.mu.Lock()
+	s.refuse = 1
+	s.mu.Unlock()
+	e.fake.ChangePassword(fakefb.DemoUserID)
+	e.round() // opens the incident, queues the email, first attempt refused
+	if got := s.received(); len(got) != 0 {
+		t.Fatalf("the server refused, yet it has %d messages", len(got))
+	}
+	failed := e.events("email_failed")
+	if len(failed) != 1 || !strings.Contains(failed[0].Detail, "451") || !strings.Contains(failed[0].Detail, "ana@sunrise.example") {
+		t.Fatalf("email_failed events: %+v", failed)
+	}
+	sent := e.events("alert_sent")
+	if len(sent) != 1 || !strings.Contains(sent[0].Detail, "email to Ana Rivera <ana@sunrise.example>") {
+		t.Fatalf("alert_sent: %+v", sent)
+	}
+	// Not due yet: nothing is sent before the back-off.
+	if n := e.k.DrainMail(context.Background()); n != 0 || len(s.received()) != 0 {
+		t.Fatalf("sent before the back-off ended (pending %d)", n)
+	}
+	e.fake.Clock().Advance(time.Minute)
+	if n := e.k.DrainMail(context.Background()); n != 0 {
+		t.Fatalf("%d still pending", n)
+	}
+	// More rounds, still failing: no more emails (the reminder is a day away).
+	e.round()
+	e.round()
+	got := s.received()
+	if len(got) != 1 {
+		t.Fatalf("the alert must arrive exactly once, got %d", len(got))
+	}
+	msg := got[0]
+	for _, want := range []string{"Sunrise Caf", "password changed", "Renew", "Open Pagekeeper on office-pc and press Renew next to Sunrise Caf", "text/html", "text/plain"} {
+		if !strings.Contains(decodeQP(msg), want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "s3cret-smtp-pass") {
+		t.Fatal("the SMTP password leaked into the message")
+	}
+	for _, ev := range append(e.events("email_sent"), e.events("email_failed")...) {
+		if strings.Contains(ev.Detail, "s3cret") {
+			t.Fatalf("secret in event: %+v", ev)
+		}
+	}
+	if len(e.events("email_sent")) != 1 {
+		t.Fatalf("email_sent events: %+v", e.events("email_sent"))
+	}
+}
+
+// decodeQP undoes the quoted-printable soft line breaks and =XX escapes
+// enough to search the message.
+func decodeQP(s string) string {
+	s = strings.ReplaceAll(s, "=\r\n", "")
+	s = strings.ReplaceAll(s, "=C3=A9", "é")
+	return s
+}
+
+func TestSendTestEmailAndWrongPassword(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 21})
+	s := startSMTP(t, "alerts@sunrise.example", "right")
+	e.useSMTP(s, "alerts@sunrise.example", "wrong")
+	ctx := context.Background()
+	if err := e.k.SendTestEmail(ctx); err == nil {
+		t.Fatal("a wrong password must fail the test email")
+	}
+	if err := e.k.SetSMTPPassword(ctx, "right"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.k.SendTestEmail(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.received(); len(got) != 1 || !strings.Contains(got[0], "Pagekeeper test email") {
+		t.Fatalf("received %v", got)
+	}
+	if len(e.events("test_email_sent")) != 1 {
+		t.Fatal("no test_email_sent event")
+	}
+}
+
+func TestEmailNeedsAPasswordInTheKeyring(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 22})
+	s := startSMTP(t, "u", "p")
+	e.useSMTP(s, "u", "p")
+	if err := e.kr.Delete(SMTPKeyringService, "smtp:u"); err != nil {
+		t.Fatal(err)
+	}
+	err := e.k.SendTestEmail(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "keyring") {
+		t.Fatalf("err = %v", err)
+	}
+	_ = store.ErrKeyNotFound
+}

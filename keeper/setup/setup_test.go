@@ -1,0 +1,82 @@
+package setup
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
+	"github.com/pagekeeper/pagekeeper/keeper"
+)
+
+// connectDemo connects the demo Pages through the real login (the test plays
+// the person at the pretend Facebook's dialog).
+func connectDemo(t *testing.T, s *Session) {
+	t.Helper()
+	ctx := context.Background()
+	sess, err := s.Keeper.StartLogin(ctx, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _, _ = logintest.New().Login(sess.URL(), logintest.Choice{}) }()
+	res, err := sess.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.Keeper.PlanConnect(ctx, keeper.GrantFrom(res, false), keeper.Actor{OSUser: "tester"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Keeper.Apply(ctx, plan, nil)
+	if err != nil || len(out.Failed()) > 0 {
+		t.Fatalf("apply: %v %+v", err, out.Failed())
+	}
+}
+
+func TestTheSandboxSurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := Open(ctx, Options{DataDir: dir, Sandbox: true, Ports: []int{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.SandboxURL == "" {
+		t.Fatal("the sandbox runs a pretend Facebook")
+	}
+	connectDemo(t, s)
+	round, err := s.Keeper.CheckNow(ctx)
+	if err != nil || round.Totals.Valid < 4 || round.Totals.Invalid+round.Totals.NeedsAttention > 0 {
+		t.Fatalf("first run: %v %+v", err, round.Totals)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A new process: the stored Page tokens must still be known to the new pretend Facebook.
+	s, err = Open(ctx, Options{DataDir: dir, Sandbox: true, Ports: []int{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	again, err := s.Keeper.CheckNow(ctx)
+	if err != nil || again.Totals.Valid != round.Totals.Valid {
+		t.Fatalf("after a restart: %v %+v (before %+v)", err, again.Totals, round.Totals)
+	}
+
+	// Simulating a problem breaks the Page, as the sandbox menu does.
+	if err := s.Simulate(fakefb.FaultRequest{Kind: "webhook_dropped", Page: fakefb.PageSunriseCafe}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Keeper.CheckNow(ctx, fakefb.PageSunriseCafe)
+	if err != nil || len(r.Pages) != 1 || r.Pages[0].Status != "needs_attention" {
+		t.Fatalf("after dropping the webhook: %v %+v", err, r.Pages)
+	}
+}
+
+func TestSimulateOnlyInTheSandbox(t *testing.T) {
+	s := &Session{}
+	if err := s.Simulate(fakefb.FaultRequest{Kind: "offline"}); !errors.Is(err, ErrNotSandbox) {
+		t.Fatalf("err = %v", err)
+	}
+}

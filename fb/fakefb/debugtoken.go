@@ -131,10 +131,3 @@ func (f *Fake) appendDebugData(b []byte, it *tokenRec) []byte {
 	b = appendJSONString(b, u.id)
 	return append(b, `}}`...)
 }
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}

@@ -81,17 +81,6 @@ func appendJSONStrings(dst []byte, list []string) []byte {
 	return append(dst, ']')
 }
 
-// appendKey appends `"key":` (key is a constant without characters to escape)
-// after a comma unless it is the object's first key.
-func appendKey(dst []byte, key string, first bool) []byte {
-	if !first {
-		dst = append(dst, ',')
-	}
-	dst = append(dst, '"')
-	dst = append(dst, key...)
-	return append(dst, '"', ':')
-}
-
 func appendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }
 
 // appendUsage appends {"call_count":…,"total_cputime":…,"total_time":…}

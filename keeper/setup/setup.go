@@ -107,8 +107,18 @@ func Open(ctx context.Context, o Options) (*Session, error) {
 
 // startSandbox runs the pretend Facebook on a free loopback port.
 func (s *Session) startSandbox(dir string, o Options) error {
-	srv, err := fakefb.Start(fakefb.Options{Seed: sandboxSeed, Clock: fakefb.NewRunningClock(time.Now()),
-		StateFile: filepath.Join(dir, "sandbox-facebook.json")})
+	opts := fakefb.Options{Seed: sandboxSeed, Clock: fakefb.NewRunningClock(time.Now()),
+		StateFile: filepath.Join(dir, "sandbox-facebook.json")}
+	srv, err := fakefb.Start(opts)
+	var bad *fakefb.StateFileError
+	if errors.As(err, &bad) {
+		// A damaged practice state is set aside (kept, renamed) and the
+		// sandbox starts afresh: the Pages then simply need renewing.
+		o.Logf("the sandbox's saved state could not be read (%v); starting afresh", err)
+		if _, derr := fakefb.DiscardStateFile(opts.StateFile); derr == nil {
+			srv, err = fakefb.Start(opts)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("starting the sandbox's pretend Facebook: %w", err)
 	}

@@ -3,6 +3,9 @@ package setup
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/pagekeeper/pagekeeper/fb/fakefb"
@@ -78,5 +81,25 @@ func TestSimulateOnlyInTheSandbox(t *testing.T) {
 	s := &Session{}
 	if err := s.Simulate(fakefb.FaultRequest{Kind: "offline"}); !errors.Is(err, ErrNotSandbox) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestADamagedSandboxStateStartsAfresh(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "sandbox-facebook.json"), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	s, err := Open(context.Background(), Options{DataDir: dir, Sandbox: true, Ports: []int{0},
+		Logf: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }})
+	if err != nil {
+		t.Fatalf("a damaged practice state must not stop the sandbox: %v", err)
+	}
+	defer s.Close()
+	if len(logged) == 0 {
+		t.Fatal("the reset should be reported")
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "sandbox-facebook.json.unusable-*")); len(m) != 1 {
+		t.Fatalf("the damaged file is kept aside: %v", m)
 	}
 }

@@ -23,6 +23,10 @@
   !uninstfinalize '"${SIGN_CMD}" "%1"' = 0
 !endif
 
+; The installer's name ends in -setup.exe as people expect; Windows' installer detection does not
+; apply to it because its manifest asks for no elevation (RequestExecutionLevel user).
+!pragma warning disable 9000
+
 Unicode true
 Target amd64-unicode ; Pagekeeper is a 64-bit program; a 64-bit installer sees the real folders and registry
 ManifestDPIAware true

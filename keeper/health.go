@@ -125,6 +125,20 @@ func detailFor(r Reason, p store.Page) string {
 	return ""
 }
 
+// Overview is every Page's record with its status in words, from one read
+// of the store (the window's table).
+func (k *Keeper) Overview(ctx context.Context) ([]PageRecord, []PageStatus, error) {
+	ps, err := k.store.Pages(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]PageStatus, len(ps))
+	for i, p := range ps {
+		out[i] = statusOfPage(p)
+	}
+	return ps, out, nil
+}
+
 // Status summarises every Page from what is stored (no call to Facebook).
 func (k *Keeper) Status(ctx context.Context) (Summary, error) {
 	ps, err := k.store.Pages(ctx)

@@ -411,6 +411,9 @@ func TestRenewAuthTypeAndUnreadableToken(t *testing.T) {
 func TestSchedulerRunsAtStartOnRequestAndBacksOff(t *testing.T) {
 	e := newHealthEnv(t, fakefb.Options{Seed: 14})
 	e.connect(fakefb.PageSunriseCafe, fakefb.PageHarborBooks)
+	// Connected (and so checked) more than half an interval ago: the
+	// scheduler starts with a round.
+	e.fake.Clock().Advance(31 * time.Minute)
 	rounds := make(chan Round, 8)
 	cancelSub := e.k.OnRound(func(r Round) { rounds <- r })
 	defer cancelSub()
@@ -455,6 +458,23 @@ func TestSchedulerRunsAtStartOnRequestAndBacksOff(t *testing.T) {
 	cancel()
 	if err := <-done; err != context.Canceled {
 		t.Fatalf("Run = %v", err)
+	}
+}
+
+func TestARestartRightAfterARoundDoesNotCheckAgain(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 15})
+	e.connect(fakefb.PageSunriseCafe)
+	ctx := context.Background()
+	if d := e.k.startupDelay(ctx, time.Hour); d != time.Hour {
+		t.Fatalf("just connected: the first round waits %v, want the whole interval", d)
+	}
+	e.fake.Clock().Advance(20 * time.Minute)
+	if d := e.k.startupDelay(ctx, time.Hour); d != 40*time.Minute {
+		t.Fatalf("20 min later: %v, want 40 min", d)
+	}
+	e.fake.Clock().Advance(15 * time.Minute)
+	if d := e.k.startupDelay(ctx, time.Hour); d != 0 {
+		t.Fatalf("checked over half an interval ago: %v, want a round now", d)
 	}
 }
 

@@ -28,12 +28,20 @@ func (k *Keeper) Run(ctx context.Context, notify Notifier) error {
 	}
 	wake := h.wakeChan()
 	// The start-up round checks everything; requests made meanwhile are
-	// covered by it.
+	// covered by it. When every Page was checked recently (Pagekeeper was
+	// just restarted), the schedule simply continues instead.
 	h.takePending()
-	k.scheduledRound(ctx, nil)
+	set, _ := k.Settings(ctx)
+	first := k.startupDelay(ctx, time.Duration(set.CheckInterval))
+	if first == 0 {
+		k.scheduledRound(ctx, nil)
+	}
 	for {
 		set, _ := k.Settings(ctx)
 		delay := h.nextDelay(time.Duration(set.CheckInterval))
+		if first > 0 {
+			delay, first = first, 0
+		}
 		timer := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -139,6 +147,20 @@ func backoffDelay(interval time.Duration, throttledRounds int, regain time.Durat
 		f = min(f*2, maxBackoffFactor)
 	}
 	return max(interval*time.Duration(f), regain)
+}
+
+// startupDelay is how long until the first round: zero (now) unless every
+// connected Page was checked within the last half interval.
+func (k *Keeper) startupDelay(ctx context.Context, interval time.Duration) time.Duration {
+	oldest, never, err := k.store.OldestCheck(ctx)
+	if err != nil || never || oldest.IsZero() || interval <= 0 {
+		return 0
+	}
+	age := k.now().Sub(oldest)
+	if age < 0 || age >= interval/2 {
+		return 0
+	}
+	return interval - age
 }
 
 // NextRoundIn is how long the scheduler waits before its next round with

@@ -213,3 +213,19 @@ func scanPage(r scanner) (Page, error) {
 	}
 	return p, nil
 }
+
+// OldestCheck says when the least recently checked connected Page was
+// checked, and whether some connected Page was never checked (the scheduler
+// asks at start-up; one query instead of reading every Page).
+func (s *Store) OldestCheck(ctx context.Context) (oldest time.Time, neverChecked bool, err error) {
+	err = s.read(func(db *sql.DB) error {
+		var minMS, unchecked sql.NullInt64
+		if err := db.QueryRowContext(ctx, `SELECT MIN(checked_at), SUM(checked_at = 0) FROM pages WHERE status != ?`,
+			string(StatusDisconnected)).Scan(&minMS, &unchecked); err != nil {
+			return err
+		}
+		oldest, neverChecked = fromMS(minMS.Int64), unchecked.Int64 > 0
+		return nil
+	})
+	return oldest, neverChecked, err
+}

@@ -56,7 +56,7 @@ type Dashboard struct {
 	actions DashboardActions
 
 	all     []PageRow // every Page, problems first
-	visible []PageRow // after the search filter
+	visible []int32   // indices into all of the rows the search keeps
 
 	ConnectButton  *widget.Button
 	CheckButton    *widget.Button
@@ -108,7 +108,7 @@ func NewDashboard(opts DashboardOptions, actions DashboardActions) *Dashboard {
 		func() fyne.CanvasObject { return newPageRowView(d) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(d.visible) {
-				o.(*pageRowView).set(d.visible[i], d.opts.Now())
+				o.(*pageRowView).set(d.all[d.visible[i]], d.opts.Now())
 			}
 		},
 	)
@@ -185,37 +185,44 @@ func (d *Dashboard) SetPages(rows []PageRow) {
 }
 
 // Rows returns what the table shows (after the filter), in order.
-func (d *Dashboard) Rows() []PageRow { return d.visible }
+func (d *Dashboard) Rows() []PageRow {
+	out := make([]PageRow, len(d.visible))
+	for i, j := range d.visible {
+		out[i] = d.all[j]
+	}
+	return out
+}
 
 // applyFilter keeps the rows whose name or Page ID contains the search text.
+// It runs on every keystroke, so it works on indices and swaps the body
+// only when what it shows changes.
 func (d *Dashboard) applyFilter() {
-	d.visible = filterRows(d.all, d.Search.Text)
+	d.visible = filterRows(d.all, d.Search.Text, d.visible[:0])
+	var show fyne.CanvasObject = d.List
 	switch {
 	case len(d.all) == 0:
-		d.body.Objects = []fyne.CanvasObject{d.EmptyState}
+		show = d.EmptyState
 	case len(d.visible) == 0:
 		d.NoMatch.SetText(tr("search.none", "No Page matches “{{.Query}}”.", map[string]any{"Query": d.Search.Text}))
-		d.body.Objects = []fyne.CanvasObject{d.NoMatch}
-	default:
-		d.body.Objects = []fyne.CanvasObject{d.List}
+		show = d.NoMatch
 	}
-	d.body.Refresh()
+	if len(d.body.Objects) != 1 || d.body.Objects[0] != show {
+		d.body.Objects = []fyne.CanvasObject{show}
+		d.body.Refresh()
+	}
 	d.List.Refresh()
 }
 
-// filterRows is the search: case-insensitive, on name or Page ID.
-func filterRows(rows []PageRow, query string) []PageRow {
+// filterRows is the search: case-insensitive, on name or Page ID. It appends
+// the indices of the matching rows to into.
+func filterRows(rows []PageRow, query string, into []int32) []int32 {
 	q := strings.ToLower(strings.TrimSpace(query))
-	if q == "" {
-		return rows
-	}
-	out := make([]PageRow, 0, len(rows)/4)
-	for _, r := range rows {
-		if strings.Contains(r.search, q) {
-			out = append(out, r)
+	for i := range rows {
+		if q == "" || strings.Contains(rows[i].search, q) {
+			into = append(into, int32(i))
 		}
 	}
-	return out
+	return into
 }
 
 func (d *Dashboard) refreshBanner() {
@@ -379,43 +386,61 @@ func (v *pageRowView) act(f func(string)) {
 	}
 }
 
+// set shows r. Rows are recycled as the list scrolls and refreshed on every
+// keystroke of the search, so only what changed is touched (re-theming a
+// button's icon costs more than the whole filter).
 func (v *pageRowView) set(r PageRow, now time.Time) {
 	v.row = r
-	v.initial.SetText(initialOf(r.Name))
-	v.name.SetText(r.Name)
-	v.reason.SetText(r.Short)
-	v.reason.Importance = r.Status.importance()
-	v.reason.Refresh()
-	v.id.SetText(r.ID)
+	setText(v.initial, initialOf(r.Name))
+	setText(v.name, r.Name)
+	setText(v.id, r.ID)
 	v.updated.set(relativeTime(r.Updated, now), exactTime(r.Updated))
-	v.status.SetText(r.Status.Text())
+	status := r.Status.Text()
 	if r.Status == StatusDisconnected && r.CleanupPending {
-		v.status.SetText(tr("status.cleanup_pending", "Disconnected (Facebook clean-up pending)"))
+		status = tr("status.cleanup_pending", "Disconnected (Facebook clean-up pending)")
 	}
-	v.status.Importance = r.Status.importance()
-	v.status.Refresh()
-	v.icon.SetResource(r.Status.icon())
+	imp := r.Status.importance()
+	if v.status.Text != status || v.status.Importance != imp {
+		v.status.Text, v.status.Importance = status, imp
+		v.status.Refresh()
+	}
+	if v.reason.Text != r.Short || v.reason.Importance != imp {
+		v.reason.Text, v.reason.Importance = r.Short, imp
+		v.reason.Refresh()
+	}
+	if icon := r.Status.icon(); v.icon.Resource != icon {
+		v.icon.SetResource(icon)
+	}
 	// The repair button says what it does: Resubscribe is one click, Renew a login.
+	label := tr("row.renew", "Renew")
 	if r.Resubscribe {
-		v.renew.SetText(tr("row.resubscribe", "Resubscribe"))
-	} else {
-		v.renew.SetText(tr("row.renew", "Renew"))
+		label = tr("row.resubscribe", "Resubscribe")
 	}
 	// A Page that needs the owner gets its repair button emphasised.
-	v.renew.Importance = widget.MediumImportance
+	btnImp := widget.MediumImportance
 	if r.Status == StatusInvalid || r.Status == StatusNeedsAttention {
-		v.renew.Importance = widget.HighImportance
+		btnImp = widget.HighImportance
+	}
+	if v.renew.Text != label || v.renew.Importance != btnImp {
+		v.renew.Text, v.renew.Importance = label, btnImp
+		v.renew.Refresh()
 	}
 	readOnly := v.d.readOnly != ""
 	setEnabled(v.renew, !readOnly && r.Status != StatusDisconnected)
 	setEnabled(v.discon, !readOnly && r.Status != StatusDisconnected)
-	v.renew.Refresh()
+}
+
+func setText(l *widget.Label, s string) {
+	if l.Text != s {
+		l.SetText(s)
+	}
 }
 
 func setEnabled(b *widget.Button, on bool) {
-	if on {
+	switch {
+	case on && b.Disabled():
 		b.Enable()
-	} else {
+	case !on && !b.Disabled():
 		b.Disable()
 	}
 }

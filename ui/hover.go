@@ -24,7 +24,9 @@ func newHoverLabel() *hoverLabel {
 
 func (h *hoverLabel) set(short, long string) {
 	h.long = long
-	h.SetText(short)
+	if h.Text != short {
+		h.SetText(short)
+	}
 }
 
 // MouseIn shows the long form below the label.

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -204,21 +205,13 @@ func (m *MainWindow) reload() {
 }
 
 func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
-	sum, err := k.Status(ctx)
+	records, statuses, err := k.Overview(ctx)
 	if err != nil {
 		return nil, err
 	}
-	pages, err := k.Pages(ctx)
-	if err != nil {
-		return nil, err
-	}
-	records := make(map[string]keeper.PageRecord, len(pages))
-	for _, p := range pages {
-		records[p.ID] = p
-	}
-	rows := make([]PageRow, 0, len(sum.Pages))
-	for _, ps := range sum.Pages {
-		p := records[ps.ID]
+	rows := make([]PageRow, 0, len(records))
+	for i, p := range records {
+		ps := statuses[i]
 		reason, action := describe(p, ps)
 		short := ""
 		if ps.Reason != "" {
@@ -226,10 +219,13 @@ func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
 		} else if p.CleanupPending {
 			short = tr("status.cleanup_pending", "Disconnected (Facebook clean-up pending)")
 		}
-		rows = append(rows, PageRow{ID: ps.ID, Name: ps.Name, Status: Status(ps.Status), Short: short, Reason: reason, Action: action,
+		rows = append(rows, PageRow{ID: p.ID, Name: p.Name, Status: Status(p.Status), Short: short, Reason: reason, Action: action,
 			Updated: p.UpdatedAt, CleanupPending: p.CleanupPending, ConnectedBy: p.ConnectedByFBID,
 			Resubscribe: ps.Repair == keeper.RepairResubscribe})
 	}
+	// The records and their texts were only needed to build the rows: give
+	// the memory back now rather than whenever the runtime gets to it.
+	debug.FreeOSMemory()
 	return rows, nil
 }
 

@@ -1,0 +1,63 @@
+//go:build ignore
+
+// seed writes N connected, recently checked Pages (with sealed tokens) into a
+// sandbox-style data folder, for the window benchmarks: go run seed.go DIR N
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+type noKeyring struct{}
+
+func (noKeyring) Get(string, string) (string, error) { return "", errors.New("none") }
+func (noKeyring) Set(string, string, string) error   { return errors.New("none") }
+func (noKeyring) Delete(string, string) error        { return errors.New("none") }
+
+func main() {
+	dir := os.Args[1]
+	n, _ := strconv.Atoi(os.Args[2])
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{Dir: dir, Keyring: noKeyring{}, AllowKeyFile: true})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+	now := time.Now()
+	for start := 0; start < n; start += 500 {
+		err := s.Update(ctx, func(tx *store.Tx) error {
+			for i := start; i < min(start+500, n); i++ {
+				id := fmt.Sprintf("13%013d", i)
+				st := store.StatusValid
+				if i%97 == 0 {
+					st = store.StatusNeedsAttention
+				}
+				p := store.Page{ID: id, Name: fmt.Sprintf("Sandbox Page %05d", i), Status: st, CheckedAt: now, LastOKAt: now,
+					StatusSince: now, ConnectedAt: now, IsPublished: true, WebhookPreset: store.PresetBot,
+					WebhookFields: []string{"messages", "messaging_postbacks"}, Tasks: []string{"MESSAGING", "MANAGE"}}
+				if st == store.StatusNeedsAttention {
+					p.Reason = "webhook_missing"
+				}
+				if err := tx.UpsertPage(p); err != nil {
+					return err
+				}
+				if err := tx.SaveToken(id, token.New("EAAGbench"+id)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			panic(err)
+		}
+	}
+	fmt.Println("seeded", n)
+}

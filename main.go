@@ -14,8 +14,8 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"path/filepath"
+	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 

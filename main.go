@@ -14,7 +14,6 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"sync/atomic"
 	"syscall"
@@ -88,9 +87,6 @@ func runWindow(meta fyne.AppMetadata, o setup.Options, stderr io.Writer) int {
 				return nil, err
 			}
 			session.Store(s)
-			if !o.Sandbox {
-				applyPreset(ctx, s.Keeper)
-			}
 			return s.Keeper, nil
 		},
 		SandboxURL: func() string {
@@ -136,23 +132,4 @@ func runWindow(meta fyne.AppMetadata, o setup.Options, stderr io.Writer) int {
 		}
 	}
 	return 0
-}
-
-// applyPreset applies IT's preset file, if there is one, the first time a
-// data folder opens (docs/PACKAGING.md). A bad preset is logged for IT and
-// never stops the owner from opening Pagekeeper. The sandbox ignores presets.
-func applyPreset(ctx context.Context, k *keeper.Keeper) {
-	exe, err := os.Executable()
-	if err != nil {
-		return
-	}
-	path, ok := keeper.FindPreset(filepath.Dir(exe))
-	if !ok {
-		return
-	}
-	if applied, err := k.ApplyPresetOnce(ctx, path); err != nil {
-		log.Printf("the IT preset was not applied: %v", err)
-	} else if applied {
-		log.Printf("applied the IT preset %s", path)
-	}
 }

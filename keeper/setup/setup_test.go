@@ -103,3 +103,28 @@ func TestADamagedSandboxStateStartsAfresh(t *testing.T) {
 		t.Fatalf("the damaged file is kept aside: %v", m)
 	}
 }
+
+func TestITsPresetIsAppliedAtFirstStart(t *testing.T) {
+	exeDir, dataDir := t.TempDir(), t.TempDir()
+	preset, err := os.ReadFile("../../assets/packaging/preset.example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(exeDir, keeper.PresetFileName), preset, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	s, err := Open(context.Background(), Options{DataDir: dataDir, AllowKeyFile: true, ExeDir: exeDir,
+		Logf: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	set, err := s.Keeper.Settings(context.Background())
+	if err != nil || set.AppID != "1234567890123456" || len(set.Owners) != 2 || set.SMTP.Host != "smtp.example.com" {
+		t.Fatalf("settings after the preset: %+v %v", set, err)
+	}
+	if len(logged) == 0 {
+		t.Fatal("applying the preset should be reported for IT")
+	}
+}

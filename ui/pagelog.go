@@ -24,13 +24,14 @@ type PageLog struct {
 	Webhooks    *widget.Label
 	History     *widget.List
 	CopyButton  *widget.Button
+	LinkButton  *widget.Button
 	events      []keeper.Event
 	content     fyne.CanvasObject
 }
 
 // newPageLog builds the view for a Page record and its events. diagnostics
 // is the redacted support summary the Copy button puts on the clipboard.
-func newPageLog(p keeper.PageRecord, ps keeper.PageStatus, events []keeper.Event, diagnostics string, now time.Time, clip fyne.Clipboard) *PageLog {
+func newPageLog(p keeper.PageRecord, ps keeper.PageStatus, events []keeper.Event, diagnostics string, clip fyne.Clipboard, links func()) *PageLog {
 	v := &PageLog{events: events}
 	st := Status(p.Status)
 	v.Status = widget.NewLabelWithStyle(st.Text(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -79,8 +80,8 @@ func newPageLog(p keeper.PageRecord, ps keeper.PageStatus, events []keeper.Event
 	top := container.NewVBox(
 		container.NewHBox(widget.NewIcon(st.icon()), v.Status), v.Reason, facts,
 		widget.NewLabelWithStyle(tr("log.history", "History"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	v.content = container.NewBorder(top, container.NewHBox(v.CopyButton), nil, nil, v.History)
-	_ = now
+	v.LinkButton = widget.NewButtonWithIcon(tr("links.open", "Messenger link and QR code"), theme.MailComposeIcon(), links)
+	v.content = container.NewBorder(top, container.NewHBox(v.CopyButton, v.LinkButton), nil, nil, v.History)
 	return v
 }
 
@@ -183,7 +184,7 @@ func (m *MainWindow) showLog(pageID string) {
 				m.showError(err)
 				return
 			}
-			v := newPageLog(p, ps, evs, diag, m.cfg.Now(), fyne.CurrentApp().Clipboard())
+			v := newPageLog(p, ps, evs, diag, fyne.CurrentApp().Clipboard(), func() { m.showLinks(p) })
 			d := dialog.NewCustom(tr("log.title", "{{.Name}} · Page ID {{.ID}}", map[string]any{"Name": p.Name, "ID": p.ID}),
 				tr("dialog.close", "Close"), v.content, m.Window)
 			d.Resize(fyne.NewSize(900, 600))

@@ -31,6 +31,7 @@ func (k *Keeper) Run(ctx context.Context, notify Notifier) error {
 	// covered by it. When every Page was checked recently (Pagekeeper was
 	// just restarted), the schedule simply continues instead.
 	h.takePending()
+	go k.drainEveryMinute(ctx)
 	set, _ := k.Settings(ctx)
 	first := k.startupDelay(ctx, time.Duration(set.CheckInterval))
 	if first == 0 {
@@ -147,6 +148,22 @@ func backoffDelay(interval time.Duration, throttledRounds int, regain time.Durat
 		f = min(f*2, maxBackoffFactor)
 	}
 	return max(interval*time.Duration(f), regain)
+}
+
+// drainEveryMinute retries due Facebook clean-ups and emails between rounds,
+// so a back-off of a minute means a minute, not the next hourly round.
+func (k *Keeper) drainEveryMinute(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			k.DrainOutbox(ctx)
+			k.DrainMail(ctx)
+		}
+	}
 }
 
 // startupDelay is how long until the first round: zero (now) unless every

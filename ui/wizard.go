@@ -354,6 +354,10 @@ func (w *Wizard) stepSaving() {
 			for _, o := range res.Pages {
 				w.setProgress(keeper.Progress{PageID: o.PageID, PageName: o.PageName, Step: o.Step, Err: o.Err})
 			}
+			if ids := w.savedIDs(); len(ids) > 0 && w.m.stop != nil {
+				// Renewed or new: check them at once, so the table is current.
+				k.RequestCheck(ids...)
+			}
 			if len(w.savedIDs()) > 0 {
 				w.Next.Enable()
 			}

@@ -322,12 +322,13 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	var probes []fb.PageProbe
 	var probeIdx []int
 	unreadable := make([]bool, len(pages))
+	toks, err := k.store.Tokens(ctx)
+	if err != nil {
+		return round, err
+	}
 	for i, p := range pages {
-		tok, err := k.store.Token(ctx, p.ID)
-		if err != nil || tok.IsZero() {
-			if ctx.Err() != nil {
-				return round, ctx.Err()
-			}
+		tok := toks[p.ID]
+		if tok.IsZero() {
 			unreadable[i] = true
 			continue
 		}

@@ -1,0 +1,30 @@
+package store
+
+import (
+	"context"
+	"testing"
+
+	"github.com/pagekeeper/pagekeeper/fb/token"
+)
+
+func TestTokensOpensEveryTokenInOneRead(t *testing.T) {
+	e := newEnv(t)
+	s := e.open(t)
+	ctx := context.Background()
+	for _, id := range []string{"1", "2", "3"} {
+		addPage(t, s, id, "Page "+id)
+		if err := s.SaveToken(ctx, id, token.New("EAAG-"+id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteToken(ctx, "2"); err != nil {
+		t.Fatal(err)
+	}
+	toks, err := s.Tokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(toks) != 2 || toks["1"].Reveal() != "EAAG-1" || toks["3"].Reveal() != "EAAG-3" {
+		t.Fatalf("tokens: %d", len(toks))
+	}
+}

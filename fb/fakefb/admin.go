@@ -150,6 +150,8 @@ func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"now": f.clock.Now().UTC().Format(time.RFC3339)})
 	case p == "/_sandbox/stats" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, f.Stats())
+	case p == "/_sandbox/webhook" || p == "/_sandbox/message":
+		f.serveWebhookAdmin(w, r, p)
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown sandbox route"})
 	}

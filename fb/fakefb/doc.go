@@ -19,16 +19,24 @@
 //	GET/POST/DELETE /{page}/subscribed_apps                        ref §6
 //	GET      /{page}/conversations, /{conversation}/messages       ref §9.4
 //	POST     /{page|me}/messages (Send API)                        ref §9.3
+//	GET/POST/DELETE /{app-id}/subscriptions (app token)            ref §6, §10
 //	POST     / with batch=[…]                                       ref §8
-//	/_sandbox/…                     admin routes (status, faults, clock); they stay
-//	                                reachable while the fake is "offline".
+//	GET      /m.me/{page-username-or-id}?ref=…&as=<psid>            ref §9.1
+//	/_sandbox/…                     admin routes (status, faults, clock, webhook,
+//	                                message); they stay reachable while the fake
+//	                                is "offline".
 //
 // Everything that happens after the world is built (tokens, grants,
 // subscriptions, conversations, faults, the clock) can be saved and loaded
 // (SaveState, LoadState, Options.StateFile), so that the sandbox survives a
 // restart of the app (state.go).
 //
-// TODO(webhooks): the webhook emitter (verification handshake, signed
-// X-Hub-Signature-256 deliveries, retries and subscription disabling, ref §10
-// and §13) and the m.me link resolver are not implemented yet.
+// Webhooks (webhooks.go, ref §10, §13): SetAppWebhook (or POST
+// /{app-id}/subscriptions) verifies the callback with the hub.challenge
+// handshake; then customer messages (CustomerMessage), the Page's Send API
+// replies (message_echoes) and m.me opens (OpenMMe, mme.go) are POSTed to it,
+// signed with X-Hub-Signature-256 over a body with non-ASCII escaped, for
+// fields subscribed at both the app and the Page level. Failed deliveries
+// are retried; a Page whose deliveries keep failing loses the app from its
+// subscribed_apps. Close stops the delivery goroutine.
 package fakefb

@@ -43,7 +43,9 @@ type Fake struct {
 	usage  map[string]*usageWindow
 	stats  Stats
 
-	persist   *persister // nil unless Options.StateFile is set
+	persist   *persister  // nil unless Options.StateFile is set
+	webhook   *appWebhook // app-level webhook subscription (webhooks.go); nil: none
+	hooks     *emitter    // webhook deliveries; its goroutine starts with the first event
 	worldOnce sync.Once
 	world     *Fake // pristineWorld
 }
@@ -55,6 +57,7 @@ type Stats struct {
 	BatchRequests  int
 	BatchOps       int
 	ByPath         map[string]int // version-less path → calls, batch operations included
+	Webhooks       WebhookStats
 }
 
 // New builds a Fake with its world. With Options.StateFile set it then
@@ -90,6 +93,7 @@ func newFake(opts Options) *Fake {
 		codes:        map[string]*authCode{},
 		usage:        map[string]*usageWindow{},
 	}
+	f.hooks = newEmitter(f, opts.Webhooks)
 	f.buildWorld()
 	f.ResetStats()
 	return f
@@ -114,6 +118,7 @@ func (f *Fake) Stats() Stats {
 	for k, v := range f.stats.ByPath {
 		s.ByPath[k] = v
 	}
+	s.Webhooks.Pending = f.hooks.pendingCount()
 	return s
 }
 
@@ -156,8 +161,8 @@ func StartAt(addr string, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server, waits for its serve loop to end and, with a
-// state file, saves the state a last time.
+// Close stops the server, waits for its serve loop to end, stops webhook
+// deliveries and, with a state file, saves the state a last time.
 func (s *Server) Close() error {
 	err := s.srv.Close()
 	<-s.done
@@ -241,6 +246,9 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/oauth/access_token":
 		f.countPath(p)
 		f.serveTokenEndpoint(w, r)
+	case strings.HasPrefix(p, "/m.me/"):
+		f.countPath("/m.me")
+		f.serveMMe(w, r, strings.TrimPrefix(p, "/m.me/"))
 	case strings.HasPrefix(p, "/rsrc/picture/"):
 		servePicturePNG(w, strings.TrimSuffix(strings.TrimPrefix(p, "/rsrc/picture/"), ".png"))
 	default:

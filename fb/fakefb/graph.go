@@ -153,6 +153,11 @@ func (f *Fake) serveGraph(w http.ResponseWriter, r *http.Request, p string) {
 		f.serveBatch(w, c)
 		return
 	}
+	if f.isAppSubscribe(c) {
+		// The verification handshake must not run under f.mu (webhooks.go).
+		f.serveAppSubscribe(w, c)
+		return
+	}
 	f.writeResponse(w, f.graph(c))
 }
 
@@ -284,6 +289,8 @@ func (f *Fake) dispatch(c *call, t *tokenRec) (any, *apiError) {
 		edge = segs[1]
 	}
 	switch {
+	case id == f.opts.AppID && edge == "subscriptions" && len(segs) == 2:
+		return f.appSubscriptions(c, t)
 	case f.users[id] != nil:
 		return f.userRoute(c, t, f.users[id], edge, segs)
 	case f.pages[id] != nil:

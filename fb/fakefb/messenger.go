@@ -101,6 +101,7 @@ func (f *Fake) sendMessage(c *call, t *tokenRec, p *page) (any, *apiError) {
 	id := "m_" + f.randString(64, codeChars)
 	conv.messages = append(conv.messages, &message{id: id, fromID: p.id, fromName: p.name, toID: psid, toName: conv.name, text: text, created: now})
 	conv.updated = now
+	f.emitEchoLocked(p, psid, id, text, now)
 	return map[string]any{"recipient_id": psid, "message_id": id}, nil
 }
 

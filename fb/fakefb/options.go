@@ -61,6 +61,10 @@ type Options struct {
 	// Clock is the controllable clock; default NewClock(DefaultStart).
 	Clock *Clock
 
+	// Webhooks tunes the webhook emitter (timeout, retries, disabling);
+	// zero values are Meta's (webhooks.go).
+	Webhooks WebhookOptions
+
 	// StateFile, when set, makes the sandbox survive a restart: New and
 	// Start load it (a missing file is a fresh sandbox), and the fake saves
 	// it (atomically, mode 0600) at most StateSaveInterval after each
@@ -96,6 +100,7 @@ func (o Options) withDefaults() Options {
 	if o.Clock == nil {
 		o.Clock = NewClock(DefaultStart)
 	}
+	o.Webhooks = o.Webhooks.withDefaults()
 	return o
 }
 

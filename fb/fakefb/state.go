@@ -76,6 +76,15 @@ type stateFile struct {
 	Faults        stateFaults         `json:"faults"`
 	Undo          []stateUndo         `json:"undo"`
 	Usage         map[string]stateUse `json:"usage"`
+	// Webhook is the app-level webhook subscription; queued deliveries
+	// are not kept. Absent in files written before webhooks existed.
+	Webhook *stateWebhook `json:"webhook,omitempty"`
+}
+
+// stateWebhook leaves out the verify token: it only served the handshake.
+type stateWebhook struct {
+	CallbackURL string   `json:"callback_url"`
+	Fields      []string `json:"fields"`
 }
 
 // stateWorld identifies the world the state belongs to.
@@ -394,6 +403,9 @@ func (f *Fake) snapshot() (*stateFile, error) {
 	for k, w := range f.usage {
 		st.Usage[k] = stateUse{w.hour, w.n}
 	}
+	if wh := f.webhook; wh != nil {
+		st.Webhook = &stateWebhook{CallbackURL: wh.callbackURL, Fields: slices.Clone(wh.fields)}
+	}
 	return st, nil
 }
 
@@ -429,6 +441,7 @@ func (f *Fake) LoadState(r io.Reader) error {
 	f.convs, f.pageConvs = n.convs, n.pageConvs
 	f.tokens, f.userTokens, f.pageTokCache, f.codes = n.tokens, n.userTokens, n.pageTokCache, n.codes
 	f.faults, f.undo, f.revID, f.usage = n.faults, n.undo, n.revID, n.usage
+	f.webhook = n.webhook
 	f.mu.Unlock()
 
 	f.clock.restore(st.Clock)
@@ -672,6 +685,13 @@ func (n *Fake) apply(st *stateFile) error {
 	for k, w := range st.Usage {
 		n.usage[k] = &usageWindow{hour: w.Hour, n: w.N}
 	}
+	if sw := st.Webhook; sw != nil {
+		fields, err := checkWebhookConfig(sw.CallbackURL, sw.Fields)
+		if err != nil {
+			return fmt.Errorf("webhook subscription: %v", err)
+		}
+		n.webhook = &appWebhook{callbackURL: sw.CallbackURL, fields: fields}
+	}
 	return nil
 }
 
@@ -819,9 +839,12 @@ func (f *Fake) StateError() error {
 	return p.saveErr
 }
 
-// Close saves Options.StateFile a last time and stops saving. Without a
-// state file it does nothing. Server.Close calls it.
+// Close stops webhook deliveries (a delivery in flight is cancelled, the
+// queue is dropped) and saves Options.StateFile a last time and stops
+// saving. Server.Close calls it; a Fake used as a bare http.Handler needs
+// it once webhooks were configured.
 func (f *Fake) Close() error {
+	f.hooks.close()
 	p := f.persist
 	if p == nil || p.loadErr != nil {
 		return nil

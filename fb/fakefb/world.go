@@ -233,9 +233,16 @@ func (f *Fake) buildWorld() {
 
 // addConversation records a message from the person psid at t. Callers hold f.mu.
 func (f *Fake) addConversation(pageID, psid string, t time.Time) *conversation {
+	c, _ := f.addCustomerMessage(pageID, psid, "Hi! Are you open today?", t)
+	return c
+}
+
+// addCustomerMessage records text from the person psid at t, creating the
+// conversation if needed; the 24-hour window runs from t. Callers hold f.mu.
+func (f *Fake) addCustomerMessage(pageID, psid, text string, t time.Time) (*conversation, *message) {
 	p := f.pages[pageID]
 	if p == nil {
-		return nil
+		return nil, nil
 	}
 	var c *conversation
 	for _, x := range f.pageConvs[pageID] {
@@ -256,9 +263,10 @@ func (f *Fake) addConversation(pageID, psid string, t time.Time) *conversation {
 	if t.After(c.updated) {
 		c.updated = t
 	}
-	c.messages = append(c.messages, &message{id: "m_" + f.randString(40, alnum), fromID: psid, fromName: c.name,
-		toID: pageID, toName: p.name, text: "Hi! Are you open today?", created: t})
-	return c
+	m := &message{id: "m_" + f.randString(40, alnum), fromID: psid, fromName: c.name,
+		toID: pageID, toName: p.name, text: text, created: t}
+	c.messages = append(c.messages, m)
+	return c, m
 }
 
 func (p *page) link() string { return "https://www.facebook.com/" + p.username }

@@ -16,6 +16,9 @@ type Tx struct {
 	s   *Store
 	tx  *sql.Tx
 	ctx context.Context
+	// stmts keeps each statement prepared once per transaction: a health
+	// round writes thousands of Pages in one Update.
+	stmts map[string]*sql.Stmt
 }
 
 // Update runs fn in one immediate transaction and commits if fn returns nil.
@@ -61,7 +64,18 @@ func (s *Store) read(fn func(db *sql.DB) error) error {
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(tx.ctx, query, args...)
+	st, ok := tx.stmts[query]
+	if !ok {
+		var err error
+		if st, err = tx.tx.PrepareContext(tx.ctx, query); err != nil {
+			return nil, err
+		}
+		if tx.stmts == nil {
+			tx.stmts = map[string]*sql.Stmt{}
+		}
+		tx.stmts[query] = st
+	}
+	return st.ExecContext(tx.ctx, args...)
 }
 
 // ms stores a time as unix milliseconds; the zero time is 0.

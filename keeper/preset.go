@@ -27,8 +27,12 @@ import (
 // PresetFileName is the preset's name when it sits next to the executable.
 const PresetFileName = "pagekeeper-preset.json"
 
-// presetAppliedKey records, in the data folder, which preset was applied.
-const presetAppliedKey = "preset_applied"
+// presetAppliedKey records, in the data folder, which preset was applied;
+// presetRefusedKey the last one refused (so the history says it once).
+const (
+	presetAppliedKey = "preset_applied"
+	presetRefusedKey = "preset_refused"
+)
 
 // maxPresetSize: a preset is a few lines; anything bigger is the wrong file.
 const maxPresetSize = 1 << 20
@@ -299,7 +303,8 @@ type presetRecord struct {
 // file's path and SHA-256 under "preset_applied", and appends a
 // "preset_applied" event, all in one transaction. Later calls (even with a
 // changed file) and read-only viewers do nothing and report false. An
-// invalid preset changes nothing, so a corrected file applies next time.
+// invalid preset changes no setting, so a corrected file applies next time;
+// the history says why it was refused ("preset_refused", once per content).
 func (k *Keeper) ApplyPresetOnce(ctx context.Context, path string) (applied bool, err error) {
 	if k.viewer != nil {
 		return false, nil // the manager applies it
@@ -311,6 +316,7 @@ func (k *Keeper) ApplyPresetOnce(ctx context.Context, path string) (applied bool
 	}
 	preset, sum, err := readPreset(path)
 	if err != nil {
+		k.noteRefusedPreset(ctx, path, sum, err)
 		return false, err
 	}
 	current, err := k.Settings(ctx)
@@ -319,7 +325,9 @@ func (k *Keeper) ApplyPresetOnce(ctx context.Context, path string) (applied bool
 	}
 	merged, taken, kept := mergePreset(current, preset)
 	if err := merged.Validate(); err != nil {
-		return false, fmt.Errorf("the IT preset file %s does not fit the settings already saved: %w", path, err)
+		err = fmt.Errorf("the IT preset file %s does not fit the settings already saved: %w", path, err)
+		k.noteRefusedPreset(ctx, path, sum, err)
+		return false, err
 	}
 	hexSum := hex.EncodeToString(sum[:])
 	detail := fmt.Sprintf("Settings preset by IT from %s (SHA-256 %s): took %s", path, hexSum[:12], listOrNone(taken))
@@ -341,6 +349,28 @@ func (k *Keeper) ApplyPresetOnce(ctx context.Context, path string) (applied bool
 		return false, err
 	}
 	return true, nil
+}
+
+// noteRefusedPreset appends a "preset_refused" event saying why, once per
+// content of the file: the window's log is invisible on Windows, the history
+// (and `pagekeeper export`) is where IT can look. Best effort: the caller
+// reports the refusal anyway.
+func (k *Keeper) noteRefusedPreset(ctx context.Context, path string, sum [sha256.Size]byte, why error) {
+	if sum == ([sha256.Size]byte{}) { // unreadable: tell the reasons apart instead
+		sum = sha256.Sum256([]byte(why.Error()))
+	}
+	rec := presetRecord{Path: path, SHA256: hex.EncodeToString(sum[:]), At: k.now()}
+	var last presetRecord
+	if ok, err := k.store.GetSetting(ctx, presetRefusedKey, &last); err != nil || (ok && last.Path == rec.Path && last.SHA256 == rec.SHA256) {
+		return
+	}
+	_ = k.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.SetSetting(presetRefusedKey, rec); err != nil {
+			return err
+		}
+		_, err := tx.AppendEvent(store.Event{At: rec.At, Kind: "preset_refused", Detail: why.Error()})
+		return err
+	})
 }
 
 // mergePreset puts each value the preset changes from the default into

@@ -196,17 +196,48 @@ func openTestKeeper(t *testing.T, dir string) *Keeper {
 
 func presetEvents(t *testing.T, k *Keeper) []store.Event {
 	t.Helper()
+	return eventsOfKind(t, k, "preset_applied")
+}
+
+func eventsOfKind(t *testing.T, k *Keeper, kind string) []store.Event {
+	t.Helper()
 	all, err := k.store.Events(context.Background(), "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []store.Event
 	for _, e := range all {
-		if e.Kind == "preset_applied" {
+		if e.Kind == kind {
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// The preset file is outside input: whatever it holds, LoadPreset neither
+// panics nor accepts settings that Validate refuses.
+func FuzzLoadPreset(f *testing.F) {
+	for _, seed := range []string{fullPreset, `{}`, `{"ports": [80]}`, `{"smtp": {"password": "x"}}`,
+		`{"check_interval": "1h", "owners": [{"name": "A", "email": "a@example.com"}]}`, `[`, `null`, `{"app_id": 1}`} {
+		f.Add([]byte(seed))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(dir, "preset.json")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := LoadPreset(p)
+		if err != nil {
+			if !strings.Contains(err.Error(), p) {
+				t.Fatalf("the error does not name the file: %v", err)
+			}
+			return
+		}
+		if verr := s.Validate(); verr != nil {
+			t.Fatalf("accepted settings that do not validate: %v", verr)
+		}
+	})
 }
 
 func TestApplyPresetOnceAppliesAtFirstStartAndRecordsIt(t *testing.T) {
@@ -306,6 +337,15 @@ func TestApplyPresetOnceWithABadFileChangesNothingUntilFixed(t *testing.T) {
 	}
 	if n := len(presetEvents(t, k)); n != 0 {
 		t.Fatalf("%d preset events for a refused preset", n)
+	}
+	// IT can see why in the history, once however often Pagekeeper starts.
+	if _, err := k.ApplyPresetOnce(ctx, p); err == nil {
+		t.Fatal("the same bad preset was accepted the second time")
+	}
+	refused := eventsOfKind(t, k, "preset_refused")
+	if len(refused) != 1 || !strings.Contains(refused[0].Detail, p) || !strings.Contains(refused[0].Detail, "app_secret") ||
+		strings.Contains(refused[0].Detail, "s3cr3t") {
+		t.Fatalf("preset_refused events = %+v", refused)
 	}
 	writePreset(t, filepath.Dir(p), "preset.json", `{"app_id": "1"}`)
 	if applied, err := k.ApplyPresetOnce(ctx, p); err != nil || !applied {

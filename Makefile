@@ -6,7 +6,6 @@ TAGS      := migrated_fynedo
 BUILD     := build
 BIN       := $(BUILD)/pagekeeper
 VERSION   := $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
-GOFLAGS_B := -tags $(TAGS) -trimpath
 FUZZTIME  ?= 10s
 
 # What each target needs from Debian.
@@ -28,7 +27,7 @@ deps:
 	@PKGS="$(PKGS_TEST)" .ci/apt-ensure
 
 build: check-go deps-build
-	$(GO) build $(GOFLAGS_B) -o $(BIN) .
+	@GO="$(GO)" .ci/build-program $(BIN)
 
 run: build
 	./$(BIN) --sandbox

@@ -307,30 +307,45 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	defer hs.roundMu.Unlock()
 
 	round := Round{Started: k.now(), Stored: k.viewer == nil}
-	all, err := k.store.Pages(ctx)
-	if err != nil {
-		return round, err
-	}
 	want := map[string]bool{}
 	for _, id := range pageIDs {
 		want[id] = true
 	}
-	var pages []store.Page
-	for _, p := range all {
-		if p.Status == store.StatusDisconnected || (len(want) > 0 && !want[p.ID]) {
-			continue
-		}
-		pages = append(pages, p)
-	}
-	results := make([]fb.PageHealth, len(pages))
-	unreadable := make([]bool, len(pages))
-	toks, err := k.store.Tokens(ctx)
+	all, err := k.store.ConnectedIDs(ctx)
 	if err != nil {
 		return round, err
 	}
-	var probeToks = make([]token.Token, len(pages))
-	for i, p := range pages {
-		probeToks[i] = toks[p.ID]
+	var ids []string
+	for _, id := range all {
+		if len(want) == 0 || want[id] {
+			ids = append(ids, id)
+		}
+	}
+	// The full records (JSON facts) are read while Facebook answers the
+	// first slice; decisions wait for them.
+	pages := make([]store.Page, len(ids))
+	loaded := make(chan error, 1)
+	go func() {
+		ps, err := k.store.Pages(ctx)
+		byID := make(map[string]store.Page, len(ps))
+		for _, p := range ps {
+			byID[p.ID] = p
+		}
+		for i, id := range ids {
+			pages[i] = byID[id]
+		}
+		loaded <- err
+	}()
+	results := make([]fb.PageHealth, len(ids))
+	unreadable := make([]bool, len(ids))
+	toks, err := k.store.Tokens(ctx)
+	if err != nil {
+		<-loaded
+		return round, err
+	}
+	var probeToks = make([]token.Token, len(ids))
+	for i, id := range ids {
+		probeToks[i] = toks[id]
 		unreadable[i] = probeToks[i].IsZero()
 	}
 	// fetch checks pages[a:b] on Facebook. An interrupted fetch records
@@ -340,7 +355,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		var idx []int
 		for i := a; i < b; i++ {
 			if !unreadable[i] {
-				probes = append(probes, fb.PageProbe{PageID: pages[i].ID, Token: probeToks[i]})
+				probes = append(probes, fb.PageProbe{PageID: ids[i], Token: probeToks[i]})
 				idx = append(idx, i)
 			}
 		}
@@ -378,7 +393,11 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	}
 
 	if k.viewer != nil {
-		if err := fetch(0, len(pages)); err != nil {
+		err := fetch(0, len(pages))
+		if lerr := <-loaded; err == nil {
+			err = lerr
+		}
+		if err != nil {
 			return round, err
 		}
 		regain()
@@ -399,6 +418,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	set, _ := k.Settings(ctx)
 	open, err := k.store.Incidents(ctx, "", true)
 	if err != nil {
+		<-loaded
 		return round, err
 	}
 	openBy := make(map[string]store.Incident, len(open))
@@ -411,6 +431,10 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	// asked about the next, so the writes hide behind the network.
 	next := make(chan error, 1)
 	go func() { next <- fetch(0, min(checkChunk, len(pages))) }()
+	if err := <-loaded; err != nil {
+		<-next
+		return round, err
+	}
 	for a := 0; a < len(pages); a += checkChunk {
 		b := min(a+checkChunk, len(pages))
 		if err := <-next; err != nil {
@@ -429,6 +453,9 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 			err := k.store.Update(ctx, func(tx *store.Tx) error {
 				batchAlerts, batchStatus = batchAlerts[:0], batchStatus[:0]
 				for i := start; i < end; i++ {
+					if pages[i].ID == "" {
+						continue // disconnected while the round ran
+					}
 					ps, alerts, err := k.record(tx, pages[i], results[i], verdicts[i], unreadable[i], now, openBy, al)
 					if err != nil {
 						return err

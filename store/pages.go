@@ -229,3 +229,25 @@ func (s *Store) OldestCheck(ctx context.Context) (oldest time.Time, neverChecked
 	})
 	return oldest, neverChecked, err
 }
+
+// ConnectedIDs lists the IDs of the Pages that are not disconnected, in the
+// order of Pages, without decoding their facts (a health round starts asking
+// Facebook while the full records are still being read).
+func (s *Store) ConnectedIDs(ctx context.Context) (ids []string, err error) {
+	err = s.read(func(db *sql.DB) error {
+		rows, err := db.QueryContext(ctx, `SELECT id FROM pages WHERE status != ? ORDER BY name COLLATE NOCASE, id`, string(StatusDisconnected))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	return ids, err
+}

@@ -28,3 +28,19 @@ func TestTokensOpensEveryTokenInOneRead(t *testing.T) {
 		t.Fatalf("tokens: %d", len(toks))
 	}
 }
+
+func TestConnectedIDsLeavesOutDisconnectedPages(t *testing.T) {
+	e := newEnv(t)
+	s := e.open(t)
+	ctx := context.Background()
+	addPage(t, s, "2", "Bravo")
+	addPage(t, s, "1", "Alpha")
+	addPage(t, s, "3", "Charlie")
+	if _, err := s.SetPageStatus(ctx, "3", StatusDisconnected, "", e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.ConnectedIDs(ctx)
+	if err != nil || len(ids) != 2 || ids[0] != "1" || ids[1] != "2" {
+		t.Fatalf("ids = %v %v", ids, err)
+	}
+}

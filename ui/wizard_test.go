@@ -141,24 +141,32 @@ func TestWizardConnectsPagesEndToEnd(t *testing.T) {
 	eventually(t, "the dashboard to list the Pages", func() bool { return len(m.Dashboard.Rows()) >= 4 })
 }
 
-func TestWizardUntickingAConnectedPageAsksFirst(t *testing.T) {
-	m, _ := sandboxWindow(t, func(int) logintest.Choice { return logintest.Choice{} })
-	// First connect everything.
+// connectAll runs the wizard once, saving every Page it offers.
+func connectAll(t *testing.T, m *MainWindow) {
+	t.Helper()
+	w := toChoosePages(t, m)
+	tap(w.Next)
+	waitStep(t, w, 40)
+	locked(func() bool { w.close(); return true })
+}
+
+// toChoosePages opens the wizard and logs in, up to the Pages to choose.
+func toChoosePages(t *testing.T, m *MainWindow) *Wizard {
+	t.Helper()
 	tap(m.Dashboard.ConnectButton)
 	w := m.wizard
 	waitStep(t, w, 1)
 	tap(w.Next)
 	waitStep(t, w, 3)
-	tap(w.Next)
-	waitStep(t, w, 40)
-	locked(func() bool { w.close(); return true })
+	return w
+}
+
+func TestWizardUntickingAConnectedPageAsksFirst(t *testing.T) {
+	m, _ := sandboxWindow(t, func(int) logintest.Choice { return logintest.Choice{} })
+	connectAll(t, m)
 
 	// Then log in again and untick Sunrise Café in Pagekeeper.
-	tap(m.Dashboard.ConnectButton)
-	w = m.wizard
-	waitStep(t, w, 1)
-	tap(w.Next)
-	waitStep(t, w, 3)
+	w := toChoosePages(t, m)
 	check := w.PageChecks[fakefb.PageSunriseCafe]
 	tap(check) // untick
 	keep := waitForDialogButton(t, m.Window, "Keep it connected")
@@ -186,20 +194,9 @@ func TestWizardShowsAPageUntickedInFacebooksDialog(t *testing.T) {
 		}
 		return logintest.Choice{}
 	})
-	tap(m.Dashboard.ConnectButton)
-	w := m.wizard
-	waitStep(t, w, 1)
-	tap(w.Next)
-	waitStep(t, w, 3)
-	tap(w.Next)
-	waitStep(t, w, 40)
-	locked(func() bool { w.close(); return true })
+	connectAll(t, m)
 
-	tap(m.Dashboard.ConnectButton)
-	w = m.wizard
-	waitStep(t, w, 1)
-	tap(w.Next)
-	waitStep(t, w, 3)
+	w := toChoosePages(t, m)
 	out := w.MissingOut[fakefb.PageHarborBooks]
 	if out == nil {
 		t.Fatal("Harbor Books, unticked in Facebook's dialog, must be shown with the two ways out")

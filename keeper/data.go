@@ -47,7 +47,7 @@ func (k *Keeper) SetAppSecret(ctx context.Context, secret token.Token) error {
 	if set.AppID == "" {
 		return errors.New("enter the App ID first: the App Secret belongs to it")
 	}
-	kr := k.mailKeyring()
+	kr := k.secretsKeyring()
 	if secret.IsZero() {
 		if err := kr.Delete(SMTPKeyringService, appSecretUser(set.AppID)); err != nil && !errors.Is(err, store.ErrKeyNotFound) {
 			return err
@@ -62,7 +62,7 @@ func (k *Keeper) AppSecret(appID string) token.Token {
 	if appID == "" {
 		return token.Token{}
 	}
-	v, err := k.mailKeyring().Get(SMTPKeyringService, appSecretUser(appID))
+	v, err := k.secretsKeyring().Get(SMTPKeyringService, appSecretUser(appID))
 	if err != nil {
 		return token.Token{}
 	}

@@ -105,10 +105,12 @@ func (k *Keeper) SetSMTPPassword(ctx context.Context, password string) error {
 	if set.SMTP.Username == "" {
 		return errors.New("enter the email account's user name in Settings first")
 	}
-	return k.mailKeyring().Set(SMTPKeyringService, "smtp:"+set.SMTP.Username, password)
+	return k.secretsKeyring().Set(SMTPKeyringService, "smtp:"+set.SMTP.Username, password)
 }
 
-func (k *Keeper) mailKeyring() store.Keyring {
+// secretsKeyring holds the secrets that are not the data key: the SMTP
+// password and the optional App Secret.
+func (k *Keeper) secretsKeyring() store.Keyring {
 	if kr := k.health().options().Keyring; kr != nil {
 		return kr
 	}
@@ -154,7 +156,7 @@ func (k *Keeper) sendMail(ctx context.Context, s SMTP, to, toName, subject, text
 	}
 	opts = append(opts, mail.WithPort(port))
 	if s.Username != "" {
-		pw, err := k.mailKeyring().Get(SMTPKeyringService, "smtp:"+s.Username)
+		pw, err := k.secretsKeyring().Get(SMTPKeyringService, "smtp:"+s.Username)
 		switch {
 		case errors.Is(err, store.ErrKeyNotFound):
 			return &mailError{words: msgNoPassword.with().String()}

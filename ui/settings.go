@@ -323,7 +323,14 @@ func (m *MainWindow) backupNow() {
 // chooseRestore lists the verified backups and restores the one picked.
 func (m *MainWindow) chooseRestore() {
 	k := m.keeper
-	backups, err := k.Backups()
+	go func() { // listing reads the disk: not on the Fyne goroutine
+		backups, err := k.Backups()
+		onUI(func() { m.pickBackup(backups, err) })
+	}()
+}
+
+func (m *MainWindow) pickBackup(backups []keeper.BackupInfo, err error) {
+	k := m.keeper
 	if err != nil {
 		m.showError(err)
 		return

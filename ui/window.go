@@ -93,6 +93,9 @@ func (m *MainWindow) open(allowKeyFile bool) {
 		var rows []PageRow
 		if err == nil {
 			rows, err = loadRows(ctx, k)
+			// Building the first table is the start-up peak: give that
+			// memory back once, not on every later reload.
+			debug.FreeOSMemory()
 		}
 		onUI(func() {
 			defer m.markOpened()
@@ -223,9 +226,6 @@ func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
 			Updated: p.UpdatedAt, CleanupPending: p.CleanupPending, ConnectedBy: p.ConnectedByFBID,
 			Resubscribe: ps.Repair == keeper.RepairResubscribe})
 	}
-	// The records and their texts were only needed to build the rows: give
-	// the memory back now rather than whenever the runtime gets to it.
-	debug.FreeOSMemory()
 	return rows, nil
 }
 
@@ -250,7 +250,13 @@ func (m *MainWindow) whenOpen(f func()) {
 // renew renews a Page's connection through the wizard's login, asking
 // Facebook again for whatever lapsed (declined permissions, data access).
 func (m *MainWindow) renew(pageID string) {
-	m.whenOpen(func() { m.openWizard(true, m.keeper.RenewAuthType(context.Background(), pageID)) })
+	m.whenOpen(func() {
+		k := m.keeper
+		go func() { // RenewAuthType reads the store: not on the Fyne goroutine
+			authType := k.RenewAuthType(context.Background(), pageID)
+			onUI(func() { m.openWizard(true, authType) })
+		}()
+	})
 }
 
 // resubscribe repairs a Page's webhook subscription in one click.

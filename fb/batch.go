@@ -110,7 +110,7 @@ func (c *Client) batch(ctx context.Context, fallback token.Token, ops []BatchOp,
 		wg.Add(1)
 		go func(start, end int) {
 			defer wg.Done()
-			r := c.chunkRequest(top, ops[start:end])
+			r := c.encode(c.chunkRequest(top, ops[start:end]))
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
@@ -251,19 +251,14 @@ func (c *Client) chunkRequest(top token.Token, ops []BatchOp) *request {
 	}
 }
 
-// postChunk encodes and sends one batch request (a single attempt: a
-// failed batch is retried operation by operation instead, see finishChunk).
-func (c *Client) postChunk(ctx context.Context, top token.Token, ops []BatchOp) (*chunkAnswer, error) {
-	return c.sendChunk(ctx, c.chunkRequest(top, ops))
-}
-
-// sendChunk sends a batch request built by chunkRequest, once.
-func (c *Client) sendChunk(ctx context.Context, r *request) (*chunkAnswer, error) {
-	resp, err := c.once(ctx, r)
+// sendChunk sends an encoded batch request once (a failed batch is
+// retried operation by operation instead, see finishChunk).
+func (c *Client) sendChunk(ctx context.Context, r *encoded) (*chunkAnswer, error) {
+	resp, err := c.send(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	return &chunkAnswer{resp: resp, sc: r.scrubber(c.cfg.AppSecret)}, nil
+	return &chunkAnswer{resp: resp, sc: r.sc}, nil
 }
 
 type chunkAnswer struct {

@@ -100,11 +100,29 @@ const checkPageFields = "id,name,is_published,tasks"
 // The error is only for a context that ended; per-Page failures are in
 // PageHealth.
 func (c *Client) CheckPages(ctx context.Context, fallback token.Token, probes []PageProbe) ([]PageHealth, error) {
+	return c.CheckPagesEach(ctx, fallback, probes, 0, nil)
+}
+
+// CheckPagesEach is CheckPages reporting as it goes, so that a caller can
+// record answers while the rest are on the network: the Pages are checked
+// in groups of group Pages (rounded up to a multiple of 50; 0: one group),
+// each group's operations laid out kind by kind, which keeps ⌈N/50⌉
+// requests per kind. done gets each group's answers (hs is
+// result[from:from+len(hs)], final) once the group's last operation is
+// answered, from the round's goroutines, possibly at once, in no set order.
+// Once the context has ended no group is reported: its answers would be
+// "interrupted", not about the Page.
+func (c *Client) CheckPagesEach(ctx context.Context, fallback token.Token, probes []PageProbe, group int,
+	done func(from int, hs []PageHealth)) ([]PageHealth, error) {
 	n := len(probes)
 	out := make([]PageHealth, n)
 	if n == 0 {
 		return out, nil
 	}
+	if group <= 0 {
+		group = n
+	}
+	group = (group + MaxBatchOps - 1) / MaxBatchOps * MaxBatchOps
 	ops := make([]BatchOp, 0, 3*n)
 	valid := make([]bool, n)
 	for i, p := range probes {
@@ -116,30 +134,49 @@ func (c *Client) CheckPages(ctx context.Context, fallback token.Token, probes []
 		}
 		valid[i] = true
 	}
-	// Kind-major layout: all debug_token operations, then all Page reads,
-	// then all subscribed_apps, so each kind fills whole batches.
-	var idx []int // ops index → probe index
-	for kind := range 3 {
-		for i, p := range probes {
-			if !valid[i] {
-				continue
+	// Within a group, kind-major: its debug_token operations, then its
+	// Page reads, then its subscribed_apps, so each kind fills whole batches.
+	var (
+		idx  []int   // op → probe
+		kind []uint8 // op → 0 debug_token, 1 Page, 2 subscribed_apps
+	)
+	left := make([]int, (n+group-1)/group) // group → operations not yet answered
+	for g := 0; g < n; g += group {
+		for k := range uint8(3) {
+			for i := g; i < min(g+group, n); i++ {
+				if !valid[i] {
+					continue
+				}
+				p := probes[i]
+				seg, _ := segment(p.PageID)
+				var op BatchOp
+				switch k {
+				case 0:
+					op = DebugTokenOp(p.Token)
+				case 1:
+					op = BatchOp{Method: http.MethodGet, RelativeURL: seg + "?fields=" + url.QueryEscape(checkPageFields), Token: p.Token}
+				case 2:
+					op = BatchOp{Method: http.MethodGet, RelativeURL: seg + "/subscribed_apps", Token: p.Token}
+				}
+				ops = append(ops, op)
+				idx = append(idx, i)
+				kind = append(kind, k)
+				left[g/group]++
 			}
-			seg, _ := segment(p.PageID)
-			var op BatchOp
-			switch kind {
-			case 0:
-				op = DebugTokenOp(p.Token)
-			case 1:
-				op = BatchOp{Method: http.MethodGet, RelativeURL: seg + "?fields=" + url.QueryEscape(checkPageFields), Token: p.Token}
-			case 2:
-				op = BatchOp{Method: http.MethodGet, RelativeURL: seg + "/subscribed_apps", Token: p.Token}
-			}
-			ops = append(ops, op)
-			idx = append(idx, i)
 		}
 	}
-	nv := len(ops) / 3
-	if nv == 0 {
+	report := func(g int) {
+		if done != nil && ctx.Err() == nil {
+			from := g * group
+			done(from, out[from:min(from+group, n)])
+		}
+	}
+	for g, l := range left {
+		if l == 0 { // nothing to ask: every Page of the group is answered
+			report(g)
+		}
+	}
+	if len(ops) == 0 {
 		return out, nil
 	}
 	top := fallback
@@ -150,11 +187,13 @@ func (c *Client) CheckPages(ctx context.Context, fallback token.Token, probes []
 		top = ops[0].Token
 	}
 
+	var leftMu sync.Mutex
 	decode := func(start int, rs []BatchResult) {
+		var finished []int
 		for j, r := range rs {
 			oi := start + j
 			p := idx[oi]
-			switch oi / nv {
+			switch kind[oi] {
 			case 0:
 				tc := tokenCheckOf(r, probes[p].Token)
 				out[p].Token = tc.Info
@@ -166,6 +205,14 @@ func (c *Client) CheckPages(ctx context.Context, fallback token.Token, probes []
 			case 2:
 				out[p].Apps, out[p].SubErr = subscribedAppsOf(r)
 			}
+			leftMu.Lock()
+			if left[p/group]--; left[p/group] == 0 {
+				finished = append(finished, p/group)
+			}
+			leftMu.Unlock()
+		}
+		for _, g := range finished {
+			report(g)
 		}
 	}
 
@@ -195,6 +242,8 @@ func (c *Client) CheckPages(ctx context.Context, fallback token.Token, probes []
 				break
 			}
 		}
+		// Encoded before waiting for a slot: a freed slot sends at once.
+		req := c.encode(c.chunkRequest(top, ops[start:end]))
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -206,7 +255,7 @@ func (c *Client) CheckPages(ctx context.Context, fallback token.Token, probes []
 		go func(start, end int) {
 			defer wg.Done()
 			rs := make([]BatchResult, end-start)
-			ans, err := c.postChunkRetrying(ctx, top, ops[start:end])
+			ans, err := c.sendChunkRetrying(ctx, req)
 			<-sem
 			if e, ok := AsError(err); ok && ans == nil && isTransport(e) && ctx.Err() == nil {
 				for i := range rs {
@@ -254,12 +303,12 @@ func (c *Client) fillRest(ops []BatchOp, start int, e *Error, decode func(int, [
 	decode(start, rs)
 }
 
-// postChunkRetrying sends one batch request; when it never reaches
+// sendChunkRetrying sends one batch request; when it never reaches
 // Facebook it is tried again (reads only: a health batch changes nothing)
 // with the client's back-off.
-func (c *Client) postChunkRetrying(ctx context.Context, top token.Token, ops []BatchOp) (*chunkAnswer, error) {
+func (c *Client) sendChunkRetrying(ctx context.Context, req *encoded) (*chunkAnswer, error) {
 	for attempt := 1; ; attempt++ {
-		ans, err := c.postChunk(ctx, top, ops)
+		ans, err := c.sendChunk(ctx, req)
 		e, ok := AsError(err)
 		if err == nil || !ok || ans != nil || !isTransport(e) || attempt >= c.cfg.Retry.MaxAttempts || ctx.Err() != nil {
 			return ans, err

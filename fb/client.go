@@ -268,10 +268,23 @@ func (r *request) scrubber(secret token.Token) scrubber {
 // once performs a single HTTP attempt. Graph errors come back as *Error
 // together with the response (for usage headers and batch callers).
 func (c *Client) once(ctx context.Context, r *request) (*response, error) {
-	sc := r.scrubber(c.cfg.AppSecret)
+	return c.send(ctx, c.encode(r))
+}
+
+// encoded is a request ready for the wire: a batch is encoded before it
+// waits for a slot, and encoded once however often it is tried.
+type encoded struct {
+	method, url, path, body string
+	err                     *Error // the request cannot be sent
+	sc                      scrubber
+}
+
+func (c *Client) encode(r *request) *encoded {
+	e := &encoded{method: r.method, sc: r.scrubber(c.cfg.AppSecret)}
 	u, err := url.Parse(r.url)
 	if err != nil {
-		return nil, &Error{Class: ClassInvalidRequest, Reason: ReasonInvalidParameter, Message: "invalid request URL"}
+		e.err = &Error{Class: ClassInvalidRequest, Reason: ReasonInvalidParameter, Message: "invalid request URL"}
+		return e
 	}
 	params := url.Values{}
 	if r.method == http.MethodGet || r.method == http.MethodDelete {
@@ -288,11 +301,10 @@ func (c *Client) once(ctx context.Context, r *request) (*response, error) {
 			params.Set("appsecret_proof", appSecretProof(r.tok, c.cfg.AppSecret))
 		}
 	}
-	var body io.Reader
 	if r.method == http.MethodGet || r.method == http.MethodDelete {
 		u.RawQuery = params.Encode()
 	} else {
-		body = strings.NewReader(params.Encode())
+		e.body = params.Encode()
 		if u.RawQuery != "" {
 			q := u.Query()
 			q.Del("access_token")
@@ -300,9 +312,23 @@ func (c *Client) once(ctx context.Context, r *request) (*response, error) {
 			u.RawQuery = q.Encode()
 		}
 	}
+	e.url, e.path = u.String(), u.Path
+	return e
+}
+
+// send performs one HTTP attempt of an encoded request.
+func (c *Client) send(ctx context.Context, r *encoded) (*response, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	sc := r.sc
+	var body io.Reader
+	if r.method != http.MethodGet && r.method != http.MethodDelete {
+		body = strings.NewReader(r.body)
+	}
 	callCtx, cancel := context.WithTimeout(ctx, c.cfg.CallTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(callCtx, r.method, u.String(), body)
+	req, err := http.NewRequestWithContext(callCtx, r.method, r.url, body)
 	if err != nil {
 		return nil, &Error{Class: ClassInvalidRequest, Reason: ReasonInvalidParameter, Message: "invalid request"}
 	}
@@ -312,12 +338,12 @@ func (c *Client) once(ctx context.Context, r *request) (*response, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, transportError(ctx, r.method, u.Path, err, sc)
+		return nil, transportError(ctx, r.method, r.path, err, sc)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return nil, transportError(ctx, r.method, u.Path, err, sc)
+		return nil, transportError(ctx, r.method, r.path, err, sc)
 	}
 	c.noteUsage(resp.Header)
 	out := &response{status: resp.StatusCode, header: resp.Header, body: data}

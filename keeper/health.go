@@ -17,13 +17,11 @@ import (
 // Page needs attention.
 const ExpiryWarning = 14 * 24 * time.Hour
 
-// storeBatch is how many Pages' results are written in one transaction:
-// one fsync per Page would cost more than the whole round on the network.
+// storeBatch is how many Pages' results are written in one transaction,
+// as soon as Facebook has answered all of them: one fsync per Page would
+// cost more than the whole round on the network, one for the whole round
+// would leave all the writing until the last answer.
 const storeBatch = 500
-
-// checkChunk is how many Pages one pipelined slice of a round asks Facebook
-// about: 2,000 Pages = 6,000 operations = 120 batch requests, 15 waves of 8.
-const checkChunk = 2000
 
 // PageStatus is one Page's health as the window and the terminal show it.
 type PageStatus struct {
@@ -280,7 +278,8 @@ func grantCovers(gs []fb.GranularScope, scope, pageID string) bool {
 
 // pageChecker is what a health round needs beyond Graph.
 type pageChecker interface {
-	CheckPages(ctx context.Context, fallback token.Token, probes []fb.PageProbe) ([]fb.PageHealth, error)
+	CheckPagesEach(ctx context.Context, fallback token.Token, probes []fb.PageProbe, group int,
+		done func(from int, hs []fb.PageHealth)) ([]fb.PageHealth, error)
 }
 
 type usageReporter interface{ Usage() fb.Usage }
@@ -322,7 +321,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		}
 	}
 	// The full records (JSON facts) are read while Facebook answers the
-	// first slice; decisions wait for them.
+	// first Pages; decisions wait for them.
 	pages := make([]store.Page, len(ids))
 	loaded := make(chan error, 1)
 	go func() {
@@ -336,54 +335,52 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		}
 		loaded <- err
 	}()
-	results := make([]fb.PageHealth, len(ids))
-	unreadable := make([]bool, len(ids))
 	toks, err := k.store.Tokens(ctx)
 	if err != nil {
 		<-loaded
 		return round, err
 	}
-	var probeToks = make([]token.Token, len(ids))
+	// Only Pages with a readable token are asked about; probed[j] is
+	// probe j's Page.
+	var probes []fb.PageProbe
+	var probed, unreadable []int
 	for i, id := range ids {
-		probeToks[i] = toks[id]
-		unreadable[i] = probeToks[i].IsZero()
-	}
-	// fetch checks pages[a:b] on Facebook. An interrupted fetch records
-	// nothing: half a check would turn "not asked" into "could not check".
-	fetch := func(a, b int) error {
-		var probes []fb.PageProbe
-		var idx []int
-		for i := a; i < b; i++ {
-			if !unreadable[i] {
-				probes = append(probes, fb.PageProbe{PageID: ids[i], Token: probeToks[i]})
-				idx = append(idx, i)
-			}
-		}
-		if len(probes) == 0 {
-			return nil
-		}
-		hs, err := checker.CheckPages(ctx, token.Token{}, probes)
-		if err != nil && ctx.Err() != nil {
-			return err
-		}
-		for j, h := range hs {
-			results[idx[j]] = h
-		}
-		return nil
-	}
-	verdicts := make([]verdict, len(pages))
-	decideRange := func(a, b int, now time.Time) {
-		for i := a; i < b; i++ {
-			if unreadable[i] {
-				verdicts[i] = verdict{status: store.StatusInvalid, reason: ReasonTokenUnreadable}
-			} else {
-				verdicts[i] = decide(pages[i], results[i], now)
-			}
-			if verdicts[i].reason == ReasonThrottled {
-				round.Throttled++
-			}
+		if toks[id].IsZero() {
+			unreadable = append(unreadable, i)
+		} else {
+			probes = append(probes, fb.PageProbe{PageID: id, Token: toks[id]})
+			probed = append(probed, i)
 		}
 	}
+	results := make([]fb.PageHealth, len(ids))
+	verdictOf := func(i int, now time.Time) verdict {
+		if toks[ids[i]].IsZero() {
+			return verdict{status: store.StatusInvalid, reason: ReasonTokenUnreadable}
+		}
+		v := decide(pages[i], results[i], now)
+		if v.reason == ReasonThrottled {
+			round.Throttled++
+		}
+		return v
+	}
+	// Streamed: each group of storeBatch Pages is recorded (one
+	// transaction) as soon as Facebook has answered all of it, while the
+	// next groups are on the network.
+	type group struct{ from, to int } // probes[from:to]
+	answered := make(chan group, len(probes)/storeBatch+1)
+	fetchCtx, stopFetch := context.WithCancel(ctx)
+	defer stopFetch()
+	fetched := make(chan error, 1)
+	go func() {
+		_, err := checker.CheckPagesEach(fetchCtx, token.Token{}, probes, storeBatch, func(from int, hs []fb.PageHealth) {
+			for j, h := range hs {
+				results[probed[from+j]] = h
+			}
+			answered <- group{from, from + len(hs)}
+		})
+		fetched <- err
+		close(answered)
+	}()
 	regain := func() {
 		if u, ok := k.graph.(usageReporter); ok {
 			if us := u.Usage(); !us.At.Before(round.Started) {
@@ -393,7 +390,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	}
 
 	if k.viewer != nil {
-		err := fetch(0, len(pages))
+		err := <-fetched
 		if lerr := <-loaded; err == nil {
 			err = lerr
 		}
@@ -402,10 +399,10 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		}
 		regain()
 		now := k.now()
-		decideRange(0, len(pages), now)
 		for i, p := range pages {
+			v := verdictOf(i, now)
 			ps := statusOfPage(p)
-			ps.Status, ps.Reason, ps.Detail, ps.Problems, ps.CheckedAt = verdicts[i].status, verdicts[i].reason, verdicts[i].detail, verdicts[i].problems, now
+			ps.Status, ps.Reason, ps.Detail, ps.Problems, ps.CheckedAt = v.status, v.reason, v.detail, v.problems, now
 			ps.Changed = ps.Status != ps.Previous
 			ps.fillTexts()
 			round.Pages = append(round.Pages, ps)
@@ -415,70 +412,99 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		return round, nil
 	}
 
+	fail := func(err error) (Round, error) {
+		stopFetch()
+		for range answered {
+		}
+		<-fetched
+		return round, err
+	}
 	set, _ := k.Settings(ctx)
 	open, err := k.store.Incidents(ctx, "", true)
 	if err != nil {
 		<-loaded
-		return round, err
+		return fail(err)
 	}
 	openBy := make(map[string]store.Incident, len(open))
 	for _, inc := range open {
 		openBy[inc.PageID] = inc
 	}
 	al := k.alertPlan(ctx, set)
-	var pending []Alert
-	// Pipelined: while one slice of Pages is recorded, Facebook is already
-	// asked about the next, so the writes hide behind the network.
-	next := make(chan error, 1)
-	go func() { next <- fetch(0, min(checkChunk, len(pages))) }()
+
 	if err := <-loaded; err != nil {
-		<-next
+		return fail(err)
+	}
+	statuses := make([]*PageStatus, len(ids))
+	alertsOf := make([][]Alert, len(ids))
+	recordPages := func(which []int) error {
+		now := k.now()
+		return k.store.Update(ctx, func(tx *store.Tx) error {
+			var live, unchanged []string
+			for _, i := range which {
+				if pages[i].ID != "" { // "": disconnected before the round read it
+					live = append(live, pages[i].ID)
+				}
+			}
+			revs, err := tx.Revisions(live)
+			if err != nil {
+				return err
+			}
+			for _, i := range which {
+				if pages[i].ID == "" {
+					continue
+				}
+				if rev, ok := revs[pages[i].ID]; !ok || rev != pages[i].Revision {
+					// Renewed, resubscribed or disconnected while the
+					// round ran: this answer is about a Page that has
+					// changed, so it is not recorded.
+					if ok {
+						cur, err := tx.Page(pages[i].ID)
+						if err != nil {
+							return err
+						}
+						ps := statusOfPage(cur)
+						statuses[i] = &ps
+					}
+					continue
+				}
+				ps, alerts, same, err := k.record(tx, pages[i], results[i], verdictOf(i, now), now, openBy, al)
+				if err != nil {
+					return err
+				}
+				if same {
+					unchanged = append(unchanged, ps.ID)
+				}
+				statuses[i], alertsOf[i] = &ps, alerts
+			}
+			return tx.MarkChecked(unchanged, now)
+		})
+	}
+	if len(unreadable) > 0 {
+		if err := recordPages(unreadable); err != nil {
+			return fail(err)
+		}
+	}
+	for g := range answered {
+		which := make([]int, 0, g.to-g.from)
+		for j := g.from; j < g.to; j++ {
+			which = append(which, probed[j])
+		}
+		if err := recordPages(which); err != nil {
+			return fail(err)
+		}
+	}
+	if err := <-fetched; err != nil {
 		return round, err
 	}
-	for a := 0; a < len(pages); a += checkChunk {
-		b := min(a+checkChunk, len(pages))
-		if err := <-next; err != nil {
-			return round, err
-		}
-		inFlight := b < len(pages)
-		if inFlight {
-			go func() { next <- fetch(b, min(b+checkChunk, len(pages))) }()
-		}
-		now := k.now()
-		decideRange(a, b, now)
-		for start := a; start < b; start += storeBatch {
-			end := min(start+storeBatch, b)
-			var batchAlerts []Alert
-			var batchStatus []PageStatus
-			err := k.store.Update(ctx, func(tx *store.Tx) error {
-				batchAlerts, batchStatus = batchAlerts[:0], batchStatus[:0]
-				for i := start; i < end; i++ {
-					if pages[i].ID == "" {
-						continue // disconnected while the round ran
-					}
-					ps, alerts, err := k.record(tx, pages[i], results[i], verdicts[i], unreadable[i], now, openBy, al)
-					if err != nil {
-						return err
-					}
-					batchStatus = append(batchStatus, ps)
-					batchAlerts = append(batchAlerts, alerts...)
-				}
-				return nil
-			})
-			if err != nil {
-				if inFlight {
-					<-next
-				}
-				return round, err
-			}
-			for _, ps := range batchStatus {
-				round.Pages = append(round.Pages, ps)
-				round.Totals.add(ps.Status)
-			}
-			pending = append(pending, batchAlerts...)
+	regain()
+	var pending []Alert
+	for i, ps := range statuses {
+		if ps != nil {
+			round.Pages = append(round.Pages, *ps)
+			round.Totals.add(ps.Status)
+			pending = append(pending, alertsOf[i]...)
 		}
 	}
-	regain()
 	round.Alerts = pending
 	k.deliver(ctx, pending)
 	k.DrainOutbox(ctx)
@@ -493,14 +519,16 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	return round, nil
 }
 
-// record stores one Page's verdict inside tx and decides its incident.
-func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, unreadable bool, now time.Time,
-	openBy map[string]store.Incident, al alertPlan) (PageStatus, []Alert, error) {
+// record stores one Page's verdict inside tx and decides its incident. A
+// Page found as before (same facts, status and reason) is not written here:
+// same is true and the caller marks all of those checked in one statement.
+func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, now time.Time,
+	openBy map[string]store.Incident, al alertPlan) (ps PageStatus, alerts []Alert, same bool, err error) {
 	prev, prevSince := p.Status, p.StatusSince
 	// Facts only from a complete, valid answer: a failed check says
 	// nothing new about the token or the webhooks.
 	changedFacts := false
-	if !unreadable && h.TokenErr == nil && h.Token.Valid {
+	if h.TokenErr == nil && h.Token.Valid { // an unread token was not asked about: no answer
 		ti := h.Token
 		q := p
 		q.TokenType, q.TokenIssuedAt, q.TokenExpiresAt, q.DataAccessExpiresAt = ti.Type, ti.IssuedAt, ti.ExpiresAt, ti.DataAccessExpiresAt
@@ -529,22 +557,20 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 			p, changedFacts = q, true
 		}
 	}
-	if changedFacts {
-		if err := tx.UpsertPage(p); err != nil {
-			return PageStatus{}, nil, err
-		}
-	}
-	if _, err := tx.SetPageStatus(p.ID, v.status, string(v.reason), now); err != nil {
-		return PageStatus{}, nil, err
-	}
+	same = !changedFacts && v.status == prev && string(v.reason) == p.Reason && !p.StatusSince.IsZero()
 	p.Status, p.Reason, p.CheckedAt = v.status, string(v.reason), now
-	if v.status != prev {
+	if v.status != prev || p.StatusSince.IsZero() {
 		p.StatusSince = now
 	}
 	if v.status == store.StatusValid {
 		p.LastOKAt = now
 	}
-	ps := statusOfPage(p)
+	if !same {
+		if err := tx.UpsertPage(p); err != nil {
+			return PageStatus{}, nil, false, err
+		}
+	}
+	ps = statusOfPage(p)
 	ps.Detail, ps.Problems, ps.Previous, ps.Changed = v.detail, v.problems, prev, v.status != prev
 	ps.fillTexts()
 	if ps.Changed {
@@ -553,11 +579,11 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 			detail += ": " + v.reason.Words().String()
 		}
 		if _, err := tx.AppendEvent(store.Event{At: now, PageID: p.ID, Kind: "status_changed", Detail: detail}); err != nil {
-			return PageStatus{}, nil, err
+			return PageStatus{}, nil, false, err
 		}
 	}
-	alerts, err := k.incidentStep(tx, p, ps, prev, prevSince, now, openBy, al)
-	return ps, alerts, err
+	alerts, err = k.incidentStep(tx, p, ps, prev, prevSince, now, openBy, al)
+	return ps, alerts, same, err
 }
 
 // mergeScopes keeps the order of what was stored, adding new scopes: the

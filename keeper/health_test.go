@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -487,6 +488,66 @@ func TestBackoffDelay(t *testing.T) {
 	}{{0, 0, h}, {1, 0, 2 * h}, {2, 0, 4 * h}, {3, 0, 6 * h}, {9, 0, 6 * h}, {1, 5 * h, 5 * h}, {3, 10 * h, 10 * h}} {
 		if got := backoffDelay(h, c.n, c.regain); got != c.want {
 			t.Errorf("backoffDelay(1h, %d, %v) = %v, want %v", c.n, c.regain, got, c.want)
+		}
+	}
+}
+
+// holdFirstBatch holds the first batch request (a health round asking
+// Facebook) until the test releases it.
+type holdFirstBatch struct {
+	once          sync.Once
+	sent, release chan struct{}
+}
+
+func (h *holdFirstBatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && strings.Count(strings.Trim(r.URL.Path, "/"), "/") == 0 {
+		h.once.Do(func() {
+			close(h.sent)
+			<-h.release
+		})
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestAPageDisconnectedWhileARoundAsksFacebookStaysDisconnected(t *testing.T) {
+	e := newHealthEnv(t, fakefb.Options{Seed: 7})
+	sunrise, harbor := fakefb.PageSunriseCafe, fakefb.PageHarborBooks
+	e.connect(sunrise, harbor)
+	e.round()
+	e.takeAlerts()
+	e.fake.DropWebhook(harbor) // the other Page's problem must still be recorded
+
+	hold := &holdFirstBatch{sent: make(chan struct{}), release: make(chan struct{})}
+	e.k.UseGraph(fb.New(fb.Config{GraphURL: e.srv.URL, AppID: e.fake.Options().AppID,
+		HTTPClient: &http.Client{Transport: hold}, CallTimeout: 5 * time.Second}))
+	done := make(chan Round)
+	go func() { done <- e.round() }()
+	<-hold.sent // the round has read the Pages and is waiting for Facebook
+	ctx := context.Background()
+	if _, err := e.k.Disconnect(ctx, sunrise, Actor{OSUser: "tester"}); err != nil {
+		t.Fatal(err)
+	}
+	close(hold.release)
+	r := <-done
+
+	stored, err := e.k.store.Page(ctx, sunrise)
+	if err != nil || stored.Status != store.StatusDisconnected {
+		t.Fatalf("the round wrote its old picture back over the disconnect: %+v %v", stored.Status, err)
+	}
+	if got := r.page(sunrise).Status; got != store.StatusDisconnected {
+		t.Fatalf("the round reports the disconnected Page as %s", got)
+	}
+	if got := r.page(harbor); got.Status != store.StatusNeedsAttention || got.Reason != ReasonWebhookMissing {
+		t.Fatalf("the other Page: %s/%s", got.Status, got.Reason)
+	}
+	for _, a := range e.takeAlerts() {
+		if a.PageID == sunrise {
+			t.Fatalf("alert for a Page disconnected on purpose: %+v", a)
+		}
+	}
+	for _, ev := range e.events("status_changed") {
+		if ev.PageID == sunrise {
+			t.Fatalf("status change recorded for the disconnected Page: %+v", ev)
 		}
 	}
 }

@@ -68,6 +68,10 @@ type Page struct {
 	UpdatedAt      time.Time // set by the store on every write
 	DisconnectedAt time.Time
 	CleanupPending bool
+
+	// Revision is bumped by the store on every write of the Page: a writer
+	// that read the Page earlier can tell whether it changed since.
+	Revision int64
 }
 
 const pageColumns = `id, name, username, category, link, picture_url, tasks, is_published,
@@ -75,7 +79,20 @@ const pageColumns = `id, name, username, category, link, picture_url, tasks, is_
 	token_type, token_issued_at, token_expires_at, data_access_expires_at,
 	scopes, declined, granular_scopes, webhook_preset, webhook_fields, subscribed_fields,
 	connected_by_fb_id, connected_by_fb_name, connected_by_os_user,
-	connected_at, updated_at, disconnected_at, cleanup_pending`
+	connected_at, updated_at, disconnected_at, cleanup_pending, revision`
+
+// upsertPageSQL writes every column but revision, which starts at 1 and
+// goes up by one on each write.
+var upsertPageSQL = func() string {
+	cols := strings.Split(strings.Join(strings.Fields(pageColumns), ""), ",")
+	cols = cols[:len(cols)-1] // revision
+	set := make([]string, 0, len(cols))
+	for _, c := range cols[1:] {
+		set = append(set, c+" = excluded."+c)
+	}
+	return `INSERT INTO pages (` + strings.Join(cols, ", ") + `, revision) VALUES (` + strings.Repeat("?, ", len(cols)) + `1)
+		ON CONFLICT (id) DO UPDATE SET ` + strings.Join(set, ", ") + `, revision = pages.revision + 1`
+}()
 
 // UpsertPage inserts p or replaces every column of the stored Page.
 func (tx *Tx) UpsertPage(p Page) error {
@@ -96,13 +113,7 @@ func (tx *Tx) UpsertPage(p Page) error {
 			return err
 		}
 	}
-	cols := strings.Split(strings.Join(strings.Fields(pageColumns), ""), ",")
-	set := make([]string, 0, len(cols))
-	for _, c := range cols[1:] {
-		set = append(set, c+" = excluded."+c)
-	}
-	_, err := tx.exec(`INSERT INTO pages (`+pageColumns+`) VALUES (`+strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+`)
-		ON CONFLICT (id) DO UPDATE SET `+strings.Join(set, ", "),
+	_, err := tx.exec(upsertPageSQL,
 		p.ID, p.Name, p.Username, p.Category, p.Link, p.PictureURL, lists[0], boolInt(p.IsPublished),
 		string(p.Status), p.Reason, ms(p.StatusSince), ms(p.CheckedAt), ms(p.LastOKAt),
 		p.TokenType, ms(p.TokenIssuedAt), ms(p.TokenExpiresAt), ms(p.DataAccessExpiresAt),
@@ -126,9 +137,51 @@ func (tx *Tx) SetPageStatus(pageID string, st Status, reason string, at time.Tim
 	_, err = tx.exec(`UPDATE pages SET status = ?1, reason = ?2, checked_at = ?3,
 		status_since = CASE WHEN status = ?1 AND status_since <> 0 THEN status_since ELSE ?3 END,
 		last_ok_at = CASE WHEN ?1 = 'valid' THEN ?3 ELSE last_ok_at END,
-		updated_at = ?4 WHERE id = ?5`,
+		updated_at = ?4, revision = revision + 1 WHERE id = ?5`,
 		string(st), reason, ms(at), ms(tx.s.now()), pageID)
 	return Status(prev), err
+}
+
+// Revisions returns the current revision of each of the Pages that exist,
+// in one query (a health round compares them with what it read).
+func (tx *Tx) Revisions(ids []string) (map[string]int64, error) {
+	list, err := jsonText(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, revision FROM pages WHERE id IN (SELECT value FROM json_each(?))`, list)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	revs := make(map[string]int64, len(ids))
+	for rows.Next() {
+		var id string
+		var rev int64
+		if err := rows.Scan(&id, &rev); err != nil {
+			return nil, err
+		}
+		revs[id] = rev
+	}
+	return revs, rows.Err()
+}
+
+// MarkChecked records that the Pages were checked at and found as before
+// (same status, same reason): one statement for all of them. LastOKAt moves
+// for the valid ones.
+func (tx *Tx) MarkChecked(ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := jsonText(ids)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(`UPDATE pages SET checked_at = ?1,
+		last_ok_at = CASE WHEN status = 'valid' THEN ?1 ELSE last_ok_at END,
+		updated_at = ?2, revision = revision + 1
+		WHERE id IN (SELECT value FROM json_each(?3))`, ms(at), ms(tx.s.now()), list)
+	return err
 }
 
 // Page returns one Page, or ErrNotFound.
@@ -191,7 +244,7 @@ func scanPage(r scanner) (Page, error) {
 		&p.TokenType, &issued, &expires, &dax,
 		&scopes, &declined, &granular, &preset, &wf, &sf,
 		&p.ConnectedByFBID, &p.ConnectedByFBName, &p.ConnectedByOSUser,
-		&connected, &updated, &disconnected, &cleanup)
+		&connected, &updated, &disconnected, &cleanup, &p.Revision)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}

@@ -407,3 +407,61 @@ func TestTwoDataFoldersUseDifferentKeys(t *testing.T) {
 		t.Errorf("want 2 keyring entries, got %d", n)
 	}
 }
+
+// Every write moves a Page's revision, so a health round can tell that a
+// Page it read was renewed or disconnected meanwhile; MarkChecked moves the
+// check times of many Pages at once and nothing else.
+func TestRevisionsAndMarkChecked(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	s := e.open(t)
+	addPage(t, s, "1", "A page")
+	addPage(t, s, "2", "B page")
+	rev := func(id string) int64 {
+		t.Helper()
+		var r map[string]int64
+		err := s.Update(ctx, func(tx *Tx) (err error) { r, err = tx.Revisions([]string{"1", "2", "gone"}); return })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := r["gone"]; ok || len(r) != 2 {
+			t.Fatalf("revisions of unknown Pages: %v", r)
+		}
+		return r[id]
+	}
+	r0 := rev("1")
+	if p, _ := s.Page(ctx, "1"); p.Revision != r0 || r0 < 1 {
+		t.Fatalf("read revision %d, Revisions %d", p.Revision, r0)
+	}
+	if _, err := s.SetPageStatus(ctx, "1", StatusValid, "", e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.Page(ctx, "1")
+	if rev("1") != r0+1 {
+		t.Fatalf("status write: revision %d, want %d", rev("1"), r0+1)
+	}
+	p.Name = "Renamed"
+	if err := s.UpsertPage(ctx, p); err != nil || rev("1") != r0+2 {
+		t.Fatalf("upsert: revision %d, want %d (%v)", rev("1"), r0+2, err)
+	}
+	if _, err := s.SetPageStatus(ctx, "2", StatusInvalid, "password_changed", e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	before1, _ := s.Page(ctx, "1")
+	before2, _ := s.Page(ctx, "2")
+	at := e.clock.Now().Add(time.Hour)
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.MarkChecked([]string{"1", "2"}, at) }); err != nil {
+		t.Fatal(err)
+	}
+	after1, _ := s.Page(ctx, "1")
+	after2, _ := s.Page(ctx, "2")
+	at = at.Truncate(time.Millisecond)
+	if !after1.CheckedAt.Equal(at) || !after1.LastOKAt.Equal(at) || after1.Revision != before1.Revision+1 ||
+		after1.Status != StatusValid || !after1.StatusSince.Equal(before1.StatusSince) || after1.Name != "Renamed" {
+		t.Errorf("valid Page after MarkChecked: %+v", after1)
+	}
+	if !after2.CheckedAt.Equal(at) || !after2.LastOKAt.Equal(before2.LastOKAt) || after2.Status != StatusInvalid ||
+		after2.Reason != "password_changed" || after2.Revision != before2.Revision+1 {
+		t.Errorf("invalid Page after MarkChecked: %+v", after2)
+	}
+}

@@ -2,11 +2,11 @@ package fb
 
 import (
 	"context"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/fb/fakefb/peakheap"
 	"github.com/pagekeeper/pagekeeper/fb/token"
 )
 
@@ -156,40 +156,14 @@ func BenchmarkCheckPages10k(b *testing.B) {
 	var peak, alloc uint64
 	for range b.N {
 		env.fake.ResetStats()
-		stop := make(chan struct{})
-		sampled := make(chan uint64)
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		base, allocBase := ms.HeapInuse, ms.TotalAlloc
-		go func() {
-			var top uint64
-			t := time.NewTicker(5 * time.Millisecond)
-			defer t.Stop()
-			for {
-				var m runtime.MemStats
-				runtime.ReadMemStats(&m)
-				top = max(top, m.HeapInuse)
-				select {
-				case <-stop:
-					sampled <- top
-					return
-				case <-t.C:
-				}
-			}
-		}()
+		w := peakheap.Start()
 		b.StartTimer()
 		start := time.Now()
 		hs, err := env.c.CheckPages(ctx, token.Token{}, probes)
 		wall += time.Since(start)
 		b.StopTimer()
-		close(stop)
-		top := <-sampled
-		runtime.ReadMemStats(&ms)
-		alloc += ms.TotalAlloc - allocBase
-		if top > base {
-			peak = max(peak, top-base)
-		}
+		top, allocated := w.Stop()
+		peak, alloc = max(peak, top), alloc+allocated
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -310,59 +310,29 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	for _, id := range pageIDs {
 		want[id] = true
 	}
-	all, err := k.store.ConnectedIDs(ctx)
+	all, err := k.store.ConnectedPages(ctx)
 	if err != nil {
 		return round, err
 	}
-	var ids []string
-	for _, id := range all {
-		if len(want) == 0 || want[id] {
-			ids = append(ids, id)
+	var conn []store.Connected
+	for _, c := range all {
+		if len(want) == 0 || want[c.ID] {
+			conn = append(conn, c)
 		}
-	}
-	// The full records (JSON facts) are read while Facebook answers the
-	// first Pages; decisions wait for them.
-	pages := make([]store.Page, len(ids))
-	loaded := make(chan error, 1)
-	go func() {
-		ps, err := k.store.Pages(ctx)
-		byID := make(map[string]store.Page, len(ps))
-		for _, p := range ps {
-			byID[p.ID] = p
-		}
-		for i, id := range ids {
-			pages[i] = byID[id]
-		}
-		loaded <- err
-	}()
-	toks, err := k.store.Tokens(ctx)
-	if err != nil {
-		<-loaded
-		return round, err
 	}
 	// Only Pages with a readable token are asked about; probed[j] is
-	// probe j's Page.
+	// probe j's Page in conn.
 	var probes []fb.PageProbe
 	var probed, unreadable []int
-	for i, id := range ids {
-		if toks[id].IsZero() {
+	for i, c := range conn {
+		if c.Token.IsZero() {
 			unreadable = append(unreadable, i)
 		} else {
-			probes = append(probes, fb.PageProbe{PageID: id, Token: toks[id]})
+			probes = append(probes, fb.PageProbe{PageID: c.ID, Token: c.Token})
 			probed = append(probed, i)
 		}
 	}
-	results := make([]fb.PageHealth, len(ids))
-	verdictOf := func(i int, now time.Time) verdict {
-		if toks[ids[i]].IsZero() {
-			return verdict{status: store.StatusInvalid, reason: ReasonTokenUnreadable}
-		}
-		v := decide(pages[i], results[i], now)
-		if v.reason == ReasonThrottled {
-			round.Throttled++
-		}
-		return v
-	}
+	results := make([]fb.PageHealth, len(conn))
 	// Streamed: each group of storeBatch Pages is recorded (one
 	// transaction) as soon as Facebook has answered all of it, while the
 	// next groups are on the network.
@@ -381,6 +351,16 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		fetched <- err
 		close(answered)
 	}()
+	verdictOf := func(i int, p store.Page, now time.Time) verdict {
+		if conn[i].Token.IsZero() {
+			return verdict{status: store.StatusInvalid, reason: ReasonTokenUnreadable}
+		}
+		v := decide(p, results[i], now)
+		if v.reason == ReasonThrottled {
+			round.Throttled++
+		}
+		return v
+	}
 	regain := func() {
 		if u, ok := k.graph.(usageReporter); ok {
 			if us := u.Usage(); !us.At.Before(round.Started) {
@@ -390,23 +370,31 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	}
 
 	if k.viewer != nil {
-		err := <-fetched
-		if lerr := <-loaded; err == nil {
-			err = lerr
+		if err := <-fetched; err != nil {
+			return round, err
 		}
+		ps, err := k.store.Pages(ctx)
 		if err != nil {
 			return round, err
 		}
+		byID := make(map[string]store.Page, len(ps))
+		for _, p := range ps {
+			byID[p.ID] = p
+		}
 		regain()
 		now := k.now()
-		for i, p := range pages {
-			v := verdictOf(i, now)
-			ps := statusOfPage(p)
-			ps.Status, ps.Reason, ps.Detail, ps.Problems, ps.CheckedAt = v.status, v.reason, v.detail, v.problems, now
-			ps.Changed = ps.Status != ps.Previous
-			ps.fillTexts()
-			round.Pages = append(round.Pages, ps)
-			round.Totals.add(ps.Status)
+		for i, c := range conn {
+			p, ok := byID[c.ID]
+			if !ok {
+				continue
+			}
+			v := verdictOf(i, p, now)
+			st := statusOfPage(p)
+			st.Status, st.Reason, st.Detail, st.Problems, st.CheckedAt = v.status, v.reason, v.detail, v.problems, now
+			st.Changed = st.Status != st.Previous
+			st.fillTexts()
+			round.Pages = append(round.Pages, st)
+			round.Totals.add(st.Status)
 		}
 		round.Finished = k.now()
 		return round, nil
@@ -422,7 +410,6 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	set, _ := k.Settings(ctx)
 	open, err := k.store.Incidents(ctx, "", true)
 	if err != nil {
-		<-loaded
 		return fail(err)
 	}
 	openBy := make(map[string]store.Incident, len(open))
@@ -430,51 +417,41 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		openBy[inc.PageID] = inc
 	}
 	al := k.alertPlan(ctx, set)
-
-	if err := <-loaded; err != nil {
-		return fail(err)
-	}
-	statuses := make([]*PageStatus, len(ids))
-	alertsOf := make([][]Alert, len(ids))
+	statuses := make([]*PageStatus, len(conn))
+	alertsOf := make([][]Alert, len(conn))
+	// recordPages reads the Pages inside the write transaction: a Page
+	// written since the round started (renewed, resubscribed, disconnected)
+	// is not recorded, as the answer is about what it was.
 	recordPages := func(which []int) error {
 		now := k.now()
 		return k.store.Update(ctx, func(tx *store.Tx) error {
-			var live, unchanged []string
-			for _, i := range which {
-				if pages[i].ID != "" { // "": disconnected before the round read it
-					live = append(live, pages[i].ID)
-				}
+			ids := make([]string, len(which))
+			for j, i := range which {
+				ids[j] = conn[i].ID
 			}
-			revs, err := tx.Revisions(live)
+			cur, err := tx.PagesByID(ids)
 			if err != nil {
 				return err
 			}
+			var unchanged []string
 			for _, i := range which {
-				if pages[i].ID == "" {
+				p, ok := cur[conn[i].ID]
+				switch {
+				case !ok:
+					continue
+				case p.Revision != conn[i].Revision:
+					st := statusOfPage(p)
+					statuses[i] = &st
 					continue
 				}
-				if rev, ok := revs[pages[i].ID]; !ok || rev != pages[i].Revision {
-					// Renewed, resubscribed or disconnected while the
-					// round ran: this answer is about a Page that has
-					// changed, so it is not recorded.
-					if ok {
-						cur, err := tx.Page(pages[i].ID)
-						if err != nil {
-							return err
-						}
-						ps := statusOfPage(cur)
-						statuses[i] = &ps
-					}
-					continue
-				}
-				ps, alerts, same, err := k.record(tx, pages[i], results[i], verdictOf(i, now), now, openBy, al)
+				st, alerts, same, err := k.record(tx, p, results[i], verdictOf(i, p, now), now, openBy, al)
 				if err != nil {
 					return err
 				}
 				if same {
-					unchanged = append(unchanged, ps.ID)
+					unchanged = append(unchanged, p.ID)
 				}
-				statuses[i], alertsOf[i] = &ps, alerts
+				statuses[i], alertsOf[i] = &st, alerts
 			}
 			return tx.MarkChecked(unchanged, now)
 		})
@@ -498,10 +475,10 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	}
 	regain()
 	var pending []Alert
-	for i, ps := range statuses {
-		if ps != nil {
-			round.Pages = append(round.Pages, *ps)
-			round.Totals.add(ps.Status)
+	for i, st := range statuses {
+		if st != nil {
+			round.Pages = append(round.Pages, *st)
+			round.Totals.add(st.Status)
 			pending = append(pending, alertsOf[i]...)
 		}
 	}

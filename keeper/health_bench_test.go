@@ -4,13 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/fb/fakefb/peakheap"
 	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/store"
 )
@@ -90,27 +90,34 @@ func BenchmarkHealthRound10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	var wall time.Duration
+	var peak uint64
+	requests := 3 * ((n + fb.MaxBatchOps - 1) / fb.MaxBatchOps)
 	for range b.N {
 		fake.ResetStats()
-		runtime.GC()
+		w := peakheap.Start()
 		start := time.Now()
 		r, err := k.CheckNow(ctx)
 		wall += time.Since(start)
+		top, _ := w.Stop()
+		peak = max(peak, top)
 		if err != nil {
 			b.Fatal(err)
 		}
 		if r.Totals.Valid != n {
 			b.Fatalf("%+v", r.Totals)
 		}
+		if got := fake.Stats().Requests; got != requests {
+			b.Fatalf("%d HTTP requests, want %d (⌈N/50⌉ per operation kind)", got, requests)
+		}
 	}
 	conc := 8
-	requests := fake.Stats().Requests
 	floor := time.Duration((requests+conc-1)/conc) * latency
 	per := wall / time.Duration(b.N)
 	b.ReportMetric(float64(requests), "http_requests")
 	b.ReportMetric(float64(per.Milliseconds()), "wall_ms")
 	b.ReportMetric(float64(floor.Milliseconds()), "floor_ms")
 	b.ReportMetric(float64(per)/float64(floor), "ratio")
+	b.ReportMetric(float64(peak)/(1<<20), "peak_heap_MB")
 }
 
 // BenchmarkHealthRoundThrottled10pct: 1,000 of 10,000 Pages answer

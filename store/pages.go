@@ -142,28 +142,26 @@ func (tx *Tx) SetPageStatus(pageID string, st Status, reason string, at time.Tim
 	return Status(prev), err
 }
 
-// Revisions returns the current revision of each of the Pages that exist,
-// in one query (a health round compares them with what it read).
-func (tx *Tx) Revisions(ids []string) (map[string]int64, error) {
+// PagesByID reads the Pages that exist among ids in one query.
+func (tx *Tx) PagesByID(ids []string) (map[string]Page, error) {
 	list, err := jsonText(ids)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, revision FROM pages WHERE id IN (SELECT value FROM json_each(?))`, list)
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+pageColumns+` FROM pages WHERE id IN (SELECT value FROM json_each(?))`, list)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	revs := make(map[string]int64, len(ids))
+	out := make(map[string]Page, len(ids))
 	for rows.Next() {
-		var id string
-		var rev int64
-		if err := rows.Scan(&id, &rev); err != nil {
+		p, err := scanPage(rows)
+		if err != nil {
 			return nil, err
 		}
-		revs[id] = rev
+		out[p.ID] = p
 	}
-	return revs, rows.Err()
+	return out, rows.Err()
 }
 
 // MarkChecked records that the Pages were checked at and found as before
@@ -281,26 +279,4 @@ func (s *Store) OldestCheck(ctx context.Context) (oldest time.Time, neverChecked
 		return nil
 	})
 	return oldest, neverChecked, err
-}
-
-// ConnectedIDs lists the IDs of the Pages that are not disconnected, in the
-// order of Pages, without decoding their facts (a health round starts asking
-// Facebook while the full records are still being read).
-func (s *Store) ConnectedIDs(ctx context.Context) (ids []string, err error) {
-	err = s.read(func(db *sql.DB) error {
-		rows, err := db.QueryContext(ctx, `SELECT id FROM pages WHERE status != ? ORDER BY name COLLATE NOCASE, id`, string(StatusDisconnected))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return rows.Err()
-	})
-	return ids, err
 }

@@ -419,19 +419,19 @@ func TestRevisionsAndMarkChecked(t *testing.T) {
 	addPage(t, s, "2", "B page")
 	rev := func(id string) int64 {
 		t.Helper()
-		var r map[string]int64
-		err := s.Update(ctx, func(tx *Tx) (err error) { r, err = tx.Revisions([]string{"1", "2", "gone"}); return })
+		var r map[string]Page
+		err := s.Update(ctx, func(tx *Tx) (err error) { r, err = tx.PagesByID([]string{"1", "2", "gone"}); return })
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := r["gone"]; ok || len(r) != 2 {
-			t.Fatalf("revisions of unknown Pages: %v", r)
+		if _, ok := r["gone"]; ok || len(r) != 2 || r[id].ID != id {
+			t.Fatalf("PagesByID: %v", r)
 		}
-		return r[id]
+		return r[id].Revision
 	}
 	r0 := rev("1")
 	if p, _ := s.Page(ctx, "1"); p.Revision != r0 || r0 < 1 {
-		t.Fatalf("read revision %d, Revisions %d", p.Revision, r0)
+		t.Fatalf("Page revision %d, PagesByID %d", p.Revision, r0)
 	}
 	if _, err := s.SetPageStatus(ctx, "1", StatusValid, "", e.clock.Now()); err != nil {
 		t.Fatal(err)

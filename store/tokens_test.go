@@ -2,45 +2,44 @@ package store
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/pagekeeper/pagekeeper/fb/token"
 )
 
-func TestTokensOpensEveryTokenInOneRead(t *testing.T) {
+func TestConnectedPagesOpensTokensAndLeavesOutDisconnectedPages(t *testing.T) {
 	e := newEnv(t)
 	s := e.open(t)
 	ctx := context.Background()
-	for _, id := range []string{"1", "2", "3"} {
-		addPage(t, s, id, "Page "+id)
-		if err := s.SaveToken(ctx, id, token.New("EAAG-"+id)); err != nil {
+	for _, p := range []struct{ id, name string }{{"2", "Bravo"}, {"1", "Alpha"}, {"3", "Charlie"}, {"4", "delta"}} {
+		addPage(t, s, p.id, p.name)
+		if err := s.SaveToken(ctx, p.id, token.New("EAAG-"+p.id)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := s.DeleteToken(ctx, "2"); err != nil {
 		t.Fatal(err)
 	}
-	toks, err := s.Tokens(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(toks) != 2 || toks["1"].Reveal() != "EAAG-1" || toks["3"].Reveal() != "EAAG-3" {
-		t.Fatalf("tokens: %d", len(toks))
-	}
-}
-
-func TestConnectedIDsLeavesOutDisconnectedPages(t *testing.T) {
-	e := newEnv(t)
-	s := e.open(t)
-	ctx := context.Background()
-	addPage(t, s, "2", "Bravo")
-	addPage(t, s, "1", "Alpha")
-	addPage(t, s, "3", "Charlie")
 	if _, err := s.SetPageStatus(ctx, "3", StatusDisconnected, "", e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	ids, err := s.ConnectedIDs(ctx)
-	if err != nil || len(ids) != 2 || ids[0] != "1" || ids[1] != "2" {
-		t.Fatalf("ids = %v %v", ids, err)
+	got, err := s.ConnectedPages(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range got {
+		ids = append(ids, c.ID)
+		want := "EAAG-" + c.ID
+		if c.ID == "2" {
+			want = ""
+		}
+		if p, _ := s.Page(ctx, c.ID); c.Token.Reveal() != want || c.Revision != p.Revision {
+			t.Errorf("Page %s: token %q revision %d, want %q and %d", c.ID, c.Token.Reveal(), c.Revision, want, p.Revision)
+		}
+	}
+	if strings.Join(ids, ",") != "1,2,4" {
+		t.Fatalf("connected Pages in name order: %v", ids)
 	}
 }

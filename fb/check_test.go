@@ -2,6 +2,11 @@ package fb
 
 import (
 	"context"
+	"maps"
+	"reflect"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -225,4 +230,70 @@ func BenchmarkCheckNaive(b *testing.B) {
 	b.ReportMetric(float64(env.fake.Stats().Requests/b.N), "http_requests")
 	b.ReportMetric(float64(per.Milliseconds()), "wall_ms")
 	b.ReportMetric(float64(per.Milliseconds())*10000/pages/1000, "extrapolated_10k_s")
+}
+
+// CheckPagesEach hands over each group of Pages once, complete and final,
+// while keeping ⌈N/50⌉ requests per operation kind; a Page without a token
+// is answered without asking Facebook.
+func TestCheckPagesEachReportsEveryGroupOnce(t *testing.T) {
+	const n = 120
+	env := startFake(t, fakefb.Options{Seed: 3, ExtraPages: n}, nil)
+	ctx := ctxT(t)
+	probes := make([]PageProbe, n)
+	for i := range n {
+		probes[i] = env.probes(fakefb.ExtraPageID(i + 1))[0]
+	}
+	probes[7].Token = token.Token{}
+	env.fake.ResetStats()
+	var mu sync.Mutex
+	got := map[int][]PageHealth{}
+	hs, err := env.c.CheckPagesEach(ctx, token.Token{}, probes, 40, func(from int, g []PageHealth) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, twice := got[from]; twice {
+			t.Errorf("group %d reported twice", from)
+		}
+		got[from] = slices.Clone(g)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 40 is rounded up to whole batches: groups of 50.
+	if len(got) != 3 || len(got[0]) != 50 || len(got[50]) != 50 || len(got[100]) != 20 {
+		t.Fatalf("groups: %v", slices.Sorted(maps.Keys(got)))
+	}
+	for from, g := range got {
+		for j, h := range g {
+			i := from + j
+			if h.PageID != probes[i].PageID || !reflect.DeepEqual(h, hs[i]) {
+				t.Fatalf("Page %d reported as %+v, final answer %+v", i, h, hs[i])
+			}
+			if i == 7 {
+				if h.TokenErr == nil {
+					t.Fatalf("Page without a token: %+v", h)
+				}
+			} else if !h.Token.Valid || h.PageErr != nil || h.SubErr != nil {
+				t.Fatalf("Page %d not fully answered when reported: %+v", i, h)
+			}
+		}
+	}
+	if req, max := env.fake.Stats().Requests, 3*((n+MaxBatchOps-1)/MaxBatchOps); req > max {
+		t.Fatalf("%d HTTP requests, want at most %d (⌈N/50⌉ per kind)", req, max)
+	}
+}
+
+func TestCheckPagesEachReportsNothingOnceTheContextEnded(t *testing.T) {
+	env := startFake(t, fakefb.Options{Seed: 3, ExtraPages: 100}, nil)
+	probes := make([]PageProbe, 100)
+	for i := range probes {
+		probes[i] = env.probes(fakefb.ExtraPageID(i + 1))[0]
+	}
+	env.fake.SetLatency(time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	var reported atomic.Int32
+	_, err := env.c.CheckPagesEach(ctx, token.Token{}, probes, 50, func(int, []PageHealth) { reported.Add(1) })
+	if err == nil || reported.Load() != 0 {
+		t.Fatalf("interrupted round: err %v, %d groups reported", err, reported.Load())
+	}
 }

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 // BenchmarkCheckTokens10k is a health round over 10,000 Pages: every Page
@@ -21,7 +21,7 @@ func BenchmarkCheckTokens10k(b *testing.B) {
 		pages   = 10000
 		latency = 50 * time.Millisecond
 	)
-	env := startFake(b, fakefb.Options{Seed: 42, ExtraPages: pages}, nil)
+	env := startFake(b, sandbox.Options{Seed: 42, ExtraPages: pages}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	accounts, err := env.c.Accounts(ctx, env.user)

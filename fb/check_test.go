@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
-	"github.com/pagekeeper/pagekeeper/fb/fakefb/peakheap"
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/internal/peakheap"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 func (e *fakeEnv) probes(ids ...string) []PageProbe {
@@ -24,10 +24,10 @@ func (e *fakeEnv) probes(ids ...string) []PageProbe {
 }
 
 func TestCheckPagesReadsEveryFact(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 3}, nil)
+	env := startFake(t, sandbox.Options{Seed: 3}, nil)
 	ctx := ctxT(t)
-	pr := env.probes(fakefb.PageSunriseCafe, fakefb.PageOldTownTailor, fakefb.PageHarborBooks)
-	if err := env.c.Subscribe(ctx, fakefb.PageSunriseCafe, pr[0].Token, []string{"messages", "messaging_postbacks"}); err != nil {
+	pr := env.probes(sandbox.PageSunriseCafe, sandbox.PageOldTownTailor, sandbox.PageHarborBooks)
+	if err := env.c.Subscribe(ctx, sandbox.PageSunriseCafe, pr[0].Token, []string{"messages", "messaging_postbacks"}); err != nil {
 		t.Fatal(err)
 	}
 	env.fake.ResetStats()
@@ -62,18 +62,18 @@ func TestCheckPagesReadsEveryFact(t *testing.T) {
 func TestCheckPagesClassifiesFaultsPerPage(t *testing.T) {
 	// The batch's top-level token is the dead one, so the batch is refused
 	// as a whole and every operation is answered on its own.
-	env := startFake(t, fakefb.Options{Seed: 4, ExtraPages: 2}, func(c *Config) {
+	env := startFake(t, sandbox.Options{Seed: 4, ExtraPages: 2}, func(c *Config) {
 		c.Retry = RetryPolicy{MaxAttempts: 1}
 	})
 	ctx := ctxT(t)
 	// Second user's Page first: his password changes.
-	other := token.New(env.fake.IssueUserToken(fakefb.SecondUserID, true, demoScopes))
-	lakeside := PageProbe{PageID: fakefb.PageLakesideBikes, Token: token.New(env.fake.PageToken(other.Reveal(), fakefb.PageLakesideBikes))}
-	pr := append([]PageProbe{lakeside}, env.probes(fakefb.PageSunriseCafe, fakefb.ExtraPageID(1), fakefb.ExtraPageID(2))...)
-	env.fake.ChangePassword(fakefb.SecondUserID)
-	env.fake.Throttle(fakefb.ExtraPageID(1), 80001)
-	env.fake.DropWebhook(fakefb.PageSunriseCafe)
-	env.fake.FailNext(fakefb.ExtraPageID(2), 1, 503)
+	other := token.New(env.fake.IssueUserToken(sandbox.SecondUserID, true, demoScopes))
+	lakeside := PageProbe{PageID: sandbox.PageLakesideBikes, Token: token.New(env.fake.PageToken(other.Reveal(), sandbox.PageLakesideBikes))}
+	pr := append([]PageProbe{lakeside}, env.probes(sandbox.PageSunriseCafe, sandbox.ExtraPageID(1), sandbox.ExtraPageID(2))...)
+	env.fake.ChangePassword(sandbox.SecondUserID)
+	env.fake.Throttle(sandbox.ExtraPageID(1), 80001)
+	env.fake.DropWebhook(sandbox.PageSunriseCafe)
+	env.fake.FailNext(sandbox.ExtraPageID(2), 1, 503)
 
 	hs, err := env.c.CheckPages(ctx, lakeside.Token, pr)
 	if err != nil {
@@ -96,14 +96,14 @@ func TestCheckPagesClassifiesFaultsPerPage(t *testing.T) {
 }
 
 func TestCheckPagesOfflineStopsSendingAndReportsEveryPage(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 5, ExtraPages: 200}, func(c *Config) {
+	env := startFake(t, sandbox.Options{Seed: 5, ExtraPages: 200}, func(c *Config) {
 		c.BatchConcurrency = 2
 		c.Retry = RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}
 	})
 	ctx := ctxT(t)
 	var pr []PageProbe
 	for i := 1; i <= 200; i++ {
-		pr = append(pr, env.probes(fakefb.ExtraPageID(i))...)
+		pr = append(pr, env.probes(sandbox.ExtraPageID(i))...)
 	}
 	env.fake.SetOffline(true)
 	hs, err := env.c.CheckPages(ctx, token.Token{}, pr)
@@ -118,7 +118,7 @@ func TestCheckPagesOfflineStopsSendingAndReportsEveryPage(t *testing.T) {
 }
 
 func TestCheckPagesPacesOnUsageReports(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 6}, nil)
+	env := startFake(t, sandbox.Options{Seed: 6}, nil)
 	roundStart := time.Now()
 	// A report at 100 % with 3 minutes to regain access, as a batch answer
 	// would carry it.
@@ -149,10 +149,10 @@ func BenchmarkCheckPages10k(b *testing.B) {
 		pages   = 10000
 		latency = 50 * time.Millisecond
 	)
-	env := startFake(b, fakefb.Options{Seed: 42, ExtraPages: pages}, nil)
+	env := startFake(b, sandbox.Options{Seed: 42, ExtraPages: pages}, nil)
 	probes := make([]PageProbe, pages)
 	for i := range pages {
-		probes[i] = env.probes(fakefb.ExtraPageID(i + 1))[0]
+		probes[i] = env.probes(sandbox.ExtraPageID(i + 1))[0]
 	}
 	conc := env.c.Config().BatchConcurrency
 	env.fake.SetLatency(latency)
@@ -202,10 +202,10 @@ func BenchmarkCheckNaive(b *testing.B) {
 		pages   = 20
 		latency = 50 * time.Millisecond
 	)
-	env := startFake(b, fakefb.Options{Seed: 42, ExtraPages: pages}, nil)
+	env := startFake(b, sandbox.Options{Seed: 42, ExtraPages: pages}, nil)
 	probes := make([]PageProbe, pages)
 	for i := range pages {
-		probes[i] = env.probes(fakefb.ExtraPageID(i + 1))[0]
+		probes[i] = env.probes(sandbox.ExtraPageID(i + 1))[0]
 	}
 	env.fake.SetLatency(latency)
 	ctx := context.Background()
@@ -237,11 +237,11 @@ func BenchmarkCheckNaive(b *testing.B) {
 // is answered without asking Facebook.
 func TestCheckPagesEachReportsEveryGroupOnce(t *testing.T) {
 	const n = 120
-	env := startFake(t, fakefb.Options{Seed: 3, ExtraPages: n}, nil)
+	env := startFake(t, sandbox.Options{Seed: 3, ExtraPages: n}, nil)
 	ctx := ctxT(t)
 	probes := make([]PageProbe, n)
 	for i := range n {
-		probes[i] = env.probes(fakefb.ExtraPageID(i + 1))[0]
+		probes[i] = env.probes(sandbox.ExtraPageID(i + 1))[0]
 	}
 	probes[7].Token = token.Token{}
 	env.fake.ResetStats()
@@ -283,10 +283,10 @@ func TestCheckPagesEachReportsEveryGroupOnce(t *testing.T) {
 }
 
 func TestCheckPagesEachReportsNothingOnceTheContextEnded(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 3, ExtraPages: 100}, nil)
+	env := startFake(t, sandbox.Options{Seed: 3, ExtraPages: 100}, nil)
 	probes := make([]PageProbe, 100)
 	for i := range probes {
-		probes[i] = env.probes(fakefb.ExtraPageID(i + 1))[0]
+		probes[i] = env.probes(sandbox.ExtraPageID(i + 1))[0]
 	}
 	env.fake.SetLatency(time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 var demoScopes = []string{"pages_show_list", "pages_messaging", "pages_manage_metadata", "pages_read_engagement", "business_management"}
@@ -18,8 +18,8 @@ var demoScopes = []string{"pages_show_list", "pages_messaging", "pages_manage_me
 const fakeSecret = "fake-test-secret"
 
 type fakeEnv struct {
-	srv  *fakefb.Server
-	fake *fakefb.Fake
+	srv  *sandbox.Server
+	fake *sandbox.Fake
 	c    *Client
 	user token.Token
 	rec  *recorder
@@ -29,11 +29,11 @@ type fakeEnv struct {
 // Secret" on so every call also proves appsecret_proof is right. The
 // client's Sleep advances the fake's clock instead of waiting, so a
 // throttle window passes in no real time.
-func startFake(t testing.TB, opts fakefb.Options, mod func(*Config)) *fakeEnv {
+func startFake(t testing.TB, opts sandbox.Options, mod func(*Config)) *fakeEnv {
 	t.Helper()
 	opts.AppSecret = fakeSecret
 	opts.RequireAppSecretProof = true
-	srv, err := fakefb.Start(opts)
+	srv, err := sandbox.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func startFake(t testing.TB, opts fakefb.Options, mod func(*Config)) *fakeEnv {
 	if mod != nil {
 		mod(&cfg)
 	}
-	user := token.New(srv.Fake.IssueUserToken(fakefb.DemoUserID, true, demoScopes))
+	user := token.New(srv.Fake.IssueUserToken(sandbox.DemoUserID, true, demoScopes))
 	return &fakeEnv{srv: srv, fake: srv.Fake, c: New(cfg), user: user, rec: rec}
 }
 
@@ -73,12 +73,12 @@ func findPage(ps []Page, id string) *Page {
 }
 
 func TestFakeEveryCall(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 1}, nil)
+	env := startFake(t, sandbox.Options{Seed: 1}, nil)
 	ctx := ctxT(t)
 	c := env.c
 
 	me, err := c.Me(ctx, env.user)
-	if err != nil || me.ID != fakefb.DemoUserID || me.Name != fakefb.DemoUserName {
+	if err != nil || me.ID != sandbox.DemoUserID || me.Name != sandbox.DemoUserName {
 		t.Fatalf("Me = %+v, %v", me, err)
 	}
 
@@ -86,15 +86,15 @@ func TestFakeEveryCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sunrise := findPage(pages, fakefb.PageSunriseCafe)
+	sunrise := findPage(pages, sandbox.PageSunriseCafe)
 	if sunrise == nil || sunrise.Name != "Sunrise Café" || sunrise.AccessToken.IsZero() || !sunrise.HasTask("MESSAGING") || sunrise.Source != SourceAccounts {
 		t.Fatalf("Sunrise Café in accounts: %+v", sunrise)
 	}
-	if findPage(pages, fakefb.PageRiversideDental) != nil {
+	if findPage(pages, sandbox.PageRiversideDental) != nil {
 		t.Error("a business-owned Page must not be in /me/accounts")
 	}
 
-	p, err := c.Page(ctx, env.user, fakefb.PageOldTownTailor)
+	p, err := c.Page(ctx, env.user, sandbox.PageOldTownTailor)
 	if err != nil || p.Name != "Old Town Tailor" || p.Username != "oldtowntailor.demo" || p.Published == nil || *p.Published ||
 		!strings.Contains(p.Link, "oldtowntailor.demo") || p.Category == "" {
 		t.Fatalf("Page = %+v, %v", p, err)
@@ -106,13 +106,13 @@ func TestFakeEveryCall(t *testing.T) {
 	}
 
 	ui, err := c.DebugToken(ctx, env.user, env.user)
-	if err != nil || !ui.Valid || ui.Type != "USER" || ui.UserID != fakefb.DemoUserID || ui.AppID != c.Config().AppID ||
+	if err != nil || !ui.Valid || ui.Type != "USER" || ui.UserID != sandbox.DemoUserID || ui.AppID != c.Config().AppID ||
 		ui.ExpiresAt.IsZero() || ui.DataAccessExpiresAt.IsZero() || !ui.HasScope("pages_messaging") {
 		t.Fatalf("DebugToken(user) = %+v, %v", ui, err)
 	}
 	pt := sunrise.AccessToken
 	pi, err := c.DebugToken(ctx, pt, pt)
-	if err != nil || !pi.Valid || pi.Type != "PAGE" || pi.ProfileID != fakefb.PageSunriseCafe || !pi.Never {
+	if err != nil || !pi.Valid || pi.Type != "PAGE" || pi.ProfileID != sandbox.PageSunriseCafe || !pi.Never {
 		t.Fatalf("DebugToken(page) = %+v, %v", pi, err)
 	}
 
@@ -138,17 +138,17 @@ func TestFakeEveryCall(t *testing.T) {
 		t.Fatalf("latest conversation is %v old, want 1 h", age)
 	}
 
-	sent, err := c.SendText(ctx, sunrise.ID, pt, fakefb.SunriseCafePSID, "Yes, we open at 8!")
-	if err != nil || sent.RecipientID != fakefb.SunriseCafePSID || sent.MessageID == "" {
+	sent, err := c.SendText(ctx, sunrise.ID, pt, sandbox.SunriseCafePSID, "Yes, we open at 8!")
+	if err != nil || sent.RecipientID != sandbox.SunriseCafePSID || sent.MessageID == "" {
 		t.Fatalf("SendText = %+v, %v", sent, err)
 	}
 	// Harbor Books' customer wrote 3 days ago: outside the window.
-	_, err = c.SendText(ctx, fakefb.PageHarborBooks, env.pageTok(fakefb.PageHarborBooks), fakefb.HarborBooksPSID, "Hello")
+	_, err = c.SendText(ctx, sandbox.PageHarborBooks, env.pageTok(sandbox.PageHarborBooks), sandbox.HarborBooksPSID, "Hello")
 	if ReasonOf(err) != ReasonOutsideMessagingWindow || NeedsLogin(err) {
 		t.Fatalf("outside window: %v", err)
 	}
-	env.fake.BlockRecipient(sunrise.ID, fakefb.SunriseCafePSID)
-	if _, err := c.SendText(ctx, sunrise.ID, pt, fakefb.SunriseCafePSID, "again"); ReasonOf(err) != ReasonPersonUnavailable {
+	env.fake.BlockRecipient(sunrise.ID, sandbox.SunriseCafePSID)
+	if _, err := c.SendText(ctx, sunrise.ID, pt, sandbox.SunriseCafePSID, "again"); ReasonOf(err) != ReasonPersonUnavailable {
 		t.Fatalf("blocked recipient: %v", err)
 	}
 
@@ -158,7 +158,7 @@ func TestFakeEveryCall(t *testing.T) {
 }
 
 func TestFakeAccountsPaging(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 2, ExtraPages: 120}, func(c *Config) { c.PageSize = 25 })
+	env := startFake(t, sandbox.Options{Seed: 2, ExtraPages: 120}, func(c *Config) { c.PageSize = 25 })
 	env.fake.ResetStats()
 	pages, err := env.c.Accounts(ctxT(t), env.user)
 	if err != nil {
@@ -176,7 +176,7 @@ func TestFakeAccountsPaging(t *testing.T) {
 			t.Fatalf("%s has no Page token", p.ID)
 		}
 	}
-	if len(pages) != want || !seen[fakefb.ExtraPageID(120)] {
+	if len(pages) != want || !seen[sandbox.ExtraPageID(120)] {
 		t.Fatalf("got %d Pages, want %d", len(pages), want)
 	}
 	if n := env.fake.Stats().ByPath["/me/accounts"]; n < (want+24)/25 || n > (want+24)/25+1 {
@@ -185,7 +185,7 @@ func TestFakeAccountsPaging(t *testing.T) {
 }
 
 func TestFakeDiscoverBusinessOnly(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 3, BusinessOnly: true}, nil)
+	env := startFake(t, sandbox.Options{Seed: 3, BusinessOnly: true}, nil)
 	ctx := ctxT(t)
 	acc, err := env.c.Accounts(ctx, env.user)
 	if err != nil || len(acc) != 0 {
@@ -195,7 +195,7 @@ func TestFakeDiscoverBusinessOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sunrise := findPage(pages, fakefb.PageSunriseCafe)
+	sunrise := findPage(pages, sandbox.PageSunriseCafe)
 	if sunrise == nil || sunrise.Source != SourceGranular || sunrise.AccessToken.IsZero() || sunrise.Name == "" || sunrise.Problem != nil {
 		t.Fatalf("granular discovery: %+v", sunrise)
 	}
@@ -215,8 +215,8 @@ func TestFakeDiscoverBusinessOnly(t *testing.T) {
 		}
 		seen[p.ID] = true
 	}
-	dental := findPage(all, fakefb.PageRiversideDental)
-	maple := findPage(all, fakefb.PageMapleStreetMarket)
+	dental := findPage(all, sandbox.PageRiversideDental)
+	maple := findPage(all, sandbox.PageMapleStreetMarket)
 	if dental == nil || !dental.Source.Has(SourceBusiness) || dental.AccessToken.IsZero() {
 		t.Fatalf("business-owned Page: %+v", dental)
 	}
@@ -230,30 +230,30 @@ func TestFakeDiscoverBusinessOnly(t *testing.T) {
 }
 
 func TestFakeDiscoverMergesSources(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 4}, nil)
+	env := startFake(t, sandbox.Options{Seed: 4}, nil)
 	pages, err := env.c.DiscoverPages(ctxT(t), env.user, DiscoverOptions{Business: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sunrise := findPage(pages, fakefb.PageSunriseCafe)
+	sunrise := findPage(pages, sandbox.PageSunriseCafe)
 	if sunrise == nil || !sunrise.Source.Has(SourceAccounts) || !sunrise.Source.Has(SourceGranular) {
 		t.Fatalf("Sunrise Café sources: %+v", sunrise)
 	}
-	if d := findPage(pages, fakefb.PageRiversideDental); d == nil || !d.Source.Has(SourceBusiness) {
+	if d := findPage(pages, sandbox.PageRiversideDental); d == nil || !d.Source.Has(SourceBusiness) {
 		t.Fatalf("Riverside Dental: %+v", d)
 	}
 }
 
 func TestFakeBatchSplitsAndKeepsOrder(t *testing.T) {
 	const n = 230
-	env := startFake(t, fakefb.Options{Seed: 5, ExtraPages: n}, func(c *Config) { c.BatchConcurrency = 3 })
+	env := startFake(t, sandbox.Options{Seed: 5, ExtraPages: n}, func(c *Config) { c.BatchConcurrency = 3 })
 	ctx := ctxT(t)
 	ops := make([]BatchOp, n)
 	for i := range ops {
-		id := fakefb.ExtraPageID(i + 1)
+		id := sandbox.ExtraPageID(i + 1)
 		ops[i] = BatchOp{RelativeURL: id + "?fields=id,name", Token: env.pageTok(id)}
 	}
-	missing := fakefb.ExtraPageID(8)
+	missing := sandbox.ExtraPageID(8)
 	env.fake.InjectError(missing, 1, 100, 33)
 	env.fake.ResetStats()
 	res, err := env.c.Batch(ctx, env.user, ops)
@@ -265,7 +265,7 @@ func TestFakeBatchSplitsAndKeepsOrder(t *testing.T) {
 		t.Fatalf("stats: %d batch requests, %d ops, %d requests; want 5, %d, 5", st.BatchRequests, st.BatchOps, st.Requests, n)
 	}
 	for i, r := range res {
-		id := fakefb.ExtraPageID(i + 1)
+		id := sandbox.ExtraPageID(i + 1)
 		if id == missing {
 			if r.Err == nil || r.Err.Reason != ReasonObjectMissing || r.Code != 400 {
 				t.Fatalf("op %d: want object missing, got %+v", i, r)
@@ -279,16 +279,16 @@ func TestFakeBatchSplitsAndKeepsOrder(t *testing.T) {
 }
 
 func TestFakeBatchNullAndWholeFailure(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 6, ExtraPages: 60}, nil)
+	env := startFake(t, sandbox.Options{Seed: 6, ExtraPages: 60}, nil)
 	ctx := ctxT(t)
 	ops := make([]BatchOp, 60)
 	for i := range ops {
-		id := fakefb.ExtraPageID(i + 1)
+		id := sandbox.ExtraPageID(i + 1)
 		ops[i] = DebugTokenOp(env.pageTok(id))
 	}
 
 	// Two operations time out inside Facebook: retried on their own.
-	nullID := fakefb.ExtraPageID(3)
+	nullID := sandbox.ExtraPageID(3)
 	env.fake.NullBatchOps(nullID, 1)
 	env.fake.ResetStats()
 	checks, err := env.c.InspectTokens(ctx, env.user, toks(ops))
@@ -296,7 +296,7 @@ func TestFakeBatchNullAndWholeFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, ch := range checks {
-		if ch.Err != nil || !ch.Info.Valid || ch.Info.ProfileID != fakefb.ExtraPageID(i+1) {
+		if ch.Err != nil || !ch.Info.Valid || ch.Info.ProfileID != sandbox.ExtraPageID(i+1) {
 			t.Fatalf("token %d: %+v", i, ch)
 		}
 	}
@@ -320,7 +320,7 @@ func TestFakeBatchNullAndWholeFailure(t *testing.T) {
 	env.fake.Reset()
 
 	// The whole batch fails (HTTP 500): every op is retried on its own.
-	env.fake.FailNext(fakefb.ScopeBatch, 1, 500)
+	env.fake.FailNext(sandbox.ScopeBatch, 1, 500)
 	env.fake.ResetStats()
 	res, err = env.c.Batch(ctx, env.user, ops[:20])
 	if err != nil {
@@ -331,7 +331,7 @@ func TestFakeBatchNullAndWholeFailure(t *testing.T) {
 			t.Fatalf("op %d after whole-batch failure: %+v", i, r)
 		}
 		info, err := parseTokenInfo(r.Body, r.Code, nil)
-		if err != nil || info.ProfileID != fakefb.ExtraPageID(i+1) {
+		if err != nil || info.ProfileID != sandbox.ExtraPageID(i+1) {
 			t.Fatalf("op %d answered for the wrong token: %+v", i, info)
 		}
 	}
@@ -340,8 +340,8 @@ func TestFakeBatchNullAndWholeFailure(t *testing.T) {
 	}
 
 	// A top-level token that died: op by op with each op's own token.
-	dead := token.New(env.fake.IssueUserToken(fakefb.SecondUserID, false, demoScopes))
-	env.fake.ChangePassword(fakefb.SecondUserID)
+	dead := token.New(env.fake.IssueUserToken(sandbox.SecondUserID, false, demoScopes))
+	env.fake.ChangePassword(sandbox.SecondUserID)
 	res, err = env.c.Batch(ctx, dead, ops[:3])
 	if err != nil {
 		t.Fatal(err)
@@ -362,9 +362,9 @@ func toks(ops []BatchOp) []token.Token {
 }
 
 func TestFakeFaultsClassify(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 7}, nil)
+	env := startFake(t, sandbox.Options{Seed: 7}, nil)
 	ctx := ctxT(t)
-	page := fakefb.PageSunriseCafe
+	page := sandbox.PageSunriseCafe
 	cases := []struct {
 		name   string
 		inject func()
@@ -372,21 +372,21 @@ func TestFakeFaultsClassify(t *testing.T) {
 		class  Class
 		reason Reason
 	}{
-		{"password changed", func() { env.fake.ChangePassword(fakefb.DemoUserID) }, nil, ClassAuth, ReasonPasswordChanged},
-		{"app removed", func() { env.fake.RemoveApp(fakefb.DemoUserID) }, nil, ClassAuth, ReasonAppRemoved},
-		{"tokens expired", func() { env.fake.ExpireTokens(fakefb.DemoUserID) }, nil, ClassAuth, ReasonTokenExpired},
-		{"checkpointed", func() { env.fake.Checkpoint(fakefb.DemoUserID) }, nil, ClassAuth, ReasonCheckpointed},
-		{"unconfirmed", func() { env.fake.Unconfirm(fakefb.DemoUserID) }, nil, ClassAuth, ReasonUnconfirmedUser},
-		{"data access expired", func() { env.fake.ExpireDataAccess(fakefb.DemoUserID) }, func() error {
+		{"password changed", func() { env.fake.ChangePassword(sandbox.DemoUserID) }, nil, ClassAuth, ReasonPasswordChanged},
+		{"app removed", func() { env.fake.RemoveApp(sandbox.DemoUserID) }, nil, ClassAuth, ReasonAppRemoved},
+		{"tokens expired", func() { env.fake.ExpireTokens(sandbox.DemoUserID) }, nil, ClassAuth, ReasonTokenExpired},
+		{"checkpointed", func() { env.fake.Checkpoint(sandbox.DemoUserID) }, nil, ClassAuth, ReasonCheckpointed},
+		{"unconfirmed", func() { env.fake.Unconfirm(sandbox.DemoUserID) }, nil, ClassAuth, ReasonUnconfirmedUser},
+		{"data access expired", func() { env.fake.ExpireDataAccess(sandbox.DemoUserID) }, func() error {
 			_, err := env.c.Me(ctx, env.user)
 			return err
 		}, ClassAuth, ReasonDataAccessExpired},
-		{"role lost", func() { env.fake.RemoveRole(fakefb.DemoUserID, page) }, nil, ClassAuth, ReasonRoleLost},
+		{"role lost", func() { env.fake.RemoveRole(sandbox.DemoUserID, page) }, nil, ClassAuth, ReasonRoleLost},
 		{"logged out", func() { env.fake.InjectError(page, 0, 190, 467) }, nil, ClassAuth, ReasonLoggedOut},
 		{"session invalid 190", func() { env.fake.InjectError(page, 0, 190, 0) }, nil, ClassAuth, ReasonSessionInvalid},
 		{"session invalid 102", func() { env.fake.InjectError(page, 0, 102, 0) }, nil, ClassAuth, ReasonSessionInvalid},
-		{"permission removed", func() { env.fake.RemovePermission(fakefb.DemoUserID, "pages_messaging") }, func() error {
-			_, err := env.c.SendText(ctx, page, env.pageTok(page), fakefb.SunriseCafePSID, "hi")
+		{"permission removed", func() { env.fake.RemovePermission(sandbox.DemoUserID, "pages_messaging") }, func() error {
+			_, err := env.c.SendText(ctx, page, env.pageTok(page), sandbox.SunriseCafePSID, "hi")
 			return err
 		}, ClassPermission, ReasonPermissionMissing},
 		{"blocked", func() { env.fake.InjectError(page, 0, 368, 0) }, nil, ClassPermission, ReasonBlocked},
@@ -443,24 +443,24 @@ func assertNoFakeToken(t *testing.T, err error, toks ...token.Token) {
 }
 
 func TestFakeDebugTokenReportsDeadTokens(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 8}, nil)
+	env := startFake(t, sandbox.Options{Seed: 8}, nil)
 	ctx := ctxT(t)
-	pt := env.pageTok(fakefb.PageSunriseCafe)
-	env.fake.ChangePassword(fakefb.DemoUserID)
+	pt := env.pageTok(sandbox.PageSunriseCafe)
+	env.fake.ChangePassword(sandbox.DemoUserID)
 	for _, tk := range []token.Token{env.user, pt} {
 		info, err := env.c.DebugToken(ctx, tk, tk)
 		if err != nil || info.Valid || info.Error == nil || info.Error.Reason != ReasonPasswordChanged {
 			t.Fatalf("self-inspection of a dead token: %+v, %v", info, err)
 		}
 	}
-	checks, err := env.c.InspectTokens(ctx, token.New(env.fake.IssueUserToken(fakefb.SecondUserID, true, demoScopes)), []token.Token{pt})
+	checks, err := env.c.InspectTokens(ctx, token.New(env.fake.IssueUserToken(sandbox.SecondUserID, true, demoScopes)), []token.Token{pt})
 	if err != nil || checks[0].Err != nil || checks[0].Info.Valid || checks[0].Info.Error.Reason != ReasonPasswordChanged {
 		t.Fatalf("batched inspection of a dead token: %+v, %v", checks, err)
 	}
 }
 
 func TestFakeThrottlingRetriedThenSurfaced(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 9}, func(c *Config) {
+	env := startFake(t, sandbox.Options{Seed: 9}, func(c *Config) {
 		c.Retry = RetryPolicy{MaxAttempts: 3, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
 	})
 	ctx := ctxT(t)
@@ -468,11 +468,11 @@ func TestFakeThrottlingRetriedThenSurfaced(t *testing.T) {
 	// A Page throttled for 2 minutes on Facebook's clock: the retry waits
 	// what X-Business-Use-Case-Usage's estimated_time_to_regain_access
 	// asks for (not the 100 ms back-off), then succeeds.
-	sunrise := env.pageTok(fakefb.PageSunriseCafe)
-	env.fake.ThrottleFor(fakefb.PageSunriseCafe, 80001, 2*time.Minute)
+	sunrise := env.pageTok(sandbox.PageSunriseCafe)
+	env.fake.ThrottleFor(sandbox.PageSunriseCafe, 80001, 2*time.Minute)
 	env.fake.ResetStats()
-	p, err := env.c.Page(context.Background(), sunrise, fakefb.PageSunriseCafe)
-	if err != nil || p.ID != fakefb.PageSunriseCafe {
+	p, err := env.c.Page(context.Background(), sunrise, sandbox.PageSunriseCafe)
+	if err != nil || p.ID != sandbox.PageSunriseCafe {
 		t.Fatalf("Page after throttling: %+v, %v", p, err)
 	}
 	if st := env.fake.Stats(); st.Requests != 2 {
@@ -498,11 +498,11 @@ func TestFakeThrottlingRetriedThenSurfaced(t *testing.T) {
 	env.fake.Reset()
 
 	// Throttled for 10 minutes with 20 s left: surfaced at once.
-	env.fake.Throttle(fakefb.PageSunriseCafe, 80001)
+	env.fake.Throttle(sandbox.PageSunriseCafe, 80001)
 	env.fake.ResetStats()
 	short, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	_, err = env.c.Page(short, sunrise, fakefb.PageSunriseCafe)
+	_, err = env.c.Page(short, sunrise, sandbox.PageSunriseCafe)
 	if !IsThrottled(err) || ReasonOf(err) != ReasonBusinessRateLimited {
 		t.Fatalf("err = %v", err)
 	}
@@ -522,7 +522,7 @@ func TestFakeThrottlingRetriedThenSurfaced(t *testing.T) {
 }
 
 func TestFakeAppSecretProofRequired(t *testing.T) {
-	env := startFake(t, fakefb.Options{Seed: 10}, nil)
+	env := startFake(t, sandbox.Options{Seed: 10}, nil)
 	noSecret := New(Config{GraphURL: env.srv.URL})
 	_, err := noSecret.Me(ctxT(t), env.user)
 	if !IsInvalidRequest(err) {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -23,7 +23,7 @@ func TestHelperApplyLoop(t *testing.T) {
 	if dir == "" {
 		t.Skip("child process only")
 	}
-	e := newEnv(t, fakefb.Options{Seed: 99})
+	e := newEnv(t, sandbox.Options{Seed: 99})
 	_ = e.k.Close()
 	e.dir, e.kr = dir, nil
 	k, err := Open(context.Background(), Options{Dir: dir, Keyring: crashKeyring{}, AllowKeyFile: true})
@@ -34,7 +34,7 @@ func TestHelperApplyLoop(t *testing.T) {
 	e.k = k
 	fmt.Println("ready")
 	for i := 0; ; i++ {
-		p := e.plan(e.login(fakefb.DemoUserID, demoPages))
+		p := e.plan(e.login(sandbox.DemoUserID, demoPages))
 		p.Renew = i > 0
 		if _, err := k.Apply(context.Background(), p, func(pr Progress) {
 			if pr.Step == StepSaved {

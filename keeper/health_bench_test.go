@@ -9,17 +9,17 @@ import (
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
-	"github.com/pagekeeper/pagekeeper/fb/fakefb/peakheap"
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/internal/peakheap"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
 // benchEnv connects n generated Pages the fast way: subscribed through
 // batched POSTs, rows and sealed tokens written in one transaction.
-func benchEnv(b *testing.B, n int) (*Keeper, *fakefb.Fake, []string) {
+func benchEnv(b *testing.B, n int) (*Keeper, *sandbox.Fake, []string) {
 	b.Helper()
-	srv, err := fakefb.Start(fakefb.Options{Seed: 42, ExtraPages: n})
+	srv, err := sandbox.Start(sandbox.Options{Seed: 42, ExtraPages: n})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -33,13 +33,13 @@ func benchEnv(b *testing.B, n int) (*Keeper, *fakefb.Fake, []string) {
 	b.Cleanup(func() { _ = k.Close() })
 	k.UseGraph(c)
 	k.UseAlerts(AlertOptions{Host: "bench", Keyring: store.NewMemoryKeyring()})
-	user := srv.Fake.IssueUserToken(fakefb.DemoUserID, true, healthScopes)
+	user := srv.Fake.IssueUserToken(sandbox.DemoUserID, true, healthScopes)
 	fields, _ := PresetFields(DefaultPreset, nil)
 	ids := make([]string, n)
 	toks := make([]token.Token, n)
 	ops := make([]fb.BatchOp, n)
 	for i := range n {
-		ids[i] = fakefb.ExtraPageID(i + 1)
+		ids[i] = sandbox.ExtraPageID(i + 1)
 		toks[i] = token.New(srv.Fake.PageToken(user, ids[i]))
 		ops[i] = fb.BatchOp{Method: http.MethodPost, RelativeURL: ids[i] + "/subscribed_apps", Token: toks[i],
 			Body: url.Values{"subscribed_fields": {strings.Join(fields, ",")}}}

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -20,8 +20,8 @@ import (
 // together when a test advances it.
 type hEnv struct {
 	t      *testing.T
-	srv    *fakefb.Server
-	fake   *fakefb.Fake
+	srv    *sandbox.Server
+	fake   *sandbox.Fake
 	client *fb.Client
 	k      *Keeper
 	kr     *store.MemoryKeyring
@@ -33,9 +33,9 @@ type hEnv struct {
 
 var healthScopes = []string{"pages_show_list", "pages_manage_metadata", "pages_messaging", "pages_read_engagement"}
 
-func newHealthEnv(t *testing.T, opts fakefb.Options) *hEnv {
+func newHealthEnv(t *testing.T, opts sandbox.Options) *hEnv {
 	t.Helper()
-	srv, err := fakefb.Start(opts)
+	srv, err := sandbox.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func newHealthEnv(t *testing.T, opts fakefb.Options) *hEnv {
 		return nil
 	})})
 	e.k = k
-	e.user = token.New(srv.Fake.IssueUserToken(fakefb.DemoUserID, true, healthScopes))
+	e.user = token.New(srv.Fake.IssueUserToken(sandbox.DemoUserID, true, healthScopes))
 	return e
 }
 
@@ -136,7 +136,7 @@ func (e *hEnv) events(kind string) []store.Event {
 }
 
 func TestHealthEveryFaultGivesItsStatusReasonAndAction(t *testing.T) {
-	sunrise := fakefb.PageSunriseCafe
+	sunrise := sandbox.PageSunriseCafe
 	cases := []struct {
 		name   string
 		fault  func(e *hEnv)
@@ -144,23 +144,23 @@ func TestHealthEveryFaultGivesItsStatusReasonAndAction(t *testing.T) {
 		reason Reason
 		repair Repair
 	}{
-		{"password changed", func(e *hEnv) { e.fake.ChangePassword(fakefb.DemoUserID) }, store.StatusInvalid, ReasonPasswordChanged, RepairRenew},
-		{"app removed", func(e *hEnv) { e.fake.RemoveApp(fakefb.DemoUserID) }, store.StatusInvalid, ReasonAppRemoved, RepairRenew},
-		{"role lost", func(e *hEnv) { e.fake.RemoveRole(fakefb.DemoUserID, sunrise) }, store.StatusInvalid, ReasonRoleLost, RepairFixOnFacebook},
-		{"token expired", func(e *hEnv) { e.fake.ExpireTokens(fakefb.DemoUserID) }, store.StatusInvalid, ReasonTokenExpired, RepairRenew},
-		{"checkpoint", func(e *hEnv) { e.fake.Checkpoint(fakefb.DemoUserID) }, store.StatusInvalid, ReasonCheckpointed, RepairFixOnFacebook},
-		{"unconfirmed", func(e *hEnv) { e.fake.Unconfirm(fakefb.DemoUserID) }, store.StatusInvalid, ReasonUnconfirmedUser, RepairFixOnFacebook},
-		{"permission removed", func(e *hEnv) { e.fake.RemovePermission(fakefb.DemoUserID, "pages_messaging") }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest},
-		{"optional permission removed", func(e *hEnv) { e.fake.RemovePermission(fakefb.DemoUserID, "pages_read_engagement") }, store.StatusNeedsAttention, ReasonPermissionDeclined, RepairRerequest},
+		{"password changed", func(e *hEnv) { e.fake.ChangePassword(sandbox.DemoUserID) }, store.StatusInvalid, ReasonPasswordChanged, RepairRenew},
+		{"app removed", func(e *hEnv) { e.fake.RemoveApp(sandbox.DemoUserID) }, store.StatusInvalid, ReasonAppRemoved, RepairRenew},
+		{"role lost", func(e *hEnv) { e.fake.RemoveRole(sandbox.DemoUserID, sunrise) }, store.StatusInvalid, ReasonRoleLost, RepairFixOnFacebook},
+		{"token expired", func(e *hEnv) { e.fake.ExpireTokens(sandbox.DemoUserID) }, store.StatusInvalid, ReasonTokenExpired, RepairRenew},
+		{"checkpoint", func(e *hEnv) { e.fake.Checkpoint(sandbox.DemoUserID) }, store.StatusInvalid, ReasonCheckpointed, RepairFixOnFacebook},
+		{"unconfirmed", func(e *hEnv) { e.fake.Unconfirm(sandbox.DemoUserID) }, store.StatusInvalid, ReasonUnconfirmedUser, RepairFixOnFacebook},
+		{"permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_messaging") }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest},
+		{"optional permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_read_engagement") }, store.StatusNeedsAttention, ReasonPermissionDeclined, RepairRerequest},
 		{"190 without subcode", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 190, 0) }, store.StatusInvalid, ReasonSessionInvalid, RepairRenew},
 		{"code 10", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 10, 0) }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest},
 		{"code 200", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 200, 0) }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest},
 		{"webhook dropped", func(e *hEnv) { e.fake.DropWebhook(sunrise) }, store.StatusNeedsAttention, ReasonWebhookMissing, RepairResubscribe},
 		{"data access expiring", func(e *hEnv) { e.fake.Clock().Advance(80 * 24 * time.Hour) }, store.StatusNeedsAttention, ReasonDataAccessExpiring, RepairRenew},
-		{"data access expired", func(e *hEnv) { e.fake.ExpireDataAccess(fakefb.DemoUserID) }, store.StatusInvalid, ReasonDataAccessExpired, RepairReauthorize},
+		{"data access expired", func(e *hEnv) { e.fake.ExpireDataAccess(sandbox.DemoUserID) }, store.StatusInvalid, ReasonDataAccessExpired, RepairReauthorize},
 		{"unpublished", func(e *hEnv) { e.fake.SetPublished(sunrise, false) }, store.StatusNeedsAttention, ReasonPageUnpublished, RepairFixOnFacebook},
 		{"role reduced", func(e *hEnv) {
-			e.fake.SetTasks(fakefb.DemoUserID, sunrise, []string{"MODERATE", "CREATE_CONTENT", "MANAGE"})
+			e.fake.SetTasks(sandbox.DemoUserID, sunrise, []string{"MODERATE", "CREATE_CONTENT", "MANAGE"})
 		}, store.StatusNeedsAttention, ReasonMessagingTaskMissing, RepairFixOnFacebook},
 		{"throttled (32)", func(e *hEnv) { e.fake.Throttle(sunrise, 32) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone},
 		{"throttled (4)", func(e *hEnv) { e.fake.Throttle(sunrise, 4) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone},
@@ -172,8 +172,8 @@ func TestHealthEveryFaultGivesItsStatusReasonAndAction(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newHealthEnv(t, fakefb.Options{Seed: 7})
-			e.connect(sunrise, fakefb.PageHarborBooks)
+			e := newHealthEnv(t, sandbox.Options{Seed: 7})
+			e.connect(sunrise, sandbox.PageHarborBooks)
 			if r := e.round(); r.Totals.Valid != 2 {
 				t.Fatalf("before the fault: %+v", r.Totals)
 			}
@@ -232,12 +232,12 @@ func TestHealthEveryFaultGivesItsStatusReasonAndAction(t *testing.T) {
 }
 
 func TestNoRoleChangeMarksOnlyTheAffectedPage(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 8})
-	e.connect(fakefb.PageSunriseCafe, fakefb.PageHarborBooks)
-	e.fake.DropWebhook(fakefb.PageSunriseCafe)
-	e.fake.Throttle(fakefb.PageHarborBooks, 32)
+	e := newHealthEnv(t, sandbox.Options{Seed: 8})
+	e.connect(sandbox.PageSunriseCafe, sandbox.PageHarborBooks)
+	e.fake.DropWebhook(sandbox.PageSunriseCafe)
+	e.fake.Throttle(sandbox.PageHarborBooks, 32)
 	r := e.round()
-	if r.page(fakefb.PageHarborBooks).Status != store.StatusCouldNotCheck || r.page(fakefb.PageSunriseCafe).Reason != ReasonWebhookMissing {
+	if r.page(sandbox.PageHarborBooks).Status != store.StatusCouldNotCheck || r.page(sandbox.PageSunriseCafe).Reason != ReasonWebhookMissing {
 		t.Fatalf("%+v", r.Pages)
 	}
 	if r.Throttled != 1 {
@@ -246,8 +246,8 @@ func TestNoRoleChangeMarksOnlyTheAffectedPage(t *testing.T) {
 }
 
 func TestTenFailingRoundsGiveOneAlertRemindersAndOneRestored(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 9})
-	e.connect(fakefb.PageSunriseCafe)
+	e := newHealthEnv(t, sandbox.Options{Seed: 9})
+	e.connect(sandbox.PageSunriseCafe)
 	ctx := context.Background()
 	set := DefaultSettings()
 	set.ReminderInterval = Duration(24 * time.Hour)
@@ -255,7 +255,7 @@ func TestTenFailingRoundsGiveOneAlertRemindersAndOneRestored(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.round()
-	e.fake.ChangePassword(fakefb.DemoUserID)
+	e.fake.ChangePassword(sandbox.DemoUserID)
 	for range 10 {
 		e.round()
 		e.fake.Clock().Advance(3 * time.Hour) // 10 rounds over 30 hours
@@ -278,7 +278,7 @@ func TestTenFailingRoundsGiveOneAlertRemindersAndOneRestored(t *testing.T) {
 	}
 	// Recovery: one Valid round is not enough (debounce), the second closes.
 	e.fake.Reset()
-	if r := e.round(); r.page(fakefb.PageSunriseCafe).Status != store.StatusValid {
+	if r := e.round(); r.page(sandbox.PageSunriseCafe).Status != store.StatusValid {
 		t.Fatalf("after Reset: %+v", r.Pages)
 	}
 	if got := e.takeAlerts(); len(got) != 0 {
@@ -306,11 +306,11 @@ func TestTenFailingRoundsGiveOneAlertRemindersAndOneRestored(t *testing.T) {
 }
 
 func TestFlappingPageKeepsOneIncident(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 10})
-	e.connect(fakefb.PageSunriseCafe)
+	e := newHealthEnv(t, sandbox.Options{Seed: 10})
+	e.connect(sandbox.PageSunriseCafe)
 	e.round()
 	for range 3 {
-		e.fake.DropWebhook(fakefb.PageSunriseCafe)
+		e.fake.DropWebhook(sandbox.PageSunriseCafe)
 		e.round()
 		e.fake.Reset() // the subscription comes back
 		e.round()
@@ -326,8 +326,8 @@ func TestFlappingPageKeepsOneIncident(t *testing.T) {
 }
 
 func TestCouldNotCheckAlertsOnlyAfterTheConfiguredTime(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 11})
-	e.connect(fakefb.PageSunriseCafe)
+	e := newHealthEnv(t, sandbox.Options{Seed: 11})
+	e.connect(sandbox.PageSunriseCafe)
 	e.round()
 	e.fake.SetOffline(true)
 	var opened []Alert
@@ -353,20 +353,20 @@ func TestCouldNotCheckAlertsOnlyAfterTheConfiguredTime(t *testing.T) {
 }
 
 func TestResubscribeRepairsADroppedWebhook(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 12})
-	e.connect(fakefb.PageSunriseCafe)
-	e.fake.DropWebhook(fakefb.PageSunriseCafe)
-	if r := e.round(); r.page(fakefb.PageSunriseCafe).Repair != RepairResubscribe {
+	e := newHealthEnv(t, sandbox.Options{Seed: 12})
+	e.connect(sandbox.PageSunriseCafe)
+	e.fake.DropWebhook(sandbox.PageSunriseCafe)
+	if r := e.round(); r.page(sandbox.PageSunriseCafe).Repair != RepairResubscribe {
 		t.Fatalf("%+v", r.Pages)
 	}
-	ps, err := e.k.Resubscribe(context.Background(), fakefb.PageSunriseCafe, Actor{OSUser: "tester"})
+	ps, err := e.k.Resubscribe(context.Background(), sandbox.PageSunriseCafe, Actor{OSUser: "tester"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ps.Status != store.StatusValid {
 		t.Fatalf("after Resubscribe: %+v", ps)
 	}
-	apps, err := e.client.SubscribedApps(context.Background(), fakefb.PageSunriseCafe, token.New(e.fake.PageToken(e.user.Reveal(), fakefb.PageSunriseCafe)))
+	apps, err := e.client.SubscribedApps(context.Background(), sandbox.PageSunriseCafe, token.New(e.fake.PageToken(e.user.Reveal(), sandbox.PageSunriseCafe)))
 	if err != nil || len(apps) != 1 {
 		t.Fatalf("on Facebook: %+v %v", apps, err)
 	}
@@ -376,31 +376,31 @@ func TestResubscribeRepairsADroppedWebhook(t *testing.T) {
 }
 
 func TestRenewAuthTypeAndUnreadableToken(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 13})
-	e.connect(fakefb.PageSunriseCafe, fakefb.PageHarborBooks, fakefb.PageBlueDoorStudio)
+	e := newHealthEnv(t, sandbox.Options{Seed: 13})
+	e.connect(sandbox.PageSunriseCafe, sandbox.PageHarborBooks, sandbox.PageBlueDoorStudio)
 	ctx := context.Background()
-	e.fake.ExpireDataAccess(fakefb.DemoUserID)
+	e.fake.ExpireDataAccess(sandbox.DemoUserID)
 	e.round()
-	if got := e.k.RenewAuthType(ctx, fakefb.PageSunriseCafe); got != "reauthorize" {
+	if got := e.k.RenewAuthType(ctx, sandbox.PageSunriseCafe); got != "reauthorize" {
 		t.Fatalf("data access expired: %q", got)
 	}
 	e.fake.Reset()
-	e.fake.RemovePermission(fakefb.DemoUserID, "pages_manage_metadata")
+	e.fake.RemovePermission(sandbox.DemoUserID, "pages_manage_metadata")
 	e.round()
-	if got := e.k.RenewAuthType(ctx, fakefb.PageSunriseCafe, fakefb.PageHarborBooks); got != "rerequest" {
+	if got := e.k.RenewAuthType(ctx, sandbox.PageSunriseCafe, sandbox.PageHarborBooks); got != "rerequest" {
 		t.Fatalf("permission removed: %q", got)
 	}
 	e.fake.Reset()
 	e.round()
-	if got := e.k.RenewAuthType(ctx, fakefb.PageSunriseCafe); got != "" {
+	if got := e.k.RenewAuthType(ctx, sandbox.PageSunriseCafe); got != "" {
 		t.Fatalf("healthy: %q", got)
 	}
 	// A token that cannot be opened is Invalid, with Renew.
-	if err := e.k.store.DeleteToken(ctx, fakefb.PageBlueDoorStudio); err != nil {
+	if err := e.k.store.DeleteToken(ctx, sandbox.PageBlueDoorStudio); err != nil {
 		t.Fatal(err)
 	}
 	r := e.round()
-	if p := r.page(fakefb.PageBlueDoorStudio); p.Status != store.StatusInvalid || p.Reason != ReasonTokenUnreadable || p.Repair != RepairRenew {
+	if p := r.page(sandbox.PageBlueDoorStudio); p.Status != store.StatusInvalid || p.Reason != ReasonTokenUnreadable || p.Repair != RepairRenew {
 		t.Fatalf("unreadable token: %+v", p)
 	}
 	sum, err := e.k.Status(ctx)
@@ -410,8 +410,8 @@ func TestRenewAuthTypeAndUnreadableToken(t *testing.T) {
 }
 
 func TestSchedulerRunsAtStartOnRequestAndBacksOff(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 14})
-	e.connect(fakefb.PageSunriseCafe, fakefb.PageHarborBooks)
+	e := newHealthEnv(t, sandbox.Options{Seed: 14})
+	e.connect(sandbox.PageSunriseCafe, sandbox.PageHarborBooks)
 	// Connected (and so checked) more than half an interval ago: the
 	// scheduler starts with a round.
 	e.fake.Clock().Advance(31 * time.Minute)
@@ -433,8 +433,8 @@ func TestSchedulerRunsAtStartOnRequestAndBacksOff(t *testing.T) {
 	if r := next(); len(r.Pages) != 2 {
 		t.Fatalf("start-up round checked %d Pages", len(r.Pages))
 	}
-	e.k.RequestCheck(fakefb.PageSunriseCafe)
-	if r := next(); len(r.Pages) != 1 || r.Pages[0].ID != fakefb.PageSunriseCafe {
+	e.k.RequestCheck(sandbox.PageSunriseCafe)
+	if r := next(); len(r.Pages) != 1 || r.Pages[0].ID != sandbox.PageSunriseCafe {
 		t.Fatalf("Check now on one Page: %+v", r.Pages)
 	}
 	e.fake.Throttle("", 4)
@@ -463,8 +463,8 @@ func TestSchedulerRunsAtStartOnRequestAndBacksOff(t *testing.T) {
 }
 
 func TestARestartRightAfterARoundDoesNotCheckAgain(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 15})
-	e.connect(fakefb.PageSunriseCafe)
+	e := newHealthEnv(t, sandbox.Options{Seed: 15})
+	e.connect(sandbox.PageSunriseCafe)
 	ctx := context.Background()
 	if d := e.k.startupDelay(ctx, time.Hour); d != time.Hour {
 		t.Fatalf("just connected: the first round waits %v, want the whole interval", d)
@@ -510,8 +510,8 @@ func (h *holdFirstBatch) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestAPageDisconnectedWhileARoundAsksFacebookStaysDisconnected(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 7})
-	sunrise, harbor := fakefb.PageSunriseCafe, fakefb.PageHarborBooks
+	e := newHealthEnv(t, sandbox.Options{Seed: 7})
+	sunrise, harbor := sandbox.PageSunriseCafe, sandbox.PageHarborBooks
 	e.connect(sunrise, harbor)
 	e.round()
 	e.takeAlerts()

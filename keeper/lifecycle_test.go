@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -23,7 +23,7 @@ var loginScopes = []string{"pages_show_list", "pages_manage_metadata", "pages_me
 // env is a keeper on a real data folder talking to the fake Facebook over real sockets.
 type env struct {
 	t      *testing.T
-	srv    *fakefb.Server
+	srv    *sandbox.Server
 	client *fb.Client
 	k      *Keeper
 	dir    string
@@ -39,9 +39,9 @@ type testClock struct {
 func (c *testClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-func newEnv(t *testing.T, opts fakefb.Options) *env {
+func newEnv(t *testing.T, opts sandbox.Options) *env {
 	t.Helper()
-	srv, err := fakefb.Start(opts)
+	srv, err := sandbox.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,9 +130,9 @@ func (e *env) exchange(code, redirect string) token.Token {
 	return token.New(body.AccessToken)
 }
 
-var demoPages = []string{fakefb.PageSunriseCafe, fakefb.PageHarborBooks, fakefb.PageGreenLeafYoga,
-	fakefb.PageNightOwlBakery, fakefb.PageOldTownTailor, fakefb.PageRiversideDental,
-	fakefb.PageBlueDoorStudio, fakefb.PageMapleStreetMarket}
+var demoPages = []string{sandbox.PageSunriseCafe, sandbox.PageHarborBooks, sandbox.PageGreenLeafYoga,
+	sandbox.PageNightOwlBakery, sandbox.PageOldTownTailor, sandbox.PageRiversideDental,
+	sandbox.PageBlueDoorStudio, sandbox.PageMapleStreetMarket}
 
 func (e *env) plan(g Grant) *Plan {
 	e.t.Helper()
@@ -168,7 +168,7 @@ func (e *env) subscribedFields(pageID string) []string {
 	tok, err := e.k.store.Token(context.Background(), pageID)
 	if err != nil {
 		// Disconnected: ask with a fresh token of the demo user.
-		user := e.srv.Fake.IssueUserToken(fakefb.DemoUserID, true, loginScopes)
+		user := e.srv.Fake.IssueUserToken(sandbox.DemoUserID, true, loginScopes)
 		tok = token.New(e.srv.Fake.PageToken(user, pageID))
 	}
 	apps, err := e.client.SubscribedApps(context.Background(), pageID, tok)
@@ -193,13 +193,13 @@ func connectable(p *Plan) []string {
 }
 
 func TestConnectTheDemoPagesSaysWhyTheOthersCannot(t *testing.T) {
-	e := newEnv(t, fakefb.Options{Seed: 1})
-	p := e.plan(e.login(fakefb.DemoUserID, demoPages))
+	e := newEnv(t, sandbox.Options{Seed: 1})
+	p := e.plan(e.login(sandbox.DemoUserID, demoPages))
 
 	want := map[string]string{
-		fakefb.PageGreenLeafYoga:  "messaging",
-		fakefb.PageNightOwlBakery: "messaging",
-		fakefb.PageOldTownTailor:  "unpublished",
+		sandbox.PageGreenLeafYoga:  "messaging",
+		sandbox.PageNightOwlBakery: "messaging",
+		sandbox.PageOldTownTailor:  "unpublished",
 	}
 	for _, c := range p.Candidates {
 		if why, bad := want[c.ID]; bad {
@@ -212,7 +212,7 @@ func TestConnectTheDemoPagesSaysWhyTheOthersCannot(t *testing.T) {
 			t.Errorf("%s should be connectable and preselected on a first connect: %q", c.Name, c.WhyNot)
 		}
 	}
-	if !slices.Contains(connectable(p), fakefb.PageRiversideDental) {
+	if !slices.Contains(connectable(p), sandbox.PageRiversideDental) {
 		t.Error("the business-owned Page (missing from /me/accounts) must be found")
 	}
 
@@ -243,11 +243,11 @@ func TestConnectTheDemoPagesSaysWhyTheOthersCannot(t *testing.T) {
 }
 
 func TestUntickingAConnectedPageWarnsAndChangesNothingUntilConfirmed(t *testing.T) {
-	e := newEnv(t, fakefb.Options{Seed: 2})
-	e.apply(e.plan(e.login(fakefb.DemoUserID, demoPages)))
+	e := newEnv(t, sandbox.Options{Seed: 2})
+	e.apply(e.plan(e.login(sandbox.DemoUserID, demoPages)))
 
-	p := e.plan(e.login(fakefb.DemoUserID, demoPages))
-	w, err := p.Select(fakefb.PageSunriseCafe, false)
+	p := e.plan(e.login(sandbox.DemoUserID, demoPages))
+	w, err := p.Select(sandbox.PageSunriseCafe, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,39 +259,39 @@ func TestUntickingAConnectedPageWarnsAndChangesNothingUntilConfirmed(t *testing.
 	if !errors.As(err, &nc) || len(nc.Warnings) != 1 {
 		t.Fatalf("Apply must refuse until confirmed, got %v", err)
 	}
-	if e.page(fakefb.PageSunriseCafe).Status != store.StatusValid || len(e.subscribedFields(fakefb.PageSunriseCafe)) == 0 {
+	if e.page(sandbox.PageSunriseCafe).Status != store.StatusValid || len(e.subscribedFields(sandbox.PageSunriseCafe)) == 0 {
 		t.Fatal("nothing may change before the owner confirms")
 	}
 	// Ticking it again withdraws the warning.
-	if _, err := p.Select(fakefb.PageSunriseCafe, true); err != nil || len(p.Unconfirmed()) != 0 {
+	if _, err := p.Select(sandbox.PageSunriseCafe, true); err != nil || len(p.Unconfirmed()) != 0 {
 		t.Fatalf("re-ticking should clear the warning: %v %v", err, p.Unconfirmed())
 	}
-	if _, err := p.Select(fakefb.PageSunriseCafe, false); err != nil {
+	if _, err := p.Select(sandbox.PageSunriseCafe, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.ConfirmDisconnect(fakefb.PageSunriseCafe); err != nil {
+	if err := p.ConfirmDisconnect(sandbox.PageSunriseCafe); err != nil {
 		t.Fatal(err)
 	}
 	e.apply(p)
-	pg := e.page(fakefb.PageSunriseCafe)
+	pg := e.page(sandbox.PageSunriseCafe)
 	if pg.Status != store.StatusDisconnected || pg.CleanupPending {
 		t.Fatalf("after confirming: %+v", pg)
 	}
-	if got := e.subscribedFields(fakefb.PageSunriseCafe); len(got) != 0 {
+	if got := e.subscribedFields(sandbox.PageSunriseCafe); len(got) != 0 {
 		t.Fatalf("Facebook still has the subscription: %v", got)
 	}
-	if _, err := e.k.store.Token(context.Background(), fakefb.PageSunriseCafe); err == nil {
+	if _, err := e.k.store.Token(context.Background(), sandbox.PageSunriseCafe); err == nil {
 		t.Fatal("the token must be deleted")
 	}
 }
 
 func TestAPageUntickedInFacebooksDialogIsReportedWithBothWaysOut(t *testing.T) {
-	e := newEnv(t, fakefb.Options{Seed: 3})
-	e.apply(e.plan(e.login(fakefb.DemoUserID, demoPages)))
+	e := newEnv(t, sandbox.Options{Seed: 3})
+	e.apply(e.plan(e.login(sandbox.DemoUserID, demoPages)))
 
-	without := slices.DeleteFunc(slices.Clone(demoPages), func(id string) bool { return id == fakefb.PageHarborBooks })
-	p := e.plan(e.login(fakefb.DemoUserID, without))
-	if len(p.Missing) != 1 || p.Missing[0].ID != fakefb.PageHarborBooks || !strings.Contains(p.Missing[0].Warning.String(), "Log in again") {
+	without := slices.DeleteFunc(slices.Clone(demoPages), func(id string) bool { return id == sandbox.PageHarborBooks })
+	p := e.plan(e.login(sandbox.DemoUserID, without))
+	if len(p.Missing) != 1 || p.Missing[0].ID != sandbox.PageHarborBooks || !strings.Contains(p.Missing[0].Warning.String(), "Log in again") {
 		t.Fatalf("missing = %+v", p.Missing)
 	}
 	if _, err := e.k.Apply(context.Background(), p, nil); err == nil {
@@ -299,42 +299,42 @@ func TestAPageUntickedInFacebooksDialogIsReportedWithBothWaysOut(t *testing.T) {
 	}
 
 	// Way out 1: log in again and select it.
-	again := e.plan(e.login(fakefb.DemoUserID, demoPages))
+	again := e.plan(e.login(sandbox.DemoUserID, demoPages))
 	if len(again.Missing) != 0 {
 		t.Fatalf("after selecting it again nothing is missing: %+v", again.Missing)
 	}
 	e.apply(again)
-	if st := e.page(fakefb.PageHarborBooks).Status; st != store.StatusValid {
+	if st := e.page(sandbox.PageHarborBooks).Status; st != store.StatusValid {
 		t.Fatalf("Harbor Books status = %s", st)
 	}
 
 	// Way out 2: confirm its disconnection.
-	p = e.plan(e.login(fakefb.DemoUserID, without))
-	if err := p.ConfirmDisconnect(fakefb.PageHarborBooks); err != nil {
+	p = e.plan(e.login(sandbox.DemoUserID, without))
+	if err := p.ConfirmDisconnect(sandbox.PageHarborBooks); err != nil {
 		t.Fatal(err)
 	}
 	e.apply(p)
-	if st := e.page(fakefb.PageHarborBooks).Status; st != store.StatusDisconnected {
+	if st := e.page(sandbox.PageHarborBooks).Status; st != store.StatusDisconnected {
 		t.Fatalf("Harbor Books status = %s", st)
 	}
 }
 
 func TestRenewAfterAPasswordChangeRestoresThePage(t *testing.T) {
-	e := newEnv(t, fakefb.Options{Seed: 4})
-	e.apply(e.plan(e.login(fakefb.DemoUserID, demoPages)))
+	e := newEnv(t, sandbox.Options{Seed: 4})
+	e.apply(e.plan(e.login(sandbox.DemoUserID, demoPages)))
 	ctx := context.Background()
-	old, _ := e.k.store.Token(ctx, fakefb.PageSunriseCafe)
+	old, _ := e.k.store.Token(ctx, sandbox.PageSunriseCafe)
 
-	e.srv.Fake.ChangePassword(fakefb.DemoUserID)
+	e.srv.Fake.ChangePassword(sandbox.DemoUserID)
 	info, err := e.client.DebugToken(ctx, old, old)
 	if err == nil && info.Valid {
 		t.Fatal("the fake should have invalidated the Page token")
 	}
 
-	p := e.plan(e.login(fakefb.DemoUserID, demoPages))
+	p := e.plan(e.login(sandbox.DemoUserID, demoPages))
 	p.Renew = true
 	e.apply(p)
-	tok, _ := e.k.store.Token(ctx, fakefb.PageSunriseCafe)
+	tok, _ := e.k.store.Token(ctx, sandbox.PageSunriseCafe)
 	if tok.Equal(old) {
 		t.Fatal("the token was not replaced")
 	}
@@ -342,39 +342,39 @@ func TestRenewAfterAPasswordChangeRestoresThePage(t *testing.T) {
 	if err != nil || !info.Valid {
 		t.Fatalf("renewed token is not valid: %v %+v", err, info)
 	}
-	evs, _ := e.k.store.Events(ctx, fakefb.PageSunriseCafe, 10)
+	evs, _ := e.k.store.Events(ctx, sandbox.PageSunriseCafe, 10)
 	if len(evs) != 2 || evs[0].Kind != "token_renewed" || evs[1].Kind != "page_connected" {
 		t.Fatalf("history must be kept: %+v", evs)
 	}
 }
 
 func TestDisconnectOnlineAndOffline(t *testing.T) {
-	e := newEnv(t, fakefb.Options{Seed: 5})
-	e.apply(e.plan(e.login(fakefb.DemoUserID, demoPages)))
+	e := newEnv(t, sandbox.Options{Seed: 5})
+	e.apply(e.plan(e.login(sandbox.DemoUserID, demoPages)))
 	ctx := context.Background()
 
-	w, err := e.k.DisconnectWarning(ctx, fakefb.PageBlueDoorStudio)
+	w, err := e.k.DisconnectWarning(ctx, sandbox.PageBlueDoorStudio)
 	if err != nil || !strings.Contains(w.Text.String(), "Blue Door Studio will stop receiving") && !strings.Contains(w.Text.String(), "stop receiving Messenger messages") {
 		t.Fatalf("warning = %+v %v", w, err)
 	}
-	pending, err := e.k.Disconnect(ctx, fakefb.PageBlueDoorStudio, Actor{OSUser: "tester"})
+	pending, err := e.k.Disconnect(ctx, sandbox.PageBlueDoorStudio, Actor{OSUser: "tester"})
 	if err != nil || pending {
 		t.Fatalf("online disconnect: pending=%v err=%v", pending, err)
 	}
-	if got := e.subscribedFields(fakefb.PageBlueDoorStudio); len(got) != 0 {
+	if got := e.subscribedFields(sandbox.PageBlueDoorStudio); len(got) != 0 {
 		t.Fatalf("subscription left on Facebook: %v", got)
 	}
 
 	e.srv.Fake.SetOffline(true)
-	pending, err = e.k.Disconnect(ctx, fakefb.PageSunriseCafe, Actor{OSUser: "tester"})
+	pending, err = e.k.Disconnect(ctx, sandbox.PageSunriseCafe, Actor{OSUser: "tester"})
 	if err != nil || !pending {
 		t.Fatalf("offline disconnect must complete locally with clean-up pending: pending=%v err=%v", pending, err)
 	}
-	pg := e.page(fakefb.PageSunriseCafe)
+	pg := e.page(sandbox.PageSunriseCafe)
 	if pg.Status != store.StatusDisconnected || !pg.CleanupPending {
 		t.Fatalf("page = %+v", pg)
 	}
-	if _, err := e.k.store.Token(ctx, fakefb.PageSunriseCafe); err == nil {
+	if _, err := e.k.store.Token(ctx, sandbox.PageSunriseCafe); err == nil {
 		t.Fatal("the token must be gone from the Page at once")
 	}
 	// Still offline: the retry is not due yet, then fails again.
@@ -391,43 +391,43 @@ func TestDisconnectOnlineAndOffline(t *testing.T) {
 	if n := e.k.DrainOutbox(ctx); n != 0 {
 		t.Fatalf("the outbox should drain once Facebook is back, pending=%d", n)
 	}
-	if e.page(fakefb.PageSunriseCafe).CleanupPending {
+	if e.page(sandbox.PageSunriseCafe).CleanupPending {
 		t.Fatal("clean-up still pending")
 	}
-	if got := e.subscribedFields(fakefb.PageSunriseCafe); len(got) != 0 {
+	if got := e.subscribedFields(sandbox.PageSunriseCafe); len(got) != 0 {
 		t.Fatalf("subscription left on Facebook: %v", got)
 	}
-	evs, _ := e.k.store.Events(ctx, fakefb.PageSunriseCafe, 10)
+	evs, _ := e.k.store.Events(ctx, sandbox.PageSunriseCafe, 10)
 	if evs[0].Kind != "facebook_cleanup_done" || evs[1].Kind != "page_disconnected" {
 		t.Fatalf("events = %+v", evs)
 	}
 }
 
 func TestAFailedSubscriptionIsReportedAndTheOthersAreSaved(t *testing.T) {
-	e := newEnv(t, fakefb.Options{Seed: 6})
-	e.srv.Fake.InjectError("/"+fakefb.PageHarborBooks+"/subscribed_apps", 1, 200, 0)
-	res := e.apply(e.plan(e.login(fakefb.DemoUserID, demoPages)))
+	e := newEnv(t, sandbox.Options{Seed: 6})
+	e.srv.Fake.InjectError("/"+sandbox.PageHarborBooks+"/subscribed_apps", 1, 200, 0)
+	res := e.apply(e.plan(e.login(sandbox.DemoUserID, demoPages)))
 	failed := res.Failed()
-	if len(failed) != 1 || failed[0].PageID != fakefb.PageHarborBooks || fb.ClassOf(failed[0].Err) != fb.ClassPermission {
+	if len(failed) != 1 || failed[0].PageID != sandbox.PageHarborBooks || fb.ClassOf(failed[0].Err) != fb.ClassPermission {
 		t.Fatalf("failed = %+v", failed)
 	}
-	if _, err := e.k.store.Page(context.Background(), fakefb.PageHarborBooks); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.k.store.Page(context.Background(), sandbox.PageHarborBooks); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("the failed Page must not be half-saved: %v", err)
 	}
-	if e.page(fakefb.PageSunriseCafe).Status != store.StatusValid {
+	if e.page(sandbox.PageSunriseCafe).Status != store.StatusValid {
 		t.Fatal("the other Pages must be saved")
 	}
 }
 
 func TestAViewerCannotChangePages(t *testing.T) {
-	e := newEnv(t, fakefb.Options{Seed: 7})
+	e := newEnv(t, sandbox.Options{Seed: 7})
 	viewer, err := Open(context.Background(), Options{Dir: e.dir, Keyring: e.kr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer viewer.Close()
 	viewer.UseGraph(e.client)
-	p, err := viewer.PlanConnect(context.Background(), e.login(fakefb.DemoUserID, demoPages), Actor{})
+	p, err := viewer.PlanConnect(context.Background(), e.login(sandbox.DemoUserID, demoPages), Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,11 +439,11 @@ func TestAViewerCannotChangePages(t *testing.T) {
 }
 
 func TestEventsNeverHoldATokenAndAlwaysNameTheActor(t *testing.T) {
-	e := newEnv(t, fakefb.Options{Seed: 8})
-	g := e.login(fakefb.DemoUserID, demoPages)
+	e := newEnv(t, sandbox.Options{Seed: 8})
+	g := e.login(sandbox.DemoUserID, demoPages)
 	e.apply(e.plan(g))
 	ctx := context.Background()
-	_, _ = e.k.Disconnect(ctx, fakefb.PageSunriseCafe, Actor{OSUser: "tester"})
+	_, _ = e.k.Disconnect(ctx, sandbox.PageSunriseCafe, Actor{OSUser: "tester"})
 	secrets := []string{g.UserToken.Reveal()}
 	for _, id := range demoPages {
 		secrets = append(secrets, e.srv.Fake.PageToken(g.UserToken.Reveal(), id))

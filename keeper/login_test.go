@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
 	"github.com/pagekeeper/pagekeeper/fb/login"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 func TestAForgedLoginCallbackIsRecordedWithoutSecrets(t *testing.T) {
-	e := newEnv(t, fakefb.Options{Seed: 31})
+	e := newEnv(t, sandbox.Options{Seed: 31})
 	e.k.UseFacebook(e.client, login.Config{Ports: []int{0}, Timeout: 20 * time.Second,
 		OpenBrowser: func(string) error { return nil }})
 	s, err := e.k.StartLogin(context.Background(), "", false)

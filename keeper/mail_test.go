@@ -21,7 +21,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -148,16 +148,16 @@ func (e *hEnv) useSMTP(s *smtpServer, user, pass string) {
 }
 
 func TestAlertEmailIsRetriedAfterA451AndArrivesOnce(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 20})
+	e := newHealthEnv(t, sandbox.Options{Seed: 20})
 	s := startSMTP(t, "alerts@sunrise.example", "s3cret-smtp-pass")
 	e.useSMTP(s, "alerts@sunrise.example", "s3cret-smtp-pass")
-	e.connect(fakefb.PageSunriseCafe)
+	e.connect(sandbox.PageSunriseCafe)
 	e.round()
 
 	s.mu.Lock()
 	s.refuse = 1
 	s.mu.Unlock()
-	e.fake.ChangePassword(fakefb.DemoUserID)
+	e.fake.ChangePassword(sandbox.DemoUserID)
 	e.round() // opens the incident, queues the email, first attempt refused
 	if got := s.received(); len(got) != 0 {
 		t.Fatalf("the server refused, yet it has %d messages", len(got))
@@ -213,7 +213,7 @@ func decodeQP(s string) string {
 }
 
 func TestSendTestEmailAndWrongPassword(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 21})
+	e := newHealthEnv(t, sandbox.Options{Seed: 21})
 	s := startSMTP(t, "alerts@sunrise.example", "right")
 	e.useSMTP(s, "alerts@sunrise.example", "wrong")
 	ctx := context.Background()
@@ -235,7 +235,7 @@ func TestSendTestEmailAndWrongPassword(t *testing.T) {
 }
 
 func TestEmailNeedsAPasswordInTheKeyring(t *testing.T) {
-	e := newHealthEnv(t, fakefb.Options{Seed: 22})
+	e := newHealthEnv(t, sandbox.Options{Seed: 22})
 	s := startSMTP(t, "u", "p")
 	e.useSMTP(s, "u", "p")
 	if err := e.kr.Delete(SMTPKeyringService, "smtp:u"); err != nil {

@@ -11,19 +11,19 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
 	"github.com/pagekeeper/pagekeeper/fb/login"
-	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
+	"github.com/pagekeeper/pagekeeper/internal/logintest"
 	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
 // sandboxWindow is the window over a fresh folder, connected to the fake
 // Facebook, with the test acting as the person at the browser: choose says
 // what they do in Facebook's dialog on each login.
-func sandboxWindow(t *testing.T, choose func(n int) logintest.Choice) (*MainWindow, *fakefb.Server) {
+func sandboxWindow(t *testing.T, choose func(n int) logintest.Choice) (*MainWindow, *sandbox.Server) {
 	t.Helper()
-	srv, err := fakefb.Start(fakefb.Options{Seed: 21, Clock: fakefb.NewRunningClock(time.Now())})
+	srv, err := sandbox.Start(sandbox.Options{Seed: 21, Clock: sandbox.NewRunningClock(time.Now())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestWizardConnectsPagesEndToEnd(t *testing.T) {
 	waitStep(t, w, 3)
 
 	locked(func() bool {
-		sunrise, bakery := w.PageChecks[fakefb.PageSunriseCafe], w.PageChecks[fakefb.PageNightOwlBakery]
+		sunrise, bakery := w.PageChecks[sandbox.PageSunriseCafe], w.PageChecks[sandbox.PageNightOwlBakery]
 		if sunrise == nil || !sunrise.Checked || sunrise.Disabled() {
 			t.Error("Sunrise Café must be connectable and ticked")
 		}
@@ -118,7 +118,7 @@ func TestWizardConnectsPagesEndToEnd(t *testing.T) {
 	tap(w.Next) // Save
 	waitStep(t, w, 40)
 	eventually(t, "Sunrise Café saved", func() bool {
-		return strings.Contains(w.Progress[fakefb.PageSunriseCafe].Text, "token stored, webhooks subscribed, verified")
+		return strings.Contains(w.Progress[sandbox.PageSunriseCafe].Text, "token stored, webhooks subscribed, verified")
 	})
 	tap(w.Next) // Check it works
 	waitStep(t, w, 5)
@@ -167,7 +167,7 @@ func TestWizardUntickingAConnectedPageAsksFirst(t *testing.T) {
 
 	// Then log in again and untick Sunrise Café in Pagekeeper.
 	w := toChoosePages(t, m)
-	check := w.PageChecks[fakefb.PageSunriseCafe]
+	check := w.PageChecks[sandbox.PageSunriseCafe]
 	tap(check) // untick
 	keep := waitForDialogButton(t, m.Window, "Keep it connected")
 	if !strings.Contains(dialogText(m.Window), "Sunrise Café will stop receiving Messenger messages") {
@@ -190,14 +190,14 @@ func TestWizardUntickingAConnectedPageAsksFirst(t *testing.T) {
 func TestWizardShowsAPageUntickedInFacebooksDialog(t *testing.T) {
 	m, _ := sandboxWindow(t, func(n int) logintest.Choice {
 		if n == 2 {
-			return logintest.Choice{Untick: []string{"page-" + fakefb.PageHarborBooks}}
+			return logintest.Choice{Untick: []string{"page-" + sandbox.PageHarborBooks}}
 		}
 		return logintest.Choice{}
 	})
 	connectAll(t, m)
 
 	w := toChoosePages(t, m)
-	out := w.MissingOut[fakefb.PageHarborBooks]
+	out := w.MissingOut[sandbox.PageHarborBooks]
 	if out == nil {
 		t.Fatal("Harbor Books, unticked in Facebook's dialog, must be shown with the two ways out")
 	}

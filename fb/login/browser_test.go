@@ -15,7 +15,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/assets"
 	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 // chromium finds a Chromium to drive, skipping the test when there is none
@@ -100,7 +100,7 @@ func currentURL(t *testing.T, bctx context.Context) string {
 
 func TestRealBrowserLogin(t *testing.T) {
 	bctx := newBrowser(t)
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	client := fb.New(fb.Config{GraphURL: env.URL, LoginURL: env.URL, AppID: env.Fake.Options().AppID,
 		HTTPClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}})
 
@@ -108,8 +108,8 @@ func TestRealBrowserLogin(t *testing.T) {
 	cfg := config(env, nil)
 	cfg.Client = client
 	s := start(t, cfg)
-	text := dialog(t, bctx, s, "page-"+fakefb.PageHarborBooks, "continue")
-	if !strings.Contains(text, "Connected as "+fakefb.DemoUserName) {
+	text := dialog(t, bctx, s, "page-"+sandbox.PageHarborBooks, "continue")
+	if !strings.Contains(text, "Connected as "+sandbox.DemoUserName) {
 		t.Fatalf("browser shows %q", text)
 	}
 	if u := currentURL(t, bctx); !strings.HasPrefix(u, "http://localhost:") || !strings.Contains(u, CallbackPath) {
@@ -119,7 +119,7 @@ func TestRealBrowserLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.User.Name != fakefb.DemoUserName {
+	if res.User.Name != sandbox.DemoUserName {
 		t.Fatalf("user %+v", res.User)
 	}
 	pages, err := client.DiscoverPages(context.Background(), res.UserToken, fb.DiscoverOptions{})
@@ -130,18 +130,18 @@ func TestRealBrowserLogin(t *testing.T) {
 	var sunrise fb.Page
 	for _, p := range pages {
 		tokens[p.ID] = !p.AccessToken.IsZero()
-		if p.ID == fakefb.PageSunriseCafe {
+		if p.ID == sandbox.PageSunriseCafe {
 			sunrise = p
 		}
 	}
-	if !tokens[fakefb.PageSunriseCafe] || tokens[fakefb.PageHarborBooks] {
+	if !tokens[sandbox.PageSunriseCafe] || tokens[sandbox.PageHarborBooks] {
 		t.Fatalf("granted Pages %v: want Sunrise Café with a token, Harbor Books without", tokens)
 	}
 
 	// Second login: untick Sunrise Café, granted before: its Page token from
 	// the first login stops working at Facebook.
 	s2 := start(t, cfg)
-	text = dialog(t, bctx, s2, "page-"+fakefb.PageSunriseCafe, "continue")
+	text = dialog(t, bctx, s2, "page-"+sandbox.PageSunriseCafe, "continue")
 	if !strings.Contains(text, "Connected as") {
 		t.Fatalf("browser shows %q", text)
 	}
@@ -158,7 +158,7 @@ func TestRealBrowserLogin(t *testing.T) {
 
 func TestRealBrowserCancel(t *testing.T) {
 	bctx := newBrowser(t)
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	s := start(t, config(env, nil))
 	text := dialog(t, bctx, s, "cancel")
 	if !strings.Contains(text, "Login cancelled – you can close this tab and return to Pagekeeper") {
@@ -179,13 +179,13 @@ func TestRealBrowserRelay(t *testing.T) {
 	t.Cleanup(relaySrv.Close)
 	relay := relaySrv.URL + "/pagekeeper/relay.html"
 	bctx := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true))
-	env := startFake(t, fakefb.Options{RegisteredRedirects: []string{relay}})
+	env := startFake(t, sandbox.Options{RegisteredRedirects: []string{relay}})
 	cfg := config(env, nil)
 	cfg.RelayURL = relay
 	cfg.Ports = []int{freePort(t)}
 	s := start(t, cfg)
 	text := dialog(t, bctx, s, "continue")
-	if !strings.Contains(text, "Connected as "+fakefb.DemoUserName) {
+	if !strings.Contains(text, "Connected as "+sandbox.DemoUserName) {
 		t.Fatalf("browser shows %q", text)
 	}
 	if u := currentURL(t, bctx); !strings.HasPrefix(u, "http://localhost:") {

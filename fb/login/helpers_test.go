@@ -19,8 +19,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
-	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
+	"github.com/pagekeeper/pagekeeper/internal/logintest"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -29,7 +29,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // endpoint request and can make that endpoint fail or hang.
 type fakeEnv struct {
 	URL  string
-	Fake *fakefb.Fake
+	Fake *sandbox.Fake
 
 	mu         sync.Mutex
 	tokenPosts []url.Values
@@ -37,9 +37,9 @@ type fakeEnv struct {
 	hangToken  bool // never answer token requests (until the client gives up)
 }
 
-func startFake(t *testing.T, opts fakefb.Options) *fakeEnv {
+func startFake(t *testing.T, opts sandbox.Options) *fakeEnv {
 	t.Helper()
-	env := &fakeEnv{Fake: fakefb.New(opts)}
+	env := &fakeEnv{Fake: sandbox.New(opts)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/oauth/access_token") {
 			body, _ := io.ReadAll(r.Body)

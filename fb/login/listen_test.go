@@ -13,13 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
-	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
+	"github.com/pagekeeper/pagekeeper/internal/logintest"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 // Test 7: loopback only; the machine's other addresses do not answer.
 func TestListensOnLoopbackOnly(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	s := start(t, config(env, nil))
 	addrs := s.Addrs()
 	if len(addrs) == 0 {
@@ -74,7 +74,7 @@ func TestListensOnLoopbackOnly(t *testing.T) {
 
 // Test 8: a busy preferred port falls back; all busy is a clear error.
 func TestPortFallbackAndAllBusy(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	p1, p2 := freePort(t), freePort(t)
 	for p2 == p1 {
 		p2 = freePort(t)
@@ -160,7 +160,7 @@ func TestPortsBusyMessageOnWindowsReservedRange(t *testing.T) {
 // Test 13: the page escapes what it echoes; the success page only follows
 // a valid state (covered in TestForgedCallbacksAreRejectedAndTheLoginWaits).
 func TestErrorDescriptionIsEscaped(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	s := start(t, config(env, nil))
 	state, _ := url.Parse(s.URL())
 	q := url.Values{"state": {state.Query().Get("state")}, "error": {"server_error"},
@@ -184,7 +184,7 @@ func TestErrorDescriptionIsEscaped(t *testing.T) {
 
 // Test 14: hostile input.
 func TestHostileInput(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	var rec attempts
 	cfg := config(env, &rec)
 	cfg.readHeaderTimeout = 300 * time.Millisecond

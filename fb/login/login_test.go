@@ -14,13 +14,13 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
-	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/internal/logintest"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 func TestLoginSucceeds(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	var rec attempts
 	opened := make(chan string, 1)
 	cfg := config(env, &rec)
@@ -34,12 +34,12 @@ func TestLoginSucceeds(t *testing.T) {
 	}
 	b := logintest.New()
 	p, cb, err := b.Login(s.URL(), logintest.Choice{Untick: []string{"perm-pages_read_engagement"}})
-	mustPage(t, p, err, http.StatusOK, "Connected as "+fakefb.DemoUserName+". You can close this tab")
+	mustPage(t, p, err, http.StatusOK, "Connected as "+sandbox.DemoUserName+". You can close this tab")
 	res, err := wait(t, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.User.ID != fakefb.DemoUserID || res.User.Name != fakefb.DemoUserName {
+	if res.User.ID != sandbox.DemoUserID || res.User.Name != sandbox.DemoUserName {
 		t.Fatalf("user %+v", res.User)
 	}
 	for _, p := range []string{"pages_show_list", "pages_manage_metadata", "pages_messaging"} {
@@ -77,7 +77,7 @@ func TestLoginSucceeds(t *testing.T) {
 // Test 2: missing or blank state, and missing code with the right state.
 // Test 4: error=… with a wrong state is forged too.
 func TestForgedCallbacksAreRejectedAndTheLoginWaits(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	var rec attempts
 	s := start(t, config(env, &rec))
 	b := logintest.New()
@@ -129,7 +129,7 @@ func TestForgedCallbacksAreRejectedAndTheLoginWaits(t *testing.T) {
 
 // Test 3: Cancel in Facebook's dialog.
 func TestCancelInDialog(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	var rec attempts
 	s := start(t, config(env, &rec))
 	p, cb, err := logintest.New().Login(s.URL(), logintest.Choice{Cancel: true})
@@ -153,7 +153,7 @@ func TestCancelInDialog(t *testing.T) {
 // page tells the person to cancel in Pagekeeper, and the login is not ended
 // by a request anyone could forge.
 func TestCancelWithoutStateKeepsWaiting(t *testing.T) {
-	env := startFake(t, fakefb.Options{NoStateOnCancel: true})
+	env := startFake(t, sandbox.Options{NoStateOnCancel: true})
 	var rec attempts
 	s := start(t, config(env, &rec))
 	p, _, err := logintest.New().Login(s.URL(), logintest.Choice{Cancel: true})
@@ -170,7 +170,7 @@ func TestCancelWithoutStateKeepsWaiting(t *testing.T) {
 
 // Test 5: replaying the used callback exchanges nothing more.
 func TestReplayIsRefused(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	var rec attempts
 	s := start(t, config(env, &rec))
 	b := logintest.New()
@@ -215,7 +215,7 @@ func TestReplayIsRefused(t *testing.T) {
 
 // Test 6: other paths and methods neither end nor consume the login.
 func TestOtherPathsAndMethods(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	var rec attempts
 	s := start(t, config(env, &rec))
 	b := logintest.New()
@@ -250,7 +250,7 @@ func TestOtherPathsAndMethods(t *testing.T) {
 
 // Test 9: the time-out frees the port and refuses late callbacks.
 func TestTimeout(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	cfg := config(env, nil)
 	cfg.Timeout = 100 * time.Millisecond
 	s := start(t, cfg)
@@ -274,7 +274,7 @@ func TestTimeout(t *testing.T) {
 // Test 10: Cancel in the app closes the port within a second (goroutine
 // leaks are caught by TestMain's goleak check).
 func TestCancelInApp(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	s := start(t, config(env, nil))
 	t0 := time.Now()
 	s.Cancel()
@@ -297,7 +297,7 @@ func TestCancelInApp(t *testing.T) {
 }
 
 func TestParentContextEndsTheLogin(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	s, err := Start(ctx, config(env, nil))
@@ -313,7 +313,7 @@ func TestParentContextEndsTheLogin(t *testing.T) {
 // Cancel while the code is being exchanged: the exchange is abandoned, the
 // browser is told, and the login ends cancelled.
 func TestCancelDuringExchange(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	s := start(t, config(env, nil))
 	b := logintest.New()
 	cb, err := b.Consent(s.URL(), logintest.Choice{})
@@ -344,7 +344,7 @@ func TestCancelDuringExchange(t *testing.T) {
 
 // Test 11: the browser cannot be opened; the person opens the link by hand.
 func TestBrowserCannotOpen(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	cfg := config(env, nil)
 	boom := errors.New("no browser on this machine")
 	cfg.OpenBrowser = func(string) error { return boom }
@@ -394,7 +394,7 @@ func TestExchangeFailures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			env := startFake(t, fakefb.Options{})
+			env := startFake(t, sandbox.Options{})
 			var rec attempts
 			cfg := config(env, &rec)
 			b := logintest.New()
@@ -450,7 +450,7 @@ func TestPKCE(t *testing.T) {
 		t.Fatalf("x/oauth2 S256 = %s", got)
 	}
 
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	env.failToken = 1 // the first attempt fails at the exchange
 	seen := map[string]bool{}
 	for attempt := range 3 {
@@ -492,7 +492,7 @@ func TestPKCE(t *testing.T) {
 }
 
 func TestDialogURL(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	cfg := config(env, nil)
 	cfg.Business = true
 	cfg.AuthType = AuthTypeRerequest
@@ -536,7 +536,7 @@ func TestAuthTypeFor(t *testing.T) {
 
 // A rerequest login shows the declined permission again (ref §1.5).
 func TestRerequestAsksAgain(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	s := start(t, config(env, nil))
 	p, _, err := logintest.New().Login(s.URL(), logintest.Choice{Untick: []string{"perm-pages_messaging"}})
 	mustPage(t, p, err, http.StatusOK, "Connected as")
@@ -556,7 +556,7 @@ func TestRerequestAsksAgain(t *testing.T) {
 }
 
 func TestLongLivedExchange(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	cfg := config(env, nil)
 	cfg.AppSecret = token.New(env.Fake.Options().AppSecret)
 	s := start(t, cfg)
@@ -592,7 +592,7 @@ func TestLongLivedExchange(t *testing.T) {
 // and the exchange repeats the relay address.
 func TestRelayMode(t *testing.T) {
 	const relay = "https://relay.example.com/pagekeeper/relay.html"
-	env := startFake(t, fakefb.Options{RegisteredRedirects: []string{relay}})
+	env := startFake(t, sandbox.Options{RegisteredRedirects: []string{relay}})
 	cfg := config(env, nil)
 	port := freePort(t)
 	cfg.Ports = []int{port}
@@ -632,7 +632,7 @@ func TestRelayMode(t *testing.T) {
 }
 
 func TestPagesInTheUsersLanguage(t *testing.T) {
-	env := startFake(t, fakefb.Options{})
+	env := startFake(t, sandbox.Options{})
 	cfg := config(env, nil)
 	cfg.Language = "es"
 	s := start(t, cfg)
@@ -642,7 +642,7 @@ func TestPagesInTheUsersLanguage(t *testing.T) {
 		t.Fatal("lang attribute")
 	}
 	p, _, err = logintest.New().Login(s.URL(), logintest.Choice{})
-	mustPage(t, p, err, http.StatusOK, "Conectado como "+fakefb.DemoUserName)
+	mustPage(t, p, err, http.StatusOK, "Conectado como "+sandbox.DemoUserName)
 	if _, err := wait(t, s); err != nil {
 		t.Fatal(err)
 	}

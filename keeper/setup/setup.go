@@ -4,7 +4,7 @@
 // port, its state kept in the sandbox folder so practice survives a
 // restart), and IT's preset on first start. The window (main) and the
 // headless commands (ui/cli) share it, so both behave the same. It is the
-// one non-test importer of fb/fakefb besides the sandbox-server command.
+// one non-test importer of the sandbox package besides the sandbox-server command.
 package setup
 
 import (
@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
 	"github.com/pagekeeper/pagekeeper/fb/login"
 	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -50,7 +50,7 @@ type Session struct {
 	// SandboxURL is the pretend Facebook's address ("" outside the sandbox);
 	// its /_sandbox/ routes simulate problems.
 	SandboxURL string
-	fake       *fakefb.Server
+	fake       *sandbox.Server
 }
 
 // sandboxSeed fixes the pretend world (Pages, people, tokens' randomness).
@@ -58,12 +58,12 @@ const sandboxSeed = 20261122
 
 // DefaultDir is the data folder: the config folder's Pagekeeper, or its
 // sandbox subfolder.
-func DefaultDir(sandbox bool) (string, error) {
+func DefaultDir(inSandbox bool) (string, error) {
 	d, err := store.DefaultDir()
 	if err != nil {
 		return "", err
 	}
-	if sandbox {
+	if inSandbox {
 		d = filepath.Join(d, "sandbox")
 	}
 	return d, nil
@@ -107,16 +107,16 @@ func Open(ctx context.Context, o Options) (*Session, error) {
 
 // startSandbox runs the pretend Facebook on a free loopback port.
 func (s *Session) startSandbox(dir string, o Options) error {
-	opts := fakefb.Options{Seed: sandboxSeed, Clock: fakefb.NewRunningClock(time.Now()),
+	opts := sandbox.Options{Seed: sandboxSeed, Clock: sandbox.NewRunningClock(time.Now()),
 		StateFile: filepath.Join(dir, "sandbox-facebook.json")}
-	srv, err := fakefb.Start(opts)
-	var bad *fakefb.StateFileError
+	srv, err := sandbox.Start(opts)
+	var bad *sandbox.StateFileError
 	if errors.As(err, &bad) {
 		// A damaged practice state is set aside (kept, renamed) and the
 		// sandbox starts afresh: the Pages then simply need renewing.
 		o.Logf("the sandbox's saved state could not be read (%v); starting afresh", err)
-		if _, derr := fakefb.DiscardStateFile(opts.StateFile); derr == nil {
-			srv, err = fakefb.Start(opts)
+		if _, derr := sandbox.DiscardStateFile(opts.StateFile); derr == nil {
+			srv, err = sandbox.Start(opts)
 		}
 	}
 	if err != nil {
@@ -201,7 +201,7 @@ var ErrNotSandbox = errors.New("problems can be simulated only in the sandbox")
 
 // Simulate applies a fault to the sandbox's pretend Facebook, as its
 // "Simulate a problem" menu does.
-func (s *Session) Simulate(r fakefb.FaultRequest) error {
+func (s *Session) Simulate(r sandbox.FaultRequest) error {
 	if s.fake == nil {
 		return ErrNotSandbox
 	}

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
-	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
+	"github.com/pagekeeper/pagekeeper/internal/logintest"
 	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 // connectDemo connects the demo Pages through the real login (the test plays
@@ -68,10 +68,10 @@ func TestTheSandboxSurvivesARestart(t *testing.T) {
 	}
 
 	// Simulating a problem breaks the Page, as the sandbox menu does.
-	if err := s.Simulate(fakefb.FaultRequest{Kind: "webhook_dropped", Page: fakefb.PageSunriseCafe}); err != nil {
+	if err := s.Simulate(sandbox.FaultRequest{Kind: "webhook_dropped", Page: sandbox.PageSunriseCafe}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.Keeper.CheckNow(ctx, fakefb.PageSunriseCafe)
+	r, err := s.Keeper.CheckNow(ctx, sandbox.PageSunriseCafe)
 	if err != nil || len(r.Pages) != 1 || r.Pages[0].Status != "needs_attention" {
 		t.Fatalf("after dropping the webhook: %v %+v", err, r.Pages)
 	}
@@ -79,7 +79,7 @@ func TestTheSandboxSurvivesARestart(t *testing.T) {
 
 func TestSimulateOnlyInTheSandbox(t *testing.T) {
 	s := &Session{}
-	if err := s.Simulate(fakefb.FaultRequest{Kind: "offline"}); !errors.Is(err, ErrNotSandbox) {
+	if err := s.Simulate(sandbox.FaultRequest{Kind: "offline"}); !errors.Is(err, ErrNotSandbox) {
 		t.Fatalf("err = %v", err)
 	}
 }

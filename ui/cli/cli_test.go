@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
-	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
+	"github.com/pagekeeper/pagekeeper/internal/logintest"
 	"github.com/pagekeeper/pagekeeper/keeper/setup"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 // terminal collects a command's output and hands over its lines as they come.
@@ -143,21 +143,21 @@ func noSecrets(t *testing.T, r run) {
 }
 
 func TestConnectSandboxNoBrowser(t *testing.T) {
-	r := connect(t, logintest.Choice{Untick: []string{"page-" + fakefb.PageHarborBooks}}, "--no-browser", "--sandbox", "--ports", "0")
+	r := connect(t, logintest.Choice{Untick: []string{"page-" + sandbox.PageHarborBooks}}, "--no-browser", "--sandbox", "--ports", "0")
 	if r.code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	if r.page.Status != http.StatusOK || !strings.Contains(r.page.Body, "Connected as "+fakefb.DemoUserName) {
+	if r.page.Status != http.StatusOK || !strings.Contains(r.page.Body, "Connected as "+sandbox.DemoUserName) {
 		t.Fatalf("browser saw HTTP %d", r.page.Status)
 	}
 	for _, want := range []string{
 		"Open this link in a browser on this computer",
-		"Logged in as " + fakefb.DemoUserName + " (Facebook ID " + fakefb.DemoUserID + ")",
+		"Logged in as " + sandbox.DemoUserName + " (Facebook ID " + sandbox.DemoUserID + ")",
 		"Permissions granted: ",
-		"- Sunrise Café (ID " + fakefb.PageSunriseCafe + "), tasks: ANALYZE, ADVERTISE, MESSAGING, MODERATE, CREATE_CONTENT, MANAGE\n    can be connected",
-		"- Green Leaf Yoga (ID " + fakefb.PageGreenLeafYoga + "), tasks: MODERATE\n    cannot be connected: Your role on this Page does not include messaging",
-		"- Night Owl Bakery (ID " + fakefb.PageNightOwlBakery + "), tasks: ANALYZE, ADVERTISE\n    cannot be connected",
-		"- Old Town Tailor (ID " + fakefb.PageOldTownTailor + ")",
+		"- Sunrise Café (ID " + sandbox.PageSunriseCafe + "), tasks: ANALYZE, ADVERTISE, MESSAGING, MODERATE, CREATE_CONTENT, MANAGE\n    can be connected",
+		"- Green Leaf Yoga (ID " + sandbox.PageGreenLeafYoga + "), tasks: MODERATE\n    cannot be connected: Your role on this Page does not include messaging",
+		"- Night Owl Bakery (ID " + sandbox.PageNightOwlBakery + "), tasks: ANALYZE, ADVERTISE\n    cannot be connected",
+		"- Old Town Tailor (ID " + sandbox.PageOldTownTailor + ")",
 		"The Page is unpublished",
 		"Sunrise Café: webhooks subscribed",
 		"Sunrise Café: token stored; connected",

@@ -4,11 +4,11 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
 	"github.com/pagekeeper/pagekeeper/fb/login"
-	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
+	"github.com/pagekeeper/pagekeeper/internal/logintest"
 	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/keeper/setup"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 // runSandboxDemo fills the sandbox for a demonstration, a training or the
@@ -44,7 +44,7 @@ func runSandboxDemo(args []string, env Env) int {
 	if !*breakOne {
 		return ExitOK
 	}
-	if err := s.Simulate(fakefb.FaultRequest{Kind: "role_lost", User: fakefb.DemoUserID, Page: fakefb.PageHarborBooks}); err != nil {
+	if err := s.Simulate(sandbox.FaultRequest{Kind: "role_lost", User: sandbox.DemoUserID, Page: sandbox.PageHarborBooks}); err != nil {
 		fmt.Fprintf(env.Stderr, "pagekeeper sandbox-demo: %v\n", err)
 		return ExitFailed
 	}

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
-	"github.com/pagekeeper/pagekeeper/fb/login/logintest"
+	"github.com/pagekeeper/pagekeeper/internal/logintest"
 	"github.com/pagekeeper/pagekeeper/keeper/setup"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 // runCmd runs a headless command on the sandbox folder dir.
@@ -44,17 +44,17 @@ func TestHeadlessLifecycleOnTheSandbox(t *testing.T) {
 	}
 
 	// disconnect refuses without --yes and explains the consequence.
-	code, _, errOut := runCmd(t, dir, "disconnect", fakefb.PageSunriseCafe)
+	code, _, errOut := runCmd(t, dir, "disconnect", sandbox.PageSunriseCafe)
 	if code != ExitFailed || !strings.Contains(errOut, "Sunrise Café will stop receiving Messenger messages") || !strings.Contains(errOut, "--yes") {
 		t.Fatalf("disconnect without --yes: exit %d: %s", code, errOut)
 	}
-	code, out, errOut = runCmd(t, dir, "disconnect", fakefb.PageSunriseCafe, "--yes")
+	code, out, errOut = runCmd(t, dir, "disconnect", sandbox.PageSunriseCafe, "--yes")
 	if code != ExitOK || !strings.Contains(out, "Sunrise Café is disconnected") {
 		t.Fatalf("disconnect --yes: exit %d: %s %s", code, out, errOut)
 	}
 
 	// log: the redacted diagnostics, history included.
-	code, out, _ = runCmd(t, dir, "log", fakefb.PageSunriseCafe)
+	code, out, _ = runCmd(t, dir, "log", sandbox.PageSunriseCafe)
 	if code != ExitOK || !strings.Contains(out, "page_connected") || !strings.Contains(out, "page_disconnected") {
 		t.Fatalf("log: exit %d:\n%s", code, out)
 	}

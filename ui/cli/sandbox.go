@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/fakefb"
 	"github.com/pagekeeper/pagekeeper/fb/login"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 func runSandboxServer(args []string, env Env) int {
@@ -39,7 +39,7 @@ func runSandboxServer(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "pagekeeper sandbox-server: --addr %q must be a loopback address such as 127.0.0.1:8765\n", *addr)
 		return ExitUsage
 	}
-	srv, err := fakefb.StartAt(*addr, fakefb.Options{Clock: fakefb.NewRunningClock(time.Now())})
+	srv, err := sandbox.StartAt(*addr, sandbox.Options{Clock: sandbox.NewRunningClock(time.Now())})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "pagekeeper sandbox-server: cannot listen on %s: %v\n", *addr, err)
 		return ExitUsage

@@ -251,8 +251,7 @@ const (
 	KindNetwork
 	// KindTimeout: no complete answer within the time-out.
 	KindTimeout
-	// KindTLS: the server's certificate is not trusted for that address,
-	// or the server does not speak TLS.
+	// KindTLS: the server's certificate is not trusted for that address.
 	KindTLS
 	// KindRedirect: a 3xx answer; redirects are never followed.
 	KindRedirect
@@ -335,13 +334,12 @@ func transportError(ctx context.Context, op Op, raw string, err error) error {
 		hostname  x509.HostnameError
 		invalid   x509.CertificateInvalidError
 		verify    *tls.CertificateVerificationError
-		record    tls.RecordHeaderError
 	)
 	switch {
 	case ctx.Err() != nil:
 		e.Kind, e.Retryable = KindCanceled, true
 	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid),
-		errors.As(err, &verify), errors.As(err, &record):
+		errors.As(err, &verify):
 		e.Kind = KindTLS
 	case ue != nil && ue.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		e.Kind, e.Retryable = KindTimeout, true

@@ -22,6 +22,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/pagekeeper/pagekeeper/assets"
+	"github.com/pagekeeper/pagekeeper/integration/example"
 	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/keeper/setup"
 	"github.com/pagekeeper/pagekeeper/ui"
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case *showVersion:
 		fmt.Fprintf(stdout, "Pagekeeper %s (build %d)\n", meta.Version, meta.Build)
 		return 0
+	case fs.Arg(0) == "integration-example":
+		return example.Main(fs.Args()[1:], stdout, stderr)
 	case fs.NArg() > 0 && cli.IsCommand(fs.Arg(0)):
 		return cli.Run(fs.Arg(0), fs.Args()[1:], cli.Env{Stdout: stdout, Stderr: stderr, Setup: o})
 	case fs.NArg() > 0:

@@ -215,11 +215,11 @@ type app struct {
 
 func (a *app) handle(ctx context.Context, d receiver.Delivery) (receiver.Ack, error) {
 	ev := d.Event
-	page := "-"
+	page, about := "", ""
 	if ev.Data.Page != nil {
-		page = ev.Data.Page.ID
+		page, about = ev.Data.Page.ID, " for Page "+ev.Data.Page.ID
 	}
-	a.log.Printf("Pagekeeper event %s for Page %s (delivery %s)", ev.Type, page, d.ID)
+	a.log.Printf("Pagekeeper event %s%s (delivery %s)", ev.Type, about, d.ID)
 	var held string
 	var err error
 	switch ev.Type {

@@ -295,7 +295,10 @@ func (e *Error) Error() string {
 	}
 	switch e.Kind {
 	case KindSettings:
-		return fmt.Sprintf("cannot %s to %s: %v", e.Op, e.URL, e.Err)
+		if e.Op == OpStatus {
+			return fmt.Sprintf("cannot read the status of %s: %v", at, e.Err)
+		}
+		return fmt.Sprintf("cannot deliver to %s: %v", at, e.Err)
 	case KindCanceled:
 		return fmt.Sprintf("stopped before %s answered", at)
 	case KindTimeout:

@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"database/sql"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -25,6 +26,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/integration"
@@ -414,6 +417,9 @@ func TestExampleClosesTheLoopOnLoopback(t *testing.T) {
 		t.Fatalf("status %+v", rep)
 	}
 
+	// Its database holds the token sealed, and only sealed.
+	heldSealed(t, p, pt)
+
 	// Disconnected: the example forgets the token.
 	ack, err = deliver(t, c, p, integration.Event{Type: integration.PageDisconnected, Timestamp: time.Now(), Data: integration.Data{
 		Page:   &integration.Page{ID: sandbox.PageSunriseCafe, Name: "Sunrise Café"},
@@ -576,3 +582,33 @@ func TestMainRefusesBadFlags(t *testing.T) {
 }
 
 func tlsConfig(pool *x509.CertPool) *tls.Config { return &tls.Config{RootCAs: pool} }
+
+// heldSealed reads the example's database beside it (SQLite allows a second
+// reader) and checks that the Page's token is there, sealed to the
+// example's key.
+func heldSealed(t *testing.T, p *proc, pt token.Token) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(filepath.Join(p.dir, "integration-example.db"))+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var sealed string
+	if err := db.QueryRow(`SELECT sealed_token FROM pages WHERE page_id = ?`, sandbox.PageSunriseCafe).Scan(&sealed); err != nil {
+		t.Fatalf("no token stored for the Page: %v", err)
+	}
+	if strings.Contains(sealed, pt.Reveal()) {
+		t.Fatal("the token is stored in clear text")
+	}
+	key, err := os.ReadFile(filepath.Join(p.dir, "key.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := age.ParseIdentities(bytes.NewReader(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := integration.Open(sealed, ids[0]); err != nil || !got.Equal(pt) {
+		t.Fatalf("the stored token does not open to the delivered one: %v", err)
+	}
+}

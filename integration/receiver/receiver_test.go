@@ -92,7 +92,7 @@ func (s *side) deliveries() []Delivery {
 }
 
 // connected is a page.connected body with the token sealed to to.
-func connected(t *testing.T, to age.Recipient) []byte {
+func connected(t testing.TB, to age.Recipient) []byte {
 	t.Helper()
 	info, err := integration.SealToken(token.New(pageToken), to)
 	if err != nil {

@@ -123,6 +123,10 @@ func (m *messenger) event(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, e := range p.Entry {
+		if !pageID(e.ID) {
+			m.log.Printf("ignored a Messenger webhook entry without a Page ID")
+			continue
+		}
 		if err := m.store.webhookReceived(r.Context(), e.ID, m.now()); err != nil {
 			m.log.Printf("could not record the webhook for Page %s: %v", e.ID, err)
 		}
@@ -205,4 +209,9 @@ func (m *messenger) send(ctx context.Context, j replyJob) {
 		m.log.Printf("could not record the reply on Page %s: %v", j.pageID, err)
 	}
 	m.log.Printf("replied to a message on Page %s", j.pageID)
+}
+
+// pageID: Facebook's Page IDs are decimal numbers.
+func pageID(id string) bool {
+	return id != "" && len(id) <= 20 && strings.Trim(id, "0123456789") == ""
 }

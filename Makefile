@@ -7,12 +7,17 @@ BUILD     := build
 BIN       := $(BUILD)/pagekeeper
 VERSION   := $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 FUZZTIME  ?= 10s
+# make flake: each test FLAKE_COUNT times under -race, with FLAKE_LOAD busy loops on the CPUs.
+FLAKE_COUNT ?= 5
+FLAKE_LOAD  ?= 0
+FLAKE_RUN   ?= .
+FLAKE_PKGS  ?= ./...
 
 # What each target needs from Debian.
 PKGS_BUILD := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 PKGS_TEST  := $(PKGS_BUILD) xvfb xauth imagemagick xdotool chromium desktop-file-utils dpkg-dev
 
-.PHONY: all build run test deps deps-build check-go fmt-check vet staticcheck unit fuzz smoke bench clean
+.PHONY: all build run test deps deps-build check-go fmt-check vet staticcheck unit flake fuzz smoke bench clean
 
 all: build
 
@@ -49,6 +54,11 @@ staticcheck:
 
 unit:
 	$(GO) test -tags $(TAGS) -race -timeout 20m ./...
+
+# Hunts flaky tests (not part of `make test`): e.g. `make flake FLAKE_COUNT=20 FLAKE_LOAD=2
+# FLAKE_PKGS=./fb/login/` runs each test there 20 times under -race while two busy loops load the CPUs.
+flake: check-go
+	@GO="$(GO)" .ci/flake "$(FLAKE_COUNT)" "$(FLAKE_LOAD)" "$(FLAKE_RUN)" $(FLAKE_PKGS)
 
 # Brief fuzzing of every parser of outside input (the corpora in testdata/ run in `unit` too).
 fuzz:

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -371,10 +370,8 @@ func (m *MainWindow) exportCSV() {
 			return
 		}
 		go func() {
-			cw := csv.NewWriter(w)
-			_, err := k.ExportCSV(context.Background(), cw)
-			cw.Flush()
-			err = firstErr(err, cw.Error(), w.Close())
+			_, err := k.ExportCSV(context.Background(), w)
+			err = firstErr(err, w.Close())
 			onUI(func() {
 				if err != nil {
 					m.showError(err)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -26,9 +25,9 @@ import (
 //
 // stream says the CSV went to a stream rather than a file, so the summary
 // line must go elsewhere.
-func writeCSV(path string, stdout io.Writer, write func(*csv.Writer) error) (stream bool, err error) {
+func writeCSV(path string, stdout io.Writer, write func(io.Writer) error) (stream bool, err error) {
 	if path == "-" {
-		return true, writeStream(stdout, write)
+		return true, write(stdout)
 	}
 	fi, err := os.Stat(path) // follows links: what matters is what they point to
 	switch {
@@ -53,18 +52,9 @@ func writeCSV(path string, stdout io.Writer, write func(*csv.Writer) error) (str
 	return false, fmt.Errorf("%s is not a file Pagekeeper can write to (a disk, a socket or another special file); give a file name, or - for standard output", path)
 }
 
-func writeStream(w io.Writer, write func(*csv.Writer) error) error {
-	cw := csv.NewWriter(w)
-	if err := write(cw); err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
 // writeInto writes into an existing pipe or device, as a shell's > would,
 // without creating, truncating or replacing it.
-func writeInto(path string, write func(*csv.Writer) error) error {
+func writeInto(path string, write func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		return err
@@ -73,12 +63,12 @@ func writeInto(path string, write func(*csv.Writer) error) error {
 		f.Close()
 		return fmt.Errorf("%s changed while Pagekeeper opened it; try again", path)
 	}
-	return errors.Join(writeStream(f, write), f.Close())
+	return errors.Join(write(f), f.Close())
 }
 
 // replaceAtomically writes a temporary file next to path and renames it over
 // path once it is complete and on disk.
-func replaceAtomically(path string, perm fs.FileMode, write func(*csv.Writer) error) error {
+func replaceAtomically(path string, perm fs.FileMode, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".pagekeeper-export-*")
 	if err != nil {
@@ -89,7 +79,7 @@ func replaceAtomically(path string, perm fs.FileMode, write func(*csv.Writer) er
 		return fmt.Errorf("cannot write a file in %s: %w", dir, err)
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if err := errors.Join(tmp.Chmod(perm), writeStream(tmp, write)); err != nil {
+	if err := errors.Join(tmp.Chmod(perm), write(tmp)); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -1,11 +1,11 @@
 package cli
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -207,7 +207,7 @@ func runExport(args []string, env Env) int {
 	}
 	defer s.Close()
 	var n int
-	stream, err := writeCSV(*file, env.Stdout, func(w *csv.Writer) (err error) {
+	stream, err := writeCSV(*file, env.Stdout, func(w io.Writer) (err error) {
 		n, err = s.Keeper.ExportCSV(env.Context, w)
 		return err
 	})

@@ -4,18 +4,22 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // exportHeader is the one header of the export: Pages and events share it
 // so a spreadsheet can filter on the first column.
-var exportHeader = []string{"record", "page_id", "page_name", "status", "reason", "time", "actor_facebook", "actor_os_user", "kind", "detail"}
+// count is how many times an event happened (repeats within a minute, such
+// as forged login callbacks, are one event); 1 for most, empty for a Page.
+var exportHeader = []string{"record", "page_id", "page_name", "status", "reason", "time", "actor_facebook", "actor_os_user", "kind", "detail", "count"}
 
 // ExportCSV writes every Page (with its status) and then every event to w
 // as CSV (RFC 4180, every cell quoted, formulas defused: see csvRow), and
 // returns the number of data rows. Tokens are never part of either.
 func (k *Keeper) ExportCSV(ctx context.Context, w io.Writer) (int, error) {
+	k.flushRejected()
 	sum, err := k.Status(ctx)
 	if err != nil {
 		return 0, err
@@ -42,13 +46,14 @@ func (k *Keeper) ExportCSV(ctx context.Context, w io.Writer) (int, error) {
 		if p.Reason != "" {
 			reason = strings.TrimSpace(p.Explanation.String() + " " + p.Action.String())
 		}
-		if err := csvRow(bw, "page", p.ID, p.Name, string(p.Status), reason, stamp(p.CheckedAt), "", "", "", ""); err != nil {
+		if err := csvRow(bw, "page", p.ID, p.Name, string(p.Status), reason, stamp(p.CheckedAt), "", "", "", "", ""); err != nil {
 			return rows, err
 		}
 		rows++
 	}
 	for _, e := range evs {
-		if err := csvRow(bw, "event", e.PageID, names[e.PageID], "", "", stamp(e.At), e.ActorFBName, e.ActorOSUser, e.Kind, e.Detail); err != nil {
+		if err := csvRow(bw, "event", e.PageID, names[e.PageID], "", "", stamp(e.At), e.ActorFBName, e.ActorOSUser, e.Kind, e.Detail,
+			strconv.Itoa(max(e.Count, 1))); err != nil {
 			return rows, err
 		}
 		rows++

@@ -64,18 +64,27 @@ func (s *Store) read(fn func(db *sql.DB) error) error {
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
-	st, ok := tx.stmts[query]
-	if !ok {
-		var err error
-		if st, err = tx.tx.PrepareContext(tx.ctx, query); err != nil {
-			return nil, err
-		}
-		if tx.stmts == nil {
-			tx.stmts = map[string]*sql.Stmt{}
-		}
-		tx.stmts[query] = st
+	st, err := tx.stmt(query)
+	if err != nil {
+		return nil, err
 	}
 	return st.ExecContext(tx.ctx, args...)
+}
+
+// stmt is query prepared once per transaction.
+func (tx *Tx) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := tx.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := tx.tx.PrepareContext(tx.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
 }
 
 // ms stores a time as unix milliseconds; the zero time is 0.

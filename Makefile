@@ -77,7 +77,7 @@ clean:
 # or the Windows installer (package-windows: slow, not part of `make test`). The version is
 # FyneApp.toml's; packaging works on copies and never leaves the tree changed.
 PKGS_PACKAGE := $(PKGS_BUILD) imagemagick desktop-file-utils dpkg-dev xz-utils xvfb xauth xdotool
-PKGS_WINDOWS := gcc-mingw-w64-x86-64 nsis p7zip-full imagemagick
+PKGS_WINDOWS := gcc-mingw-w64-x86-64 nsis p7zip-full imagemagick wine wine64
 
 .PHONY: package package-linux package-windows package-check
 

@@ -121,3 +121,21 @@ func TestSettingsAddresses(t *testing.T) {
 		t.Fatal("an owner's email field with a name in it must be refused")
 	}
 }
+
+// Whatever the name, the line Settings shows for an owner reads back as that
+// owner (or, for a name net/mail cannot carry, is refused rather than misread).
+func FuzzOwnerStringReadsBack(f *testing.F) {
+	for _, n := range []string{"", "Ana Rivera", "Rivera, Ana", `Ana "the boss"`, `back\slash`, "José", "(x)", "<a@b.example>", " lead", "a\tb"} {
+		f.Add(n)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		o := Owner{Name: name, Email: "ana@example.com"}
+		got, err := ParseOwner(o.String())
+		if err != nil {
+			return // refused with a message, never misread
+		}
+		if got.Email != o.Email || (got.Name != o.Name && strings.TrimSpace(got.Name) != strings.TrimSpace(o.Name)) {
+			t.Fatalf("%+v shows as %q and reads back as %+v", o, o.String(), got)
+		}
+	})
+}

@@ -119,12 +119,21 @@ func (s SMTP) sender() (*mail.Address, error) {
 	if from == "" {
 		from = s.Username
 	}
-	a, err := mail.ParseAddress(from)
+	a, err := parseSender(from)
 	if err != nil {
-		return nil, fmt.Errorf("the sender address %q is not valid: write it as alerts@example.com or Pagekeeper <alerts@example.com> in Settings", from)
+		return nil, err
 	}
 	if a.Name == "" {
 		a.Name = "Pagekeeper"
+	}
+	return a, nil
+}
+
+// parseSender reads a sender address as written in Settings.
+func parseSender(from string) (*mail.Address, error) {
+	a, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil, fmt.Errorf("the sender address %q is not valid: write it as alerts@example.com or Pagekeeper <alerts@example.com>", from)
 	}
 	return a, nil
 }
@@ -196,8 +205,8 @@ func (s Settings) Validate() error {
 		}
 	}
 	if s.SMTP.From != "" {
-		if _, err := mail.ParseAddress(s.SMTP.From); err != nil {
-			errs = append(errs, fmt.Errorf("the sender address %q is not valid: write it as alerts@example.com or Pagekeeper <alerts@example.com>", s.SMTP.From))
+		if _, err := parseSender(s.SMTP.From); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if s.SMTP.Security != "" && s.SMTP.Security != "starttls" && s.SMTP.Security != "tls" {

@@ -7,12 +7,17 @@ BUILD     := build
 BIN       := $(BUILD)/pagekeeper
 VERSION   := $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 FUZZTIME  ?= 10s
+# make flake: each test FLAKE_COUNT times under -race, with FLAKE_LOAD busy loops on the CPUs.
+FLAKE_COUNT ?= 5
+FLAKE_LOAD  ?= 0
+FLAKE_RUN   ?= .
+FLAKE_PKGS  ?= ./...
 
 # What each target needs from Debian.
 PKGS_BUILD := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 PKGS_TEST  := $(PKGS_BUILD) xvfb xauth imagemagick xdotool chromium desktop-file-utils dpkg-dev
 
-.PHONY: all build run test deps deps-build check-go fmt-check vet staticcheck unit fuzz smoke bench clean
+.PHONY: all build run test deps deps-build check-go fmt-check vet staticcheck unit flake fuzz smoke bench clean
 
 all: build
 
@@ -50,6 +55,11 @@ staticcheck:
 unit:
 	$(GO) test -tags $(TAGS) -race -timeout 20m ./...
 
+# Hunts flaky tests (not part of `make test`): e.g. `make flake FLAKE_COUNT=20 FLAKE_LOAD=2
+# FLAKE_PKGS=./fb/login/` runs each test there 20 times under -race while two busy loops load the CPUs.
+flake: check-go
+	@GO="$(GO)" .ci/flake "$(FLAKE_COUNT)" "$(FLAKE_LOAD)" "$(FLAKE_RUN)" $(FLAKE_PKGS)
+
 # Brief fuzzing of every parser of outside input (the corpora in testdata/ run in `unit` too).
 fuzz:
 	@.ci/fuzz $(FUZZTIME)
@@ -67,7 +77,7 @@ clean:
 # or the Windows installer (package-windows: slow, not part of `make test`). The version is
 # FyneApp.toml's; packaging works on copies and never leaves the tree changed.
 PKGS_PACKAGE := $(PKGS_BUILD) imagemagick desktop-file-utils dpkg-dev xz-utils xvfb xauth xdotool
-PKGS_WINDOWS := gcc-mingw-w64-x86-64 nsis p7zip-full imagemagick
+PKGS_WINDOWS := gcc-mingw-w64-x86-64 nsis p7zip-full imagemagick wine wine64
 
 .PHONY: package package-linux package-windows package-check
 

@@ -277,7 +277,7 @@ func (k *Keeper) queueAlert(tx *store.Tx, a Alert, al alertPlan) error {
 	if al.email {
 		var to []string
 		for _, o := range al.owners {
-			to = append(to, ownerAddress(o))
+			to = append(to, o.String())
 			subject, text, html := composeEmail(a, al.host)
 			if _, err := tx.Enqueue(outboxEmail, a.PageID, emailJob{To: o.Email, ToName: o.Name, Subject: subject, Text: text,
 				HTML: html, Alert: string(a.Kind), IncidentID: a.IncidentID}, token.Token{}); err != nil {
@@ -293,13 +293,6 @@ func (k *Keeper) queueAlert(tx *store.Tx, a Alert, al alertPlan) error {
 	}
 	_, err := tx.AppendEvent(store.Event{At: a.At, PageID: a.PageID, Kind: kind, Detail: detail})
 	return err
-}
-
-func ownerAddress(o Owner) string {
-	if o.Name == "" {
-		return o.Email
-	}
-	return fmt.Sprintf("%s <%s>", o.Name, o.Email)
 }
 
 // deliver shows the round's alerts on this computer (after they were

@@ -81,6 +81,8 @@ func TestCrashDuringApplyLeavesEachPageOldOrNew(t *testing.T) {
 			}
 			close(saved)
 		}()
+		// The pause is the scenario, not a wait for work: the child is killed
+		// at a random moment of its loop, and every moment must be survivable.
 		time.Sleep(time.Duration(5+rng.IntN(120)) * time.Millisecond)
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()

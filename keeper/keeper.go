@@ -47,6 +47,8 @@ type Keeper struct {
 	loginBase *login.Config
 	// hstate: health rounds, the scheduler and alert channels (health.go, alerts.go).
 	hstate healthState
+	// rejected: counts of refused login callbacks not yet written (rejected.go).
+	rejected rejectedCallbacks
 }
 
 // Open takes the manager lock of the folder and opens its store. When
@@ -96,6 +98,7 @@ func RestoreBackup(dir, backupPath string) error { return store.RestoreFrom(dir,
 
 // Close closes the store and releases the manager lock.
 func (k *Keeper) Close() error {
+	k.closeRejected()
 	err := k.store.Close()
 	if k.lock != nil {
 		err = errors.Join(err, k.lock.Release())

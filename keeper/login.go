@@ -3,11 +3,9 @@ package keeper
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/login"
-	"github.com/pagekeeper/pagekeeper/store"
 )
 
 // UseFacebook sets the Graph client and the base of every Facebook login
@@ -39,12 +37,7 @@ func (k *Keeper) StartLogin(ctx context.Context, authType string, business bool)
 		return nil, ErrNoLogin
 	}
 	cfg.AuthType, cfg.Business = authType, business
-	// A forged, replayed or malformed callback is part of the audit trail
-	// (the attempt carries no secret: its kind, time and loopback peer).
-	cfg.OnAttempt = func(a login.Attempt) {
-		_, _ = k.store.AppendEvent(context.Background(), store.Event{At: a.At, Kind: "login_rejected",
-			Detail: fmt.Sprintf("A request to the login callback was refused (%s) from %s; the login kept waiting.", a.Kind, a.Remote)})
-	}
+	cfg.OnAttempt = k.recordRejectedCallback
 	return login.Start(ctx, cfg)
 }
 

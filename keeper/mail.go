@@ -170,12 +170,12 @@ func (k *Keeper) sendMail(ctx context.Context, s SMTP, to, toName, subject, text
 		return &mailError{words: err.Error()}
 	}
 	m := mail.NewMsg()
-	from := s.From
-	if from == "" {
-		from = s.Username
+	from, err := s.sender()
+	if err != nil {
+		return &mailError{words: err.Error(), permanent: true}
 	}
-	if err := m.FromFormat("Pagekeeper", from); err != nil {
-		return &mailError{words: fmt.Sprintf("the sender address %q is not valid", from), permanent: true}
+	if err := m.FromFormat(from.Name, from.Address); err != nil {
+		return &mailError{words: fmt.Sprintf("the sender address %q is not valid", from.Address), permanent: true}
 	}
 	if err := m.AddToFormat(toName, to); err != nil {
 		return &mailError{words: fmt.Sprintf("the address %q is not valid", to), permanent: true}
@@ -253,7 +253,7 @@ func (k *Keeper) deliverEmail(ctx context.Context, s SMTP, it store.OutboxItem, 
 	err := k.sendMail(sendCtx, s, job.To, job.ToName, job.Subject, job.Text, job.HTML)
 	cancel()
 	now := k.now()
-	to := ownerAddress(Owner{Name: job.ToName, Email: job.To})
+	to := Owner{Name: job.ToName, Email: job.To}.String()
 	if err == nil {
 		_ = k.store.Update(ctx, func(tx *store.Tx) error {
 			if err := tx.CompleteOutbox(it.ID, now); err != nil {
@@ -314,9 +314,9 @@ func (k *Keeper) SendTestEmail(ctx context.Context) error {
 	var errs []error
 	for _, o := range set.Owners {
 		err := k.sendMail(ctx, set.SMTP, o.Email, o.Name, subject, body+"\n", htmlBody)
-		kind, detail := "test_email_sent", "Test email delivered to "+ownerAddress(o)+"."
+		kind, detail := "test_email_sent", "Test email delivered to "+o.String()+"."
 		if err != nil {
-			kind, detail = "email_failed", "Test email to "+ownerAddress(o)+" not delivered: "+err.Error()
+			kind, detail = "email_failed", "Test email to "+o.String()+" not delivered: "+err.Error()
 			errs = append(errs, fmt.Errorf("%s: %w", o.Email, err))
 		}
 		if k.viewer == nil {

@@ -247,3 +247,33 @@ func TestEmailNeedsAPasswordInTheKeyring(t *testing.T) {
 	}
 	_ = store.ErrKeyNotFound
 }
+
+// The sender is written as Settings' placeholder suggests, with or without a
+// name, and arrives as such.
+func TestTestEmailFromTheSenderAsWritten(t *testing.T) {
+	for _, c := range []struct{ from, header string }{
+		{"Pagekeeper <alerts@sunrise.example>", `From: "Pagekeeper" <alerts@sunrise.example>`},
+		{"Sunrise Alerts <alerts@sunrise.example>", `From: "Sunrise Alerts" <alerts@sunrise.example>`},
+		{"alerts@sunrise.example", `From: "Pagekeeper" <alerts@sunrise.example>`},
+	} {
+		e := newHealthEnv(t, sandbox.Options{Seed: 23})
+		s := startSMTP(t, "alerts@sunrise.example", "pw")
+		e.useSMTP(s, "alerts@sunrise.example", "pw")
+		ctx := context.Background()
+		set, err := e.k.Settings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.SMTP.From = c.from
+		if err := e.k.SaveSettings(ctx, set); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.k.SendTestEmail(ctx); err != nil {
+			t.Fatalf("from %q: %v", c.from, err)
+		}
+		got := s.received()
+		if len(got) != 1 || !strings.Contains(got[0], c.header+"\r\n") {
+			t.Fatalf("from %q: want header %s in %v", c.from, c.header, got)
+		}
+	}
+}

@@ -50,7 +50,55 @@ const (
 // Owner receives alerts.
 type Owner struct {
 	Name  string `json:"name"`
-	Email string `json:"email"`
+	Email string `json:"email"` // the bare address: ana@example.com
+}
+
+// String is the owner as Settings shows it and ParseOwner reads it back:
+// "Ana Rivera <ana@example.com>", or the bare address when there is no name.
+// A name net/mail would read differently (a comma, a quote) is quoted.
+func (o Owner) String() string {
+	if o.Name == "" {
+		return o.Email
+	}
+	plain := o.Name + " <" + o.Email + ">"
+	if a, err := mail.ParseAddress(plain); err == nil && a.Name == o.Name && a.Address == o.Email {
+		return plain
+	}
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(o.Name) + `" <` + o.Email + ">"
+}
+
+// addressForm says how an address is written, for the messages below.
+const addressForm = "write it as ana@example.com or Ana Rivera <ana@example.com>"
+
+// ParseOwner reads one owner as a person writes it: "ana@example.com" or
+// "Ana Rivera <ana@example.com>" (RFC 5322, read by net/mail: a name with a
+// comma goes in quotes).
+func ParseOwner(s string) (Owner, error) {
+	a, err := mail.ParseAddress(strings.TrimSpace(s))
+	if err != nil {
+		return Owner{}, fmt.Errorf("%q is not an email address: %s", strings.TrimSpace(s), addressForm)
+	}
+	return Owner{Name: a.Name, Email: a.Address}, nil
+}
+
+// ParseOwners reads one owner per line, as in Settings; blank lines are
+// skipped. Every line that is not an address is named in the error.
+func ParseOwners(text string) ([]Owner, error) {
+	var owners []Owner
+	var errs []error
+	for line := range strings.Lines(text) {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		o, err := ParseOwner(line)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("owners: %w", err))
+			continue
+		}
+		owners = append(owners, o)
+	}
+	return owners, errors.Join(errs...)
 }
 
 // SMTP is the mail server alerts go through. The password is in the keyring.
@@ -61,6 +109,33 @@ type SMTP struct {
 	From     string `json:"from,omitempty"`
 	// Security: "starttls" (default) or "tls".
 	Security string `json:"security,omitempty"`
+}
+
+// sender is the From of alert emails: SMTP.From as written in Settings
+// ("alerts@example.com" or "Pagekeeper <alerts@example.com>"), else the
+// account's user name; named "Pagekeeper" unless From names it.
+func (s SMTP) sender() (*mail.Address, error) {
+	from := s.From
+	if from == "" {
+		from = s.Username
+	}
+	a, err := parseSender(from)
+	if err != nil {
+		return nil, err
+	}
+	if a.Name == "" {
+		a.Name = "Pagekeeper"
+	}
+	return a, nil
+}
+
+// parseSender reads a sender address as written in Settings.
+func parseSender(from string) (*mail.Address, error) {
+	a, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil, fmt.Errorf("the sender address %q is not valid: write it as alerts@example.com or Pagekeeper <alerts@example.com>", from)
+	}
+	return a, nil
 }
 
 // Duration is a time.Duration written as "1h30m" in JSON and preset files.
@@ -125,8 +200,13 @@ func (s Settings) Validate() error {
 		errs = append(errs, errors.New("checks can run at most once a minute"))
 	}
 	for _, o := range s.Owners {
-		if _, err := mail.ParseAddress(o.Email); err != nil {
-			errs = append(errs, fmt.Errorf("the email address of %s (%q) is not valid", o.Name, o.Email))
+		if a, err := mail.ParseAddress(o.Email); err != nil || a.Name != "" || a.Address != o.Email {
+			errs = append(errs, fmt.Errorf("the email address of %s (%q) is not valid: %s", o.Name, o.Email, addressForm))
+		}
+	}
+	if s.SMTP.From != "" {
+		if _, err := parseSender(s.SMTP.From); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if s.SMTP.Security != "" && s.SMTP.Security != "starttls" && s.SMTP.Security != "tls" {

@@ -18,9 +18,15 @@ type Event struct {
 	ActorOSUser string // "": the OS user running this process
 	Kind        string // machine code, e.g. "token_renewed"
 	Detail      string // plain words
+	// Group, when set, makes repeats one row: appending an event whose Group
+	// is recorded already adds its Count to that row's and changes nothing
+	// else (a flood of forged login callbacks is one row per kind and minute).
+	Group string
+	Count int // how many times it happened: 1 (0 is read as 1), or more for a Group
 }
 
-// AppendEvent adds e and returns its ID.
+// AppendEvent adds e and returns its ID; for an e.Group recorded already it
+// adds e.Count to that event's count and returns its ID.
 func (tx *Tx) AppendEvent(e Event) (int64, error) {
 	if e.Kind == "" {
 		return 0, errors.New("an event needs a kind")
@@ -35,12 +41,25 @@ func (tx *Tx) AppendEvent(e Event) (int64, error) {
 	if e.PageID != "" {
 		page = e.PageID
 	}
-	res, err := tx.exec(`INSERT INTO events (at, page_id, actor_fb_id, actor_fb_name, actor_os_user, kind, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, ms(e.At), page, e.ActorFBID, e.ActorFBName, e.ActorOSUser, e.Kind, e.Detail)
+	if e.Group == "" {
+		res, err := tx.exec(`INSERT INTO events (at, page_id, actor_fb_id, actor_fb_name, actor_os_user, kind, detail)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, ms(e.At), page, e.ActorFBID, e.ActorFBName, e.ActorOSUser, e.Kind, e.Detail)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
+	st, err := tx.stmt(`INSERT INTO events (at, page_id, actor_fb_id, actor_fb_name, actor_os_user, kind, detail, group_key, count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (group_key) WHERE group_key IS NOT NULL DO UPDATE SET count = count + excluded.count
+		RETURNING id`)
 	if err != nil {
 		return 0, err
 	}
-	return res.LastInsertId()
+	var id int64
+	err = st.QueryRowContext(tx.ctx, ms(e.At), page, e.ActorFBID, e.ActorFBName, e.ActorOSUser, e.Kind, e.Detail, e.Group,
+		max(e.Count, 1)).Scan(&id)
+	return id, err
 }
 
 // AppendEvent is Update + Tx.AppendEvent.
@@ -59,7 +78,8 @@ func (s *Store) Events(ctx context.Context, pageID string, limit int) (es []Even
 		limit = -1
 	}
 	err = s.read(func(db *sql.DB) error {
-		rows, err := db.QueryContext(ctx, `SELECT id, at, coalesce(page_id, ''), actor_fb_id, actor_fb_name, actor_os_user, kind, detail
+		rows, err := db.QueryContext(ctx, `SELECT id, at, coalesce(page_id, ''), actor_fb_id, actor_fb_name, actor_os_user, kind, detail,
+			coalesce(group_key, ''), count
 			FROM events WHERE ?1 = '' OR page_id = ?1 ORDER BY id DESC LIMIT ?2`, pageID, limit)
 		if err != nil {
 			return err
@@ -68,7 +88,8 @@ func (s *Store) Events(ctx context.Context, pageID string, limit int) (es []Even
 		for rows.Next() {
 			var e Event
 			var at int64
-			if err := rows.Scan(&e.ID, &at, &e.PageID, &e.ActorFBID, &e.ActorFBName, &e.ActorOSUser, &e.Kind, &e.Detail); err != nil {
+			if err := rows.Scan(&e.ID, &at, &e.PageID, &e.ActorFBID, &e.ActorFBName, &e.ActorOSUser, &e.Kind, &e.Detail,
+				&e.Group, &e.Count); err != nil {
 				return err
 			}
 			e.At = fromMS(at)

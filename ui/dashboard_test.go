@@ -138,10 +138,8 @@ func dialogText(w fyne.Window) string {
 
 func waitForDialogButton(t *testing.T, w fyne.Window, text string) *widget.Button {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		var found *widget.Button
-		uiMu.Lock()
+	var found *widget.Button
+	eventually(t, fmt.Sprintf("a dialog button %q", text), func() bool {
 		if top := w.Canvas().Overlays().Top(); top != nil {
 			walkObjects(top, func(o fyne.CanvasObject) {
 				if b, ok := o.(*widget.Button); ok && b.Text == text {
@@ -149,14 +147,9 @@ func waitForDialogButton(t *testing.T, w fyne.Window, text string) *widget.Butto
 				}
 			})
 		}
-		uiMu.Unlock()
-		if found != nil {
-			return found
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no dialog button %q", text)
-	return nil
+		return found != nil
+	})
+	return found
 }
 
 // walkObjects visits o and everything rendered inside it.

@@ -52,5 +52,27 @@ func onUI(f func()) {
 		uiMu.Lock()
 		defer uiMu.Unlock()
 		f()
+		announceChange()
 	})
+}
+
+// changed is closed and replaced each time a worker's result has reached the
+// widgets, so a test waits for the next change instead of polling.
+var (
+	changedMu sync.Mutex
+	changed   = make(chan struct{})
+)
+
+// uiChanged is closed after the next worker result reaches the widgets.
+func uiChanged() <-chan struct{} {
+	changedMu.Lock()
+	defer changedMu.Unlock()
+	return changed
+}
+
+func announceChange() {
+	changedMu.Lock()
+	defer changedMu.Unlock()
+	close(changed)
+	changed = make(chan struct{})
 }

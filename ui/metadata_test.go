@@ -24,3 +24,33 @@ func TestParseMetadataReadsTheProjectsFyneAppToml(t *testing.T) {
 		t.Fatal("icon not set")
 	}
 }
+
+func TestParseMetadataReadsTOMLAsTOML(t *testing.T) {
+	// Quoting, comments, inline tables and a missing [Migrations]: what a
+	// line-by-line reader got wrong.
+	m := ParseMetadata([]byte(`
+# comment = "not a key"
+[Details]
+  Name = "Page \"keeper\" = 1" # trailing comment
+  ID = 'com.example.x'
+  Version = "1.2.3"
+  Build = 7
+[LinuxAndBSD]
+  Name = "not the app's name"
+`), nil)
+	if m.Name != `Page "keeper" = 1` || m.ID != "com.example.x" || m.Version != "1.2.3" || m.Build != 7 {
+		t.Fatalf("%+v", m)
+	}
+	if m.Migrations == nil || m.Migrations["fyneDo"] {
+		t.Fatalf("migrations %v", m.Migrations)
+	}
+}
+
+func TestParseMetadataPanicsOnABrokenBuild(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a FyneApp.toml that does not parse must stop the program")
+		}
+	}()
+	ParseMetadata([]byte("[Details\nName = "), nil)
+}

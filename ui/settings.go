@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -118,7 +117,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	v.RemindEvery.SetSelected(intervalLabel(time.Duration(s.ReminderInterval)))
 	var owners []string
 	for _, o := range s.Owners {
-		owners = append(owners, fmt.Sprintf("%s <%s>", o.Name, o.Email))
+		owners = append(owners, o.String())
 	}
 	v.Owners = widget.NewMultiLineEntry()
 	v.Owners.SetText(strings.Join(owners, "\n"))
@@ -241,18 +240,11 @@ func (v *SettingsView) read(old keeper.Settings, modeRelay string) (keeper.Setti
 	s.BusinessPages = v.Business.Checked
 	s.CheckInterval = keeper.Duration(intervalFrom(v.CheckEvery.Selected, time.Duration(old.CheckInterval)))
 	s.ReminderInterval = keeper.Duration(intervalFrom(v.RemindEvery.Selected, time.Duration(old.ReminderInterval)))
-	s.Owners = nil
-	for _, line := range strings.Split(v.Owners.Text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		name, email := line, line
-		if i := strings.LastIndex(line, "<"); i >= 0 && strings.HasSuffix(line, ">") {
-			name, email = strings.TrimSpace(line[:i]), line[i+1:len(line)-1]
-		}
-		s.Owners = append(s.Owners, keeper.Owner{Name: name, Email: email})
+	owners, err := keeper.ParseOwners(v.Owners.Text)
+	if err != nil {
+		return s, token.Token{}, "", err
 	}
+	s.Owners = owners
 	s.SMTP.Host = strings.TrimSpace(v.SMTPHost.Text)
 	s.SMTP.Port = 0
 	if p := strings.TrimSpace(v.SMTPPort.Text); p != "" {
@@ -378,10 +370,8 @@ func (m *MainWindow) exportCSV() {
 			return
 		}
 		go func() {
-			cw := csv.NewWriter(w)
-			_, err := k.ExportCSV(context.Background(), cw)
-			cw.Flush()
-			err = firstErr(err, cw.Error(), w.Close())
+			_, err := k.ExportCSV(context.Background(), w)
+			err = firstErr(err, w.Close())
 			onUI(func() {
 				if err != nil {
 					m.showError(err)

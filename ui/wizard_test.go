@@ -81,16 +81,22 @@ func waitStep(t *testing.T, w *Wizard, want int) {
 	}
 }
 
-// eventually waits until cond holds; cond reads widgets under the UI lock,
-// as the Fyne goroutine would.
+// eventually waits until cond holds, checking it again after each change a
+// worker makes; cond reads widgets under the UI lock, as the Fyne goroutine
+// would.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !locked(cond) {
-		if time.Now().After(deadline) {
+	deadline := time.After(30 * time.Second)
+	for {
+		next := uiChanged() // before checking, so no change is missed
+		if locked(cond) {
+			return
+		}
+		select {
+		case <-next:
+		case <-deadline:
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -2,6 +2,7 @@ package login
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -156,7 +157,11 @@ func (s *Session) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		res, err := s.complete(cb.code)
-		if !s.finish(res, err) {
+		// complete answers with the login's own context error when the login
+		// was stopped meanwhile. Either this handler or run records that
+		// first; the person reads the same page whichever wins.
+		stopped := err != nil && errors.Is(err, s.ctx.Err())
+		if !s.finish(res, err) || stopped {
 			// Cancelled or timed out while exchanging: the result is dropped.
 			writePage(w, http.StatusServiceUnavailable, m, "warn", m.StoppedTitle, m.Stopped)
 			return

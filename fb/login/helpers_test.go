@@ -35,11 +35,13 @@ type fakeEnv struct {
 	tokenPosts []url.Values
 	failToken  int  // answer the next n token requests with 500
 	hangToken  bool // never answer token requests (until the client gives up)
+	// posted receives one value per token request, once it is recorded.
+	posted chan struct{}
 }
 
 func startFake(t *testing.T, opts sandbox.Options) *fakeEnv {
 	t.Helper()
-	env := &fakeEnv{Fake: sandbox.New(opts)}
+	env := &fakeEnv{Fake: sandbox.New(opts), posted: make(chan struct{}, 100)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/oauth/access_token") {
 			body, _ := io.ReadAll(r.Body)
@@ -55,6 +57,10 @@ func startFake(t *testing.T, opts sandbox.Options) *fakeEnv {
 				env.failToken--
 			}
 			env.mu.Unlock()
+			select {
+			case env.posted <- struct{}{}:
+			default: // nobody waits for that many
+			}
 			switch {
 			case hang:
 				<-r.Context().Done()

@@ -331,9 +331,10 @@ func TestCancelDuringExchange(t *testing.T) {
 		}
 		page <- p
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for len(env.posts()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond) // polling a condition, not waiting for work
+	select { // the exchange is under way (and hangs)
+	case <-env.posted:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the callback's code was never exchanged")
 	}
 	s.Cancel()
 	mustPage(t, <-page, nil, http.StatusServiceUnavailable, english.Stopped)

@@ -82,6 +82,11 @@ func TestHeadlessLifecycleOnTheSandbox(t *testing.T) {
 	if kinds["page"] < 4 || kinds["event"] < 4 || tokenRe.Match(raw) {
 		t.Fatalf("export rows by kind: %v", kinds)
 	}
+	// --csv - writes the same CSV to standard output, and says so elsewhere.
+	code, out, errOut = runCmd(t, dir, "export", "--csv", "-")
+	if code != ExitOK || out != string(raw) || !strings.Contains(errOut, "rows to -") {
+		t.Fatalf("export --csv -: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
 }
 
 func TestRenewNeedsPagesOrAll(t *testing.T) {

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -191,10 +189,12 @@ func runLog(args []string, env Env) int {
 func runExport(args []string, env Env) int {
 	fs := flag.NewFlagSet("pagekeeper export", flag.ContinueOnError)
 	sandbox := fs.Bool("sandbox", false, "use the sandbox data folder")
-	file := fs.String("csv", "", "the CSV file to write")
+	file := fs.String("csv", "", "the CSV file to write (- for standard output)")
 	if code, ok := parse(fs, args, "Usage: pagekeeper export --csv FILE [--sandbox]\n\n"+
 		"Writes every Page with its status, then every event of the history, to one CSV file\n"+
-		"(column `record` is page or event). No token is ever exported.\n", env); !ok {
+		"(column `record` is page or event). No token is ever exported. A file is replaced\n"+
+		"only once the export is complete; - (or a pipe, or a device like /dev/stdout) is\n"+
+		"written to directly.\n", env); !ok {
 		return code
 	}
 	if *file == "" || fs.NArg() > 0 {
@@ -207,7 +207,7 @@ func runExport(args []string, env Env) int {
 	}
 	defer s.Close()
 	var n int
-	err = writeFileAtomic(*file, func(w *csv.Writer) (err error) {
+	stream, err := writeCSV(*file, env.Stdout, func(w io.Writer) (err error) {
 		n, err = s.Keeper.ExportCSV(env.Context, w)
 		return err
 	})
@@ -215,26 +215,10 @@ func runExport(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "pagekeeper export: %v\n", err)
 		return ExitFailed
 	}
-	fmt.Fprintf(env.Stdout, "Wrote %d rows to %s\n", n, *file)
+	summary := env.Stdout
+	if stream { // the CSV may be on standard output: keep it clean
+		summary = env.Stderr
+	}
+	fmt.Fprintf(summary, "Wrote %d rows to %s\n", n, *file)
 	return ExitOK
-}
-
-// writeFileAtomic writes a CSV through a temporary file, so a failure never
-// leaves half a file where the owner expects a whole one.
-func writeFileAtomic(path string, write func(w *csv.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".pagekeeper-export-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	w := csv.NewWriter(tmp)
-	if err := write(w); err != nil {
-		tmp.Close()
-		return err
-	}
-	w.Flush()
-	if err := errors.Join(w.Error(), tmp.Sync(), tmp.Close()); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -1,11 +1,9 @@
-//go:build ignore
-
 // Command pecheck inspects a Windows program file (PE) the way the packaging
 // checks need: machine, subsystem (a GUI program must not open a console
 // window), and its resources: icon, manifest, and the version resource that
 // Explorer's Properties and the installer show.
 //
-//	go run .ci/pecheck/main.go -machine amd64 -subsystem gui -version 0.1.0.1 \
+//	go run ./internal/ci/pecheck -machine amd64 -subsystem gui -version 0.1.0.1 \
 //	    -icon -manifest-has 'level="asInvoker"' -string ProductName=Pagekeeper Pagekeeper.exe
 package main
 

@@ -1,7 +1,7 @@
-//go:build ignore
-
-// seed writes N connected, recently checked Pages (with sealed tokens) into a
-// sandbox-style data folder, for the window benchmarks: go run seed.go DIR N
+// Command seed writes N connected, recently checked Pages (with sealed tokens)
+// into a sandbox-style data folder, for the window benchmark (.ci/benchwindow):
+//
+//	go run -tags migrated_fynedo ./internal/ci/benchwindow/seed DIR N
 package main
 
 import (
@@ -23,8 +23,16 @@ func (noKeyring) Set(string, string, string) error   { return errors.New("none")
 func (noKeyring) Delete(string, string) error        { return errors.New("none") }
 
 func main() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: seed DIR N")
+		os.Exit(2)
+	}
 	dir := os.Args[1]
-	n, _ := strconv.Atoi(os.Args[2])
+	n, err := strconv.Atoi(os.Args[2])
+	if err != nil || n < 0 {
+		fmt.Fprintln(os.Stderr, "seed: N must be a number of Pages, got", os.Args[2])
+		os.Exit(2)
+	}
 	ctx := context.Background()
 	s, err := store.Open(ctx, store.Options{Dir: dir, Keyring: noKeyring{}, AllowKeyFile: true})
 	if err != nil {

@@ -1,7 +1,8 @@
-//go:build ignore
-
-// baseline is the reference for the window benchmark: an empty Fyne window
-// with a 10,000-row list, nothing else: go run baseline.go
+// Command baseline is the reference for the window benchmark (.ci/benchwindow):
+// an empty Fyne window with a 10,000-row list, nothing else. It is the one
+// program besides Pagekeeper's main.go that imports fyne.io/fyne/v2/app.
+//
+//	go run -tags migrated_fynedo ./internal/ci/benchwindow/baseline
 package main
 
 import (

@@ -44,7 +44,7 @@ func (f *Fake) sendMessage(c *call, t *tokenRec, p *page) (any, *apiError) {
 	if e := f.needPerm(t, "pages_messaging"); e != nil {
 		return nil, e
 	}
-	if !hasAnyTask(r, "MESSAGING") {
+	if !roleCan(r, capMessage) {
 		return nil, errRoleMessaging()
 	}
 	rec := lenientObject(c.params.Get("recipient"))
@@ -114,7 +114,7 @@ func (f *Fake) conversations(c *call, t *tokenRec, p *page) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	if !hasAnyTask(r, "MESSAGING", "MODERATE") {
+	if !roleCan(r, capMessage|capModerate) {
 		return nil, errRoleMessaging()
 	}
 	if e := f.needPerm(t, "pages_messaging", "pages_manage_metadata", "pages_read_engagement"); e != nil {
@@ -202,7 +202,7 @@ func (f *Fake) conversationRoute(c *call, t *tokenRec, cv *conversation, edge st
 	if e != nil || c.method != http.MethodGet {
 		return nil, errUnsupported(c.method, cv.id)
 	}
-	if !hasAnyTask(r, "MESSAGING", "MODERATE") {
+	if !roleCan(r, capMessage|capModerate) {
 		return nil, errRoleMessaging()
 	}
 	if e := f.needPerm(t, "pages_messaging"); e != nil {

@@ -205,7 +205,7 @@ func checkWebhookConfig(callbackURL string, fields []string) ([]string, error) {
 		if fl == "" {
 			continue
 		}
-		if !slices.Contains(subscribedFieldsEnum, fl) {
+		if !subscribedFieldSet[fl] {
 			return nil, fmt.Errorf("%w: %q is not a Page webhook field", ErrWebhookConfig, fl)
 		}
 		if !slices.Contains(out, fl) {
@@ -316,9 +316,7 @@ func webhookBody(v any) ([]byte, error) {
 // this only touches string contents.
 func escapeNonASCII(b []byte) []byte {
 	out := make([]byte, 0, len(b)+len(b)/8)
-	esc := func(r rune) {
-		out = append(out, '\\', 'u', hexDigits[r>>12&0xF], hexDigits[r>>8&0xF], hexDigits[r>>4&0xF], hexDigits[r&0xF])
-	}
+	esc := func(r rune) { out = fmt.Appendf(out, `\u%04x`, r) }
 	for len(b) > 0 {
 		if b[0] < utf8.RuneSelf {
 			out = append(out, b[0])

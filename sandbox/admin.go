@@ -183,7 +183,7 @@ func (f *Fake) status() map[string]any {
 		"app_id": f.opts.AppID, "app_name": f.opts.AppName, "app_type": f.opts.AppType, "mode": f.opts.Mode,
 		"app_role": f.opts.AppRole, "redirect_uris": f.opts.RegisteredRedirects, "login_configurations": f.configIDs(),
 		"business_only": f.opts.BusinessOnly,
-		"now": now.UTC().Format(time.RFC3339), "pages": len(f.pageOrder), "users": users,
+		"now":           now.UTC().Format(time.RFC3339), "pages": len(f.pageOrder), "users": users,
 		"faults": map[string]any{"offline": f.faults.offline, "latency_ms": f.faults.latency.Milliseconds(),
 			"throttles": throttles, "injected_faults": len(f.undo)},
 		"requests": f.stats.Requests,

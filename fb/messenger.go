@@ -142,6 +142,16 @@ func (c *Client) Conversations(ctx context.Context, pageID string, pageTok token
 	return out, nil
 }
 
+// sendError gives a Send API failure its Send API reason: code 2 there is a
+// temporary failure or, as Meta's Messenger error-codes page says, a person
+// who blocked the business; it must not read as a broken connection.
+func sendError(err error) error {
+	if e, ok := AsError(err); ok && e.Code == codeAPIService && e.Subcode == 0 {
+		e.Reason = ReasonSendFailedOrBlocked
+	}
+	return err
+}
+
 // SendResult is the Send API's answer.
 type SendResult struct {
 	RecipientID string
@@ -192,7 +202,7 @@ func (c *Client) SendText(ctx context.Context, pageID string, pageTok token.Toke
 		tok: pageTok,
 	})
 	if err != nil {
-		return SendResult{}, err
+		return SendResult{}, sendError(err)
 	}
 	var j struct {
 		RecipientID flexString `json:"recipient_id"`

@@ -17,15 +17,7 @@ import (
 // page whose hosting the fake simulates.
 const testRedirect = DemoRelayURL
 
-// easy is the easier world for tests about something other than the app's
-// rules: a consumer app in development mode, the person an admin of it.
-var easy = Options{AppType: AppConsumer, Mode: ModeDevelopment, AppRole: RoleAdmin}
 
-// withEasy is easy with o's other fields.
-func withEasy(o Options) Options {
-	o.AppType, o.Mode, o.AppRole = easy.AppType, easy.Mode, easy.AppRole
-	return o
-}
 
 func start(t *testing.T, opts Options) *Server {
 	t.Helper()

@@ -10,8 +10,8 @@ import "time"
 // explicitly (Mode, AppRole, AppType).
 type Options struct {
 	Seed      int64  // deterministic token, code and trace strings
-	AppID     string // default "1234567890"
-	AppSecret string // default "fake-app-secret"
+	AppID     string // default DefaultAppID
+	AppSecret string // default DefaultAppSecret
 	AppName   string // default "Pagekeeper Sandbox"
 
 	// AppType is the Meta app's type; "" is AppBusiness, whose dialog needs
@@ -165,6 +165,13 @@ func ParseAppRole(s string) (AppRole, bool) {
 }
 
 const (
+	// DefaultAppID and DefaultAppSecret are the pretend app's credentials
+	// (public: nothing real is behind them). An installation pointed at the
+	// sandbox with --facebook-url enters DefaultAppSecret in Settings to
+	// play the recommended set-up.
+	DefaultAppID     = "1234567890"
+	DefaultAppSecret = "fake-app-secret"
+
 	// DemoConfigID is the default Facebook Login for Business configuration
 	// (a user access token).
 	DemoConfigID = "555000111222333"
@@ -181,10 +188,10 @@ var DemoConfigPermissions = []string{"pages_show_list", "pages_messaging", "page
 
 func (o Options) withDefaults() Options {
 	if o.AppID == "" {
-		o.AppID = "1234567890"
+		o.AppID = DefaultAppID
 	}
 	if o.AppSecret == "" {
-		o.AppSecret = "fake-app-secret"
+		o.AppSecret = DefaultAppSecret
 	}
 	if o.AppName == "" {
 		o.AppName = "Pagekeeper Sandbox"

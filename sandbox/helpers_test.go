@@ -17,8 +17,6 @@ import (
 // page whose hosting the fake simulates.
 const testRedirect = DemoRelayURL
 
-
-
 func start(t *testing.T, opts Options) *Server {
 	t.Helper()
 	s, err := Start(opts)

@@ -23,7 +23,7 @@ type Conversation struct {
 	// Customer is the person the Page talks with (their Page-scoped ID and name).
 	Customer User
 	// LastCustomerMessage is when the customer last wrote: the Send API's
-	// standard 24-hour window runs from it (ref §9.2). Zero when unknown.
+	// standard 24-hour window runs from it (docs/FACEBOOK.md §7). Zero when unknown.
 	LastCustomerMessage time.Time
 }
 

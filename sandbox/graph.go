@@ -42,7 +42,7 @@ func requestBase(r *http.Request) string {
 }
 
 // readParams merges the query, form or multipart body and a JSON body (the
-// Send API accepts both, ref §9.3) into one set of parameters. JSON object
+// Send API accepts both, docs/FACEBOOK.md §7) into one set of parameters. JSON object
 // values are kept as their JSON text, as the form variant carries them.
 func readParams(r *http.Request) (url.Values, error) {
 	params := url.Values{}
@@ -291,7 +291,7 @@ func (f *Fake) dispatch(c *call, t *tokenRec) (any, *apiError) {
 	if e := f.checkToken(t); e != nil {
 		// With data access lapsed the person is still authenticated; the
 		// permissions edge keeps answering (statuses "expired") so the app
-		// can tell what happened (ref §2.4, §5).
+		// can tell what happened (docs/FACEBOOK.md §4).
 		if !(e.subcode == 493 && len(segs) >= 2 && segs[1] == "permissions") {
 			return nil, e
 		}

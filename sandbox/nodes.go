@@ -135,7 +135,7 @@ func (f *Fake) permissions(c *call, u *user, segs []string) (any, *apiError) {
 		return map[string]any{"data": data}, nil
 	case http.MethodDelete:
 		if len(segs) == 2 {
-			// Full de-authorisation (ref §5): tokens → 190/458.
+			// Full de-authorisation (docs/FACEBOOK.md §4): tokens → 190/458.
 			f.removeApp(u)
 			return map[string]any{"success": true}, nil
 		}

@@ -17,7 +17,7 @@ import (
 	"github.com/pagekeeper/pagekeeper/fb/token"
 )
 
-// Facebook's subcodes for a code it will not exchange (ref §1.3).
+// Facebook's subcodes for a code it will not exchange (docs/FACEBOOK.md §1).
 const (
 	subCodeExpired          = 36007
 	subRedirectMismatch     = 36008
@@ -155,7 +155,7 @@ func transportError(ctx context.Context, err error) *fb.Error {
 }
 
 // longLived exchanges a short-lived user token for a ~60-day one. It needs
-// the app secret (ref §2.2), which is why it is optional.
+// the app secret (docs/FACEBOOK.md §4), which is why it is optional.
 func (s *Session) longLived(short token.Token) (token.Token, time.Time, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.r.ExchangeTimeout)
 	defer cancel()

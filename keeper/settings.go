@@ -23,7 +23,8 @@ type Settings struct {
 	// permissions, which the configuration holds.
 	LoginConfigID string `json:"login_config_id,omitempty"`
 	// Ports for the local login callback: the first is preferred, the
-	// others are fallbacks (all must be registered in the Meta app in Live mode).
+	// others are fallbacks (Facebook sees them only in loopback mode, where
+	// development mode allows any localhost port; behind the relay any works).
 	Ports    []int  `json:"ports"`
 	RelayURL string `json:"relay_url,omitempty"` // the HTTPS relay page (relay mode)
 	// BusinessPages adds business_management to the login so Pages owned

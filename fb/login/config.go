@@ -19,8 +19,9 @@ import (
 var DefaultScopes = []string{"pages_show_list", "pages_manage_metadata", "pages_messaging", "pages_read_engagement"}
 
 // DefaultPorts are the callback ports tried in order when Config.Ports is
-// empty. They match keeper.DefaultSettings and must be the ones registered
-// with the Facebook app in Live mode.
+// empty. They match keeper.DefaultSettings. Facebook never sees them behind
+// the relay page; in loopback mode (development-mode apps) it allows any
+// localhost port.
 var DefaultPorts = []int{47321, 47322, 47323}
 
 const (

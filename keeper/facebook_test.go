@@ -2,6 +2,8 @@ package keeper
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -179,5 +181,37 @@ func TestLoginConfigIDSetting(t *testing.T) {
 	s.LoginConfigID = "my config"
 	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "Login configuration ID") {
 		t.Fatalf("a configuration ID with letters: %v", err)
+	}
+}
+
+// A Custom preset can use every current Messenger event, and only values of
+// Meta's subscribed_fields enum (sandbox/testdata/meta-graph-facts.json).
+func TestCustomPresetTakesCurrentMessengerEvents(t *testing.T) {
+	b, err := os.ReadFile("../sandbox/testdata/meta-graph-facts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var facts struct {
+		SubscribedFields []string `json:"subscribed_fields"`
+	}
+	if err := json.Unmarshal(b, &facts); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range MessengerFields() {
+		if !slices.Contains(facts.SubscribedFields, f) {
+			t.Errorf("%q is not one of Meta's subscribed_fields", f)
+		}
+	}
+	fields, err := PresetFields(store.PresetCustom, []string{"messages", "message_edits", "messaging_feedback"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newHealthEnv(t, sandbox.Options{Seed: 25})
+	tok := token.New(e.fake.PageToken(e.user.Reveal(), sandbox.PageSunriseCafe))
+	if err := e.client.Subscribe(context.Background(), sandbox.PageSunriseCafe, tok, fields); err != nil {
+		t.Fatalf("Facebook refused %v: %v", fields, err)
+	}
+	if _, err := PresetFields(store.PresetCustom, []string{"feed"}); err == nil {
+		t.Error("a Custom preset took a field that is not a Messenger event")
 	}
 }

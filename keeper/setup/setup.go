@@ -189,7 +189,7 @@ func PlayLogin(ctx context.Context, fake *sandbox.Fake, dialogURL string, c sand
 	if err != nil {
 		return err
 	}
-	if to.Path != login.CallbackPath {
+	if to.Hostname() != "localhost" || to.Path != login.CallbackPath {
 		if to, err = relay.Forward(to); err != nil {
 			return err
 		}

@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.DataDir, "data-dir", "", "data folder (default: your config folder's Pagekeeper, or its sandbox subfolder)")
 	fs.BoolVar(&o.Sandbox, "sandbox", false, "use the built-in pretend Facebook and a separate sandbox data folder")
 	fs.BoolVar(&o.AllowKeyFile, "allow-key-file", false, "when no system keyring works, keep the data key in a file only you can read")
+	fs.StringVar(&o.FacebookURL, "facebook-url", "", "reach Facebook (login dialog, token endpoint, Graph API) at this address instead: https://…, or http:// on this computer (tests, staging proxies)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: pagekeeper [flags]            open the Pagekeeper window\n%s\nFlags:\n", cli.Usage())

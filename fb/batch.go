@@ -26,14 +26,19 @@ type BatchOp struct {
 	Token token.Token
 
 	// inputToken is debug_token's input_token, revealed only when the
-	// request is built (see DebugTokenOp).
+	// request is built (see InspectOp).
 	inputToken token.Token
 }
 
-// DebugTokenOp is a self-inspection of tok (debug_token with tok as both
-// access_token and input_token), for checking many tokens in batches.
-func DebugTokenOp(tok token.Token) BatchOp {
-	return BatchOp{Method: http.MethodGet, RelativeURL: "debug_token", Token: tok, inputToken: tok}
+// InspectOp is debug_token about tok, asked with the app token, for
+// inspecting many tokens in batches. ok is false without an App Secret
+// (CanInspect).
+func (c *Client) InspectOp(tok token.Token) (op BatchOp, ok bool) {
+	app := c.appToken()
+	if app.IsZero() {
+		return BatchOp{}, false
+	}
+	return BatchOp{Method: http.MethodGet, RelativeURL: "debug_token", Token: app, inputToken: tok}, true
 }
 
 // BatchResult is one operation's answer, in the order of the operations.
@@ -184,7 +189,7 @@ func (c *Client) opParams(op *BatchOp, tok token.Token) (path string, query, bod
 }
 
 // plainOpURL is opParams's relative URL, built directly, for the common
-// operation without a query or body (a DebugTokenOp): the same string as
+// operation without a query or body (an InspectOp): the same string as
 // path + "?" + query.Encode(), whose keys sort as access_token,
 // appsecret_proof, input_token. ok is false for any other operation.
 func (c *Client) plainOpURL(op *BatchOp, tok token.Token) (string, bool) {
@@ -243,9 +248,12 @@ func (c *Client) chunkRequest(top token.Token, ops []BatchOp) *request {
 		secrets = append(secrets, ops[i].Token, ops[i].inputToken)
 	}
 	payload, _ := json.Marshal(enc)
+	// Each operation's headers come back (include_headers is left at its
+	// default, true): a Page token's X-Business-Use-Case-Usage is only in
+	// its own operation's headers, and it is what paces a health round.
 	return &request{
 		method: http.MethodPost, url: c.cfg.GraphURL + "/" + c.cfg.Version,
-		params:  url.Values{"batch": {string(payload)}, "include_headers": {"false"}},
+		params:  url.Values{"batch": {string(payload)}},
 		tok:     top,
 		secrets: secrets,
 	}
@@ -283,6 +291,11 @@ func (c *Client) finishChunk(ctx context.Context, top token.Token, ops []BatchOp
 		return
 	}
 	copy(out, parsed)
+	for _, r := range parsed {
+		if r.Header != nil {
+			c.noteUsage(r.Header)
+		}
+	}
 	c.runEach(ctx, top, ops, out, func(i int) bool { return out[i].Null })
 }
 
@@ -418,16 +431,20 @@ type TokenCheck struct {
 	Err  error // the inspection itself failed (throttled, offline, …): "could not check"
 }
 
-// InspectTokens self-inspects every token with batched debug_token calls
-// (⌈N/50⌉ requests, Config.BatchConcurrency at a time). fallback is the
-// batch's top-level token (a user token); zero uses the first token.
-func (c *Client) InspectTokens(ctx context.Context, fallback token.Token, toks []token.Token) ([]TokenCheck, error) {
+// InspectTokens inspects every token with batched debug_token calls asked
+// with the app token (⌈N/50⌉ requests, Config.BatchConcurrency at a time).
+// Without an App Secret it returns ErrCannotInspect.
+func (c *Client) InspectTokens(ctx context.Context, toks []token.Token) ([]TokenCheck, error) {
 	ops := make([]BatchOp, len(toks))
 	for i, t := range toks {
-		ops[i] = DebugTokenOp(t)
+		op, ok := c.InspectOp(t)
+		if !ok {
+			return nil, ErrCannotInspect
+		}
+		ops[i] = op
 	}
 	out := make([]TokenCheck, len(toks))
-	res, err := c.batch(ctx, fallback, ops, func(start int, rs []BatchResult) {
+	res, err := c.batch(ctx, token.Token{}, ops, func(start int, rs []BatchResult) {
 		for j, r := range rs {
 			out[start+j] = tokenCheckOf(r, toks[start+j])
 		}
@@ -449,11 +466,8 @@ func (c *Client) InspectTokens(ctx context.Context, fallback token.Token, toks [
 
 func tokenCheckOf(r BatchResult, tok token.Token) TokenCheck {
 	if r.Err != nil {
-		if r.Err.Class == ClassAuth && r.Code > 0 {
-			// debug_token of a dead token may fail outright instead of
-			// answering is_valid:false: it is still an answer.
-			return TokenCheck{Info: TokenInfo{Valid: false, Error: r.Err}}
-		}
+		// An error of the call itself (the app token refused, throttled,
+		// offline) says nothing about tok: "could not check".
 		return TokenCheck{Err: r.Err}
 	}
 	info, err := parseTokenInfo(r.Body, r.Code, scrubber{tok.Reveal()})

@@ -44,7 +44,7 @@ func BenchmarkCheckTokens10k(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		checks, err := env.c.InspectTokens(ctx, env.user, toks)
+		checks, err := env.c.InspectTokens(ctx, toks)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -18,35 +18,25 @@ type PageProbe struct {
 	Token  token.Token
 }
 
-// PageNode is what a Page token can read of its own Page.
+// PageNode is what a Page token can read of its own Page. (The Page node
+// has no tasks: only the edges listing a person's Pages do.)
 type PageNode struct {
 	ID, Name  string
 	Published *bool // nil: Facebook did not say
-	// Tasks are the connecting person's tasks on the Page. TasksKnown is
-	// false when Facebook did not return them (real Page tokens may not be
-	// allowed to read them); never read a missing list as "no tasks".
-	Tasks      []string
-	TasksKnown bool
 }
 
-// HasTask reports whether task is among the known tasks.
-func (n PageNode) HasTask(task string) bool {
-	for _, t := range n.Tasks {
-		if t == task {
-			return true
-		}
-	}
-	return false
-}
-
-// PageHealth is one Page's answers in a health round. Each of the three
-// operations has its own error: an operation that could not be answered
-// (throttled, offline, …) says nothing about the others.
+// PageHealth is one Page's answers in a health round. Each operation has
+// its own error: an operation that could not be answered (throttled,
+// offline, …) says nothing about the others.
 type PageHealth struct {
 	PageID string
 
-	// Token is debug_token's self-inspection; an invalid token is an
-	// answer (Token.Valid false, Token.Error says why), not a TokenErr.
+	// Inspected: debug_token was asked (with the app token, so only when an
+	// App Secret is set). Without it, Token is empty and the Page token is
+	// judged by what it could read: the Page and its subscription.
+	Inspected bool
+	// Token is debug_token's answer; an invalid token is an answer
+	// (Token.Valid false, Token.Error says why), not a TokenErr.
 	Token TokenInfo
 	// TokenErr: the inspection itself could not be answered.
 	TokenErr *Error
@@ -54,7 +44,7 @@ type PageHealth struct {
 	Page    PageNode
 	PageErr *Error
 
-	// Apps is the app's webhook subscription (empty: not subscribed).
+	// Apps is this app's webhook subscription (empty: not subscribed).
 	Apps   []SubscribedApp
 	SubErr *Error
 }
@@ -71,16 +61,17 @@ func (h PageHealth) SubscribedFields() []string {
 	return out
 }
 
-// checkPageFields are read with the Page's own token; tasks may be refused
-// to a Page token on the real Facebook (see pageNodeOf).
-const checkPageFields = "id,name,is_published,tasks"
+// checkPageFields are read with the Page's own token.
+const checkPageFields = "id,name,is_published"
 
-// CheckPages runs a health round: for every Page three operations with the
-// Page's own token — debug_token (self-inspection), the Page node
-// (id,name,is_published,tasks) and subscribed_apps — in batch requests of
-// 50 operations, Config.BatchConcurrency requests in flight. The operations
-// are laid out kind by kind, so a round over N Pages takes ⌈3N/50⌉ requests
-// (at most ⌈N/50⌉ per operation kind).
+// CheckPages runs a health round: for every Page, with an App Secret,
+// debug_token about its Page token asked with the app token; then, with the
+// Page's own token, the Page node (id,name,is_published) and
+// subscribed_apps. The operations go in batch requests of 50,
+// Config.BatchConcurrency requests in flight, laid out kind by kind, so a
+// round over N Pages takes ⌈3N/50⌉ requests (⌈2N/50⌉ without an App Secret;
+// at most ⌈N/50⌉ per operation kind). Without an App Secret the token is
+// judged by those two reads alone (PageHealth.Inspected is false).
 //
 // fallback is each batch's top-level token; zero uses the app token when an
 // App Secret is configured, else the first Page's token. A batch refused as
@@ -123,10 +114,15 @@ func (c *Client) CheckPagesEach(ctx context.Context, fallback token.Token, probe
 		group = n
 	}
 	group = (group + MaxBatchOps - 1) / MaxBatchOps * MaxBatchOps
+	inspect := c.CanInspect()
+	first := uint8(1) // kinds: 0 debug_token (only with the app token), 1 Page, 2 subscribed_apps
+	if inspect {
+		first = 0
+	}
 	ops := make([]BatchOp, 0, 3*n)
 	valid := make([]bool, n)
 	for i, p := range probes {
-		out[i].PageID = p.PageID
+		out[i].PageID, out[i].Inspected = p.PageID, inspect
 		if _, err := segment(p.PageID); err != nil || p.Token.IsZero() {
 			e := &Error{Class: ClassInvalidRequest, Reason: ReasonInvalidParameter, Message: "no Page ID or token to check"}
 			out[i].TokenErr, out[i].PageErr, out[i].SubErr = e, e, e
@@ -142,7 +138,7 @@ func (c *Client) CheckPagesEach(ctx context.Context, fallback token.Token, probe
 	)
 	left := make([]int, (n+group-1)/group) // group → operations not yet answered
 	for g := 0; g < n; g += group {
-		for k := range uint8(3) {
+		for k := first; k < 3; k++ {
 			for i := g; i < min(g+group, n); i++ {
 				if !valid[i] {
 					continue
@@ -152,7 +148,7 @@ func (c *Client) CheckPagesEach(ctx context.Context, fallback token.Token, probe
 				var op BatchOp
 				switch k {
 				case 0:
-					op = DebugTokenOp(p.Token)
+					op, _ = c.InspectOp(p.Token)
 				case 1:
 					op = BatchOp{Method: http.MethodGet, RelativeURL: seg + "?fields=" + url.QueryEscape(checkPageFields), Token: p.Token}
 				case 2:
@@ -180,8 +176,8 @@ func (c *Client) CheckPagesEach(ctx context.Context, fallback token.Token, probe
 		return out, nil
 	}
 	top := fallback
-	if top.IsZero() && !c.cfg.AppSecret.IsZero() && c.cfg.AppID != "" {
-		top = token.New(c.cfg.AppID + "|" + c.cfg.AppSecret.Reveal())
+	if top.IsZero() {
+		top = c.appToken()
 	}
 	if top.IsZero() {
 		top = ops[0].Token
@@ -201,9 +197,9 @@ func (c *Client) CheckPagesEach(ctx context.Context, fallback token.Token, probe
 					out[p].TokenErr = asErr(tc.Err)
 				}
 			case 1:
-				out[p].Page, out[p].PageErr = c.pageNodeOf(ctx, r, probes[p])
+				out[p].Page, out[p].PageErr = pageNodeOf(r)
 			case 2:
-				out[p].Apps, out[p].SubErr = subscribedAppsOf(r)
+				out[p].Apps, out[p].SubErr = c.subscribedAppsOf(r)
 			}
 			leftMu.Lock()
 			if left[p/group]--; left[p/group] == 0 {
@@ -336,18 +332,8 @@ func (c *Client) paceWait(since time.Time) (time.Duration, time.Time) {
 }
 
 // pageNodeOf decodes the Page read.
-func (c *Client) pageNodeOf(ctx context.Context, r BatchResult, p PageProbe) (PageNode, *Error) {
+func pageNodeOf(r BatchResult) (PageNode, *Error) {
 	if r.Err != nil {
-		if r.Err.Class == ClassInvalidRequest && r.Err.Reason == ReasonInvalidParameter {
-			// A Page token may not be allowed to read tasks: ask again
-			// without them rather than lose is_published.
-			var j pageNodeJSON
-			seg, _ := segment(p.PageID)
-			if err := c.getJSON(ctx, p.Token, seg, url.Values{"fields": {"id,name,is_published"}}, &j); err != nil {
-				return PageNode{}, asErr(err)
-			}
-			return j.node(), nil
-		}
 		return PageNode{}, r.Err
 	}
 	var j pageNodeJSON
@@ -361,7 +347,6 @@ type pageNodeJSON struct {
 	ID          flexString `json:"id"`
 	Name        string     `json:"name"`
 	IsPublished *flexBool  `json:"is_published"`
-	Tasks       *[]string  `json:"tasks"`
 }
 
 func (j pageNodeJSON) node() PageNode {
@@ -370,13 +355,10 @@ func (j pageNodeJSON) node() PageNode {
 		b := bool(*j.IsPublished)
 		n.Published = &b
 	}
-	if j.Tasks != nil {
-		n.Tasks, n.TasksKnown = *j.Tasks, true
-	}
 	return n
 }
 
-func subscribedAppsOf(r BatchResult) ([]SubscribedApp, *Error) {
+func (c *Client) subscribedAppsOf(r BatchResult) ([]SubscribedApp, *Error) {
 	if r.Err != nil {
 		return nil, r.Err
 	}
@@ -392,7 +374,9 @@ func subscribedAppsOf(r BatchResult) ([]SubscribedApp, *Error) {
 	}
 	out := make([]SubscribedApp, 0, len(j.Data))
 	for _, a := range j.Data {
-		out = append(out, SubscribedApp{ID: string(a.ID), Name: a.Name, Fields: a.Fields})
+		if c.ours(string(a.ID)) {
+			out = append(out, SubscribedApp{ID: string(a.ID), Name: a.Name, Fields: a.Fields})
+		}
 	}
 	return out, nil
 }

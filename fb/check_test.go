@@ -2,6 +2,7 @@ package fb
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"reflect"
 	"slices"
@@ -45,7 +46,7 @@ func TestCheckPagesReadsEveryFact(t *testing.T) {
 	if !s.Token.Valid || s.Token.Type != "PAGE" || !s.Token.Never || s.Token.DataAccessExpiresAt.IsZero() || !s.Token.HasScope("pages_messaging") {
 		t.Fatalf("token facts: %+v", s.Token)
 	}
-	if s.Page.Name != "Sunrise Café" || s.Page.Published == nil || !*s.Page.Published || !s.Page.TasksKnown || !s.Page.HasTask("MESSAGING") {
+	if !s.Inspected || s.Page.Name != "Sunrise Café" || s.Page.Published == nil || !*s.Page.Published {
 		t.Fatalf("page facts: %+v", s.Page)
 	}
 	if !s.Subscribed() || len(s.SubscribedFields()) != 2 {
@@ -85,7 +86,9 @@ func TestCheckPagesClassifiesFaultsPerPage(t *testing.T) {
 	if h := hs[1]; h.TokenErr != nil || !h.Token.Valid || h.Subscribed() {
 		t.Fatalf("Sunrise Café: valid token, no webhook: %+v %v", h, h.TokenErr)
 	}
-	if h := hs[2]; h.TokenErr == nil || h.TokenErr.Class != ClassThrottled || h.SubErr == nil || h.SubErr.Class != ClassThrottled {
+	// A Page's business-use-case limit throttles the calls with its token;
+	// debug_token, asked with the app token, still answers.
+	if h := hs[2]; h.PageErr == nil || h.PageErr.Class != ClassThrottled || h.SubErr == nil || h.SubErr.Class != ClassThrottled || !h.Token.Valid {
 		t.Fatalf("throttled Page must be 'could not check': %+v", h)
 	}
 	if h := hs[3]; h.TokenErr == nil && h.PageErr == nil && h.SubErr == nil {
@@ -114,6 +117,62 @@ func TestCheckPagesOfflineStopsSendingAndReportsEveryPage(t *testing.T) {
 		if h.TokenErr == nil || h.TokenErr.Reason != ReasonOffline {
 			t.Fatalf("Page %d: %+v, want could not check (offline)", i, h.TokenErr)
 		}
+	}
+}
+
+// Without an App Secret nobody may ask debug_token: the round reads what
+// the Page token itself can (the Page, its subscription) and a dead token
+// shows in those answers' codes.
+func TestCheckPagesWithoutAppSecret(t *testing.T) {
+	env := startFakeWithoutSecret(t, sandbox.Options{Seed: 7})
+	ctx := ctxT(t)
+	pr := env.probes(sandbox.PageSunriseCafe, sandbox.PageHarborBooks)
+	env.fake.RemoveRole(sandbox.DemoUserID, sandbox.PageHarborBooks)
+	env.fake.ResetStats()
+	hs, err := env.c.CheckPages(ctx, token.Token{}, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := env.fake.Stats().ByPath["/debug_token"]; got != 0 {
+		t.Fatalf("%d debug_token calls without an App Secret", got)
+	}
+	if got := env.fake.Stats().Requests; got != 1 {
+		t.Fatalf("%d HTTP requests for 2 Pages × 2 operations, want 1 batch", got)
+	}
+	if h := hs[0]; h.Inspected || h.PageErr != nil || h.SubErr != nil || h.Page.Name != "Sunrise Café" {
+		t.Fatalf("Sunrise Café: %+v", h)
+	}
+	if h := hs[1]; h.PageErr == nil || h.PageErr.Reason != ReasonRoleLost || h.SubErr == nil || h.SubErr.Reason != ReasonRoleLost {
+		t.Fatalf("Harbor Books lost its role: %+v", h)
+	}
+	if _, err := env.c.InspectToken(ctx, pr[0].Token); !errors.Is(err, ErrCannotInspect) {
+		t.Fatalf("InspectToken without a secret: %v", err)
+	}
+}
+
+// Each operation's headers are asked for: a Page token's business-use-case
+// usage arrives only there, and it paces the round.
+func TestCheckPagesReadsEachOperationsUsage(t *testing.T) {
+	env := startFake(t, sandbox.Options{Seed: 8}, nil)
+	ctx := ctxT(t)
+	pr := env.probes(sandbox.PageSunriseCafe)
+	env.fake.ThrottleFor(sandbox.PageSunriseCafe, 80001, 7*time.Minute)
+	started := time.Now()
+	if _, err := env.c.CheckPages(ctx, token.Token{}, pr); err != nil {
+		t.Fatal(err)
+	}
+	u := env.c.Usage()
+	var found bool
+	for _, b := range u.Business {
+		if b.ID == sandbox.PageSunriseCafe && b.RegainIn >= 7*time.Minute {
+			found = true
+		}
+	}
+	if !found || u.At.Before(started) {
+		t.Fatalf("the Page's X-Business-Use-Case-Usage did not reach the client: %+v", u)
+	}
+	if w, _ := env.c.paceWait(started); w < 7*time.Minute {
+		t.Fatalf("the round would not wait: %v", w)
 	}
 }
 
@@ -214,7 +273,7 @@ func BenchmarkCheckNaive(b *testing.B) {
 	start := time.Now()
 	for range b.N {
 		for _, p := range probes {
-			if _, err := env.c.DebugToken(ctx, p.Token, p.Token); err != nil {
+			if _, err := env.c.InspectToken(ctx, p.Token); err != nil {
 				b.Fatal(err)
 			}
 			if _, err := env.c.Page(ctx, p.Token, p.PageID); err != nil {

@@ -137,8 +137,16 @@ const (
 	subUnconfirmedUser = 464
 	subLoggedOut       = 467
 	subRoleLost        = 492
-	subOutsideWindow   = 2018278
 	subObjectMissing   = 33
+	// Send API subcodes (Meta's Messenger error-codes page, updated
+	// 2026-03-18; the Page restriction notice of 2026-06): docs/FACEBOOK.md §7.
+	subOutsideWindow       = 2018278
+	subOutsideWindowPolicy = 2534022
+	subOutsideWindowNews   = 2018065
+	subNotReceiving        = 2018108
+	subPersonUnavailable   = 1545041
+	subPageRestricted      = 1893063
+	codeSendTemporary      = 1200
 	// 190/493: "The access token is invalid since the user hasn't engaged
 	// the app in longer than 90 days" (hello.js #548; the fake plays it).
 	subDataAccessExpired         = 493
@@ -193,10 +201,19 @@ func classify(httpStatus, code, subcode int, transient bool) (Class, Reason) {
 		return ClassAuth, ReasonSessionInvalid
 	case code == codeSessionInvalid, code == codeTokenRequired:
 		return ClassAuth, ReasonSessionInvalid
-	case code == codePermissionDenied && subcode == subOutsideWindow:
+	case code == codePermissionDenied && (subcode == subOutsideWindow || subcode == subOutsideWindowPolicy || subcode == subOutsideWindowNews):
 		// Not a broken connection: the person simply has not written within
 		// the messaging window. Reconnecting would not help.
 		return ClassInvalidRequest, ReasonOutsideMessagingWindow
+	case code == codePermissionDenied && subcode == subNotReceiving:
+		return ClassInvalidRequest, ReasonNotReceiving
+	case code == codePermissionDenied && subcode == subPageRestricted:
+		return ClassInvalidRequest, ReasonPageRestricted
+	case subcode == subPersonUnavailable && (code == codePersonUnavailable || (code >= codePermissionRangeFirst && code <= codePermissionRangeLast)):
+		// 200/1545041 and 551/1545041: the person, not the connection.
+		return ClassInvalidRequest, ReasonPersonUnavailable
+	case code == codeSendTemporary:
+		return ClassTransient, ReasonTemporary
 	case code == codePermissionDenied, code == codeAPIMethod,
 		code >= codePermissionRangeFirst && code <= codePermissionRangeLast:
 		return ClassPermission, ReasonPermissionMissing

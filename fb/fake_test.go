@@ -53,6 +53,20 @@ func startFake(t testing.TB, opts sandbox.Options, mod func(*Config)) *fakeEnv {
 	return &fakeEnv{srv: srv, fake: srv.Fake, c: New(cfg), user: user, rec: rec}
 }
 
+// startFakeWithoutSecret is a client of an app whose App Secret Pagekeeper
+// was not given: no appsecret_proof ("Require App Secret" off), no app token.
+func startFakeWithoutSecret(t testing.TB, opts sandbox.Options) *fakeEnv {
+	t.Helper()
+	srv, err := sandbox.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	c := New(Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID})
+	user := token.New(srv.Fake.IssueUserToken(sandbox.DemoUserID, true, demoScopes))
+	return &fakeEnv{srv: srv, fake: srv.Fake, c: c, user: user, rec: &recorder{}}
+}
+
 func (e *fakeEnv) pageTok(id string) token.Token {
 	return token.New(e.fake.PageToken(e.user.Reveal(), id))
 }
@@ -87,7 +101,8 @@ func TestFakeEveryCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	sunrise := findPage(pages, sandbox.PageSunriseCafe)
-	if sunrise == nil || sunrise.Name != "Sunrise Café" || sunrise.AccessToken.IsZero() || !sunrise.HasTask("MESSAGING") || sunrise.Source != SourceAccounts {
+	if sunrise == nil || sunrise.Name != "Sunrise Café" || sunrise.AccessToken.IsZero() || !sunrise.TasksKnown ||
+		!sunrise.Capabilities().CanMessage() || sunrise.Source != SourceAccounts {
 		t.Fatalf("Sunrise Café in accounts: %+v", sunrise)
 	}
 	if findPage(pages, sandbox.PageRiversideDental) != nil {
@@ -105,15 +120,19 @@ func TestFakeEveryCall(t *testing.T) {
 		t.Fatalf("Permissions = %+v, %v", perms, err)
 	}
 
-	ui, err := c.DebugToken(ctx, env.user, env.user)
+	ui, err := c.InspectToken(ctx, env.user)
 	if err != nil || !ui.Valid || ui.Type != "USER" || ui.UserID != sandbox.DemoUserID || ui.AppID != c.Config().AppID ||
 		ui.ExpiresAt.IsZero() || ui.DataAccessExpiresAt.IsZero() || !ui.HasScope("pages_messaging") {
-		t.Fatalf("DebugToken(user) = %+v, %v", ui, err)
+		t.Fatalf("InspectToken(user) = %+v, %v", ui, err)
 	}
 	pt := sunrise.AccessToken
-	pi, err := c.DebugToken(ctx, pt, pt)
+	pi, err := c.InspectToken(ctx, pt)
 	if err != nil || !pi.Valid || pi.Type != "PAGE" || pi.ProfileID != sandbox.PageSunriseCafe || !pi.Never {
-		t.Fatalf("DebugToken(page) = %+v, %v", pi, err)
+		t.Fatalf("InspectToken(page) = %+v, %v", pi, err)
+	}
+	// A customer's token may not inspect, not even itself.
+	if _, err := c.DebugToken(ctx, pt, pt); !IsInvalidRequest(err) {
+		t.Fatalf("self-inspection with a Page token: %v", err)
 	}
 
 	if err := c.Subscribe(ctx, sunrise.ID, pt, []string{"messages", "messaging_postbacks", "messaging_referrals"}); err != nil {
@@ -200,7 +219,10 @@ func TestFakeDiscoverBusinessOnly(t *testing.T) {
 		t.Fatalf("granular discovery: %+v", sunrise)
 	}
 	// The Page token found this way works.
-	if info, err := env.c.DebugToken(ctx, sunrise.AccessToken, sunrise.AccessToken); err != nil || !info.Valid || info.ProfileID != sunrise.ID {
+	if sunrise.TasksKnown {
+		t.Fatal("a Page found through granular scopes has no known tasks")
+	}
+	if info, err := env.c.InspectToken(ctx, sunrise.AccessToken); err != nil || !info.Valid || info.ProfileID != sunrise.ID {
 		t.Fatalf("granular Page token: %+v %v", info, err)
 	}
 
@@ -284,26 +306,32 @@ func TestFakeBatchNullAndWholeFailure(t *testing.T) {
 	ops := make([]BatchOp, 60)
 	for i := range ops {
 		id := sandbox.ExtraPageID(i + 1)
-		ops[i] = DebugTokenOp(env.pageTok(id))
+		ops[i] = BatchOp{RelativeURL: id + "?fields=id,name", Token: env.pageTok(id)}
 	}
 
 	// Two operations time out inside Facebook: retried on their own.
 	nullID := sandbox.ExtraPageID(3)
 	env.fake.NullBatchOps(nullID, 1)
 	env.fake.ResetStats()
-	checks, err := env.c.InspectTokens(ctx, env.user, toks(ops))
+	first, err := env.c.Batch(ctx, env.user, ops)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, ch := range checks {
-		if ch.Err != nil || !ch.Info.Valid || ch.Info.ProfileID != sandbox.ExtraPageID(i+1) {
-			t.Fatalf("token %d: %+v", i, ch)
+	for i, r := range first {
+		if r.Err != nil || !strings.Contains(string(r.Body), `"id":"`+sandbox.ExtraPageID(i+1)+`"`) {
+			t.Fatalf("op %d: %+v", i, r)
 		}
 	}
 	st := env.fake.Stats()
+	reads := 0
+	for p, n := range st.ByPath {
+		if strings.HasPrefix(p, "/13") {
+			reads += n
+		}
+	}
 	// 59 answered in the batches + the null one on its own.
-	if st.BatchRequests != 2 || st.Requests != 3 || st.ByPath["/debug_token"] != 60 {
-		t.Fatalf("null retry: %d batches, %d requests, %d debug_token; want 2, 3, 60", st.BatchRequests, st.Requests, st.ByPath["/debug_token"])
+	if st.BatchRequests != 2 || st.Requests != 3 || reads != 60 || !first[2].Null {
+		t.Fatalf("null retry: %d batches, %d requests, %d Page reads; want 2, 3, 60", st.BatchRequests, st.Requests, reads)
 	}
 	res, _ := env.c.Batch(ctx, env.user, ops[:1])
 	if res[0].Null || res[0].Err != nil {
@@ -330,9 +358,8 @@ func TestFakeBatchNullAndWholeFailure(t *testing.T) {
 		if r.Err != nil || r.Null || r.Code != 200 {
 			t.Fatalf("op %d after whole-batch failure: %+v", i, r)
 		}
-		info, err := parseTokenInfo(r.Body, r.Code, nil)
-		if err != nil || info.ProfileID != sandbox.ExtraPageID(i+1) {
-			t.Fatalf("op %d answered for the wrong token: %+v", i, info)
+		if !strings.Contains(string(r.Body), `"id":"`+sandbox.ExtraPageID(i+1)+`"`) {
+			t.Fatalf("op %d answered for the wrong Page: %s", i, r.Body)
 		}
 	}
 	if st := env.fake.Stats(); st.BatchRequests != 1 || st.Requests != 21 {
@@ -351,14 +378,6 @@ func TestFakeBatchNullAndWholeFailure(t *testing.T) {
 			t.Fatalf("op %d with a dead fallback token: %v", i, r.Err)
 		}
 	}
-}
-
-func toks(ops []BatchOp) []token.Token {
-	out := make([]token.Token, len(ops))
-	for i, op := range ops {
-		out[i] = op.Token
-	}
-	return out
 }
 
 func TestFakeFaultsClassify(t *testing.T) {
@@ -448,12 +467,12 @@ func TestFakeDebugTokenReportsDeadTokens(t *testing.T) {
 	pt := env.pageTok(sandbox.PageSunriseCafe)
 	env.fake.ChangePassword(sandbox.DemoUserID)
 	for _, tk := range []token.Token{env.user, pt} {
-		info, err := env.c.DebugToken(ctx, tk, tk)
+		info, err := env.c.InspectToken(ctx, tk)
 		if err != nil || info.Valid || info.Error == nil || info.Error.Reason != ReasonPasswordChanged {
-			t.Fatalf("self-inspection of a dead token: %+v, %v", info, err)
+			t.Fatalf("inspection of a dead token: %+v, %v", info, err)
 		}
 	}
-	checks, err := env.c.InspectTokens(ctx, token.New(env.fake.IssueUserToken(sandbox.SecondUserID, true, demoScopes)), []token.Token{pt})
+	checks, err := env.c.InspectTokens(ctx, []token.Token{pt})
 	if err != nil || checks[0].Err != nil || checks[0].Info.Valid || checks[0].Info.Error.Reason != ReasonPasswordChanged {
 		t.Fatalf("batched inspection of a dead token: %+v, %v", checks, err)
 	}

@@ -142,7 +142,7 @@ func TestPlainOpURLMatchesOpParams(t *testing.T) {
 	for _, secret := range []string{"", "s3cret"} {
 		c := New(Config{AppSecret: token.New(secret)})
 		ops := []BatchOp{
-			DebugTokenOp(token.New("EAAtoken+/=&x")),
+			{Method: http.MethodGet, RelativeURL: "debug_token", Token: token.New("1234|s3cret"), inputToken: token.New("EAAtoken+/=&x")},
 			{Method: http.MethodGet, RelativeURL: "/me", Token: token.New("EAAuser")},
 			{Method: http.MethodGet, RelativeURL: "me/accounts"},
 			{Method: http.MethodDelete, RelativeURL: "123/subscribed_apps", Token: token.New("EAApage")},

@@ -23,7 +23,7 @@ type Conversation struct {
 	// Customer is the person the Page talks with (their Page-scoped ID and name).
 	Customer User
 	// LastCustomerMessage is when the customer last wrote: the Send API's
-	// standard 24-hour window runs from it (ref §9.2). Zero when unknown.
+	// standard 24-hour window runs from it (docs/FACEBOOK.md §7). Zero when unknown.
 	LastCustomerMessage time.Time
 }
 
@@ -142,6 +142,16 @@ func (c *Client) Conversations(ctx context.Context, pageID string, pageTok token
 	return out, nil
 }
 
+// sendError gives a Send API failure its Send API reason: code 2 there is a
+// temporary failure or, as Meta's Messenger error-codes page says, a person
+// who blocked the business; it must not read as a broken connection.
+func sendError(err error) error {
+	if e, ok := AsError(err); ok && e.Code == codeAPIService && e.Subcode == 0 {
+		e.Reason = ReasonSendFailedOrBlocked
+	}
+	return err
+}
+
 // SendResult is the Send API's answer.
 type SendResult struct {
 	RecipientID string
@@ -192,7 +202,7 @@ func (c *Client) SendText(ctx context.Context, pageID string, pageTok token.Toke
 		tok: pageTok,
 	})
 	if err != nil {
-		return SendResult{}, err
+		return SendResult{}, sendError(err)
 	}
 	var j struct {
 		RecipientID flexString `json:"recipient_id"`

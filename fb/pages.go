@@ -50,7 +50,13 @@ type Page struct {
 	// Published is nil when Facebook did not say (the field is not returned
 	// by /me/accounts unless asked for, and not to every role).
 	Published *bool
-	Tasks     []string
+	// Tasks are the connecting person's tasks on the Page, in either
+	// family of names (see Capabilities). Only the edges that list a
+	// person's Pages report them: TasksKnown is false for a Page found
+	// otherwise (granular scopes, a business), and a missing list is then
+	// no evidence of missing tasks.
+	Tasks      []string
+	TasksKnown bool
 	// AccessToken is the Page token, present when the Page was read with a
 	// user token of someone with a role on it.
 	AccessToken token.Token
@@ -61,18 +67,18 @@ type Page struct {
 	Problem *Error
 }
 
-// HasTask reports whether the connecting person may perform task on the Page.
-func (p Page) HasTask(task string) bool {
-	for _, t := range p.Tasks {
-		if t == task {
-			return true
-		}
-	}
-	return false
-}
+// Capabilities is what the connecting person's tasks allow (meaningful
+// only when TasksKnown).
+func (p Page) Capabilities() Capability { return CapabilitiesOf(p.Tasks) }
 
-// pageFields is what Pagekeeper reads of a Page.
-const pageFields = "id,name,username,category,is_published,link,picture,tasks"
+// PageFields is what Pagekeeper reads of a Page node; it never asks the
+// node for tasks, which Page does not have ("(#100) Tried accessing
+// nonexisting field (tasks) on node type (Page)").
+const PageFields = "id,name,username,category,is_published,link,picture"
+
+// AccountsFields is what Pagekeeper reads of each Page of /me/accounts,
+// which adds the person's tasks and the Page token.
+const AccountsFields = PageFields + ",tasks,access_token"
 
 type pageJSON struct {
 	ID          flexString      `json:"id"`
@@ -140,14 +146,18 @@ func pagesOf(items []pageJSON, src Source) []Page {
 }
 
 // Accounts lists every Page the person has a role on (all result pages), with
-// their Page tokens.
+// their Page tokens and the person's tasks.
 func (c *Client) Accounts(ctx context.Context, userTok token.Token) ([]Page, error) {
 	items, err := getAllOf[pageJSON](ctx, c, userTok, "me/accounts",
-		url.Values{"fields": {pageFields + ",access_token"}, "limit": {c.limit()}})
+		url.Values{"fields": {AccountsFields}, "limit": {c.limit()}})
 	if err != nil {
 		return nil, err
 	}
-	return pagesOf(items, SourceAccounts), nil
+	ps := pagesOf(items, SourceAccounts)
+	for i := range ps {
+		ps[i].TasksKnown = true
+	}
+	return ps, nil
 }
 
 // Page reads one Page. With a user token of someone with a role on the Page
@@ -161,7 +171,7 @@ func (c *Client) page(ctx context.Context, tok token.Token, id string, withToken
 	if err != nil {
 		return Page{}, err
 	}
-	fields := pageFields
+	fields := PageFields
 	if withToken {
 		fields += ",access_token"
 	}
@@ -185,13 +195,15 @@ var discoveryScopes = map[string]bool{"pages_show_list": true, "pages_messaging"
 
 // DiscoverPages finds every Page the person connected, including the ones
 // /me/accounts leaves out: Pages granted granularly (Facebook Login for
-// Business returns an empty /me/accounts) and, with opts.Business, Pages of
-// the person's businesses. Pages are de-duplicated by ID, in the order first
-// found, with Source saying where each was seen.
+// Business may return an empty /me/accounts) and, with opts.Business, Pages
+// of the person's businesses. Pages are de-duplicated by ID, in the order
+// first found, with Source saying where each was seen.
 //
-// A Page named by the token's granular scopes that cannot be read is kept
-// with Problem set. Failures of the mandatory steps (accounts, debug_token)
-// are returned as errors; in the business step a permission error (no
+// The granular step reads the user token's granular scopes with debug_token,
+// which Facebook answers only for the app token: without an App Secret it is
+// skipped (CanInspect). A Page named there that cannot be read is kept with
+// Problem set. Failures of the mandatory steps (accounts, debug_token) are
+// returned as errors; in the business step a permission error (no
 // business_management) just means there are no business Pages to add.
 func (c *Client) DiscoverPages(ctx context.Context, userTok token.Token, opts DiscoverOptions) ([]Page, error) {
 	var out []Page
@@ -203,6 +215,9 @@ func (c *Client) DiscoverPages(ctx context.Context, userTok token.Token, opts Di
 			if old.AccessToken.IsZero() && !p.AccessToken.IsZero() {
 				old.AccessToken = p.AccessToken
 				old.Problem = nil
+			}
+			if !old.TasksKnown && p.TasksKnown {
+				old.Tasks, old.TasksKnown = p.Tasks, true
 			}
 			return
 		}
@@ -218,12 +233,14 @@ func (c *Client) DiscoverPages(ctx context.Context, userTok token.Token, opts Di
 		add(p)
 	}
 
-	info, err := c.DebugToken(ctx, userTok, userTok)
-	if err != nil {
-		return nil, err
-	}
-	if !info.Valid && info.Error != nil {
-		return nil, info.Error
+	var info TokenInfo
+	if c.CanInspect() {
+		if info, err = c.InspectToken(ctx, userTok); err != nil {
+			return nil, err
+		}
+		if !info.Valid && info.Error != nil {
+			return nil, info.Error
+		}
 	}
 	for _, g := range info.GranularScopes {
 		if !discoveryScopes[g.Scope] {
@@ -282,8 +299,9 @@ func (c *Client) businessPages(ctx context.Context, userTok token.Token) ([]Page
 			continue
 		}
 		for _, edge := range []string{"owned_pages", "client_pages"} {
+			// These edges return plain Pages: no tasks.
 			items, err := getAllOf[pageJSON](ctx, c, userTok, seg+"/"+edge,
-				url.Values{"fields": {pageFields + ",access_token"}, "limit": {c.limit()}})
+				url.Values{"fields": {PageFields + ",access_token"}, "limit": {c.limit()}})
 			if err != nil {
 				if IsPermission(err) {
 					continue

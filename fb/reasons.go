@@ -31,6 +31,9 @@ const (
 	ReasonOffline
 	ReasonTimeout
 	ReasonCanceled
+	ReasonNotReceiving
+	ReasonSendFailedOrBlocked
+	ReasonPageRestricted
 	reasonCount
 )
 
@@ -100,7 +103,7 @@ var reasonTexts = [reasonCount]reasonText{
 		"Facebook says this Page or item does not exist, or this connection is not allowed to see it.",
 		"Check that the Page still exists and that the connecting account still manages it; if so, log in with Facebook again."},
 	ReasonPersonUnavailable: {"person_unavailable", "person unavailable",
-		"This person cannot receive messages from the Page right now.",
+		"This person isn't available right now: they cannot receive messages from the Page.",
 		"Nothing to do for the connection; the person may be reachable later."},
 	ReasonInvalidParameter: {"invalid_parameter", "invalid request",
 		"Facebook rejected a request from Pagekeeper as invalid.",
@@ -114,6 +117,15 @@ var reasonTexts = [reasonCount]reasonText{
 	ReasonCanceled: {"canceled", "cancelled",
 		"The request to Facebook was cancelled before it finished.",
 		"Nothing to do, or start it again."},
+	ReasonNotReceiving: {"not_receiving", "person not receiving messages",
+		"This person is not receiving messages from the Page right now (they may have turned them off).",
+		"Nothing to do for the connection; reply when the person writes again."},
+	ReasonSendFailedOrBlocked: {"send_failed_or_blocked", "message not delivered",
+		"Facebook did not deliver the message: either it had a temporary problem, or this person has blocked messages from the Page.",
+		"Nothing to do for the connection: try again later; if it keeps failing for this person only, they have blocked the Page."},
+	ReasonPageRestricted: {"page_restricted", "Page restricted from messaging",
+		"Facebook has temporarily restricted this Page from sending messages.",
+		"Log in at facebook.com and read the notices in the Page's Support Inbox; the restriction is lifted by Facebook, not by reconnecting."},
 }
 
 func (r Reason) text() reasonText {

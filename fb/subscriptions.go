@@ -11,14 +11,16 @@ import (
 )
 
 // SubscribedApp is an app subscribed to a Page's webhooks. Facebook returns
-// only the calling app's entry.
+// only the calling app's entry (Page subscribed_apps reference); Pagekeeper
+// still counts only the entry with its own App ID, so that another app's
+// subscription can never pass for its own.
 type SubscribedApp struct {
 	ID     string
 	Name   string
 	Fields []string
 }
 
-// SubscribedApps lists the app's webhook subscription on the Page; empty
+// SubscribedApps lists this app's webhook subscription on the Page; empty
 // when the app is not subscribed (for instance after Facebook disabled a
 // failing webhook).
 func (c *Client) SubscribedApps(ctx context.Context, pageID string, pageTok token.Token) ([]SubscribedApp, error) {
@@ -37,10 +39,16 @@ func (c *Client) SubscribedApps(ctx context.Context, pageID string, pageTok toke
 	}
 	out := make([]SubscribedApp, 0, len(items))
 	for _, a := range items {
-		out = append(out, SubscribedApp{ID: string(a.ID), Name: a.Name, Fields: a.Fields})
+		if c.ours(string(a.ID)) {
+			out = append(out, SubscribedApp{ID: string(a.ID), Name: a.Name, Fields: a.Fields})
+		}
 	}
 	return out, nil
 }
+
+// ours reports whether a subscribed app is this app (every entry counts
+// when no App ID is configured, as in tests of the bare client).
+func (c *Client) ours(appID string) bool { return c.cfg.AppID == "" || appID == c.cfg.AppID }
 
 // Subscribe subscribes the app to the Page's webhook fields (form-encoded:
 // JSON bodies were reported to fail). Subscribing is idempotent, so it is

@@ -121,7 +121,7 @@ func (u Usage) merge(n Usage) Usage {
 }
 
 // maxBusinessEntries matches the most objects X-Business-Use-Case-Usage
-// returns at once (ref §7.3: "up to 32 objects").
+// returns at once (Meta's rate-limiting guide: "up to 32 objects"; docs/FACEBOOK.md §6).
 const maxBusinessEntries = 32
 
 // usageJSON accepts numbers or numeric strings for every count.

@@ -22,6 +22,12 @@ type Grant struct {
 	Granted, Declined []string
 	// Business: discover Pages of the person's businesses too.
 	Business bool
+	// ExpiresAt is when the user token expires (zero: unknown) and
+	// LongLived whether it was exchanged for a ~60-day one. Page tokens do
+	// not outlive the user token they come from; without an App Secret
+	// nothing else tells when they expire.
+	ExpiresAt time.Time
+	LongLived bool
 }
 
 // requiredPermissions are what a connected Page needs from the login.
@@ -31,13 +37,17 @@ var requiredPermissions = []string{"pages_show_list", "pages_manage_metadata", "
 // connected and, if not, why, in plain words.
 type Candidate struct {
 	ID, Name, Username string
-	Tasks              []string
-	Connectable        bool
-	WhyNot             Text // empty when Connectable
-	Connected          bool // connected here before this login
-	Selected           bool
-	Preset             store.WebhookPreset
-	CustomFields       []string
+	// Tasks are the person's tasks on the Page when Facebook reported them
+	// (TasksKnown); a Page found through granular scopes or a business
+	// comes without, and is judged by whether its Page token works.
+	Tasks        []string
+	TasksKnown   bool
+	Connectable  bool
+	WhyNot       Text // empty when Connectable
+	Connected    bool // connected here before this login
+	Selected     bool
+	Preset       store.WebhookPreset
+	CustomFields []string
 
 	page fb.Page
 }
@@ -113,7 +123,7 @@ func (k *Keeper) PlanConnect(ctx context.Context, g Grant, actor Actor) (*Plan, 
 	declined := firstDeclined(g.Declined)
 	seen := map[string]bool{}
 	for _, p := range pages {
-		c := Candidate{ID: p.ID, Name: p.Name, Username: p.Username, Tasks: p.Tasks, page: p, Preset: DefaultPreset}
+		c := Candidate{ID: p.ID, Name: p.Name, Username: p.Username, Tasks: p.Tasks, TasksKnown: p.TasksKnown, page: p, Preset: DefaultPreset}
 		if old, ok := connected[p.ID]; ok {
 			c.Connected = true
 			c.Preset, c.CustomFields = old.WebhookPreset, old.WebhookFields
@@ -148,8 +158,11 @@ func firstDeclined(declined []string) string {
 	return ""
 }
 
-// whyNot is the reason a Page cannot be connected, or the zero Text.
+// whyNot is the reason a Page cannot be connected, or the zero Text. Tasks
+// count only when Facebook reported them: a Page whose tasks are unknown is
+// judged by its Page token, and subscribing shows the rest.
 func whyNot(p fb.Page, declinedPermission string) Text {
+	caps := p.Capabilities()
 	switch {
 	case declinedPermission != "":
 		return msgWhyDeclined.with("Permission", declinedPermission)
@@ -157,9 +170,9 @@ func whyNot(p fb.Page, declinedPermission string) Text {
 		return Text{Key: p.Problem.Reason.Key(), Template: p.Problem.Explanation() + " " + p.Problem.Action()}
 	case p.AccessToken.IsZero():
 		return msgWhyNoToken.with()
-	case !p.HasTask("MESSAGING"):
+	case p.TasksKnown && !caps.CanMessage():
 		return msgWhyNoMessaging.with()
-	case !p.HasTask("MANAGE") && !p.HasTask("MODERATE"):
+	case p.TasksKnown && !caps.CanSubscribe():
 		return msgWhyNoManage.with()
 	case p.Published != nil && !*p.Published:
 		return msgWhyUnpublished.with()
@@ -387,17 +400,34 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 	page.ConnectedByFBID, page.ConnectedByFBName, page.ConnectedByOSUser = p.Actor.FBUserID, p.Actor.FBUserName, p.Actor.OSUser
 	page.ConnectedAt, page.DisconnectedAt, page.CleanupPending = now, time.Time{}, false
 	page.Status, page.Reason, page.StatusSince, page.CheckedAt, page.LastOKAt = store.StatusValid, "", now, now, now
-	// Token facts; a failed inspection leaves the Page "not checked yet"
-	// rather than failing a connection that works.
-	if info, err := k.graph.DebugToken(ctx, tok, tok); err == nil && info.Valid {
+	// Token facts: from debug_token with an App Secret; without one, what
+	// the login says (a Page token does not outlive its user token, and
+	// one from a short-lived login lasts about an hour).
+	h := fb.PageHealth{PageID: c.ID, Page: fb.PageNode{ID: c.ID, Name: c.Name, Published: c.page.Published},
+		Apps: []fb.SubscribedApp{{Fields: have}}}
+	switch info, err := k.graph.InspectToken(ctx, tok); {
+	case err == nil && info.Valid:
+		h.Inspected, h.Token = true, info
 		page.TokenType, page.TokenIssuedAt, page.TokenExpiresAt = info.Type, info.IssuedAt, info.ExpiresAt
 		page.DataAccessExpiresAt = info.DataAccessExpiresAt
 		page.GranularScopes = page.GranularScopes[:0]
 		for _, g := range info.GranularScopes {
 			page.GranularScopes = append(page.GranularScopes, store.GranularScope{Scope: g.Scope, TargetIDs: g.TargetIDs})
 		}
-	} else {
+	case errors.Is(err, fb.ErrCannotInspect):
+		page.TokenType, page.TokenIssuedAt, page.TokenExpiresAt = "PAGE", now, time.Time{}
+		if !p.Grant.LongLived && !p.Grant.ExpiresAt.IsZero() {
+			page.TokenExpiresAt = p.Grant.ExpiresAt
+		}
+	default:
+		// The inspection failed: "not checked yet" rather than failing a
+		// connection that works.
 		page.Status, page.CheckedAt = store.StatusUnchecked, time.Time{}
+	}
+	if page.Status == store.StatusValid {
+		if v := decide(page, h, now); v.status != store.StatusValid {
+			page.Status, page.Reason = v.status, string(v.reason)
+		}
 	}
 
 	kind, detail := "page_connected", fmt.Sprintf("Connected with webhook fields %s (%s preset).", strings.Join(fields, ", "), c.Preset)

@@ -17,7 +17,9 @@ type Graph interface {
 	Subscribe(ctx context.Context, pageID string, pageTok token.Token, fields []string) error
 	SubscribedApps(ctx context.Context, pageID string, pageTok token.Token) ([]fb.SubscribedApp, error)
 	Unsubscribe(ctx context.Context, pageID string, pageTok token.Token) error
-	DebugToken(ctx context.Context, inspectWith, input token.Token) (fb.TokenInfo, error)
+	// InspectToken asks debug_token with the app token; without an App
+	// Secret it answers fb.ErrCannotInspect.
+	InspectToken(ctx context.Context, input token.Token) (fb.TokenInfo, error)
 }
 
 // UseGraph sets the Facebook client (it depends on settings and on the

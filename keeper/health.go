@@ -82,6 +82,8 @@ type Round struct {
 	RegainIn  time.Duration
 	// Alerts sent (or queued) by this round.
 	Alerts []Alert
+	// Version is the Graph version radar at the end of the round.
+	Version VersionStatus
 	// Stored is false for a viewer (another process manages the folder):
 	// the round was checked but nothing was recorded or alerted.
 	Stored bool
@@ -165,7 +167,11 @@ type verdict struct {
 }
 
 // decide turns a Page's answers into a status and reason, from codes,
-// subcodes and fields only.
+// subcodes and fields only. With an App Secret the token's own facts come
+// from debug_token (asked with the app token); without one, whatever the
+// Page token could still read is the evidence: an auth or permission error
+// on the Page or its subscription is the answer, and the expiry Pagekeeper
+// learnt at login is all it knows of the token's lifetime.
 func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 	cnc := func(e *fb.Error) verdict {
 		r := reasonOfError(e)
@@ -175,38 +181,41 @@ func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 		return verdict{status: store.StatusCouldNotCheck, reason: r}
 	}
 	bad := func(r Reason, detail string) verdict { return verdict{status: r.Status(), reason: r, detail: detail} }
-	if h.TokenErr != nil {
-		if r := reasonOfError(h.TokenErr); r.Status() == store.StatusInvalid {
-			return bad(r, "")
-		}
-		return cnc(h.TokenErr)
+	// broken: the answer is a real problem (Invalid or Needs attention).
+	broken := func(e *fb.Error) (Reason, bool) {
+		r := reasonOfError(e)
+		s := r.Status()
+		return r, s == store.StatusInvalid || s == store.StatusNeedsAttention
 	}
 	ti := h.Token
-	if !ti.Valid {
-		r := reasonOfError(ti.Error)
-		if s := r.Status(); s == store.StatusInvalid || s == store.StatusNeedsAttention {
+	expires, dataAccess := p.TokenExpiresAt, p.DataAccessExpiresAt
+	switch {
+	case h.Inspected && h.TokenErr == nil && !ti.Valid:
+		if r, ok := broken(ti.Error); ok {
 			return bad(r, "")
 		}
 		return cnc(ti.Error)
-	}
-	// A required scope missing from the token, or not covering this Page
-	// in the granular scopes: the permission was removed.
-	if len(ti.Scopes) > 0 {
-		var miss []string
-		for _, s := range requiredPermissions {
-			if !ti.HasScope(s) || !grantCovers(ti.GranularScopes, s, p.ID) {
-				miss = append(miss, s)
+	case h.Inspected && h.TokenErr == nil:
+		// A required scope missing from the token, or not covering this
+		// Page in the granular scopes: the permission was removed.
+		if len(ti.Scopes) > 0 {
+			var miss []string
+			for _, s := range requiredPermissions {
+				if !ti.HasScope(s) || !grantCovers(ti.GranularScopes, s, p.ID) {
+					miss = append(miss, s)
+				}
+			}
+			if len(miss) > 0 {
+				return bad(ReasonPermissionRemoved, strings.Join(miss, ", "))
 			}
 		}
-		if len(miss) > 0 {
-			return bad(ReasonPermissionRemoved, strings.Join(miss, ", "))
+		if !ti.DataAccessExpiresAt.IsZero() && !now.Before(ti.DataAccessExpiresAt) {
+			return bad(ReasonDataAccessExpired, "")
 		}
-	}
-	if !ti.DataAccessExpiresAt.IsZero() && !now.Before(ti.DataAccessExpiresAt) {
-		return bad(ReasonDataAccessExpired, "")
-	}
-	if !ti.ExpiresAt.IsZero() && !now.Before(ti.ExpiresAt) {
-		return bad(ReasonTokenExpired, "")
+		if !ti.ExpiresAt.IsZero() && !now.Before(ti.ExpiresAt) {
+			return bad(ReasonTokenExpired, "")
+		}
+		expires, dataAccess = ti.ExpiresAt, ti.DataAccessExpiresAt
 	}
 	// The Page read and the subscription: an auth or permission answer is
 	// a real problem; anything else is "could not check".
@@ -214,11 +223,15 @@ func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 		if e == nil {
 			continue
 		}
-		r := reasonOfError(e)
-		if s := r.Status(); s == store.StatusInvalid || s == store.StatusNeedsAttention {
+		if r, ok := broken(e); ok {
 			return bad(r, "")
 		}
 		return cnc(e)
+	}
+	if h.Inspected && h.TokenErr != nil {
+		// The inspection itself failed (throttled, offline, the app token
+		// refused): the reads worked, but the token's facts are unknown.
+		return cnc(h.TokenErr)
 	}
 
 	var v verdict
@@ -236,22 +249,28 @@ func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 	if h.Page.Published != nil && !*h.Page.Published {
 		add(ReasonPageUnpublished, "")
 	}
-	if h.Page.TasksKnown && !h.Page.HasTask("MESSAGING") {
+	// Tasks are known only from the last login (a Page token cannot read
+	// them): a role reduced since shows at the next renewal.
+	if len(p.Tasks) > 0 && !fb.CapabilitiesOf(p.Tasks).CanMessage() {
 		add(ReasonMessagingTaskMissing, "")
 	}
-	var lost []string
-	for _, s := range p.Scopes {
-		if isPagePermission(s) && !ti.HasScope(s) {
-			lost = append(lost, s)
+	if h.Inspected {
+		var lost []string
+		for _, s := range p.Scopes {
+			if isPagePermission(s) && !ti.HasScope(s) {
+				lost = append(lost, s)
+			}
+		}
+		if len(lost) > 0 {
+			add(ReasonPermissionDeclined, strings.Join(lost, ", "))
 		}
 	}
-	if len(lost) > 0 {
-		add(ReasonPermissionDeclined, strings.Join(lost, ", "))
-	}
-	if d := ti.DataAccessExpiresAt; !d.IsZero() && d.Sub(now) < ExpiryWarning {
+	// (A date already past comes from the login's estimate: the reads just
+	// worked, so the token has not expired.)
+	if d := dataAccess; d.After(now) && d.Sub(now) < ExpiryWarning {
 		add(ReasonDataAccessExpiring, d.Format("2 January 2006"))
 	}
-	if d := ti.ExpiresAt; !d.IsZero() && d.Sub(now) < ExpiryWarning {
+	if d := expires; d.After(now) && d.Sub(now) < ExpiryWarning {
 		add(ReasonTokenExpiring, d.Format("2 January 2006"))
 	}
 	if len(v.problems) > 0 {
@@ -475,6 +494,21 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	}
 	regain()
 	var pending []Alert
+	// The Graph version radar rides on the round: one app-wide notice.
+	var vinc *store.Incident
+	if inc, ok := openBy[versionIncident]; ok {
+		vinc = &inc
+	}
+	now := k.now()
+	round.Version = GraphVersionStatus(set.GraphVersion, now)
+	err = k.store.Update(ctx, func(tx *store.Tx) error {
+		a, err := k.versionNotice(tx, set, now, vinc, al)
+		pending = append(pending, a...)
+		return err
+	})
+	if err != nil {
+		return round, err
+	}
 	for i, st := range statuses {
 		if st != nil {
 			round.Pages = append(round.Pages, *st)
@@ -505,16 +539,20 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 	// Facts only from a complete, valid answer: a failed check says
 	// nothing new about the token or the webhooks.
 	changedFacts := false
-	if h.TokenErr == nil && h.Token.Valid { // an unread token was not asked about: no answer
-		ti := h.Token
+	inspected := h.Inspected && h.TokenErr == nil && h.Token.Valid
+	readsOK := !h.Inspected && h.PageErr == nil && h.SubErr == nil && h.Page.ID != ""
+	if inspected || readsOK { // a failed check says nothing new
 		q := p
-		q.TokenType, q.TokenIssuedAt, q.TokenExpiresAt, q.DataAccessExpiresAt = ti.Type, ti.IssuedAt, ti.ExpiresAt, ti.DataAccessExpiresAt
-		if len(ti.Scopes) > 0 {
-			q.Scopes = mergeScopes(p.Scopes, ti.Scopes)
-		}
-		q.GranularScopes = nil
-		for _, g := range ti.GranularScopes {
-			q.GranularScopes = append(q.GranularScopes, store.GranularScope{Scope: g.Scope, TargetIDs: g.TargetIDs})
+		if inspected {
+			ti := h.Token
+			q.TokenType, q.TokenIssuedAt, q.TokenExpiresAt, q.DataAccessExpiresAt = ti.Type, ti.IssuedAt, ti.ExpiresAt, ti.DataAccessExpiresAt
+			if len(ti.Scopes) > 0 {
+				q.Scopes = mergeScopes(p.Scopes, ti.Scopes)
+			}
+			q.GranularScopes = nil
+			for _, g := range ti.GranularScopes {
+				q.GranularScopes = append(q.GranularScopes, store.GranularScope{Scope: g.Scope, TargetIDs: g.TargetIDs})
+			}
 		}
 		if h.SubErr == nil {
 			q.SubscribedFields = h.SubscribedFields()
@@ -522,9 +560,6 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 		if h.PageErr == nil {
 			if h.Page.Published != nil {
 				q.IsPublished = *h.Page.Published
-			}
-			if h.Page.TasksKnown {
-				q.Tasks = h.Page.Tasks
 			}
 			if h.Page.Name != "" {
 				q.Name = h.Page.Name

@@ -33,7 +33,13 @@ type hEnv struct {
 
 var healthScopes = []string{"pages_show_list", "pages_manage_metadata", "pages_messaging", "pages_read_engagement"}
 
-func newHealthEnv(t *testing.T, opts sandbox.Options) *hEnv {
+// newHealthEnv: Pagekeeper has the App Secret (the recommended set-up), so
+// rounds ask debug_token with the app token.
+func newHealthEnv(t *testing.T, opts sandbox.Options) *hEnv { return newHealthEnvSecret(t, opts, true) }
+
+// newHealthEnvSecret: withSecret false is an installation without the App
+// Secret, whose rounds judge each Page token by what it can read.
+func newHealthEnvSecret(t *testing.T, opts sandbox.Options, withSecret bool) *hEnv {
 	t.Helper()
 	srv, err := sandbox.Start(opts)
 	if err != nil {
@@ -41,9 +47,13 @@ func newHealthEnv(t *testing.T, opts sandbox.Options) *hEnv {
 	}
 	t.Cleanup(func() { srv.Close() })
 	e := &hEnv{t: t, srv: srv, fake: srv.Fake, kr: store.NewMemoryKeyring()}
-	e.client = fb.New(fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID,
+	cfg := fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID,
 		Retry:       fb.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
-		CallTimeout: 5 * time.Second})
+		CallTimeout: 5 * time.Second}
+	if withSecret {
+		cfg.AppSecret = token.New(srv.Fake.Options().AppSecret)
+	}
+	e.client = fb.New(cfg)
 	k, err := Open(context.Background(), Options{Dir: t.TempDir(), Keyring: e.kr, Now: srv.Fake.Clock().Now})
 	if err != nil {
 		t.Fatal(err)
@@ -135,99 +145,155 @@ func (e *hEnv) events(kind string) []store.Event {
 	return out
 }
 
+// Each fault gives its status, reason and repair: with the App Secret from
+// debug_token (asked with the app token) and the reads; without it from
+// what the Page token itself can still read. What only debug_token can
+// tell (a permission, data access) is then not seen: noSecret says so.
 func TestHealthEveryFaultGivesItsStatusReasonAndAction(t *testing.T) {
 	sunrise := sandbox.PageSunriseCafe
+	type outcome struct {
+		status store.Status
+		reason Reason
+		repair Repair
+	}
+	unseen := &outcome{store.StatusValid, ReasonNone, RepairNone}
 	cases := []struct {
 		name   string
 		fault  func(e *hEnv)
 		status store.Status
 		reason Reason
 		repair Repair
+		// noSecret: the outcome without an App Secret, when it differs.
+		noSecret *outcome
 	}{
-		{"password changed", func(e *hEnv) { e.fake.ChangePassword(sandbox.DemoUserID) }, store.StatusInvalid, ReasonPasswordChanged, RepairRenew},
-		{"app removed", func(e *hEnv) { e.fake.RemoveApp(sandbox.DemoUserID) }, store.StatusInvalid, ReasonAppRemoved, RepairRenew},
-		{"role lost", func(e *hEnv) { e.fake.RemoveRole(sandbox.DemoUserID, sunrise) }, store.StatusInvalid, ReasonRoleLost, RepairFixOnFacebook},
-		{"token expired", func(e *hEnv) { e.fake.ExpireTokens(sandbox.DemoUserID) }, store.StatusInvalid, ReasonTokenExpired, RepairRenew},
-		{"checkpoint", func(e *hEnv) { e.fake.Checkpoint(sandbox.DemoUserID) }, store.StatusInvalid, ReasonCheckpointed, RepairFixOnFacebook},
-		{"unconfirmed", func(e *hEnv) { e.fake.Unconfirm(sandbox.DemoUserID) }, store.StatusInvalid, ReasonUnconfirmedUser, RepairFixOnFacebook},
-		{"permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_messaging") }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest},
-		{"optional permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_read_engagement") }, store.StatusNeedsAttention, ReasonPermissionDeclined, RepairRerequest},
-		{"190 without subcode", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 190, 0) }, store.StatusInvalid, ReasonSessionInvalid, RepairRenew},
-		{"code 10", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 10, 0) }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest},
-		{"code 200", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 200, 0) }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest},
-		{"webhook dropped", func(e *hEnv) { e.fake.DropWebhook(sunrise) }, store.StatusNeedsAttention, ReasonWebhookMissing, RepairResubscribe},
-		{"data access expiring", func(e *hEnv) { e.fake.Clock().Advance(80 * 24 * time.Hour) }, store.StatusNeedsAttention, ReasonDataAccessExpiring, RepairRenew},
-		{"data access expired", func(e *hEnv) { e.fake.ExpireDataAccess(sandbox.DemoUserID) }, store.StatusInvalid, ReasonDataAccessExpired, RepairReauthorize},
-		{"unpublished", func(e *hEnv) { e.fake.SetPublished(sunrise, false) }, store.StatusNeedsAttention, ReasonPageUnpublished, RepairFixOnFacebook},
-		{"role reduced", func(e *hEnv) {
-			e.fake.SetTasks(sandbox.DemoUserID, sunrise, []string{"MODERATE", "CREATE_CONTENT", "MANAGE"})
-		}, store.StatusNeedsAttention, ReasonMessagingTaskMissing, RepairFixOnFacebook},
-		{"throttled (32)", func(e *hEnv) { e.fake.Throttle(sunrise, 32) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone},
-		{"throttled (4)", func(e *hEnv) { e.fake.Throttle(sunrise, 4) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone},
-		{"throttled (17)", func(e *hEnv) { e.fake.Throttle(sunrise, 17) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone},
-		{"throttled (80001)", func(e *hEnv) { e.fake.Throttle(sunrise, 80001) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone},
-		{"transient", func(e *hEnv) { e.fake.FailNext(sunrise, 100, 500) }, store.StatusCouldNotCheck, ReasonTemporary, RepairNone},
-		{"transient code 2", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 2, 0) }, store.StatusCouldNotCheck, ReasonTemporary, RepairNone},
-		{"offline", func(e *hEnv) { e.fake.SetOffline(true) }, store.StatusCouldNotCheck, ReasonOffline, RepairNone},
+		{"password changed", func(e *hEnv) { e.fake.ChangePassword(sandbox.DemoUserID) }, store.StatusInvalid, ReasonPasswordChanged, RepairRenew, nil},
+		{"app removed", func(e *hEnv) { e.fake.RemoveApp(sandbox.DemoUserID) }, store.StatusInvalid, ReasonAppRemoved, RepairRenew, nil},
+		{"role lost", func(e *hEnv) { e.fake.RemoveRole(sandbox.DemoUserID, sunrise) }, store.StatusInvalid, ReasonRoleLost, RepairFixOnFacebook, nil},
+		{"token expired", func(e *hEnv) { e.fake.ExpireTokens(sandbox.DemoUserID) }, store.StatusInvalid, ReasonTokenExpired, RepairRenew, nil},
+		{"checkpoint", func(e *hEnv) { e.fake.Checkpoint(sandbox.DemoUserID) }, store.StatusInvalid, ReasonCheckpointed, RepairFixOnFacebook, nil},
+		{"unconfirmed", func(e *hEnv) { e.fake.Unconfirm(sandbox.DemoUserID) }, store.StatusInvalid, ReasonUnconfirmedUser, RepairFixOnFacebook, nil},
+		{"permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_messaging") }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest, unseen},
+		{"webhook permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_manage_metadata") }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest, nil},
+		{"optional permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_read_engagement") }, store.StatusNeedsAttention, ReasonPermissionDeclined, RepairRerequest, unseen},
+		{"190 without subcode", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 190, 0) }, store.StatusInvalid, ReasonSessionInvalid, RepairRenew, nil},
+		{"code 10", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 10, 0) }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest, nil},
+		{"code 200", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 200, 0) }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest, nil},
+		{"webhook dropped", func(e *hEnv) { e.fake.DropWebhook(sunrise) }, store.StatusNeedsAttention, ReasonWebhookMissing, RepairResubscribe, nil},
+		{"data access expiring", func(e *hEnv) { e.fake.Clock().Advance(80 * 24 * time.Hour) }, store.StatusNeedsAttention, ReasonDataAccessExpiring, RepairRenew, unseen},
+		{"data access expired", func(e *hEnv) { e.fake.ExpireDataAccess(sandbox.DemoUserID) }, store.StatusInvalid, ReasonDataAccessExpired, RepairReauthorize, unseen},
+		{"unpublished", func(e *hEnv) { e.fake.SetPublished(sunrise, false) }, store.StatusNeedsAttention, ReasonPageUnpublished, RepairFixOnFacebook, nil},
+		// A Page token cannot read its person's tasks: they are known from
+		// the last login, which recorded a role without messaging.
+		{"role reduced at the last login", func(e *hEnv) { e.setTasks(sunrise, "PROFILE_PLUS_MODERATE") },
+			store.StatusNeedsAttention, ReasonMessagingTaskMissing, RepairFixOnFacebook, nil},
+		{"throttled (32)", func(e *hEnv) { e.fake.Throttle(sunrise, 32) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
+		{"throttled (4)", func(e *hEnv) { e.fake.Throttle(sunrise, 4) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
+		{"throttled (17)", func(e *hEnv) { e.fake.Throttle(sunrise, 17) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
+		{"throttled (80001)", func(e *hEnv) { e.fake.Throttle(sunrise, 80001) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
+		{"transient", func(e *hEnv) { e.fake.FailNext(sunrise, 100, 500) }, store.StatusCouldNotCheck, ReasonTemporary, RepairNone, nil},
+		{"transient code 2", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 2, 0) }, store.StatusCouldNotCheck, ReasonTemporary, RepairNone, nil},
+		{"offline", func(e *hEnv) { e.fake.SetOffline(true) }, store.StatusCouldNotCheck, ReasonOffline, RepairNone, nil},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newHealthEnv(t, sandbox.Options{Seed: 7})
-			e.connect(sunrise, sandbox.PageHarborBooks)
-			if r := e.round(); r.Totals.Valid != 2 {
-				t.Fatalf("before the fault: %+v", r.Totals)
-			}
-			e.takeAlerts()
-			tc.fault(e)
-			r := e.round()
-			got := r.page(sunrise)
-			if got.Status != tc.status || got.Reason != tc.reason || got.Repair != tc.repair {
-				t.Fatalf("got %s/%s/%q, want %s/%s/%q", got.Status, got.Reason, got.Repair, tc.status, tc.reason, tc.repair)
-			}
-			if got.ReasonText.IsZero() || got.Explanation.String() == "" || got.Action.String() == "" {
-				t.Fatalf("a reason needs words, an explanation and an action: %+v", got)
-			}
-			stored, _ := e.k.store.Page(context.Background(), sunrise)
-			if stored.Status != tc.status || stored.Reason != string(tc.reason) {
-				t.Fatalf("stored %s/%s", stored.Status, stored.Reason)
-			}
-			alerts := e.takeAlerts()
-			var mine []Alert
-			for _, a := range alerts {
-				if a.PageID == sunrise {
-					mine = append(mine, a)
+	for _, withSecret := range []bool{true, false} {
+		for _, tc := range cases {
+			name := tc.name + " (with App Secret)"
+			if !withSecret {
+				name = tc.name + " (without App Secret)"
+				if o := tc.noSecret; o != nil {
+					tc.status, tc.reason, tc.repair = o.status, o.reason, o.repair
 				}
 			}
-			if tc.status == store.StatusCouldNotCheck {
-				if len(alerts) != 0 {
-					t.Fatalf("could not check must not alert (yet): %+v", alerts)
-				}
-				if ev := e.events("status_changed"); len(ev) != 1 && tc.reason != ReasonOffline {
-					t.Fatalf("status_changed events: %+v", ev)
-				}
-				return
-			}
-			if len(mine) != 1 || mine[0].Kind != AlertOpened || mine[0].Reason != tc.reason {
-				t.Fatalf("want exactly one opened alert, got %+v", alerts)
-			}
-			ev := e.events("status_changed")
-			found := false
-			for _, x := range ev {
-				if x.PageID == sunrise && strings.HasPrefix(x.Detail, "Valid to "+statusWords(tc.status)+": "+tc.reason.Words().String()) {
-					found = true
-				}
-			}
-			if !found {
-				t.Fatalf("no status_changed event in words: %+v", ev)
-			}
-			// The same problem next round: no second alert.
-			e.round()
-			for _, a := range e.takeAlerts() {
-				if a.PageID == sunrise {
-					t.Fatalf("second alert for the same incident: %+v", a)
-				}
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				checkFault(t, withSecret, tc.fault, tc.status, tc.reason, tc.repair)
+			})
+		}
+	}
+}
+
+// setTasks records the person's tasks on a Page as the last login reported them.
+func (e *hEnv) setTasks(pageID string, tasks ...string) {
+	e.t.Helper()
+	err := e.k.store.Update(context.Background(), func(tx *store.Tx) error {
+		p, err := tx.Page(pageID)
+		if err != nil {
+			return err
+		}
+		p.Tasks = tasks
+		return tx.UpsertPage(p)
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func checkFault(t *testing.T, withSecret bool, fault func(*hEnv), status store.Status, reason Reason, repair Repair) {
+	sunrise := sandbox.PageSunriseCafe
+	tc := struct {
+		fault  func(*hEnv)
+		status store.Status
+		reason Reason
+		repair Repair
+	}{fault, status, reason, repair}
+	e := newHealthEnvSecret(t, sandbox.Options{Seed: 7}, withSecret)
+	e.connect(sunrise, sandbox.PageHarborBooks)
+	if r := e.round(); r.Totals.Valid != 2 {
+		t.Fatalf("before the fault: %+v", r.Totals)
+	}
+	e.takeAlerts()
+	tc.fault(e)
+	r := e.round()
+	got := r.page(sunrise)
+	if got.Status != tc.status || got.Reason != tc.reason || got.Repair != tc.repair {
+		t.Fatalf("got %s/%s/%q, want %s/%s/%q", got.Status, got.Reason, got.Repair, tc.status, tc.reason, tc.repair)
+	}
+	if tc.status != store.StatusValid && (got.ReasonText.IsZero() || got.Explanation.String() == "" || got.Action.String() == "") {
+		t.Fatalf("a reason needs words, an explanation and an action: %+v", got)
+	}
+	stored, _ := e.k.store.Page(context.Background(), sunrise)
+	if stored.Status != tc.status || stored.Reason != string(tc.reason) {
+		t.Fatalf("stored %s/%s", stored.Status, stored.Reason)
+	}
+	alerts := e.takeAlerts()
+	var mine []Alert
+	for _, a := range alerts {
+		if a.PageID == sunrise {
+			mine = append(mine, a)
+		}
+	}
+	if tc.status == store.StatusValid {
+		if len(mine) != 0 {
+			t.Fatalf("alerts for a Page that looks valid: %+v", mine)
+		}
+		return
+	}
+	if tc.status == store.StatusCouldNotCheck {
+		if len(alerts) != 0 {
+			t.Fatalf("could not check must not alert (yet): %+v", alerts)
+		}
+		if ev := e.events("status_changed"); len(ev) != 1 && tc.reason != ReasonOffline {
+			t.Fatalf("status_changed events: %+v", ev)
+		}
+		return
+	}
+	if len(mine) != 1 || mine[0].Kind != AlertOpened || mine[0].Reason != tc.reason {
+		t.Fatalf("want exactly one opened alert, got %+v", alerts)
+	}
+	ev := e.events("status_changed")
+	found := false
+	for _, x := range ev {
+		if x.PageID == sunrise && strings.HasPrefix(x.Detail, "Valid to "+statusWords(tc.status)+": "+tc.reason.Words().String()) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no status_changed event in words: %+v", ev)
+	}
+	// The same problem next round: no second alert.
+	e.round()
+	for _, a := range e.takeAlerts() {
+		if a.PageID == sunrise {
+			t.Fatalf("second alert for the same incident: %+v", a)
+		}
 	}
 }
 

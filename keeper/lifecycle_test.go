@@ -46,8 +46,10 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	e := &env{t: t, srv: srv, dir: t.TempDir(), kr: store.NewMemoryKeyring(), clock: &testClock{t: time.Now()}}
+	e := &env{t: t, srv: srv, dir: t.TempDir(), kr: store.NewMemoryKeyring(), clock: &testClock{t: srv.Fake.Clock().Now()}}
+	// The recommended set-up: Pagekeeper has the App Secret.
 	e.client = fb.New(fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID,
+		AppSecret:   token.New(srv.Fake.Options().AppSecret),
 		Retry:       fb.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
 		CallTimeout: 5 * time.Second})
 	e.k = e.open()
@@ -65,34 +67,33 @@ func (e *env) open() *Keeper {
 	return k
 }
 
-// login drives the fake's dialog as a person would (ticking pages), then
-// exchanges the code the way a server with the secret would and reads the
-// grant: it stands in for the browser login, which fb/login tests itself.
+// login plays the person at the fake's dialog (the Pages ticked are
+// exactly pages; declined permissions only on a consumer app, as a Login
+// for Business configuration is all or nothing), then exchanges the code
+// the way a server with the secret would and reads the grant: it stands in
+// for the browser login, which fb/login tests itself.
 func (e *env) login(userID string, pages []string, declined ...string) Grant {
 	e.t.Helper()
 	ctx := context.Background()
-	redirect := "http://localhost:47321/facebook/callback"
-	form := url.Values{"client_id": {e.srv.Fake.Options().AppID}, "redirect_uri": {redirect}, "state": {"s"},
-		"scope": {strings.Join(loginScopes, ",")}, "as": {userID}, "__action": {"continue"}}
-	for _, p := range loginScopes {
-		if !slices.Contains(declined, p) {
-			form.Add("perm", p)
+	o := e.srv.Fake.Options()
+	q := url.Values{"client_id": {o.AppID}, "redirect_uri": {sandbox.DemoRelayURL}, "state": {"s"}}
+	if o.AppType == sandbox.AppBusiness {
+		q.Set("config_id", sandbox.DemoConfigID)
+	} else {
+		q.Set("scope", strings.Join(loginScopes, ","))
+	}
+	var untick []string
+	for _, p := range e.srv.Fake.Pages() {
+		if !slices.Contains(pages, p.ID) {
+			untick = append(untick, p.ID)
 		}
 	}
-	for _, p := range pages {
-		form.Add("page", p)
-	}
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.PostForm(e.srv.URL+"/v25.0/dialog/oauth", form)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, err := url.Parse(resp.Header.Get("Location"))
+	loc, err := e.srv.Fake.Consent(e.srv.URL+"/v25.0/dialog/oauth?"+q.Encode(),
+		sandbox.Consent{As: userID, Tick: pages, Untick: untick, Decline: declined})
 	if err != nil || loc.Query().Get("code") == "" {
-		e.t.Fatalf("dialog did not redirect with a code: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		e.t.Fatalf("dialog did not redirect with a code: %v %v", loc, err)
 	}
-	tok := e.exchange(loc.Query().Get("code"), redirect)
+	tok := e.exchange(loc.Query().Get("code"), sandbox.DemoRelayURL)
 	me, err := e.client.Me(ctx, tok)
 	if err != nil {
 		e.t.Fatal(err)
@@ -101,7 +102,7 @@ func (e *env) login(userID string, pages []string, declined ...string) Grant {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	g := Grant{User: me, UserToken: tok}
+	g := Grant{User: me, UserToken: tok, LongLived: true}
 	for _, p := range perms {
 		if p.Status == "granted" {
 			g.Granted = append(g.Granted, p.Name)
@@ -112,11 +113,19 @@ func (e *env) login(userID string, pages []string, declined ...string) Grant {
 	return g
 }
 
+// exchange turns the code into a long-lived user token, as Pagekeeper's
+// login does with the App Secret (the code exchange, then fb_exchange_token).
 func (e *env) exchange(code, redirect string) token.Token {
 	e.t.Helper()
 	o := e.srv.Fake.Options()
-	resp, err := http.PostForm(e.srv.URL+"/v25.0/oauth/access_token", url.Values{"client_id": {o.AppID},
-		"client_secret": {o.AppSecret}, "code": {code}, "redirect_uri": {redirect}})
+	short := e.token(url.Values{"client_id": {o.AppID}, "client_secret": {o.AppSecret}, "code": {code}, "redirect_uri": {redirect}})
+	return e.token(url.Values{"grant_type": {"fb_exchange_token"}, "client_id": {o.AppID}, "client_secret": {o.AppSecret},
+		"fb_exchange_token": {short.Reveal()}})
+}
+
+func (e *env) token(form url.Values) token.Token {
+	e.t.Helper()
+	resp, err := http.PostForm(e.srv.URL+"/v25.0/oauth/access_token", form)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -326,7 +335,7 @@ func TestRenewAfterAPasswordChangeRestoresThePage(t *testing.T) {
 	old, _ := e.k.store.Token(ctx, sandbox.PageSunriseCafe)
 
 	e.srv.Fake.ChangePassword(sandbox.DemoUserID)
-	info, err := e.client.DebugToken(ctx, old, old)
+	info, err := e.client.InspectToken(ctx, old)
 	if err == nil && info.Valid {
 		t.Fatal("the fake should have invalidated the Page token")
 	}
@@ -338,7 +347,7 @@ func TestRenewAfterAPasswordChangeRestoresThePage(t *testing.T) {
 	if tok.Equal(old) {
 		t.Fatal("the token was not replaced")
 	}
-	info, err = e.client.DebugToken(ctx, tok, tok)
+	info, err = e.client.InspectToken(ctx, tok)
 	if err != nil || !info.Valid {
 		t.Fatalf("renewed token is not valid: %v %+v", err, info)
 	}

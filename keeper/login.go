@@ -43,5 +43,6 @@ func (k *Keeper) StartLogin(ctx context.Context, authType string, business bool)
 
 // GrantFrom turns a finished login into the Grant PlanConnect works on.
 func GrantFrom(r *login.Result, business bool) Grant {
-	return Grant{User: r.User, UserToken: r.UserToken, Granted: r.Granted, Declined: r.Declined, Business: business}
+	return Grant{User: r.User, UserToken: r.UserToken, Granted: r.Granted, Declined: r.Declined, Business: business,
+		ExpiresAt: r.ExpiresAt, LongLived: r.LongLived}
 }

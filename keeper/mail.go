@@ -44,6 +44,8 @@ var (
 		"Open Pagekeeper on {{.Host}} and press {{.Button}} next to {{.Name}}.")
 	msgEmailOpenLook = msg("email.open_look",
 		"Open Pagekeeper on {{.Host}} to see {{.Name}}'s history.")
+	msgEmailOpenSettings = msg("email.open_settings",
+		"Open Pagekeeper on {{.Host}} and go to Settings.")
 	msgEmailFooter = msg("email.footer",
 		"You receive this because you are listed as an owner in Pagekeeper's Settings on {{.Host}}.")
 	msgTestSubject = msg("email.test.subject", "Pagekeeper test email")
@@ -74,7 +76,9 @@ func buttonFor(r Repair) string {
 func composeEmail(a Alert, host string) (subject, text, htmlBody string) {
 	subject = a.Title.String()
 	var open string
-	if b := buttonFor(a.Repair); b != "" && a.Kind != AlertRestored {
+	if a.PageID == "" { // an app-wide notice (the Graph version radar)
+		open = msgEmailOpenSettings.with("Host", host).String()
+	} else if b := buttonFor(a.Repair); b != "" && a.Kind != AlertRestored {
 		open = msgEmailOpen.with("Host", host, "Button", b, "Name", a.PageName).String()
 	} else {
 		open = msgEmailOpenLook.with("Host", host, "Name", a.PageName).String()

@@ -87,6 +87,7 @@ var presetSettings = []presetField{
 	{"app_id", func(s *Settings) any { return &s.AppID }, `text, like "1234567890"`},
 	{"graph_version", func(s *Settings) any { return &s.GraphVersion }, `text, like "v25.0"`},
 	{"redirect_mode", func(s *Settings) any { return &s.RedirectMode }, `"loopback" or "relay"`},
+	{"login_config_id", func(s *Settings) any { return &s.LoginConfigID }, `text, like "1234567890123456"`},
 	{"ports", func(s *Settings) any { return &s.Ports }, `a list of port numbers, like [47321, 47322]`},
 	{"relay_url", func(s *Settings) any { return &s.RelayURL }, `text, like "https://example.com/pagekeeper/relay"`},
 	{"business_pages", func(s *Settings) any { return &s.BusinessPages }, `true or false`},

@@ -37,6 +37,7 @@ const fullPreset = `{
   "graph_version": "v24.0",
   "redirect_mode": "relay",
   "relay_url": "https://example.com/pagekeeper/relay",
+  "login_config_id": "987654321098765",
   "ports": [50001, 50002],
   "business_pages": true,
   "check_interval": "30m",
@@ -54,6 +55,7 @@ func TestLoadPresetReadsEveryField(t *testing.T) {
 	want := DefaultSettings()
 	want.AppID, want.GraphVersion, want.RedirectMode = "1234567890", "v24.0", RedirectRelay
 	want.RelayURL, want.Ports, want.BusinessPages = "https://example.com/pagekeeper/relay", []int{50001, 50002}, true
+	want.LoginConfigID = "987654321098765"
 	want.CheckInterval, want.ReminderInterval = Duration(30*time.Minute), Duration(12*time.Hour)
 	want.Owners = []Owner{{Name: "Ana", Email: "ana@example.com"}}
 	want.SMTP = SMTP{Host: "smtp.example.com", Port: 587, Username: "alerts", From: "alerts@example.com", Security: "starttls"}

@@ -16,12 +16,18 @@ var presetFields = map[store.WebhookPreset][]string{
 }
 
 // messengerFields are the subscribed_fields values Pagekeeper lets an owner
-// pick for a Custom preset (the Messenger part of Facebook's enum).
+// pick for a Custom preset: the Messenger part of Facebook's enum
+// (docs/FACEBOOK.md §5; a test checks each is in Meta's enum).
 var messengerFields = []string{
 	"messages", "message_echoes", "message_deliveries", "message_reads", "message_reactions",
+	"message_edits", "message_context", "message_mention", "message_template_status_update",
 	"messaging_postbacks", "messaging_referrals", "messaging_optins", "messaging_optouts",
 	"messaging_handovers", "messaging_policy_enforcement", "messaging_account_linking",
-	"standby", "message_context",
+	"messaging_fblogin_account_linking", "messaging_feedback", "messaging_customer_information",
+	"messaging_appointments", "messaging_direct_sends", "messaging_game_plays", "messaging_payments",
+	"messaging_pre_checkouts", "messaging_checkout_updates", "messaging_in_thread_lead_form_submit",
+	"messaging_integrity", "response_feedback", "send_cart", "inbox_labels", "standby",
+	"calls", "call_permission_reply", "call_settings_update",
 }
 
 // DefaultPreset is what a newly connected Page gets.

@@ -18,8 +18,13 @@ type Settings struct {
 	AppID        string       `json:"app_id"`
 	GraphVersion string       `json:"graph_version"`
 	RedirectMode RedirectMode `json:"redirect_mode"`
+	// LoginConfigID is the app's Facebook Login for Business configuration
+	// (Business-type apps): the login then sends config_id instead of the
+	// permissions, which the configuration holds.
+	LoginConfigID string `json:"login_config_id,omitempty"`
 	// Ports for the local login callback: the first is preferred, the
-	// others are fallbacks (all must be registered in the Meta app in Live mode).
+	// others are fallbacks (Facebook sees them only in loopback mode, where
+	// development mode allows any localhost port; behind the relay any works).
 	Ports    []int  `json:"ports"`
 	RelayURL string `json:"relay_url,omitempty"` // the HTTPS relay page (relay mode)
 	// BusinessPages adds business_management to the login so Pages owned
@@ -41,9 +46,13 @@ type Settings struct {
 type RedirectMode string
 
 const (
-	// RedirectLoopback: http://localhost:<port>/facebook/callback (development-mode apps).
+	// RedirectLoopback: http://localhost:<port>/facebook/callback. Facebook
+	// accepts it only for an app in development mode, and only for the
+	// people with a role on the app.
 	RedirectLoopback RedirectMode = "loopback"
-	// RedirectRelay: an HTTPS page the business hosts forwards to the loopback callback (Live apps with Enforce HTTPS).
+	// RedirectRelay: an HTTPS page the business hosts forwards to the
+	// loopback callback. A Live app (every app customers log in to) needs
+	// it: Live mode refuses plain-http redirect addresses.
 	RedirectRelay RedirectMode = "relay"
 )
 
@@ -177,6 +186,9 @@ func (s Settings) Validate() error {
 	}
 	if s.GraphVersion != "" && !validGraphVersion(s.GraphVersion) {
 		errs = append(errs, fmt.Errorf("the Graph version %q should look like v25.0", s.GraphVersion))
+	}
+	if s.LoginConfigID != "" && strings.Trim(s.LoginConfigID, "0123456789") != "" {
+		errs = append(errs, errors.New("the Login configuration ID is the number Meta shows for your configuration under Facebook Login for Business, Configurations"))
 	}
 	switch s.RedirectMode {
 	case RedirectLoopback, "":

@@ -7,7 +7,9 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -152,6 +154,10 @@ func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, f.Stats())
 	case p == "/_sandbox/webhook" || p == "/_sandbox/message":
 		f.serveWebhookAdmin(w, r, p)
+	case p == relayPath:
+		serveRelay(w, r)
+	case p == "/_sandbox/consent" && r.Method == http.MethodPost:
+		f.serveConsent(w, r)
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown sandbox route"})
 	}
@@ -174,12 +180,45 @@ func (f *Fake) status() map[string]any {
 		}
 	}
 	return map[string]any{
-		"app_id": f.opts.AppID, "app_name": f.opts.AppName, "live_mode": f.opts.LiveMode, "business_only": f.opts.BusinessOnly,
-		"now": now.UTC().Format(time.RFC3339), "pages": len(f.pageOrder), "users": users,
+		"app_id": f.opts.AppID, "app_name": f.opts.AppName, "app_type": f.opts.AppType, "mode": f.opts.Mode,
+		"app_role": f.opts.AppRole, "redirect_uris": f.opts.RegisteredRedirects, "login_configurations": f.configIDs(),
+		"business_only": f.opts.BusinessOnly,
+		"now":           now.UTC().Format(time.RFC3339), "pages": len(f.pageOrder), "users": users,
 		"faults": map[string]any{"offline": f.faults.offline, "latency_ms": f.faults.latency.Milliseconds(),
 			"throttles": throttles, "injected_faults": len(f.undo)},
 		"requests": f.stats.Requests,
 	}
+}
+
+// configIDs lists the Login for Business configurations, sorted.
+func (f *Fake) configIDs() []string {
+	return slices.Sorted(maps.Keys(f.opts.LoginConfigs))
+}
+
+// ConsentRequest is the body of POST /_sandbox/consent: a script's way to
+// play the person at the dialog (see Fake.Consent); the answer is
+// {"redirect": "<where Facebook sends the browser>"} or {"error": …}.
+type ConsentRequest struct {
+	DialogURL string   `json:"dialog_url"`
+	As        string   `json:"as"`
+	Cancel    bool     `json:"cancel"`
+	Decline   []string `json:"decline"`
+	Untick    []string `json:"untick"`
+	Tick      []string `json:"tick"`
+}
+
+func (f *Fake) serveConsent(w http.ResponseWriter, r *http.Request) {
+	var req ConsentRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
+		return
+	}
+	u, err := f.Consent(req.DialogURL, Consent{As: req.As, Cancel: req.Cancel, Decline: req.Decline, Untick: req.Untick, Tick: req.Tick})
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"redirect": u.String()})
 }
 
 // servePicturePNG draws a small square in a colour derived from the Page ID.

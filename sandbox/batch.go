@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 )
 
 const maxBatchOps = 50
@@ -29,7 +28,7 @@ type batchResult struct {
 	Body    string        `json:"body"`
 }
 
-// serveBatch answers POST / with batch=[…] (ref §8): at most 50 operations,
+// serveBatch answers POST / with batch=[…] (docs/FACEBOOK.md §6 "Batch"): at most 50 operations,
 // each run as its own call; one failing operation does not fail the others.
 func (f *Fake) serveBatch(w http.ResponseWriter, c *call) {
 	f.mu.Lock()
@@ -44,6 +43,9 @@ func (f *Fake) serveBatch(w http.ResponseWriter, c *call) {
 		}
 	}
 	top := f.lookupToken(c.token)
+	if whole == nil {
+		whole = withdrawn(c)
+	}
 	if whole == nil {
 		switch {
 		case c.token == "":
@@ -75,15 +77,8 @@ func (f *Fake) serveBatch(w http.ResponseWriter, c *call) {
 	f.mu.Unlock()
 
 	includeHeaders := c.params.Get("include_headers") != "false"
-	// The envelope is written as the operations run, by hand: the same
-	// bytes json.Marshal gives []*batchResult, without holding every body
-	// and re-encoding it through reflection.
-	bp := envelopePool.Get().(*[]byte)
-	out := append((*bp)[:0], '[')
+	out := make([]*batchResult, len(ops)) // nil: a timed-out operation, answered null
 	for i, op := range ops {
-		if i > 0 {
-			out = append(out, ',')
-		}
 		oc := f.opCall(c, op)
 		oc.noHeaders = !includeHeaders
 		f.mu.Lock()
@@ -99,41 +94,27 @@ func (f *Fake) serveBatch(w http.ResponseWriter, c *call) {
 		}
 		f.mu.Unlock()
 		if null {
-			out = append(out, "null"...) // a timed-out operation comes back as null
 			continue
 		}
 		resp := f.graph(oc)
-		out = append(out, `{"code":`...)
-		out = appendInt(out, int64(resp.status))
+		res := &batchResult{Code: resp.status, Body: string(resp.body)}
 		if includeHeaders {
-			out = append(out, `,"headers":[{"name":"Content-Type","value":"text/javascript; charset=UTF-8"}`...)
+			res.Headers = []batchHeader{{"Content-Type", "text/javascript; charset=UTF-8"}}
 			for _, k := range []string{"WWW-Authenticate", "Location", "X-App-Usage", "X-Business-Use-Case-Usage", "X-Page-Usage"} {
 				if v := resp.header.Get(k); v != "" {
-					out = append(out, `,{"name":`...)
-					out = appendJSONString(out, k)
-					out = append(out, `,"value":`...)
-					out = appendJSONString(out, v)
-					out = append(out, '}')
+					res.Headers = append(res.Headers, batchHeader{k, v})
 				}
 			}
-			out = append(out, ']')
 		}
-		out = append(out, `,"body":`...)
-		out = appendJSONString(out, resp.body)
-		out = append(out, '}')
+		out[i] = res
 	}
-	out = append(out, ']')
+	body, _ := json.Marshal(out)
 	h := http.Header{}
 	f.mu.Lock()
 	f.usageHeaders(h, c, top, false)
 	f.mu.Unlock()
-	f.writeResponse(w, &response{status: http.StatusOK, header: h, body: out})
-	*bp = out // written out: the buffer serves the next batch
-	envelopePool.Put(bp)
+	f.writeResponse(w, &response{status: http.StatusOK, header: h, body: body})
 }
-
-// envelopePool holds batch answer buffers (about 1 KB per operation).
-var envelopePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
 // parseQuery is url.ParseQuery (errors ignored, as opCall always did),
 // without its copies for the usual query that has nothing to unescape.
@@ -156,7 +137,7 @@ func parseQuery(q string) url.Values {
 }
 
 // opCall turns a batch operation into a call; it inherits the top-level
-// token unless it carries its own (ref §8).
+// token unless it carries its own.
 func (f *Fake) opCall(top *call, op batchOp) *call {
 	method := strings.ToUpper(op.Method)
 	if method == "" {

@@ -4,15 +4,60 @@ import (
 	"strings"
 )
 
-// debugToken answers GET /debug_token (ref §3). The caller may use the app
-// token, a valid token of the same app, or the input token itself
-// (self-inspection, reported to work even when that token is no longer valid).
+// debugTokenData is debug_token's answer: the fields of Meta's debug_token
+// reference (docs/FACEBOOK.md §4), plus "type", which the manual-flow
+// guide's sample shows. Field order is the JSON's.
+type debugTokenData struct {
+	AppID               string          `json:"app_id"`
+	Type                string          `json:"type"`
+	Application         string          `json:"application"`
+	DataAccessExpiresAt int64           `json:"data_access_expires_at"`
+	Error               *debugTokenErr  `json:"error,omitempty"`
+	ExpiresAt           int64           `json:"expires_at"` // 0: never
+	GranularScopes      []granularScope `json:"granular_scopes"`
+	IsValid             bool            `json:"is_valid"`
+	IssuedAt            int64           `json:"issued_at"`
+	Metadata            map[string]any  `json:"metadata,omitempty"`
+	ProfileID           string          `json:"profile_id,omitempty"`
+	Scopes              []string        `json:"scopes"`
+	UserID              string          `json:"user_id"`
+}
+
+// DebugTokenFields are the keys debug_token may answer under data.
+var DebugTokenFields = []string{"app_id", "type", "application", "data_access_expires_at", "error", "expires_at",
+	"granular_scopes", "is_valid", "issued_at", "metadata", "profile_id", "scopes", "user_id"}
+
+type debugTokenErr struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Subcode int    `json:"subcode,omitempty"`
+}
+
+// granularScope: no target_ids means the permission applies to every
+// object, so an empty list must be written, not left out.
+type granularScope struct {
+	Scope     string    `json:"scope"`
+	TargetIDs *[]string `json:"target_ids,omitempty"`
+}
+
+// errInspectForbidden is what debug_token answers a caller that is neither
+// the app nor one of its admins or developers.
+func errInspectForbidden() *apiError {
+	return errParam("(#100) You must provide an app access token, or a user access token that is an owner or developer of the app")
+}
+
+// debugToken answers GET /debug_token. The caller must be the app (its app
+// token) or an admin or developer of the app (their user token); a
+// customer's token or a Page token gets (#100), even about itself.
 func (f *Fake) debugToken(c *call, t *tokenRec) (any, *apiError) {
 	input := c.params.Get("input_token")
 	if input == "" {
 		return nil, errParam("(#100) The parameter input_token is required")
 	}
-	if t.kind != kindApp && c.token != input {
+	if !f.mayInspect(t) {
+		return nil, errInspectForbidden()
+	}
+	if t.kind != kindApp {
 		if e := f.checkToken(t); e != nil {
 			return nil, e
 		}
@@ -28,106 +73,61 @@ func (f *Fake) debugToken(c *call, t *tokenRec) (any, *apiError) {
 		return map[string]any{"data": map[string]any{"app_id": f.opts.AppID, "type": string(it.kind), "application": f.opts.AppName,
 			"is_valid": true, "scopes": []string{}}}, nil
 	}
-	return rawJSON(f.appendDebugData(make([]byte, 0, 768), it)), nil
+	return map[string]any{"data": f.debugData(it)}, nil
 }
 
-// appendDebugData writes {"data":{…}} for a user or Page token, with the
-// keys in the sorted order json.Marshal gave the map it replaces. Callers
-// hold f.mu.
-func (f *Fake) appendDebugData(b []byte, it *tokenRec) []byte {
+// debugData describes a user, system user or Page token. Callers hold f.mu.
+func (f *Fake) debugData(it *tokenRec) debugTokenData {
 	u := f.users[it.userID]
-	b = append(b, `{"data":{"app_id":`...)
-	b = appendJSONString(b, f.opts.AppID)
-	b = append(b, `,"application":`...)
-	b = appendJSONString(b, f.opts.AppName)
-	b = append(b, `,"data_access_expires_at":`...)
-	b = appendInt(b, u.dataAccess.Unix())
-	e := f.checkToken(it)
-	if e != nil {
-		b = append(b, `,"error":{"code":`...)
-		b = appendInt(b, int64(e.code))
-		b = append(b, `,"message":`...)
-		b = appendJSONString(b, e.msg)
-		if e.subcode != 0 {
-			b = append(b, `,"subcode":`...)
-			b = appendInt(b, int64(e.subcode))
-		}
-		b = append(b, '}')
+	d := debugTokenData{AppID: f.opts.AppID, Type: string(it.kind), Application: f.opts.AppName,
+		DataAccessExpiresAt: u.dataAccess.Unix(), IssuedAt: it.issued.Unix(), UserID: u.id,
+		GranularScopes: []granularScope{}, Scopes: []string{}}
+	if it.system {
+		d.Type = "SYSTEM_USER"
 	}
-	b = append(b, `,"expires_at":`...)
-	if it.expires.IsZero() {
-		b = append(b, '0') // never (ref §2.3)
+	if e := f.checkToken(it); e != nil {
+		d.Error = &debugTokenErr{Code: e.code, Message: e.msg, Subcode: e.subcode}
 	} else {
-		b = appendInt(b, it.expires.Unix())
+		d.IsValid = true
 	}
-	b = append(b, `,"granular_scopes":[`...)
-	var pageTargets []string
-	if g := u.grant; g != nil {
-		if it.kind == kindPage {
-			pageTargets = []string{it.pageID}
-		} else {
-			for _, pid := range u.pageOrder {
-				if u.roles[pid] != nil && g.pages[pid] {
-					pageTargets = append(pageTargets, pid)
-				}
-			}
-		}
-		n := 0
-		for _, p := range g.permOrder {
-			if g.perms[p] != "granted" {
-				continue
-			}
-			if n > 0 {
-				b = append(b, ',')
-			}
-			n++
-			b = append(b, `{"scope":`...)
-			b = appendJSONString(b, p)
-			switch {
-			case strings.HasPrefix(p, "pages_") || p == "read_insights":
-				b = append(b, `,"target_ids":`...)
-				b = appendJSONStrings(b, pageTargets)
-			case p == "business_management":
-				b = append(b, `,"target_ids":`...)
-				b = appendJSONStrings(b, u.biz)
-			}
-			b = append(b, '}')
-		}
+	if !it.expires.IsZero() {
+		d.ExpiresAt = it.expires.Unix()
 	}
-	b = append(b, `],"is_valid":`...)
-	if e != nil {
-		b = append(b, "false"...)
-	} else {
-		b = append(b, "true"...)
-	}
-	b = append(b, `,"issued_at":`...)
-	b = appendInt(b, it.issued.Unix())
 	if it.authType != "" {
-		b = append(b, `,"metadata":{"auth_type":`...)
-		b = appendJSONString(b, it.authType)
-		b = append(b, '}')
+		d.Metadata = map[string]any{"auth_type": it.authType}
 	}
 	if it.kind == kindPage {
-		b = append(b, `,"profile_id":`...)
-		b = appendJSONString(b, it.pageID)
+		d.ProfileID = it.pageID
 	}
-	b = append(b, `,"scopes":[`...)
-	if g := u.grant; g != nil {
-		n := 0
-		for _, p := range g.permOrder {
-			if g.perms[p] != "granted" {
-				continue
+	g := u.grant
+	if g == nil {
+		return d
+	}
+	var pageTargets []string
+	if it.kind == kindPage {
+		pageTargets = []string{it.pageID}
+	} else {
+		for _, pid := range u.pageOrder {
+			if u.roles[pid] != nil && g.pages[pid] {
+				pageTargets = append(pageTargets, pid)
 			}
-			if n > 0 {
-				b = append(b, ',')
-			}
-			n++
-			b = appendJSONString(b, p)
 		}
 	}
-	b = append(b, `],"type":`...)
-	b = appendJSONString(b, string(it.kind))
-	b = append(b, `,"user_id":`...)
-	b = appendJSONString(b, u.id)
-	return append(b, `}}`...)
+	for _, p := range g.permOrder {
+		if g.perms[p] != "granted" {
+			continue
+		}
+		d.Scopes = append(d.Scopes, p)
+		gs := granularScope{Scope: p}
+		switch {
+		case strings.HasPrefix(p, "pages_") || p == "read_insights":
+			ids := append([]string{}, pageTargets...)
+			gs.TargetIDs = &ids
+		case p == "business_management":
+			ids := append([]string{}, u.biz...)
+			gs.TargetIDs = &ids
+		}
+		d.GranularScopes = append(d.GranularScopes, gs)
+	}
+	return d
 }

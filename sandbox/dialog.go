@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"io"
 	"net/http"
@@ -21,6 +22,7 @@ type dialogReq struct {
 	redirectURI, state string
 	responseType       []string
 	authType, configID string
+	config             *LoginConfig // the Login for Business configuration; nil: a classic login
 	challenge, method  string
 	scopes             []string
 	user               *user
@@ -31,11 +33,41 @@ type pageFail struct {
 	title, msg string
 }
 
+// DialogPageError is a page Facebook's dialog shows instead of redirecting
+// back to the app ("URL Blocked", "It looks like this app isn't
+// available", …): the login dead-ends on facebook.com.
+type DialogPageError struct {
+	Status         int
+	Title, Message string
+}
+
+func (e *DialogPageError) Error() string {
+	return fmt.Sprintf("Facebook's dialog shows %q: %s", e.Title, e.Message)
+}
+
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '+' })
 }
 
-// parseDialog validates the dialog parameters (ref §1.1, §1.7).
+// Meta's pages for a dialog that cannot go on (docs/FACEBOOK.md §1).
+var (
+	// A Business app without config_id (laravel/socialite #716,
+	// thebergamo/react-native-fbsdk-next #625).
+	failAppUnavailable = func(app string) *pageFail {
+		return &pageFail{400, "It looks like this app isn't available", "To fix this, please contact " + app + "."}
+	}
+	// Development mode, a person without a role on the app (quoted in many
+	// issues, e.g. tkesgar/miyako #1).
+	failNotSetUp = &pageFail{403, "App not set up", "This app is still in development mode, and you don't have access to it. Switch to a registered test user or ask an app admin for permissions."}
+	// Live mode refuses plain-http redirects (django-allauth #1994).
+	failInsecure = &pageFail{400, "Insecure Login Blocked", "You can't get an access token or log in to this app from an insecure page. Try re-loading the page as https://"}
+	// Strict Mode: only the registered redirect URIs, exactly (Meta's
+	// 2017-12-18 blog post "strict URI matching").
+	failBlocked = &pageFail{400, "URL Blocked", "This redirect failed because the redirect URI is not whitelisted in the app's Client OAuth Settings. Make sure Client and Web OAuth Login are on and add all your app domains as Valid OAuth Redirect URIs."}
+)
+
+// parseDialog validates the dialog parameters in the order Facebook does:
+// the app, the redirect URI, the configuration, then the person.
 func (f *Fake) parseDialog(vals url.Values) (*dialogReq, *pageFail) {
 	if vals.Get("client_id") != f.opts.AppID {
 		return nil, &pageFail{400, "Invalid App ID", "The provided app ID does not look like a valid app ID."}
@@ -49,6 +81,21 @@ func (f *Fake) parseDialog(vals url.Values) (*dialogReq, *pageFail) {
 	}
 	d := &dialogReq{vals: vals, redirectURI: ru, state: vals.Get("state"), authType: vals.Get("auth_type"),
 		configID: vals.Get("config_id"), challenge: vals.Get("code_challenge"), method: vals.Get("code_challenge_method")}
+	switch {
+	case d.configID != "":
+		// config_id replaces scope; Login for Business exists only for
+		// Business apps.
+		cfg, ok := f.opts.LoginConfigs[d.configID]
+		if !ok || f.opts.AppType != AppBusiness {
+			return nil, &pageFail{400, "Invalid configuration", "The configuration " + d.configID + " does not exist for this app."}
+		}
+		d.config = &cfg
+		d.scopes = slices.Clone(cfg.Permissions)
+	case f.opts.AppType == AppBusiness:
+		return nil, failAppUnavailable(f.opts.AppName)
+	default:
+		d.scopes = splitList(vals.Get("scope"))
+	}
 	if d.state == "" {
 		// Facebook itself does not insist, but a login without state cannot
 		// be protected from CSRF, so the fake refuses it to catch the bug.
@@ -63,15 +110,6 @@ func (f *Fake) parseDialog(vals url.Values) (*dialogReq, *pageFail) {
 			return nil, &pageFail{400, "Invalid response_type", "Unsupported response_type: " + rt}
 		}
 	}
-	if d.configID != "" {
-		perms, ok := f.opts.LoginConfigs[d.configID]
-		if !ok {
-			return nil, &pageFail{400, "Invalid configuration", "The configuration " + d.configID + " does not exist for this app."}
-		}
-		d.scopes = slices.Clone(perms)
-	} else {
-		d.scopes = splitList(vals.Get("scope"))
-	}
 	if d.challenge != "" {
 		if d.method == "" {
 			d.method = "plain"
@@ -84,32 +122,34 @@ func (f *Fake) parseDialog(vals url.Values) (*dialogReq, *pageFail) {
 	if d.user == nil {
 		d.user = f.users[DemoUserID]
 	}
+	if f.opts.Mode == ModeDevelopment && f.opts.AppRole == RoleNone {
+		return nil, failNotSetUp
+	}
 	return d, nil
 }
 
 // checkRedirect applies the redirect rules: strict matching against the
-// registered list; dev mode auto-allows localhost (not 127.0.0.1); live
-// mode demands https (ref §0.2, §1.7).
+// registered list; development mode also allows http(s)://localhost (not
+// 127.0.0.1) without registration; Live mode demands https.
 func (f *Fake) checkRedirect(ru string) *pageFail {
-	blocked := &pageFail{400, "URL Blocked", "This redirect failed because the redirect URI is not whitelisted in the app's Client OAuth Settings. Make sure Client and Web OAuth Login are on and add all your app domains as Valid OAuth Redirect URIs."}
 	u, err := url.Parse(ru)
 	if err != nil || !u.IsAbs() || u.Host == "" || u.Fragment != "" {
-		return blocked
+		return failBlocked
 	}
 	registered := slices.Contains(f.opts.RegisteredRedirects, ru)
-	if f.opts.LiveMode {
+	if f.opts.Mode == ModeLive {
 		if u.Scheme != "https" {
-			return &pageFail{400, "Insecure Login Blocked", "You can't get an access token or log in to this app from an insecure page. Try re-loading the page as https://"}
+			return failInsecure
 		}
 		if !registered {
-			return blocked
+			return failBlocked
 		}
 		return nil
 	}
 	if registered || ((u.Scheme == "http" || u.Scheme == "https") && u.Hostname() == "localhost") {
 		return nil
 	}
-	return blocked
+	return failBlocked
 }
 
 type dialogPerm struct {
@@ -153,14 +193,14 @@ var permLabels = map[string]string{
 
 // shownPerms are the permissions the dialog asks for: public_profile always;
 // a permission the person declined before only with auth_type=rerequest
-// (ref §1.5).
+// (or a configuration, which asks for all of its permissions).
 func (d *dialogReq) shownPerms() []string {
 	out := []string{"public_profile"}
 	for _, s := range d.scopes {
 		if s == "public_profile" || slices.Contains(out, s) {
 			continue
 		}
-		if g := d.user.grant; g != nil && g.perms[s] == "declined" && d.authType != "rerequest" && d.configID == "" {
+		if g := d.user.grant; g != nil && g.perms[s] == "declined" && d.authType != "rerequest" && d.config == nil {
 			continue
 		}
 		out = append(out, s)
@@ -177,9 +217,36 @@ func (d *dialogReq) wantsPages() bool {
 	return false
 }
 
+// pagesOffered are the Pages of the Page picker, each with whether it
+// starts ticked: all on a first login, afterwards those granted before.
+func (f *Fake) pagesOffered(d *dialogReq) []dialogPage {
+	if !d.wantsPages() {
+		return nil
+	}
+	u := d.user
+	first := u.grant == nil || !u.grant.pagesChosen
+	var out []dialogPage
+	for _, pid := range u.pageOrder {
+		r := u.roles[pid]
+		if r == nil {
+			continue
+		}
+		p := f.pages[pid]
+		note := strings.Join(r.tasks, ", ")
+		if r.viaBusiness {
+			note = "via " + f.businesses[p.ownerBiz].name + " · " + note
+		}
+		if !p.published {
+			note += " · unpublished"
+		}
+		out = append(out, dialogPage{ID: pid, Name: p.name, Note: note, Checked: first || u.grant.pages[pid]})
+	}
+	return out
+}
+
 func (f *Fake) dialogView(d *dialogReq, action string) *dialogView {
 	u := d.user
-	v := &dialogView{AppName: f.opts.AppName, Action: action, UserName: u.name, UserID: u.id, Config: d.configID != "",
+	v := &dialogView{AppName: f.opts.AppName, Action: action, UserName: u.name, UserID: u.id, Config: d.config != nil,
 		Reauth: d.authType == "reauthenticate", Rerequest: d.authType == "rerequest", Reauthorize: d.authType == "reauthorize",
 		Checkpoint: u.checkpoint}
 	for _, k := range dialogParams {
@@ -195,26 +262,10 @@ func (f *Fake) dialogView(d *dialogReq, action string) *dialogView {
 		if label == "" {
 			label = p
 		}
+		// A configuration is granted all or nothing: its boxes cannot be unticked.
 		v.Perms = append(v.Perms, dialogPerm{Name: p, Label: label, Checked: true, Required: p == "public_profile" || v.Config})
 	}
-	if d.wantsPages() {
-		first := u.grant == nil || !u.grant.pagesChosen
-		for _, pid := range u.pageOrder {
-			r := u.roles[pid]
-			if r == nil {
-				continue
-			}
-			p := f.pages[pid]
-			note := strings.Join(r.tasks, ", ")
-			if r.viaBusiness {
-				note = "via " + f.businesses[p.ownerBiz].name + " · " + note
-			}
-			if !p.published {
-				note += " · unpublished"
-			}
-			v.Pages = append(v.Pages, dialogPage{ID: pid, Name: p.name, Note: note, Checked: first || u.grant.pages[pid]})
-		}
-	}
+	v.Pages = f.pagesOffered(d)
 	return v
 }
 
@@ -269,35 +320,98 @@ func readDialogForm(r *http.Request) (url.Values, error) {
 	return form, nil
 }
 
+// choice is what the person did in the dialog: the boxes left ticked.
+type choice struct {
+	cancel   bool
+	perms    map[string]bool
+	pages    map[string]bool
+	password string
+}
+
 func (f *Fake) submitDialog(w http.ResponseWriter, r *http.Request, form url.Values) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	d, pf := f.parseDialog(form)
+	var to string
+	if pf == nil {
+		c := choice{cancel: form.Get("__action") == "cancel", perms: map[string]bool{}, pages: map[string]bool{}, password: form.Get("password")}
+		for _, p := range form["perm"] {
+			c.perms[p] = true
+		}
+		for _, pid := range form["page"] {
+			c.pages[pid] = true
+		}
+		to, pf = f.answer(d, c)
+	}
+	f.mu.Unlock()
 	if pf != nil {
 		renderFail(w, pf)
 		return
 	}
-	if form.Get("__action") == "cancel" {
-		// ref §1.2 "Canceled Login"; state on it is NOT FOUND (option).
+	http.Redirect(w, r, f.browserLocation(r, to), http.StatusFound)
+}
+
+// Consent is what the person does in the login dialog, for Fake.Consent.
+// It starts from what the dialog shows ticked.
+type Consent struct {
+	As       string   // the person logging in (a user ID); "" is DemoUserID
+	Cancel   bool     // press Cancel instead of Continue
+	Decline  []string // permissions to untick (a configuration cannot be declined in part)
+	Untick   []string // Page IDs to untick in the Page picker
+	Tick     []string // Page IDs to tick that do not start ticked
+	Password string   // re-entered password (auth_type=reauthenticate)
+}
+
+// Consent plays the person at the login dialog dialogURL (as built by the
+// app) without a browser, and returns where Facebook redirects: the
+// registered redirect URI with code (or error) and state, exactly as Meta
+// would send it. A dialog that cannot go on gives a *DialogPageError (the
+// page Facebook shows instead). The sandbox demo drives logins through it.
+func (f *Fake) Consent(dialogURL string, c Consent) (*url.URL, error) {
+	du, err := url.Parse(dialogURL)
+	if err != nil {
+		return nil, err
+	}
+	vals := du.Query()
+	if c.As != "" {
+		vals.Set("as", c.As)
+	}
+	defer f.changing()()
+	d, pf := f.parseDialog(vals)
+	if pf != nil {
+		return nil, &DialogPageError{Status: pf.status, Title: pf.title, Message: pf.msg}
+	}
+	ch := choice{cancel: c.Cancel, perms: map[string]bool{}, pages: map[string]bool{}, password: c.Password}
+	for _, p := range d.shownPerms() {
+		ch.perms[p] = !slices.Contains(c.Decline, p)
+	}
+	for _, p := range f.pagesOffered(d) {
+		ch.pages[p.ID] = (p.Checked || slices.Contains(c.Tick, p.ID)) && !slices.Contains(c.Untick, p.ID)
+	}
+	to, pf := f.answer(d, ch)
+	if pf != nil {
+		return nil, &DialogPageError{Status: pf.status, Title: pf.title, Message: pf.msg}
+	}
+	return url.Parse(to)
+}
+
+// answer records the person's choice and returns the redirect Facebook
+// sends. Callers hold f.mu.
+func (f *Fake) answer(d *dialogReq, c choice) (string, *pageFail) {
+	if c.cancel {
+		// Meta's manual-flow guide, "Canceled Login"; whether state comes
+		// back on it is not documented (option).
 		target := "error_reason=user_denied&error=access_denied&error_description=Permissions+error."
 		if f.opts.EchoStateOnCancel {
 			target += "&state=" + url.QueryEscape(d.state)
 		}
-		http.Redirect(w, r, joinQuery(d.redirectURI, target, slices.Contains(d.responseType, "token")), http.StatusFound)
-		return
+		return joinQuery(d.redirectURI, target, slices.Contains(d.responseType, "token")), nil
 	}
 	u := d.user
 	if u.checkpoint {
-		renderFail(w, &pageFail{403, "Your account is temporarily locked", "Log in at www.facebook.com and follow the instructions given."})
-		return
+		return "", &pageFail{403, "Your account is temporarily locked", "Log in at www.facebook.com and follow the instructions given."}
 	}
-	if d.authType == "reauthenticate" && form.Get("password") == "" {
-		renderFail(w, &pageFail{400, "Please re-enter your password", "For your security, you must re-enter your password to continue."})
-		return
-	}
-	ticked := map[string]bool{}
-	for _, p := range form["perm"] {
-		ticked[p] = true
+	if d.authType == "reauthenticate" && c.password == "" {
+		return "", &pageFail{400, "Please re-enter your password", "For your security, you must re-enter your password to continue."}
 	}
 	g := u.grant.clone()
 	if g == nil {
@@ -305,7 +419,7 @@ func (f *Fake) submitDialog(w http.ResponseWriter, r *http.Request, form url.Val
 	}
 	for _, p := range d.shownPerms() {
 		switch {
-		case p == "public_profile" || d.configID != "" || ticked[p]:
+		case p == "public_profile" || d.config != nil || c.perms[p]:
 			g.setPerm(p, "granted")
 		default:
 			g.setPerm(p, "declined")
@@ -313,8 +427,8 @@ func (f *Fake) submitDialog(w http.ResponseWriter, r *http.Request, form url.Val
 	}
 	if d.wantsPages() {
 		pages := map[string]bool{}
-		for _, pid := range form["page"] {
-			if u.roles[pid] != nil {
+		for pid, on := range c.pages {
+			if on && u.roles[pid] != nil {
 				pages[pid] = true
 			}
 		}
@@ -326,15 +440,16 @@ func (f *Fake) submitDialog(w http.ResponseWriter, r *http.Request, form url.Val
 	u.grant = g
 	now := f.clock.Now()
 	// Data access renews on login, but once lapsed only a reauthorize
-	// login brings it back (ref §1.5, §2.4).
+	// login brings it back (docs/FACEBOOK.md "Data access").
 	if u.dataAccess.IsZero() || now.Before(u.dataAccess) || d.authType == "reauthorize" {
 		u.dataAccess = now.Add(DataAccessTTL)
 	}
+	system := d.config != nil && d.config.TokenType == TokenSystemUser
 	var parts []string
 	if slices.Contains(d.responseType, "code") {
 		code := "AQ" + f.randString(230, codeChars)
 		f.codes[code] = &authCode{clientID: f.opts.AppID, redirectURI: d.redirectURI, userID: u.id, challenge: d.challenge,
-			method: d.method, authType: d.authType, issued: now}
+			method: d.method, authType: d.authType, issued: now, system: system}
 		parts = append(parts, "code="+url.QueryEscape(code))
 	}
 	fragment := slices.Contains(d.responseType, "token")
@@ -356,7 +471,7 @@ func (f *Fake) submitDialog(w http.ResponseWriter, r *http.Request, form url.Val
 		parts = append(parts, "granted_scopes="+url.QueryEscape(strings.Join(granted, ",")), "denied_scopes="+url.QueryEscape(strings.Join(denied, ",")))
 	}
 	parts = append(parts, "state="+url.QueryEscape(d.state))
-	http.Redirect(w, r, joinQuery(d.redirectURI, strings.Join(parts, "&"), fragment), http.StatusFound)
+	return joinQuery(d.redirectURI, strings.Join(parts, "&"), fragment), nil
 }
 
 func joinQuery(base, q string, fragment bool) string {

@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// apiError is one Graph error (ref §7.1).
+// apiError is one Graph error (Meta's error-handling guide: the envelope
+// with message, type, code, error_subcode, fbtrace_id).
 type apiError struct {
 	status    int // HTTP status outside a batch (default 400)
 	code      int
@@ -21,7 +22,7 @@ type apiError struct {
 }
 
 func (e *apiError) httpStatus(inBatch bool) int {
-	// The batch doc shows 403 for a token/permission error inside a batch (ref §8).
+	// The batch doc shows 403 for a token/permission error inside a batch.
 	if inBatch && (e.code == 10 || e.code == 190 || e.code == 102 || e.code == 104 || (e.code >= 200 && e.code <= 299)) {
 		return http.StatusForbidden
 	}
@@ -101,7 +102,7 @@ func tokenErr(sub int, msg string) *apiError {
 	return &apiError{code: 190, subcode: sub, msg: msg, auth: "invalid_token"}
 }
 
-// throttleError answers a throttled call (ref §7.2).
+// throttleError answers a throttled call (Meta's rate-limiting guide).
 func throttleError(code int) *apiError {
 	msgs := map[int]string{
 		4:     "(#4) Application request limit reached",
@@ -122,8 +123,8 @@ func throttleError(code int) *apiError {
 	return e
 }
 
-// cannedError builds an injected error for InjectError (ref §13 "Failure
-// injection"), with the reference's messages where it has them.
+// cannedError builds an injected error for InjectError, with the message
+// Meta's docs or community reports record for the code (docs/FACEBOOK.md §6, §7).
 func cannedError(code, sub int, appID string) *apiError {
 	e := &apiError{code: code, subcode: sub}
 	switch code {
@@ -157,9 +158,17 @@ func cannedError(code, sub int, appID string) *apiError {
 	case 2:
 		e.msg, e.transient, e.status = "An unexpected error has occurred. Please retry your request later.", true, 500
 	case 10:
-		e.msg = "(#10) Application does not have permission for this action"
-		if sub == 2018278 {
+		// Send API subcodes: Meta's Messenger error-codes page (updated
+		// 2026-03-18) and the Page restriction notice of 2026-06.
+		switch sub {
+		case 2018278, 2534022, 2018065:
 			e.msg = "(#10) This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview"
+		case 2018108:
+			e.msg = "(#10) This person isn't receiving messages from you right now."
+		case 1893063:
+			e.msg = "(#10) This Page is temporarily restricted from sending messages."
+		default:
+			e.msg = "(#10) Application does not have permission for this action"
 		}
 	case 100:
 		if sub == 33 {
@@ -168,10 +177,15 @@ func cannedError(code, sub int, appID string) *apiError {
 		e.msg = "(#100) Invalid parameter"
 	case 200:
 		e.msg = "(#200) Requires permission: pages_messaging"
+		if sub == 1545041 {
+			e.msg = "(#200) This person isn't available right now."
+		}
 	case 368:
 		e.msg = "(#368) The action attempted has been deemed abusive or is otherwise disallowed"
 	case 551:
 		e.msg = "This person isn't available right now."
+	case 1200:
+		e.msg, e.transient = "Temporary send message failure. Please try again later.", true
 	case 4, 17, 32, 613, 80001, 80002, 80006:
 		t := throttleError(code)
 		t.subcode = sub

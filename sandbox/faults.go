@@ -369,10 +369,11 @@ func (f *Fake) FailNext(scope string, n int, httpStatus int) {
 	f.faults.transients = append(f.faults.transients, countedRule{scope: scope, n: n, status: httpStatus})
 }
 
-// InjectError makes matching calls fail with code/subcode (the reference's
-// message for it): n times, or until Reset if n <= 0. Covers the rest of
-// ref §13's failure list (102, 190 without subcode, 464, 467, 10, 200, 368,
-// 100/33, 1, 2…).
+// InjectError makes matching calls fail with code/subcode (with the message
+// Meta's docs or community reports record for it): n times, or until Reset
+// if n <= 0. It plays every code of docs/FACEBOOK.md §6 and the Send API
+// failures of §7 (102, 190 without subcode, 464, 467, 10, 200, 368, 100/33,
+// 1, 2, 551/1545041, 10/2018108, 1200, 10/1893063…).
 func (f *Fake) InjectError(scope string, n int, code, subcode int) {
 	defer f.changing()()
 	if n <= 0 {
@@ -382,7 +383,7 @@ func (f *Fake) InjectError(scope string, n int, code, subcode int) {
 }
 
 // NullBatchOps makes the next n matching batch operations come back as
-// null, the way timed-out operations do (ref §8).
+// null, the way timed-out operations do (docs/FACEBOOK.md §6).
 func (f *Fake) NullBatchOps(scope string, n int) {
 	defer f.changing()()
 	f.faults.nullOps = append(f.faults.nullOps, countedRule{scope: scope, n: n})

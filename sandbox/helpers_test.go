@@ -13,7 +13,9 @@ import (
 	"testing"
 )
 
-const testRedirect = "http://localhost:53682/callback"
+// testRedirect is the default app's registered redirect URI: the relay
+// page whose hosting the fake simulates.
+const testRedirect = DemoRelayURL
 
 func start(t *testing.T, opts Options) *Server {
 	t.Helper()
@@ -169,7 +171,9 @@ func openDialog(t *testing.T, s *Server, q url.Values) dialogForm {
 	return df
 }
 
-// submit posts the form with the given boxes unticked and returns the redirect.
+// submit posts the form with the given boxes unticked and returns the
+// redirect as Facebook makes it (for the simulated relay host, the
+// registered URI rather than the fake's copy the browser is sent to).
 func (df dialogForm) submit(t *testing.T, s *Server, action string, untick ...string) *url.URL {
 	t.Helper()
 	form := url.Values{}
@@ -191,7 +195,11 @@ func (df dialogForm) submit(t *testing.T, s *Server, action string, untick ...st
 	if r.status != http.StatusFound {
 		t.Fatalf("dialog POST: HTTP %d %s", r.status, r.raw)
 	}
-	u, err := url.Parse(r.header.Get("Location"))
+	loc := r.header.Get("Location")
+	if rest, ok := strings.CutPrefix(loc, s.URL+relayPath); ok {
+		loc = DemoRelayURL + rest
+	}
+	u, err := url.Parse(loc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,9 +208,15 @@ func (df dialogForm) submit(t *testing.T, s *Server, action string, untick ...st
 
 var allScopes = "pages_show_list,pages_messaging,pages_manage_metadata,pages_read_engagement,business_management"
 
+// dialogQuery is the dialog address a Business app sends: its Login for
+// Business configuration instead of scope; on a consumer app, scope.
 func dialogQuery(s *Server, extra url.Values) url.Values {
-	q := url.Values{"client_id": {s.Fake.Options().AppID}, "redirect_uri": {testRedirect}, "state": {"st-123"},
-		"scope": {allScopes}}
+	q := url.Values{"client_id": {s.Fake.Options().AppID}, "redirect_uri": {testRedirect}, "state": {"st-123"}}
+	if s.Fake.Options().AppType == AppBusiness {
+		q.Set("config_id", DemoConfigID)
+	} else {
+		q.Set("scope", allScopes)
+	}
 	for k, v := range extra {
 		q[k] = v
 	}

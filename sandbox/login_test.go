@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,7 +12,7 @@ import (
 )
 
 func TestDialogShowsUserPermissionsAndPages(t *testing.T) {
-	s := start(t, Options{})
+	s := start(t, Options{AppType: AppConsumer})
 	df := openDialog(t, s, dialogQuery(s, url.Values{"state": {`<script>alert(1)</script>`}}))
 	if !strings.Contains(df.html, DemoUserName) || !strings.Contains(df.html, `id="continue"`) || !strings.Contains(df.html, `id="cancel"`) {
 		t.Fatal("dialog lacks the user or the buttons")
@@ -59,7 +61,7 @@ func TestCodeFlowExchangeAndErrors(t *testing.T) {
 		t.Fatalf("bad secret message %v", badSecret.errField("message"))
 	}
 
-	// GET works too (ref §1.3).
+	// GET works too (Meta's manual-flow guide shows GET).
 	ok := get(t, s.URL+"/v25.0/oauth/access_token?"+base.Encode())
 	if ok.status != 200 || ok.body["token_type"] != "bearer" || ok.body["expires_in"] != float64(5400) || ok.body["access_token"] == "" {
 		t.Fatalf("exchange: %d %s", ok.status, ok.raw)
@@ -83,7 +85,7 @@ func TestCodeFlowExchangeAndErrors(t *testing.T) {
 		t.Fatal(expired.errField("message"))
 	}
 
-	// Long-lived exchange (ref §2.2).
+	// Long-lived exchange (the get-long-lived guide): needs the secret.
 	short := ok.body["access_token"].(string)
 	ex := url.Values{"grant_type": {"fb_exchange_token"}, "client_id": {o.AppID}, "client_secret": {o.AppSecret}, "fb_exchange_token": {short}}
 	long := exchange(t, s, ex)
@@ -91,7 +93,7 @@ func TestCodeFlowExchangeAndErrors(t *testing.T) {
 		t.Fatalf("long-lived: %s", long.raw)
 	}
 	noSecret := exchange(t, s, with(ex, "client_secret", ""))
-	wantError(t, noSecret, 1, 0)
+	wantError(t, noSecret, 101, 0)
 	s.Fake.Clock().Advance(2 * time.Hour)
 	wantError(t, exchange(t, s, ex), 190, 463)
 
@@ -128,6 +130,7 @@ func TestPKCE(t *testing.T) {
 		wantOK                            bool
 	}{
 		{"S256 without secret", "S256", s256(verifier), verifier, false, true},
+		{"S256 with secret", "S256", s256(verifier), verifier, true, true},
 		{"plain", "plain", verifier, verifier, false, true},
 		{"wrong verifier", "S256", s256(verifier), verifier + "x", false, false},
 		{"missing verifier even with secret", "S256", s256(verifier), "", true, false},
@@ -157,6 +160,35 @@ func TestPKCE(t *testing.T) {
 	}
 }
 
+// Whether Facebook exchanges a code with the PKCE verifier and no secret
+// is not documented for every app: the fake plays both answers.
+func TestSecretlessExchangeRefusedOnOption(t *testing.T) {
+	verifier := strings.Repeat("abcDEF123-._~", 4)
+	for _, refuse := range []bool{false, true} {
+		s := start(t, Options{RefuseSecretlessExchange: refuse})
+		o := s.Fake.Options()
+		q := url.Values{"code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}}
+		base := url.Values{"client_id": {o.AppID}, "redirect_uri": {testRedirect}, "code_verifier": {verifier}}
+		r := exchange(t, s, with(base, "code", loginCode(t, s, q)))
+		if !refuse {
+			if r.status != 200 {
+				t.Fatalf("secretless exchange refused by default: %s", r.raw)
+			}
+			continue
+		}
+		wantError(t, r, 101, 0)
+		// With the secret (and the verifier) it goes through.
+		r = exchange(t, s, with(with(base, "client_secret", o.AppSecret), "code", loginCode(t, s, q)))
+		if r.status != 200 {
+			t.Fatalf("exchange with secret and verifier: %s", r.raw)
+		}
+	}
+	// Without PKCE the secret is always needed.
+	s := start(t, Options{})
+	r := exchange(t, s, url.Values{"client_id": {s.Fake.Options().AppID}, "redirect_uri": {testRedirect}, "code": {loginCode(t, s, nil)}})
+	wantError(t, r, 101, 0)
+}
+
 func TestCancelRedirect(t *testing.T) {
 	for _, echo := range []bool{true, false} {
 		s := start(t, Options{NoStateOnCancel: !echo})
@@ -172,20 +204,25 @@ func TestCancelRedirect(t *testing.T) {
 }
 
 func TestRedirectRules(t *testing.T) {
+	dev := Options{Mode: ModeDevelopment, AppRole: RoleDeveloper}
+	devWith := func(r ...string) Options { o := dev; o.RegisteredRedirects = r; return o }
+	live := func(r ...string) Options { return Options{RegisteredRedirects: r} }
 	cases := []struct {
 		name      string
 		opts      Options
 		redirect  string
 		wantTitle string // "" = redirect allowed
 	}{
-		{"dev localhost any port", Options{}, "http://localhost:8765/cb", ""},
-		{"dev 127.0.0.1 blocked", Options{}, "http://127.0.0.1:8765/cb", "URL Blocked"},
-		{"dev other host blocked", Options{}, "https://example.com/cb", "URL Blocked"},
-		{"dev registered", Options{RegisteredRedirects: []string{"https://example.com/cb"}}, "https://example.com/cb", ""},
-		{"live http insecure", Options{LiveMode: true, RegisteredRedirects: []string{"http://localhost:8765/cb"}}, "http://localhost:8765/cb", "Insecure Login Blocked"},
-		{"live unregistered", Options{LiveMode: true}, "https://example.com/cb", "URL Blocked"},
-		{"live exact match only", Options{LiveMode: true, RegisteredRedirects: []string{"https://example.com/cb"}}, "https://example.com/cb/", "URL Blocked"},
-		{"live registered https", Options{LiveMode: true, RegisteredRedirects: []string{"https://example.com/cb"}}, "https://example.com/cb", ""},
+		{"dev localhost any port", dev, "http://localhost:8765/cb", ""},
+		{"dev 127.0.0.1 blocked", dev, "http://127.0.0.1:8765/cb", "URL Blocked"},
+		{"dev other host blocked", devWith(), "https://example.com/cb", "URL Blocked"},
+		{"dev registered", devWith("https://example.com/cb"), "https://example.com/cb", ""},
+		{"live localhost insecure", live("http://localhost:8765/cb"), "http://localhost:8765/cb", "Insecure Login Blocked"},
+		{"live http never allowed", Options{}, "http://localhost:47321/facebook/callback", "Insecure Login Blocked"},
+		{"live unregistered", Options{}, "https://example.com/cb", "URL Blocked"},
+		{"live exact match only", live("https://example.com/cb"), "https://example.com/cb/", "URL Blocked"},
+		{"live registered https", live("https://example.com/cb"), "https://example.com/cb", ""},
+		{"live default registers the demo relay", Options{}, DemoRelayURL, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -218,8 +255,180 @@ func TestRedirectRules(t *testing.T) {
 	}
 }
 
-func TestUntickingPageRevokesItsTokens(t *testing.T) {
+// The default app is a Business app: its dialog needs a Login for Business
+// configuration, and without one the person sees Meta's dead end.
+func TestBusinessAppNeedsConfigID(t *testing.T) {
 	s := start(t, Options{})
+	q := with(dialogQuery(s, nil), "config_id", "")
+	q.Set("scope", allScopes)
+	r := get(t, s.URL+"/v25.0/dialog/oauth?"+q.Encode())
+	if r.status != 400 || r.header.Get("Location") != "" || !strings.Contains(string(r.raw), "It looks like this app isn") {
+		t.Fatalf("business app without config_id: %d %s", r.status, r.raw)
+	}
+	_, err := s.Fake.Consent(s.URL+"/v25.0/dialog/oauth?"+q.Encode(), Consent{})
+	var pe *DialogPageError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Title, "isn't available") {
+		t.Fatalf("Consent: %v", err)
+	}
+	// A consumer app takes scope and knows no configurations.
+	c := start(t, Options{AppType: AppConsumer})
+	if r := get(t, c.URL+"/dialog/oauth?"+dialogQuery(c, nil).Encode()); r.status != 200 {
+		t.Fatalf("consumer app with scope: %d", r.status)
+	}
+	if r := get(t, c.URL+"/dialog/oauth?"+dialogQuery(c, url.Values{"config_id": {DemoConfigID}}).Encode()); r.status != 400 {
+		t.Fatal("consumer app accepted a Login for Business configuration")
+	}
+}
+
+// In development mode only people with a role on the app may log in.
+func TestDevelopmentModeAdmitsOnlyRoleHolders(t *testing.T) {
+	for role, ok := range map[AppRole]bool{RoleNone: false, RoleTester: true, RoleDeveloper: true, RoleAdmin: true} {
+		s := start(t, Options{Mode: ModeDevelopment, AppRole: role})
+		r := get(t, s.URL+"/dialog/oauth?"+dialogQuery(s, nil).Encode())
+		if got := r.status == 200; got != ok {
+			t.Errorf("role %s: dialog HTTP %d %s", role, r.status, r.raw)
+		}
+		if !ok && !strings.Contains(string(r.raw), "still in development mode") {
+			t.Errorf("role %s: %s", role, r.raw)
+		}
+	}
+	// Live mode admits anyone.
+	s := start(t, Options{})
+	if r := get(t, s.URL+"/dialog/oauth?"+dialogQuery(s, nil).Encode()); r.status != 200 {
+		t.Fatalf("live mode refused a person without a role: %s", r.raw)
+	}
+}
+
+// A configuration is granted all or nothing, and may give a business
+// integration system user token.
+func TestConfigurationAllOrNothingAndSystemUser(t *testing.T) {
+	s := start(t, Options{})
+	df := openDialog(t, s, dialogQuery(s, nil))
+	if _, offered := df.checkbox["perm-pages_messaging"]; offered {
+		t.Fatal("a configuration's permission can be unticked")
+	}
+	u, err := s.Fake.Consent(s.URL+"/dialog/oauth?"+dialogQuery(s, nil).Encode(), Consent{Decline: []string{"pages_messaging"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := exchangeCode(t, s, u.Query().Get("code"))
+	perms := dataList(t, graphGet(t, s, "/me/permissions", tok, nil))
+	for _, p := range DemoConfigPermissions {
+		if !slices.ContainsFunc(perms, func(m map[string]any) bool { return m["permission"] == p && m["status"] == "granted" }) {
+			t.Errorf("%s not granted: %v", p, perms)
+		}
+	}
+	app := s.Fake.AppToken()
+	if d := graphGet(t, s, "/debug_token", app, url.Values{"input_token": {tok}}).body["data"].(map[string]any); d["type"] != "USER" || d["expires_at"] == float64(0) {
+		t.Fatalf("user configuration token: %v", d)
+	}
+	u, err = s.Fake.Consent(s.URL+"/dialog/oauth?"+dialogQuery(s, url.Values{"config_id": {DemoSystemUserConfigID}}).Encode(), Consent{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := exchange(t, s, url.Values{"client_id": {s.Fake.Options().AppID}, "client_secret": {s.Fake.Options().AppSecret},
+		"redirect_uri": {testRedirect}, "code": {u.Query().Get("code")}})
+	sys, _ := r.body["access_token"].(string)
+	if sys == "" || r.body["expires_in"] != nil {
+		t.Fatalf("system user exchange: %s", r.raw)
+	}
+	d := graphGet(t, s, "/debug_token", app, url.Values{"input_token": {sys}}).body["data"].(map[string]any)
+	if d["type"] != "SYSTEM_USER" || d["expires_at"] != float64(0) || d["is_valid"] != true {
+		t.Fatalf("system user token: %v", d)
+	}
+	pt := s.Fake.PageToken(sys, PageSunriseCafe)
+	if d := graphGet(t, s, "/debug_token", app, url.Values{"input_token": {pt}}).body["data"].(map[string]any); d["expires_at"] != float64(0) {
+		t.Fatalf("a system user's Page token expires: %v", d)
+	}
+}
+
+// The browser is sent to the fake's own copy of the relay page for the
+// simulated relay host; the query is Facebook's answer, unchanged.
+func TestHostedRelay(t *testing.T) {
+	s := start(t, Options{})
+	df := openDialog(t, s, dialogQuery(s, nil))
+	form := url.Values{}
+	for k, v := range df.hidden {
+		form[k] = v
+	}
+	for id, on := range df.checkbox {
+		if on {
+			form.Add(df.names[id], df.values[id])
+		}
+	}
+	form.Set("__action", "continue")
+	r := postForm(t, s.URL+"/v25.0/dialog/oauth", form)
+	loc, err := url.Parse(r.header.Get("Location"))
+	if err != nil || r.status != http.StatusFound || loc.Scheme+"://"+loc.Host != s.URL || loc.Path != relayPath ||
+		loc.Query().Get("code") == "" || loc.Query().Get("state") != "st-123" {
+		t.Fatalf("browser sent to %v (HTTP %d)", loc, r.status)
+	}
+	page := get(t, loc.String())
+	if page.status != 200 || !strings.Contains(string(page.raw), "Pagekeeper's HTTPS relay page") ||
+		page.header.Get("Referrer-Policy") != "no-referrer" {
+		t.Fatalf("hosted relay: HTTP %d", page.status)
+	}
+	// The code is Facebook's answer for the registered URI.
+	if tok := exchangeCode(t, s, loc.Query().Get("code")); tok == "" {
+		t.Fatal("no token")
+	}
+	// Consent, the API, answers as Meta does: the registered URI itself.
+	u, err := s.Fake.Consent(s.URL+"/dialog/oauth?"+dialogQuery(s, nil).Encode(), Consent{})
+	if err != nil || !strings.HasPrefix(u.String(), DemoRelayURL+"?code=") {
+		t.Fatalf("Consent: %v, %v", u, err)
+	}
+}
+
+func TestConsentAPI(t *testing.T) {
+	s := start(t, Options{AppType: AppConsumer})
+	dialog := s.URL + "/v25.0/dialog/oauth?" + dialogQuery(s, nil).Encode()
+	u, err := s.Fake.Consent(dialog, Consent{Decline: []string{"pages_read_engagement"}, Untick: []string{PageHarborBooks}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := exchangeCode(t, s, u.Query().Get("code"))
+	acc := ids(dataList(t, graphGet(t, s, "/me/accounts", tok, url.Values{"limit": {"100"}})))
+	if slices.Contains(acc, PageHarborBooks) || !slices.Contains(acc, PageSunriseCafe) {
+		t.Fatalf("accounts %v", acc)
+	}
+	perms := dataList(t, graphGet(t, s, "/me/permissions", tok, nil))
+	if !slices.ContainsFunc(perms, func(m map[string]any) bool {
+		return m["permission"] == "pages_read_engagement" && m["status"] == "declined"
+	}) {
+		t.Fatalf("declined permission not recorded: %v", perms)
+	}
+	u, err = s.Fake.Consent(dialog, Consent{Cancel: true})
+	if err != nil || u.Query().Get("error") != "access_denied" {
+		t.Fatalf("cancel: %v %v", u, err)
+	}
+	// The same through the admin route, for scripts.
+	body, _ := json.Marshal(ConsentRequest{DialogURL: dialog, As: SecondUserID})
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/_sandbox/consent", strings.NewReader(string(body)))
+	res := do(t, req)
+	redirect, _ := res.body["redirect"].(string)
+	ru, _ := url.Parse(redirect)
+	if res.status != 200 || ru == nil || ru.Query().Get("code") == "" {
+		t.Fatalf("consent route: %d %s", res.status, res.raw)
+	}
+	if me := graphGet(t, s, "/me", exchangeCode(t, s, ru.Query().Get("code")), nil); me.body["id"] != SecondUserID {
+		t.Fatalf("consent as: %s", me.raw)
+	}
+}
+
+// exchangeCode exchanges a code for the registered redirect with the secret.
+func exchangeCode(t *testing.T, s *Server, code string) string {
+	t.Helper()
+	r := exchange(t, s, url.Values{"client_id": {s.Fake.Options().AppID}, "client_secret": {s.Fake.Options().AppSecret},
+		"redirect_uri": {testRedirect}, "code": {code}})
+	tok, _ := r.body["access_token"].(string)
+	if tok == "" {
+		t.Fatalf("exchange: %s", r.raw)
+	}
+	return tok
+}
+
+func TestUntickingPageRevokesItsTokens(t *testing.T) {
+	s := start(t, Options{AppType: AppConsumer})
 	tok := login(t, s, nil)
 	pageTok := s.Fake.PageToken(tok, PageBlueDoorStudio)
 	if r := graphGet(t, s, "/"+PageBlueDoorStudio+"/subscribed_apps", pageTok, nil); r.status != 200 {
@@ -238,7 +447,7 @@ func TestUntickingPageRevokesItsTokens(t *testing.T) {
 	if slices.Contains(ids(acc), PageBlueDoorStudio) || !slices.Contains(ids(acc), PageSunriseCafe) {
 		t.Fatalf("accounts after untick: %v", ids(acc))
 	}
-	dbg := graphGet(t, s, "/debug_token", s.Fake.Options().AppID+"|"+s.Fake.Options().AppSecret, url.Values{"input_token": {tok2}})
+	dbg := graphGet(t, s, "/debug_token", s.Fake.AppToken(), url.Values{"input_token": {tok2}})
 	for _, g := range dbg.body["data"].(map[string]any)["granular_scopes"].([]any) {
 		gm := g.(map[string]any)
 		if gm["scope"] == "pages_show_list" && slices.Contains(toStrings(gm["target_ids"]), PageBlueDoorStudio) {
@@ -278,6 +487,9 @@ func TestConfigIDAndTokenResponse(t *testing.T) {
 	s := start(t, Options{})
 	df := openDialog(t, s, url.Values{"client_id": {s.Fake.Options().AppID}, "redirect_uri": {testRedirect}, "state": {"s"},
 		"config_id": {DemoConfigID}, "response_type": {"code granted_scopes"}})
+	if strings.Contains(df.html, `name="scope"`) {
+		t.Fatal("scope carried with a configuration")
+	}
 	if !strings.Contains(df.html, `id="page-`+PageRiversideDental+`"`) {
 		t.Fatal("FLB page picker missing")
 	}

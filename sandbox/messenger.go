@@ -9,13 +9,13 @@ import (
 )
 
 // Graph datetimes come back as ISO-8601 with a numeric zone, e.g.
-// "2026-11-01T08:59:00+0000" (ref §9.4).
+// "2026-11-01T08:59:00+0000" (docs/FACEBOOK.md §7).
 func graphTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05-0700") }
 
 var messageTags = []string{"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"}
 
 // lenientObject parses a JSON object that the form variant of the Send API
-// may write with single quotes (ref §9.3: recipient={'id':'{PSID}'}).
+// may write with single quotes (the Send API reference's curl: recipient={'id':'{PSID}'}).
 func lenientObject(s string) map[string]any {
 	var m map[string]any
 	if json.Unmarshal([]byte(s), &m) == nil {
@@ -31,8 +31,8 @@ func errRoleMessaging() *apiError {
 	return &apiError{code: 200, msg: "(#200) User associated with the Page access token does not have an appropriate role on the Page."}
 }
 
-// sendMessage is the Send API (ref §9.3): Page token with the MESSAGING task
-// and pages_messaging, the 24-hour window and tags (ref §9.2).
+// sendMessage is the Send API (docs/FACEBOOK.md §7): Page token with the MESSAGING task
+// and pages_messaging, the 24-hour window and tags (docs/FACEBOOK.md §7).
 func (f *Fake) sendMessage(c *call, t *tokenRec, p *page) (any, *apiError) {
 	if c.method != http.MethodPost {
 		return nil, errUnsupported(c.method, p.id+"/messages")
@@ -44,7 +44,7 @@ func (f *Fake) sendMessage(c *call, t *tokenRec, p *page) (any, *apiError) {
 	if e := f.needPerm(t, "pages_messaging"); e != nil {
 		return nil, e
 	}
-	if !hasAnyTask(r, "MESSAGING") {
+	if !roleCan(r, capMessage) {
 		return nil, errRoleMessaging()
 	}
 	rec := lenientObject(c.params.Get("recipient"))
@@ -105,7 +105,7 @@ func (f *Fake) sendMessage(c *call, t *tokenRec, p *page) (any, *apiError) {
 	return map[string]any{"recipient_id": psid, "message_id": id}, nil
 }
 
-// conversations lists the Page's Messenger conversations (ref §9.4).
+// conversations lists the Page's Messenger conversations (docs/FACEBOOK.md §7).
 func (f *Fake) conversations(c *call, t *tokenRec, p *page) (any, *apiError) {
 	if c.method != http.MethodGet {
 		return nil, errUnsupported(c.method, p.id+"/conversations")
@@ -114,7 +114,7 @@ func (f *Fake) conversations(c *call, t *tokenRec, p *page) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	if !hasAnyTask(r, "MESSAGING", "MODERATE") {
+	if !roleCan(r, capMessage|capModerate) {
 		return nil, errRoleMessaging()
 	}
 	if e := f.needPerm(t, "pages_messaging", "pages_manage_metadata", "pages_read_engagement"); e != nil {
@@ -202,7 +202,7 @@ func (f *Fake) conversationRoute(c *call, t *tokenRec, cv *conversation, edge st
 	if e != nil || c.method != http.MethodGet {
 		return nil, errUnsupported(c.method, cv.id)
 	}
-	if !hasAnyTask(r, "MESSAGING", "MODERATE") {
+	if !roleCan(r, capMessage|capModerate) {
 		return nil, errRoleMessaging()
 	}
 	if e := f.needPerm(t, "pages_messaging"); e != nil {

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// The m.me link resolver (ref §9.1, §13): what happens when a person opens
+// The m.me link resolver (docs/FACEBOOK.md §7): what happens when a person opens
 // http://m.me/PAGE?ref=REF. The fake serves it as /m.me/PAGE on its own
 // origin; Pagekeeper's sandbox links point there.
 
@@ -68,7 +68,7 @@ func (f *Fake) openMMe(pageUsernameOrID, psid, ref string) (*page, MMeOutcome, e
 	if referral == nil {
 		return p, MMeOpened, nil
 	}
-	// A referral restarts the standard messaging window (ref §9.1) without
+	// A referral restarts the standard messaging window (docs/FACEBOOK.md §7) without
 	// being a message.
 	if now.After(conv.lastUserAt) {
 		conv.lastUserAt = now

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// TestMMeLinks: opening m.me/{page}?ref=… (ref §9.1) as a new person and as
+// TestMMeLinks: opening m.me/{page}?ref=… (docs/FACEBOOK.md §7) as a new person and as
 // one with a conversation; the app's endpoint gets the events.
 func TestMMeLinks(t *testing.T) {
 	ep := newHookEndpoint(t)

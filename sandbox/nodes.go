@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// ---- users (ref §4, §5) ----
+// ---- users (docs/FACEBOOK.md §2) ----
 
 func (f *Fake) userRoute(c *call, t *tokenRec, u *user, edge string, segs []string) (any, *apiError) {
 	self := t.kind == kindUser && t.userID == u.id
@@ -18,6 +18,9 @@ func (f *Fake) userRoute(c *call, t *tokenRec, u *user, edge string, segs []stri
 			return nil, errUnsupported(c.method, u.id)
 		}
 		fields, _ := parseFields(c.params.Get("fields"), "id", "name")
+		if e := checkFields(fields, "User", userFields, userEdges); e != nil {
+			return nil, e
+		}
 		out := map[string]any{}
 		first, last, _ := strings.Cut(u.name, " ")
 		for _, fl := range fields {
@@ -30,16 +33,14 @@ func (f *Fake) userRoute(c *call, t *tokenRec, u *user, edge string, segs []stri
 				out["first_name"] = first
 			case "last_name":
 				out["last_name"] = last
-			default:
-				return nil, nonexistingField(fl, "User")
 			}
 		}
 		return out, nil
-	case "accounts":
+	case "accounts", "assigned_pages":
 		if !self || c.method != http.MethodGet {
-			return nil, errUnsupported(c.method, u.id+"/accounts")
+			return nil, errUnsupported(c.method, u.id+"/"+edge)
 		}
-		return f.accounts(c, t, u)
+		return f.accounts(c, t, u, edge == "assigned_pages")
 	case "permissions":
 		if !(self || t.kind == kindApp) {
 			return nil, errUnsupported(c.method, u.id+"/permissions")
@@ -57,27 +58,62 @@ func (f *Fake) userRoute(c *call, t *tokenRec, u *user, edge string, segs []stri
 			return map[string]any{"id": b.id, "name": b.name}
 		})
 	}
+	if userEdges[edge] && c.method == http.MethodGet {
+		return map[string]any{"data": []any{}}, nil // a real edge the sandbox does not model
+	}
 	return nil, nonexistingField(edge, "User")
 }
 
-func (f *Fake) accounts(c *call, t *tokenRec, u *user) (any, *apiError) {
+// checkFields refuses a field that the node type has neither as a field
+// nor as an edge (docs/FACEBOOK.md §2).
+func checkFields(fields []string, node string, known ...map[string]bool) *apiError {
+next:
+	for _, fl := range fields {
+		for _, k := range known {
+			if k[fl] {
+				continue next
+			}
+		}
+		return nonexistingField(fl, node)
+	}
+	return nil
+}
+
+// accounts answers /me/accounts (Pages the person has a role on, not those
+// reached through a business) and /{user}/assigned_pages (those too). Both
+// edges add "tasks" to each Page, which the Page node itself does not have.
+func (f *Fake) accounts(c *call, t *tokenRec, u *user, assigned bool) (any, *apiError) {
 	if e := f.needPerm(t, "pages_show_list"); e != nil {
 		return nil, e
 	}
-	if f.opts.BusinessOnly {
+	if assigned {
+		if e := f.needPerm(t, "business_management"); e != nil {
+			return nil, e
+		}
+	}
+	fields, sub := parseFields(c.params.Get("fields"), "id", "name", "access_token", "category", "category_list", "tasks")
+	if e := checkFields(fields, "Page", pageFields, pageEdges, edgeTaskField); e != nil {
+		return nil, e
+	}
+	if f.opts.BusinessOnly && !assigned {
 		return map[string]any{"data": []any{}}, nil
 	}
 	ids := u.accountIDs()
-	fields, sub := parseFields(c.params.Get("fields"), "id", "name", "access_token", "category", "category_list", "tasks")
-	for _, fl := range fields {
-		if !pageFieldNames[fl] {
-			return nil, nonexistingField(fl, "Page")
+	if assigned {
+		ids = nil
+		for _, pid := range u.pageOrder {
+			if u.roles[pid] != nil && u.grant.pages[pid] {
+				ids = append(ids, pid)
+			}
 		}
 	}
 	return f.paginate(c, len(ids), func(i int) any {
 		return f.pageFields(f.pages[ids[i]], fields, sub, t, c)
 	})
 }
+
+// edgeTaskField: the one field the edges listing a person's Pages add.
+var edgeTaskField = map[string]bool{"tasks": true}
 
 func (f *Fake) permissions(c *call, u *user, segs []string) (any, *apiError) {
 	switch c.method {
@@ -99,7 +135,7 @@ func (f *Fake) permissions(c *call, u *user, segs []string) (any, *apiError) {
 		return map[string]any{"data": data}, nil
 	case http.MethodDelete:
 		if len(segs) == 2 {
-			// Full de-authorisation (ref §5): tokens → 190/458.
+			// Full de-authorisation (docs/FACEBOOK.md §4): tokens → 190/458.
 			f.removeApp(u)
 			return map[string]any{"success": true}, nil
 		}
@@ -111,10 +147,7 @@ func (f *Fake) permissions(c *call, u *user, segs []string) (any, *apiError) {
 	return nil, errUnsupported(c.method, u.id+"/permissions")
 }
 
-// ---- Pages (ref §4) ----
-
-var pageFieldNames = map[string]bool{"id": true, "name": true, "username": true, "category": true, "category_list": true,
-	"is_published": true, "link": true, "picture": true, "tasks": true, "access_token": true}
+// ---- Pages (docs/FACEBOOK.md §2, §3) ----
 
 // pageVisible: whether the token may read the Page node. A user token sees
 // the Pages granted to the app; a Page token its own Page; an app token
@@ -159,7 +192,8 @@ func (f *Fake) pageFields(p *page, fields []string, sub map[string]string, t *to
 				out["tasks"] = r.tasks
 			}
 		case "access_token":
-			// "Only returned if the User making the request has a role" (ref §4).
+			// "Only returned if the User making the request has a role"
+			// (Page reference, access_token).
 			switch {
 			case t.kind == kindPage:
 				out["access_token"] = t.value
@@ -178,10 +212,8 @@ func (f *Fake) pageRoute(c *call, t *tokenRec, p *page, edge string) (any, *apiE
 			return nil, errUnsupported(c.method, p.id)
 		}
 		fields, sub := parseFields(c.params.Get("fields"), "id", "name")
-		for _, fl := range fields {
-			if !pageFieldNames[fl] {
-				return nil, nonexistingField(fl, "Page")
-			}
+		if e := checkFields(fields, "Page", pageFields, pageEdges); e != nil {
+			return nil, e
 		}
 		return f.pageFields(p, fields, sub, t, c), nil
 	case "subscribed_apps":
@@ -190,6 +222,9 @@ func (f *Fake) pageRoute(c *call, t *tokenRec, p *page, edge string) (any, *apiE
 		return f.sendMessage(c, t, p)
 	case "conversations":
 		return f.conversations(c, t, p)
+	}
+	if pageEdges[edge] && c.method == http.MethodGet {
+		return map[string]any{"data": []any{}}, nil // a real edge the sandbox does not model
 	}
 	return nil, nonexistingField(edge, "Page")
 }
@@ -203,20 +238,12 @@ func (f *Fake) pageTokenRole(t *tokenRec, p *page) (*role, *apiError) {
 	return f.users[t.userID].roles[p.id], nil
 }
 
-// subscribedFieldsEnum is the subscribed_fields enum of ref §6.
-var subscribedFieldsEnum = []string{"feed", "mention", "name", "picture", "category", "description", "conversations",
-	"standby", "message_mention", "messages", "message_reactions", "messaging_account_linking", "messaging_checkout_updates",
-	"messaging_customer_information", "message_echoes", "message_deliveries", "message_context", "messaging_game_plays",
-	"messaging_optins", "messaging_optouts", "messaging_payments", "messaging_postbacks", "messaging_pre_checkouts",
-	"message_reads", "messaging_referrals", "messaging_handovers", "messaging_policy_enforcement", "messaging_appointments",
-	"messaging_direct_sends", "messaging_fblogin_account_linking", "leadgen"}
-
 func (f *Fake) subscribedApps(c *call, t *tokenRec, p *page) (any, *apiError) {
 	r, e := f.pageTokenRole(t, p)
 	if e != nil {
 		return nil, e
 	}
-	if !hasAnyTask(r, "CREATE_CONTENT", "MANAGE", "MODERATE") {
+	if !roleCan(r, capCreateContent|capManage|capModerate) {
 		return nil, &apiError{code: 200, msg: "(#200) The user must be able to perform the CREATE_CONTENT, MANAGE or MODERATE task on the Page to manage its subscribed apps."}
 	}
 	if e := f.needPerm(t, "pages_manage_metadata", "pages_show_list"); e != nil {
@@ -246,9 +273,9 @@ func (f *Fake) subscribedApps(c *call, t *tokenRec, p *page) (any, *apiError) {
 			return nil, errParam("(#100) The parameter subscribed_fields is required")
 		}
 		for i, s := range list {
-			if !slices.Contains(subscribedFieldsEnum, s) {
+			if !subscribedFieldSet[s] {
 				return nil, errParam(fmt.Sprintf("(#100) Param subscribed_fields[%d] must be one of {%s} - got \"%s\"", i,
-					strings.ToUpper(strings.Join(subscribedFieldsEnum, ", ")), s))
+					strings.ToUpper(strings.Join(SubscribedFieldsEnum, ", ")), s))
 			}
 		}
 		p.sub = &subscription{fields: slices.Compact(list)}
@@ -266,7 +293,7 @@ func (f *Fake) subscribedApps(c *call, t *tokenRec, p *page) (any, *apiError) {
 	return nil, errUnsupported(c.method, p.id+"/subscribed_apps")
 }
 
-// ---- businesses (ref §1.6) ----
+// ---- businesses (docs/FACEBOOK.md §2) ----
 
 func (f *Fake) businessRoute(c *call, t *tokenRec, b *business, edge string) (any, *apiError) {
 	if t.kind != kindUser || !slices.Contains(b.members, t.userID) || c.method != http.MethodGet {
@@ -278,21 +305,41 @@ func (f *Fake) businessRoute(c *call, t *tokenRec, b *business, edge string) (an
 	var list []string
 	switch edge {
 	case "":
-		return map[string]any{"id": b.id, "name": b.name}, nil
+		fields, _ := parseFields(c.params.Get("fields"), "id", "name")
+		if e := checkFields(fields, "Business", businessFields, businessEdges); e != nil {
+			return nil, e
+		}
+		out := map[string]any{}
+		for _, fl := range fields {
+			switch fl {
+			case "id":
+				out["id"] = b.id
+			case "name":
+				out["name"] = b.name
+			}
+		}
+		return out, nil
 	case "owned_pages":
 		list = b.owned
 	case "client_pages":
 		list = b.clients
 	default:
+		if businessEdges[edge] {
+			return map[string]any{"data": []any{}}, nil // a real edge the sandbox does not model
+		}
 		return nil, nonexistingField(edge, "Business")
+	}
+	// These edges return plain Pages: asking for tasks is (#100).
+	fields, sub := parseFields(c.params.Get("fields"), "id", "name")
+	if e := checkFields(fields, "Page", pageFields, pageEdges); e != nil {
+		return nil, e
 	}
 	u := f.users[t.userID]
 	ids := slices.DeleteFunc(slices.Clone(list), func(pid string) bool { return u.roles[pid] == nil || !u.grant.pages[pid] })
-	fields, sub := parseFields(c.params.Get("fields"), "id", "name")
 	return f.paginate(c, len(ids), func(i int) any { return f.pageFields(f.pages[ids[i]], fields, sub, t, c) })
 }
 
-// ---- picture (ref §4) ----
+// ---- picture ----
 
 func (f *Fake) pictureData(c *call, pageID, typ string) map[string]any {
 	size := 50

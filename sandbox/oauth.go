@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// authCode is one authorization code from the dialog (ref §1.2).
+// authCode is one authorization code from the dialog.
 type authCode struct {
 	clientID, redirectURI string
 	userID                string
@@ -17,14 +17,17 @@ type authCode struct {
 	authType              string
 	issued                time.Time
 	used                  bool
+	// system: the Login for Business configuration gives a business
+	// integration system user token.
+	system bool
 }
 
 func errBadSecret() *apiError {
 	return &apiError{code: 1, msg: "Error validating client secret."}
 }
 
-// serveTokenEndpoint answers GET and POST /oauth/access_token (ref §1.3,
-// §1.4, §2.2, §2.5).
+// serveTokenEndpoint answers GET and POST /oauth/access_token
+// (docs/FACEBOOK.md §1 "Code exchange", §4 "Tokens").
 func (f *Fake) serveTokenEndpoint(w http.ResponseWriter, r *http.Request) {
 	params, err := readParams(r)
 	if err != nil {
@@ -111,22 +114,38 @@ func (f *Fake) codeGrant(clientID, secret, code, redirectURI, verifier string, h
 	}
 	switch {
 	case ac.challenge != "":
-		// A challenge was sent: the verifier is required, secret or not (ref §1.4).
+		// A challenge was sent: the verifier is required, secret or not
+		// (RFC 7636; expo/expo #15980 "Invalid code verifier").
 		if !hasVerifier || !pkceMatches(ac.challenge, ac.method, verifier) {
 			return nil, errParam("Invalid code verifier")
 		}
-	case secret == "":
-		return nil, errBadSecret()
 	case hasVerifier:
 		return nil, errParam("Invalid code verifier")
 	}
+	if secret == "" && (ac.challenge == "" || f.opts.RefuseSecretlessExchange) {
+		// Meta documents the secretless exchange only for its OIDC flow
+		// ("still in testing"); its Android SDK does it. Whether every app
+		// may is not documented: Options.RefuseSecretlessExchange plays no.
+		return nil, errMissingSecret()
+	}
 	ac.used = true
+	if ac.system {
+		t := f.issueSystemUser(ac.userID)
+		return map[string]any{"access_token": t.value, "token_type": "bearer"}, nil
+	}
 	t := f.issueUser(ac.userID, false, ac.authType)
 	return map[string]any{"access_token": t.value, "token_type": "bearer", "expires_in": int(ShortUserTokenTTL.Seconds())}, nil
 }
 
+// errMissingSecret is the answer to an exchange that needs the App Secret
+// and lacks it (the form of "Missing client_id parameter.", code 101,
+// quoted in nov/fb_graph #204).
+func errMissingSecret() *apiError {
+	return &apiError{code: 101, msg: "Missing client_secret parameter."}
+}
+
 // pkceMatches checks a verifier against the challenge (RFC 7636; Meta's
-// Android SDK PKCEUtil, ref §1.4).
+// Android SDK PKCEUtil.kt).
 func pkceMatches(challenge, method, verifier string) bool {
 	if len(verifier) < 43 || len(verifier) > 128 {
 		return false
@@ -146,7 +165,7 @@ func pkceMatches(challenge, method, verifier string) bool {
 
 func (f *Fake) exchangeGrant(clientID, secret, input string) (any, *apiError) {
 	if secret == "" {
-		return nil, errBadSecret()
+		return nil, errMissingSecret()
 	}
 	if e := f.checkClient(clientID, secret, true); e != nil {
 		return nil, e
@@ -159,9 +178,9 @@ func (f *Fake) exchangeGrant(clientID, secret, input string) (any, *apiError) {
 		return nil, errInvalidToken()
 	}
 	if e := f.checkToken(t); e != nil {
-		return nil, e // an expired token can't be exchanged (ref §2.2)
+		return nil, e // an expired token can't be exchanged
 	}
-	if t.kind != kindUser {
+	if t.kind != kindUser || t.system {
 		return nil, errParam("(#100) fb_exchange_token must be a user access token")
 	}
 	nt := f.issueUser(t.userID, true, t.authType)

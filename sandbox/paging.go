@@ -26,7 +26,7 @@ func decCursor(s string) (int, bool) {
 }
 
 // paginate cuts n items into a cursor page with absolute next/previous
-// links on the fake's own origin (ref §4.1).
+// links on the fake's own origin (docs/FACEBOOK.md §2).
 func (f *Fake) paginate(c *call, n int, item func(i int) any) (map[string]any, *apiError) {
 	limit := defaultLimit
 	if l := c.params.Get("limit"); l != "" {

@@ -141,6 +141,7 @@ type stateToken struct {
 	Expires  time.Time `json:"expires"` // zero: never
 	Long     bool      `json:"long"`
 	AuthType string    `json:"auth_type,omitempty"`
+	System   bool      `json:"system_user,omitempty"`
 }
 
 type stateCode struct {
@@ -153,6 +154,7 @@ type stateCode struct {
 	AuthType    string    `json:"auth_type,omitempty"`
 	Issued      time.Time `json:"issued"`
 	Used        bool      `json:"used"`
+	System      bool      `json:"system_user,omitempty"`
 }
 
 type stateConv struct {
@@ -325,7 +327,7 @@ func (f *Fake) snapshot() (*stateFile, error) {
 		st.Users = append(st.Users, su)
 		for _, t := range f.userTokens[uid] {
 			stt := stateToken{Value: t.value, Kind: t.kind, User: t.userID, Page: t.pageID, Seq: t.seq,
-				Issued: t.issued, Expires: t.expires, Long: t.long, AuthType: t.authType}
+				Issued: t.issued, Expires: t.expires, Long: t.long, AuthType: t.authType, System: t.system}
 			if t.parent != nil {
 				stt.Parent = t.parent.value
 			}
@@ -335,7 +337,7 @@ func (f *Fake) snapshot() (*stateFile, error) {
 	for _, code := range slices.Sorted(maps.Keys(f.codes)) {
 		c := f.codes[code]
 		st.Codes = append(st.Codes, stateCode{Code: code, ClientID: c.clientID, RedirectURI: c.redirectURI, User: c.userID,
-			Challenge: c.challenge, Method: c.method, AuthType: c.authType, Issued: c.issued, Used: c.used})
+			Challenge: c.challenge, Method: c.method, AuthType: c.authType, Issued: c.issued, Used: c.used, System: c.system})
 	}
 	for _, pid := range f.pageOrder {
 		p := f.pages[pid]
@@ -549,7 +551,7 @@ func (n *Fake) apply(st *stateFile) error {
 			return err
 		}
 		t := &tokenRec{value: stt.Value, kind: stt.Kind, userID: stt.User, pageID: stt.Page, seq: stt.Seq,
-			issued: stt.Issued, expires: stt.Expires, long: stt.Long, authType: stt.AuthType}
+			issued: stt.Issued, expires: stt.Expires, long: stt.Long, authType: stt.AuthType, system: stt.System}
 		switch stt.Kind {
 		case kindUser:
 		case kindPage:
@@ -579,7 +581,7 @@ func (n *Fake) apply(st *stateFile) error {
 			return err
 		}
 		n.codes[c.Code] = &authCode{clientID: c.ClientID, redirectURI: c.RedirectURI, userID: c.User, challenge: c.Challenge,
-			method: c.Method, authType: c.AuthType, issued: c.Issued, used: c.Used}
+			method: c.Method, authType: c.AuthType, issued: c.Issued, used: c.Used, system: c.System}
 	}
 	for pid, pub := range st.Published {
 		p, err := pageAt(pid)

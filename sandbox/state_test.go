@@ -75,8 +75,11 @@ func sandboxStory(t *testing.T, s *Server) (users, pages []string) {
 	// Changes to the world itself, which Reset leaves.
 	s.Fake.SetPublished(PageSunriseCafe, false)
 	s.Fake.SetPublished(PageOldTownTailor, true)
-	s.Fake.SetTasks(DemoUserID, PageBlueDoorStudio, []string{"MODERATE"})
-	s.Fake.SetTasks(DemoUserID, ExtraPageID(1), []string{"ANALYZE"})
+	for pid, tasks := range map[string][]string{PageBlueDoorStudio: {"PROFILE_PLUS_MODERATE"}, ExtraPageID(1): {"ANALYZE"}} {
+		if err := s.Fake.SetTasks(DemoUserID, pid, tasks); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s.Fake.RemoveRole(DemoUserID, ExtraPageID(1)) // Reset must bring back the ANALYZE-only role
 	// The dialog's code is issued but not yet exchanged when the app closes.
 	loginCode(t, s, url.Values{"as": {SecondUserID}})
@@ -90,20 +93,21 @@ type probe struct {
 	params              url.Values
 }
 
-func probes(users, pages []string) []probe {
+func probes(app string, users, pages []string) []probe {
 	var ps []probe
 	for _, tok := range append(append([]string{}, users...), pages...) {
-		ps = append(ps, probe{"GET", "/v25.0/debug_token", tok, url.Values{"input_token": {tok}}})
+		ps = append(ps, probe{"GET", "/v25.0/debug_token", app, url.Values{"input_token": {tok}}})
 	}
 	for _, ut := range users {
 		ps = append(ps,
 			probe{"GET", "/v25.0/me", ut, nil},
 			probe{"GET", "/v25.0/me/accounts", ut, url.Values{"fields": {"id,name,access_token,tasks"}, "limit": {"3"}}},
 			probe{"GET", "/v25.0/me/permissions", ut, nil},
-			probe{"GET", "/v25.0/" + PageSunriseCafe, ut, url.Values{"fields": {"id,is_published,tasks"}}},
-			probe{"GET", "/v25.0/" + PageOldTownTailor, ut, url.Values{"fields": {"id,is_published,tasks"}}},
-			probe{"GET", "/v25.0/" + PageBlueDoorStudio, ut, url.Values{"fields": {"id,is_published,tasks"}}},
-			probe{"GET", "/v25.0/" + ExtraPageID(1), ut, url.Values{"fields": {"id,is_published,tasks"}}},
+			probe{"GET", "/v25.0/me/assigned_pages", ut, url.Values{"fields": {"id,tasks"}, "limit": {"100"}}},
+			probe{"GET", "/v25.0/" + PageSunriseCafe, ut, url.Values{"fields": {"id,is_published"}}},
+			probe{"GET", "/v25.0/" + PageOldTownTailor, ut, url.Values{"fields": {"id,is_published"}}},
+			probe{"GET", "/v25.0/" + PageBlueDoorStudio, ut, url.Values{"fields": {"id,is_published"}}},
+			probe{"GET", "/v25.0/" + ExtraPageID(1), ut, url.Values{"fields": {"id,is_published"}}},
 			probe{"GET", "/v25.0/me/businesses", ut, nil})
 	}
 	for _, pt := range pages {
@@ -115,7 +119,7 @@ func probes(users, pages []string) []probe {
 	}
 	var ops []map[string]any
 	for _, pt := range pages {
-		ops = append(ops, map[string]any{"method": "GET", "relative_url": "debug_token?input_token=" + url.QueryEscape(pt), "access_token": pt})
+		ops = append(ops, map[string]any{"method": "GET", "relative_url": "debug_token?input_token=" + url.QueryEscape(pt), "access_token": app})
 	}
 	b, _ := json.Marshal(ops)
 	ps = append(ps, probe{"POST", "/v25.0/", users[1], url.Values{"batch": {string(b)}}})
@@ -147,6 +151,12 @@ func compareAnswers(t *testing.T, stage string, old, restarted *Server, ps []pro
 	for i, p := range ps {
 		a, b := answer(t, old, p), answer(t, restarted, p)
 		if a != b {
+			for j := 0; j < len(a) && j < len(b); j++ {
+				if a[j] != b[j] {
+					t.Logf("first difference at %d: old %q restarted %q", j, a[max(0, j-200):min(len(a), j+200)], b[max(0, j-200):min(len(b), j+200)])
+					break
+				}
+			}
 			t.Fatalf("%s: probe %d (%s %s) differs after the restart:\nold:       %s\nrestarted: %s", stage, i, p.method, p.path, a, b)
 		}
 	}
@@ -154,7 +164,7 @@ func compareAnswers(t *testing.T, stage string, old, restarted *Server, ps []pro
 
 func debugOf(t *testing.T, s *Server, tok string) map[string]any {
 	t.Helper()
-	r := graphGet(t, s, "/v25.0/debug_token", tok, url.Values{"input_token": {tok}})
+	r := graphGet(t, s, "/v25.0/debug_token", s.Fake.AppToken(), url.Values{"input_token": {tok}})
 	d, _ := r.body["data"].(map[string]any)
 	if d == nil {
 		t.Fatalf("debug_token: %s", r.raw)
@@ -210,7 +220,12 @@ func TestStateSurvivesRestart(t *testing.T) {
 		t.Fatalf("subscription after restart: %s", sub.raw)
 	}
 
-	ps := probes(users, pages)
+	// The checks above counted against the restarted app's usage window:
+	// the old one answers the same before they are compared.
+	debugOf(t, old, old.Fake.PageToken(users[1], PageSunriseCafe))
+	debugOf(t, old, pages[len(pages)-1])
+	debugOf(t, old, users[0])
+	ps := probes(old.Fake.AppToken(), users, pages)
 	compareAnswers(t, "with faults", old, restarted, ps)
 
 	old.Fake.Reset()
@@ -218,6 +233,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if d := debugOf(t, restarted, pages[len(pages)-1]); subcodeOf(d) == 460 {
 		t.Fatalf("Reset after restart left the password change: %v", d)
 	}
+	debugOf(t, old, pages[len(pages)-1])
 	compareAnswers(t, "after Reset", old, restarted, ps)
 
 	// Same generator positions: the next login gives the same token on both.

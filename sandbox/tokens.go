@@ -33,6 +33,9 @@ type tokenRec struct {
 	expires  time.Time // zero: never
 	long     bool
 	authType string
+	// system: a business integration system user token (a Login for
+	// Business configuration's choice); it never expires.
+	system bool
 }
 
 // randString draws n characters from the seeded generator. Callers hold f.mu.
@@ -55,6 +58,24 @@ func (f *Fake) traceID() string {
 
 func (f *Fake) appToken() string { return f.opts.AppID + "|" + f.opts.AppSecret }
 
+// AppToken is the app access token "{app-id}|{app-secret}" (Meta's
+// access-token guide); tests and the sandbox use it as Pagekeeper does
+// when an App Secret is set.
+func (f *Fake) AppToken() string { return f.appToken() }
+
+// mayInspect reports whether a caller's token may use debug_token: an app
+// token, or the user token of an admin or developer of the app
+// (docs/FACEBOOK.md §4, nyaruka/rapidpro #3734). Callers hold f.mu.
+func (f *Fake) mayInspect(t *tokenRec) bool {
+	switch {
+	case t.kind == kindApp:
+		return true
+	case t.kind == kindUser && !t.system:
+		return f.opts.AppRole == RoleAdmin || f.opts.AppRole == RoleDeveloper
+	}
+	return false
+}
+
 // issueUser mints a user token. Callers hold f.mu.
 func (f *Fake) issueUser(userID string, long bool, authType string) *tokenRec {
 	f.seq++
@@ -71,9 +92,18 @@ func (f *Fake) issueUser(userID string, long bool, authType string) *tokenRec {
 	return t
 }
 
+// issueSystemUser mints a business integration system user token for the
+// person who logged in: it does not expire, and neither do the Page tokens
+// taken with it. Callers hold f.mu.
+func (f *Fake) issueSystemUser(userID string) *tokenRec {
+	t := f.issueUser(userID, true, "")
+	t.system, t.expires = true, time.Time{}
+	return t
+}
+
 // pageTokenFor returns the Page token derived from a user token, minting it
 // once: a Page token from a long-lived user token never expires, one from a
-// short-lived token lasts an hour (ref §2.3). Callers hold f.mu.
+// short-lived token lasts an hour (docs/FACEBOOK.md §4). Callers hold f.mu.
 func (f *Fake) pageTokenFor(parent *tokenRec, pageID string) *tokenRec {
 	key := parent.value + "/" + pageID
 	if v, ok := f.pageTokCache[key]; ok {
@@ -111,7 +141,7 @@ var pst = time.FixedZone("PST", -8*3600)
 func fbTime(t time.Time) string { return t.In(pst).Format("Monday, 02-Jan-06 15:04:05 MST") }
 
 // checkToken answers whether a token is usable now and, if not, with the
-// error Graph gives (ref §7.2 subcodes). Callers hold f.mu.
+// error Graph gives (docs/FACEBOOK.md §6, subcodes of 190). Callers hold f.mu.
 func (f *Fake) checkToken(t *tokenRec) *apiError {
 	if t == nil {
 		return errInvalidToken()
@@ -147,13 +177,14 @@ func (f *Fake) checkToken(t *tokenRec) *apiError {
 		}
 	}
 	if (t.kind == kindUser || f.opts.DataAccessExpiryBlocksPageTokens) && !now.Before(u.dataAccess) {
-		// hello.js #548: 190/493 once data access lapsed (ref §2.4).
+		// hello.js #548: 190/493 once data access lapsed.
 		return cannedError(190, 493, f.opts.AppID)
 	}
 	return nil
 }
 
-// checkProof validates appsecret_proof (ref §2.6).
+// checkProof validates appsecret_proof (Meta's "Securing Graph API
+// requests" guide).
 func (f *Fake) checkProof(t *tokenRec, proof string) *apiError {
 	if t == nil || t.kind == kindApp {
 		return nil

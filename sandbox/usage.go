@@ -1,10 +1,11 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"net/http"
 )
 
-// Usage headers (ref §7.3): X-App-Usage for user and app tokens,
+// Usage headers (docs/FACEBOOK.md §6, Meta's rate-limiting guide): X-App-Usage for user and app tokens,
 // X-Business-Use-Case-Usage (keyed by Page ID, type "pages") and the legacy
 // X-Page-Usage for Page tokens. Percentages grow with the calls in the
 // current hour of the Clock against a budget of usageBudget calls, and jump
@@ -56,26 +57,31 @@ func (f *Fake) usageHeaders(h http.Header, c *call, t *tokenRec, throttled bool)
 		}
 		return appUsage{CallCount: p, TotalCPUTime: p / 2, TotalTime: p / 2}
 	}
-	// Header values are built by hand and stored under their canonical
-	// names directly: this runs for every batch operation.
 	switch t.kind {
 	case kindPage:
 		u := pct("page:" + t.pageID)
 		if h == nil {
 			return
 		}
-		h["X-Business-Use-Case-Usage"] = []string{string(appendBUCUsage(make([]byte, 0, 160), t.pageID, u, regain))}
-		h["X-Page-Usage"] = []string{string(appendUsage(make([]byte, 0, 64), u))}
+		buc := map[string][]bucUsage{t.pageID: {{Type: "pages", CallCount: u.CallCount, TotalCPUTime: u.TotalCPUTime,
+			TotalTime: u.TotalTime, EstimatedTimeToRegainAccess: regain}}}
+		h.Set("X-Business-Use-Case-Usage", jsonString(buc))
+		h.Set("X-Page-Usage", jsonString(u))
 	default:
 		u := pct("app")
 		if h == nil {
 			return
 		}
-		h["X-App-Usage"] = []string{string(appendUsage(make([]byte, 0, 64), u))}
+		h.Set("X-App-Usage", jsonString(u))
 		if throttled {
 			if p := firstSegment(c.path); f.pages[p] != nil {
-				h["X-Page-Usage"] = []string{string(appendUsage(nil, appUsage{100, 100, 100}))}
+				h.Set("X-Page-Usage", jsonString(appUsage{100, 100, 100}))
 			}
 		}
 	}
+}
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

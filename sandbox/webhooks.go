@@ -23,7 +23,7 @@ import (
 	"unicode/utf8"
 )
 
-// The webhook emitter (ref §6, §10, §13). The app has one app-level
+// The webhook emitter (docs/FACEBOOK.md §5, §9). The app has one app-level
 // subscription (callback URL and fields, set after the verification
 // handshake); each Page has its own subscribed_apps fields. An event on a
 // Page is delivered only for a field subscribed at both levels, as a signed
@@ -37,7 +37,7 @@ import (
 // the fake's Clock: they are about a real endpoint answering or not.
 type WebhookOptions struct {
 	// Timeout: an answer slower than this is a failed delivery (and a
-	// failed handshake). Meta: 5 s (ref §10).
+	// failed handshake). Meta: 5 s (docs/FACEBOOK.md §9).
 	Timeout time.Duration
 	// RetryBackoff is the wait before the first retry; it doubles on each
 	// further failure up to MaxBackoff. Defaults 5 s and 5 min.
@@ -205,7 +205,7 @@ func checkWebhookConfig(callbackURL string, fields []string) ([]string, error) {
 		if fl == "" {
 			continue
 		}
-		if !slices.Contains(subscribedFieldsEnum, fl) {
+		if !subscribedFieldSet[fl] {
 			return nil, fmt.Errorf("%w: %q is not a Page webhook field", ErrWebhookConfig, fl)
 		}
 		if !slices.Contains(out, fl) {
@@ -299,7 +299,7 @@ func (f *Fake) emitLocked(pageID, field string, ev messagingEvent) {
 }
 
 // webhookBody encodes v the way Meta sends it: no HTML escaping, every
-// non-ASCII character as a lowercase \uXXXX escape (ref §10), so that a
+// non-ASCII character as a lowercase \uXXXX escape (docs/FACEBOOK.md §9), so that a
 // receiver that re-serialises instead of verifying the raw bytes fails.
 func webhookBody(v any) ([]byte, error) {
 	var buf bytes.Buffer
@@ -316,9 +316,7 @@ func webhookBody(v any) ([]byte, error) {
 // this only touches string contents.
 func escapeNonASCII(b []byte) []byte {
 	out := make([]byte, 0, len(b)+len(b)/8)
-	esc := func(r rune) {
-		out = append(out, '\\', 'u', hexDigits[r>>12&0xF], hexDigits[r>>8&0xF], hexDigits[r>>4&0xF], hexDigits[r&0xF])
-	}
+	esc := func(r rune) { out = fmt.Appendf(out, `\u%04x`, r) }
 	for len(b) > 0 {
 		if b[0] < utf8.RuneSelf {
 			out = append(out, b[0])
@@ -339,7 +337,7 @@ func escapeNonASCII(b []byte) []byte {
 }
 
 // WebhookSignature is the X-Hub-Signature-256 value for body: "sha256=" and
-// the lowercase hex HMAC-SHA256 keyed with the app secret (ref §10).
+// the lowercase hex HMAC-SHA256 keyed with the app secret (docs/FACEBOOK.md §9).
 func WebhookSignature(appSecret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(appSecret))
 	m.Write(body)
@@ -579,7 +577,7 @@ func (e *emitter) attempt(d *delivery) {
 }
 
 // disable removes the app from the Page's subscribed_apps, as Meta does
-// after an hour of failures ("Webhooks Disabled", ref §10), and drops the
+// after an hour of failures ("Webhooks Disabled", docs/FACEBOOK.md §9), and drops the
 // Page's queued deliveries. It is the app's endpoint failing, not an
 // injected fault: Reset does not bring the subscription back.
 func (e *emitter) disable(pageID string) {
@@ -630,7 +628,7 @@ func (e *emitter) post(callback, secret string, body []byte) string {
 	return ""
 }
 
-// verify runs the handshake (ref §10): GET callback?hub.mode=subscribe&
+// verify runs the handshake (docs/FACEBOOK.md §9): GET callback?hub.mode=subscribe&
 // hub.verify_token=…&hub.challenge=<random>, expecting 200 and exactly the
 // challenge.
 func (e *emitter) verify(callback, verifyToken string) error {
@@ -740,7 +738,7 @@ func (e *emitter) pendingCount() int {
 	return len(e.pending)
 }
 
-// ---- Graph: /{app-id}/subscriptions (ref §6) ----
+// ---- Graph: /{app-id}/subscriptions (docs/FACEBOOK.md §5) ----
 
 func errAppTokenRequired() *apiError {
 	return &apiError{code: 15, msg: "(#15) This method must be called with an app access_token."}

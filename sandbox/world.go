@@ -17,13 +17,13 @@ const (
 	NoPagesUserName = "Chloe Park"
 
 	// Demo user's Pages.
-	PageSunriseCafe       = "110000000000001" // full admin, conversation 1 h old (inside the 24 h window)
-	PageHarborBooks       = "110000000000002" // full admin, conversation 3 days old (outside the window)
+	PageSunriseCafe       = "110000000000001" // full admin (classic tasks), conversation 1 h old (inside the 24 h window)
+	PageHarborBooks       = "110000000000002" // full control (New Pages Experience tasks), conversation 3 days old (outside the window)
 	PageGreenLeafYoga     = "110000000000003" // MODERATE only: can subscribe, cannot message
 	PageNightOwlBakery    = "110000000000004" // ANALYZE/ADVERTISE only: cannot be connected
 	PageOldTownTailor     = "110000000000005" // full admin, unpublished
 	PageRiversideDental   = "110000000000006" // business-owned: not in /me/accounts
-	PageBlueDoorStudio    = "110000000000007" // full admin, shared with SecondUserID
+	PageBlueDoorStudio    = "110000000000007" // full control (New Pages Experience tasks), shared with SecondUserID
 	PageMapleStreetMarket = "110000000000008" // full admin, client Page of DemoBusinessID
 	// Second user's own Page (he also admins PageBlueDoorStudio).
 	PageLakesideBikes = "110000000000009"
@@ -46,11 +46,18 @@ const (
 // ExtraPageID returns the ID of the n-th generated Page (1-based).
 func ExtraPageID(n int) string { return fmt.Sprintf("%s%013d", extraPageIDPrefix, n) }
 
-// Task sets (ref §4 "Tasks").
+// Task sets. Pages answer with one of two families of task names
+// (PageTasks): the classic ones and, on the New Pages Experience, the
+// PROFILE_PLUS_ ones (docs/FACEBOOK.md §3).
 var (
+	// FullAdminTasks: a classic full admin (restfb's test fixture).
 	FullAdminTasks = []string{"ANALYZE", "ADVERTISE", "MESSAGING", "MODERATE", "CREATE_CONTENT", "MANAGE"}
-	moderateTasks  = []string{"MODERATE"}
-	analystTasks   = []string{"ANALYZE", "ADVERTISE"}
+	// FullControlTasks: full control of a New Pages Experience Page.
+	FullControlTasks = []string{"PROFILE_PLUS_FULL_CONTROL", "PROFILE_PLUS_MANAGE", "PROFILE_PLUS_FACEBOOK_ACCESS",
+		"PROFILE_PLUS_CREATE_CONTENT", "PROFILE_PLUS_MODERATE", "PROFILE_PLUS_MESSAGING", "PROFILE_PLUS_ANALYZE",
+		"PROFILE_PLUS_ADVERTISE", "PROFILE_PLUS_REVENUE"}
+	moderateTasks = []string{"MODERATE"}
+	analystTasks  = []string{"ANALYZE", "ADVERTISE"}
 )
 
 // PageInfo describes a Page of the world.
@@ -191,14 +198,14 @@ func (f *Fake) buildWorld() {
 	addPage(PageLakesideBikes, "Lakeside Bikes", "lakesidebikes.demo", "Bicycle Shop", "196492863709328", true)
 
 	give(DemoUserID, PageSunriseCafe, FullAdminTasks, false)
-	give(DemoUserID, PageHarborBooks, FullAdminTasks, false)
+	give(DemoUserID, PageHarborBooks, FullControlTasks, false)
 	give(DemoUserID, PageGreenLeafYoga, moderateTasks, false)
 	give(DemoUserID, PageNightOwlBakery, analystTasks, false)
 	give(DemoUserID, PageOldTownTailor, FullAdminTasks, false)
 	give(DemoUserID, PageRiversideDental, FullAdminTasks, true)
-	give(DemoUserID, PageBlueDoorStudio, FullAdminTasks, false)
+	give(DemoUserID, PageBlueDoorStudio, FullControlTasks, false)
 	give(DemoUserID, PageMapleStreetMarket, FullAdminTasks, false)
-	give(SecondUserID, PageBlueDoorStudio, FullAdminTasks, false)
+	give(SecondUserID, PageBlueDoorStudio, FullControlTasks, false)
 	give(SecondUserID, PageLakesideBikes, FullAdminTasks, false)
 
 	f.businesses[DemoBusinessID] = &business{id: DemoBusinessID, name: DemoBusinessName,
@@ -288,18 +295,4 @@ func (f *Fake) Pages() []PageInfo {
 		out = append(out, pi)
 	}
 	return out
-}
-
-func hasAnyTask(r *role, tasks ...string) bool {
-	if r == nil {
-		return false
-	}
-	for _, t := range r.tasks {
-		for _, w := range tasks {
-			if t == w {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -26,17 +26,19 @@ const LanguagePreference = "language"
 // SettingsView is the settings dialog's form; fields are exposed for tests.
 type SettingsView struct {
 	AppID, GraphVersion, Ports, RelayURL *widget.Entry
-	AppSecret                            *widget.Entry
-	RedirectMode                         *widget.RadioGroup
-	Business                             *widget.Check
-	CheckEvery, RemindEvery              *widget.Select
-	Owners                               *widget.Entry
-	SMTPHost, SMTPPort, SMTPUser         *widget.Entry
-	SMTPFrom, SMTPPassword               *widget.Entry
-	SMTPSecurity                         *widget.Select
-	Language                             *widget.Select
-	Save                                 *widget.Button
-	Problem                              *widget.Label
+	AppSecret, LoginConfigID             *widget.Entry
+	// VersionNote is the Graph version radar's word on the version typed.
+	VersionNote                  *widget.Label
+	RedirectMode                 *widget.RadioGroup
+	Business                     *widget.Check
+	CheckEvery, RemindEvery      *widget.Select
+	Owners                       *widget.Entry
+	SMTPHost, SMTPPort, SMTPUser *widget.Entry
+	SMTPFrom, SMTPPassword       *widget.Entry
+	SMTPSecurity                 *widget.Select
+	Language                     *widget.Select
+	Save                         *widget.Button
+	Problem                      *widget.Label
 }
 
 var intervals = []time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
@@ -92,7 +94,20 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 		return e
 	}
 	v.AppID = entry(s.AppID, "1234567890")
+	v.LoginConfigID = entry(s.LoginConfigID, tr("settings.login_config_placeholder", "for a Business app: its Facebook Login for Business configuration"))
 	v.GraphVersion = entry(s.GraphVersion, "v25.0")
+	v.VersionNote = wrapped("")
+	noteVersion := func(version string) {
+		vs := keeper.GraphVersionStatus(strings.TrimSpace(version), time.Now())
+		v.VersionNote.SetText(text(vs.Text))
+		v.VersionNote.Importance = widget.MediumImportance
+		if vs.Attention {
+			v.VersionNote.Importance = widget.DangerImportance
+		}
+		v.VersionNote.Refresh()
+	}
+	noteVersion(s.GraphVersion)
+	v.GraphVersion.OnChanged = noteVersion
 	ports := make([]string, len(s.Ports))
 	for i, p := range s.Ports {
 		ports[i] = strconv.Itoa(p)
@@ -101,8 +116,8 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	v.RelayURL = entry(s.RelayURL, "https://example.com/pagekeeper-relay.html")
 	v.AppSecret = widget.NewPasswordEntry()
 	v.AppSecret.SetPlaceHolder(tr("settings.secret_placeholder", "optional; kept only in the system keyring"))
-	modeLoopback := tr("settings.mode_loopback", "Directly to this computer (app in development mode)")
-	modeRelay := tr("settings.mode_relay", "Through my HTTPS relay page (Live app with Enforce HTTPS)")
+	modeLoopback := tr("settings.mode_loopback", "Directly to this computer (only for an app in development mode)")
+	modeRelay := tr("settings.mode_relay", "Through my HTTPS relay page (needed for a Live app)")
 	v.RedirectMode = widget.NewRadioGroup([]string{modeLoopback, modeRelay}, nil)
 	v.RedirectMode.SetSelected(modeLoopback)
 	if s.RedirectMode == keeper.RedirectRelay {
@@ -146,11 +161,17 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	v.Problem = wrapped("")
 	v.Problem.Importance = widget.DangerImportance
 
+	// Customers can only log in to a Live app, and Live apps refuse plain
+	// http redirects: steer every real set-up to the relay (docs/LOGIN.md).
+	modeHint := wrapped(tr("settings.mode_hint", "Your customers log in to your app in Live mode, where Facebook refuses addresses on this computer: use your relay page. The direct way works only while the app is in development mode, for its admins, developers and testers."))
 	facebook := widget.NewForm(
 		widget.NewFormItem(tr("settings.app_id", "App ID"), v.AppID),
 		widget.NewFormItem(tr("settings.app_secret", "App Secret"), v.AppSecret),
+		widget.NewFormItem(tr("settings.login_config", "Login configuration ID"), v.LoginConfigID),
 		widget.NewFormItem(tr("settings.graph_version", "Graph version"), v.GraphVersion),
+		widget.NewFormItem("", v.VersionNote),
 		widget.NewFormItem(tr("settings.redirect", "Facebook returns"), v.RedirectMode),
+		widget.NewFormItem("", modeHint),
 		widget.NewFormItem(tr("settings.ports", "Callback ports"), v.Ports),
 		widget.NewFormItem(tr("settings.relay", "Relay page"), v.RelayURL),
 		widget.NewFormItem("", v.Business),
@@ -223,6 +244,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 func (v *SettingsView) read(old keeper.Settings, modeRelay string) (keeper.Settings, token.Token, string, error) {
 	s := old
 	s.AppID = strings.TrimSpace(v.AppID.Text)
+	s.LoginConfigID = strings.TrimSpace(v.LoginConfigID.Text)
 	s.GraphVersion = strings.TrimSpace(v.GraphVersion.Text)
 	s.RedirectMode = keeper.RedirectLoopback
 	if v.RedirectMode.Selected == modeRelay {

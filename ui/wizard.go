@@ -200,6 +200,8 @@ func (w *Wizard) loginFailed(err error) {
 		msg = tr("wizard.login.setup", "Facebook Login is not set up yet: enter your app's App ID in Settings.")
 	case errors.As(err, &busy):
 		msg = busy.Error()
+	case errors.Is(err, login.ErrAppSecretNeeded), errors.Is(err, login.ErrAppSecretWrong):
+		msg = err.Error() // says what to do in Settings (before the *fb.Error it wraps)
 	default:
 		if _, ok := fb.AsError(err); ok {
 			msg = errorText(err)

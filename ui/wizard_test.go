@@ -12,6 +12,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/login"
+	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/internal/logintest"
 	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/sandbox"
@@ -28,7 +29,10 @@ func sandboxWindow(t *testing.T, choose func(n int) logintest.Choice) (*MainWind
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	client := fb.New(fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID,
+	// The sandbox's set-up: the App Secret, the relay page and the Login
+	// for Business configuration, as a Live Business app needs.
+	secret := token.New(srv.Fake.Options().AppSecret)
+	client := fb.New(fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID, AppSecret: secret,
 		Retry: fb.RetryPolicy{MaxAttempts: 1}})
 	logins := 0
 	open := func(ctx context.Context, allowKeyFile bool) (*keeper.Keeper, error) {
@@ -37,7 +41,8 @@ func sandboxWindow(t *testing.T, choose func(n int) logintest.Choice) (*MainWind
 			return nil, err
 		}
 		t.Cleanup(func() { _ = k.Close() })
-		k.UseFacebook(client, login.Config{Ports: []int{0}, Timeout: 30 * time.Second,
+		k.UseFacebook(client, login.Config{Ports: []int{0}, Timeout: 30 * time.Second, AppSecret: secret,
+			RelayURL: sandbox.DemoRelayURL, ConfigID: sandbox.DemoConfigID,
 			OpenBrowser: func(u string) error {
 				logins++
 				c := choose(logins)

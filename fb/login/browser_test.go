@@ -3,10 +3,14 @@ package login
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +19,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/assets"
 	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/login/relay"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
@@ -196,5 +201,69 @@ func TestRealBrowserRelay(t *testing.T) {
 	}
 	if posts := env.posts(); len(posts) != 1 || posts[0].Get("redirect_uri") != relay {
 		t.Fatal("exchange must repeat the relay redirect_uri")
+	}
+}
+
+// The relay page (run by a real browser) and relay.Forward (its Go
+// counterpart, for callers that cannot run the page) forward the same
+// answers to the same place, and refuse the same ones.
+func TestRelayPageMatchesForward(t *testing.T) {
+	relaySrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(assets.RelayPage)
+	}))
+	t.Cleanup(relaySrv.Close)
+	got := make(chan string, 1)
+	port := freePort(t)
+	ln, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", u2s(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case got <- r.URL.RequestURI():
+		default:
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, "<!doctype html><main>callback</main>")
+	})}
+	go func() { _ = cb.Serve(ln) }()
+	t.Cleanup(func() { _ = cb.Close() })
+	bctx := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true))
+
+	st, err := relay.NewState(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"code=AQabc-_x&state=" + st + "&extra=1",
+		"error=access_denied&error_reason=user_denied&error_description=Permissions+error.&state=" + st,
+		"code=AQabc&state=80.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"state=" + st,
+		"code=x",
+	} {
+		u, _ := url.Parse(relaySrv.URL + "/relay.html?" + q)
+		want, ferr := relay.Forward(u)
+		ctx, cancel := context.WithTimeout(bctx, 20*time.Second)
+		err := chromedp.Do(ctx, chromedp.Navigate(u.String()), chromedp.WaitReady(chromedp.CSS("main")))
+		text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if ferr != nil {
+			if !strings.Contains(text, "This link cannot be used") {
+				t.Errorf("%s: Forward refuses, the page shows %q", q, text)
+			}
+			continue
+		}
+		select {
+		case uri := <-got:
+			if gu, _ := url.Parse(uri); gu.Path != want.Path || !reflect.DeepEqual(gu.Query(), want.Query()) {
+				t.Errorf("%s: the page forwarded to %s, Forward to %s", q, uri, want.RequestURI())
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("%s: the page did not forward (it shows %q)", q, text)
+		}
 	}
 }

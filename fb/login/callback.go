@@ -49,7 +49,7 @@ type callback struct {
 	verdict verdict
 	kind    AttemptKind // why, when rejected
 	// hadError: a rejected callback carried error=… (shown differently: it
-	// may be Facebook's cancel redirect without state, ref §1.2).
+	// may be Facebook's cancel redirect without state, docs/FACEBOOK.md §1).
 	hadError bool
 
 	code                               string
@@ -122,8 +122,8 @@ func (s *Session) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case cb.kind == AttemptMissingCode:
 			writePage(w, http.StatusBadRequest, m, "warn", m.RejectedTitle, m.MissingCode)
 		case cb.kind == AttemptMissingState && cb.hadError:
-			// Possibly Facebook's own cancel redirect without state (ref
-			// §1.2 NOT FOUND), possibly a forgery: only the person can tell,
+			// Possibly Facebook's own cancel redirect without state (not
+			// documented, docs/FACEBOOK.md §1), possibly a forgery: only the person can tell,
 			// so the login goes on and the page says how to end it.
 			writePage(w, http.StatusBadRequest, m, "warn", m.CancelledTitle, m.ErrorWithoutState)
 		default:

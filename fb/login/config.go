@@ -11,6 +11,7 @@ import (
 	"github.com/pkg/browser"
 
 	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/login/relay"
 	"github.com/pagekeeper/pagekeeper/fb/token"
 )
 
@@ -18,18 +19,20 @@ import (
 var DefaultScopes = []string{"pages_show_list", "pages_manage_metadata", "pages_messaging", "pages_read_engagement"}
 
 // DefaultPorts are the callback ports tried in order when Config.Ports is
-// empty. They match keeper.DefaultSettings and must be the ones registered
-// with the Facebook app in Live mode.
+// empty. They match keeper.DefaultSettings. Facebook never sees them behind
+// the relay page; in loopback mode (development-mode apps) it allows any
+// localhost port.
 var DefaultPorts = []int{47321, 47322, 47323}
 
 const (
 	// DefaultTimeout is how long a login waits for Facebook's answer.
 	DefaultTimeout = 5 * time.Minute
 	// CallbackPath is the path of the local callback.
-	CallbackPath = "/facebook/callback"
+	CallbackPath = relay.CallbackPath
 
 	businessScope = "business_management"
-	// The auth_type values Facebook's dialog understands (ref §1.5).
+	// The auth_type values Facebook's dialog understands (Meta's
+	// manual-flow guide: rerequest; the Android SDK: reauthorize).
 	AuthTypeRerequest   = "rerequest"
 	AuthTypeReauthorize = "reauthorize"
 )
@@ -51,6 +54,12 @@ type Config struct {
 	// (Pages owned through a Business portfolio).
 	Scopes   []string
 	Business bool
+	// ConfigID is the Facebook Login for Business configuration a
+	// Business-type app logs in with: the dialog then sends config_id and no
+	// scope, as the configuration holds the permissions (granted all or
+	// none). Business-type apps need it: without it Facebook's dialog says
+	// "It looks like this app isn't available" (docs/FACEBOOK.md §1).
+	ConfigID string
 	// AuthType is "" for a first login, AuthTypeRerequest after a required
 	// permission was declined, AuthTypeReauthorize after data access
 	// expired (see AuthTypeFor).
@@ -70,9 +79,10 @@ type Config struct {
 	// ExchangeTimeout bounds the code exchange; default 30 s.
 	ExchangeTimeout time.Duration
 
-	// AppSecret, when set, turns the short-lived user token into a
-	// long-lived one (fb_exchange_token). The code exchange itself never
-	// sends it: it uses the PKCE verifier.
+	// AppSecret, when set, is sent with the code exchange (beside the PKCE
+	// verifier, which is always sent) and turns the short-lived user token
+	// into a long-lived one (fb_exchange_token). Without it the exchange
+	// relies on PKCE alone, which Facebook may refuse (ErrAppSecretNeeded).
 	AppSecret token.Token
 
 	// OpenBrowser opens the dialog URL; default github.com/pkg/browser. It
@@ -162,12 +172,20 @@ func (c Config) resolve() (*resolved, error) {
 	r.authURL = r.LoginURL + "/" + r.Version + "/dialog/oauth"
 	r.tokenURL = r.GraphURL + "/" + r.Version + "/oauth/access_token"
 
-	r.scopes = slices.Clone(c.Scopes)
-	if len(r.scopes) == 0 {
-		r.scopes = slices.Clone(DefaultScopes)
-	}
-	if c.Business && !slices.Contains(r.scopes, businessScope) {
-		r.scopes = append(r.scopes, businessScope)
+	switch {
+	case c.ConfigID != "":
+		if strings.Trim(c.ConfigID, "0123456789") != "" {
+			return nil, &SetupError{What: "the Login configuration ID is the number Meta shows for the configuration under Facebook Login for Business; check it in Settings"}
+		}
+		r.scopes = nil // the configuration holds the permissions
+	default:
+		r.scopes = slices.Clone(c.Scopes)
+		if len(r.scopes) == 0 {
+			r.scopes = slices.Clone(DefaultScopes)
+		}
+		if c.Business && !slices.Contains(r.scopes, businessScope) {
+			r.scopes = append(r.scopes, businessScope)
+		}
 	}
 	switch c.AuthType {
 	case "", AuthTypeRerequest, AuthTypeReauthorize, "reauthenticate":
@@ -189,12 +207,9 @@ func (c Config) resolve() (*resolved, error) {
 		if err != nil || u.Scheme != "https" || u.Host == "" || u.Fragment != "" || u.RawQuery != "" {
 			return nil, &SetupError{What: "the relay page address must be the exact https:// address registered with Facebook, without ?query or #fragment"}
 		}
+		// Any port works behind the relay: it reads the port from the
+		// state, and Facebook only sees the relay's address.
 		r.relay = u
-		for _, p := range r.Ports {
-			if p == 0 {
-				return nil, &SetupError{What: "relay mode needs fixed login ports (the relay page reads the port from the login)"}
-			}
-		}
 	}
 	if r.Timeout <= 0 {
 		r.Timeout = DefaultTimeout
@@ -226,4 +241,9 @@ var (
 	ErrCancelled = errors.New("login cancelled in Facebook's dialog – nothing was changed")
 	// ErrTimeout: no answer from Facebook within Config.Timeout.
 	ErrTimeout = errors.New("login timed out – try again")
+	// ErrAppSecretNeeded: Facebook would not finish a login without the
+	// App Secret (it refused the exchange with only the PKCE verifier).
+	ErrAppSecretNeeded = errors.New("Facebook finishes this app's logins only with its App Secret: enter the App Secret in Settings (Facebook app), then log in again")
+	// ErrAppSecretWrong: Facebook refused the App Secret Pagekeeper sent.
+	ErrAppSecretWrong = errors.New("Facebook refused the App Secret in Settings: it is not this app's secret. Copy it again from Meta's App Dashboard (App settings, Basic), save it in Settings, then log in again")
 )

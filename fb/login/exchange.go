@@ -17,7 +17,7 @@ import (
 	"github.com/pagekeeper/pagekeeper/fb/token"
 )
 
-// Facebook's subcodes for a code it will not exchange (ref §1.3).
+// Facebook's subcodes for a code it will not exchange (docs/FACEBOOK.md §1).
 const (
 	subCodeExpired          = 36007
 	subRedirectMismatch     = 36008
@@ -26,14 +26,20 @@ const (
 	tokenEndpointPathForLog = "/oauth/access_token"
 )
 
-// complete turns the callback's code into a Result: the PKCE exchange (no
-// client secret), optionally the long-lived exchange, then /me and
-// /me/permissions. Any failure returns an error that names no secret.
+// complete turns the callback's code into a Result: the exchange (the PKCE
+// verifier always, the App Secret when there is one), optionally the
+// long-lived exchange, then /me and /me/permissions. Any failure returns an
+// error that names no secret.
 func (s *Session) complete(code string) (*Result, error) {
-	secrets := []token.Token{token.New(code), token.New(s.verifier)}
+	secrets := []token.Token{token.New(code), token.New(s.verifier), s.r.AppSecret}
 	ctx, cancel := context.WithTimeout(s.ctx, s.r.ExchangeTimeout)
 	defer cancel()
-	tok, err := s.conf.Exchange(context.WithValue(ctx, oauth2.HTTPClient, s.http), code, oauth2.VerifierOption(s.verifier))
+	opts := []oauth2.AuthCodeOption{oauth2.VerifierOption(s.verifier)}
+	if !s.r.AppSecret.IsZero() {
+		// Revealed only into the exchange's form (AuthStyleInParams).
+		opts = append(opts, oauth2.SetAuthURLParam("client_secret", s.r.AppSecret.Reveal()))
+	}
+	tok, err := s.conf.Exchange(context.WithValue(ctx, oauth2.HTTPClient, s.http), code, opts...)
 	if err != nil {
 		return nil, s.exchangeError(ctx, err, secrets)
 	}
@@ -90,10 +96,48 @@ func (s *Session) exchangeError(ctx context.Context, err error, secrets []token.
 		if re.Response != nil {
 			status = re.Response.StatusCode
 		}
-		return fb.DecodeError(status, re.Body, secrets...)
+		e := fb.DecodeError(status, re.Body, secrets...)
+		if clientRefused(e) {
+			return &SecretError{Wrong: !s.r.AppSecret.IsZero(), Err: e}
+		}
+		return e
 	}
 	return transportError(ctx, err)
 }
+
+// Facebook's codes for an exchange whose client is not validated: 101
+// ("Missing client_… parameter", nov/fb_graph #204) and 1 with a 4xx
+// status ("Error validating client secret."; code 1 with a 5xx is the
+// generic temporary failure).
+const (
+	codeInvalidClient = 101
+	codeClientSecret  = 1
+)
+
+// clientRefused reports whether Facebook refused the exchange for the app's
+// credentials (the App Secret missing or wrong), decided by code only.
+func clientRefused(e *fb.Error) bool {
+	return e.Code == codeInvalidClient || (e.Code == codeClientSecret && e.HTTPStatus >= 400 && e.HTTPStatus < 500)
+}
+
+// SecretError is a login Facebook would not finish for the App Secret:
+// without one (the PKCE verifier alone was refused: ErrAppSecretNeeded) or
+// with a wrong one (ErrAppSecretWrong). Err is Facebook's answer, for logs.
+type SecretError struct {
+	Wrong bool
+	Err   *fb.Error
+}
+
+func (e *SecretError) sentinel() error {
+	if e.Wrong {
+		return ErrAppSecretWrong
+	}
+	return ErrAppSecretNeeded
+}
+
+func (e *SecretError) Error() string        { return e.sentinel().Error() }
+func (e *SecretError) Is(target error) bool { return target == e.sentinel() }
+func (e *SecretError) Unwrap() error        { return e.Err }
 
 func transportError(ctx context.Context, err error) *fb.Error {
 	var ne net.Error
@@ -111,7 +155,7 @@ func transportError(ctx context.Context, err error) *fb.Error {
 }
 
 // longLived exchanges a short-lived user token for a ~60-day one. It needs
-// the app secret (ref §2.2), which is why it is optional.
+// the app secret (docs/FACEBOOK.md §4), which is why it is optional.
 func (s *Session) longLived(short token.Token) (token.Token, time.Time, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.r.ExchangeTimeout)
 	defer cancel()
@@ -156,6 +200,12 @@ func (s *Session) longLived(short token.Token) (token.Token, time.Time, error) {
 
 // explain says in plain words why the login did not finish.
 func explain(err error, m Messages) string {
+	switch {
+	case errors.Is(err, ErrAppSecretNeeded):
+		return m.ExchangeNeedsSecret
+	case errors.Is(err, ErrAppSecretWrong):
+		return m.ExchangeWrongSecret
+	}
 	e, ok := fb.AsError(err)
 	if !ok {
 		return m.ExchangeUnknown

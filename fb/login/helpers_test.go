@@ -111,13 +111,28 @@ func (a *attempts) kinds() []AttemptKind {
 	return out
 }
 
+// devApp is the easier world for tests about the loopback callback itself:
+// a consumer app in development mode, whose admin logs in, so Facebook
+// redirects straight to http://localhost.
+var devApp = sandbox.Options{AppType: sandbox.AppConsumer, Mode: sandbox.ModeDevelopment, AppRole: sandbox.RoleAdmin}
+
 // config is a login against env on any free port, with a browser opener
-// that does nothing (the test's Browser plays the person).
+// that does nothing (the test's Browser plays the person). Against a Live
+// app it logs in as a customer must: through the relay page (registered;
+// its hosting simulated by the fake), and for a Business app with the Login
+// for Business configuration.
 func config(env *fakeEnv, rec *attempts) Config {
+	o := env.Fake.Options()
 	c := Config{
-		AppID: env.Fake.Options().AppID, LoginURL: env.URL, GraphURL: env.URL, Version: "v25.0",
+		AppID: o.AppID, LoginURL: env.URL, GraphURL: env.URL, Version: "v25.0",
 		Ports: []int{0}, Timeout: 20 * time.Second, ExchangeTimeout: 5 * time.Second,
 		OpenBrowser: func(string) error { return nil },
+	}
+	if o.Mode == sandbox.ModeLive {
+		c.RelayURL = sandbox.DemoRelayURL
+	}
+	if o.AppType == sandbox.AppBusiness {
+		c.ConfigID = sandbox.DemoConfigID
 	}
 	if rec != nil {
 		c.OnAttempt = rec.record

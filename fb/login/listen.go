@@ -30,7 +30,7 @@ func (e *PortsBusyError) Error() string {
 	} else {
 		fmt.Fprintf(&b, "Pagekeeper could not open any of its login ports (%s) on this computer: other programs are using them.", strings.Join(names, ", "))
 	}
-	b.WriteString(" Close the program using them and try again, or choose other ports in Settings (a Live Facebook app must have the new redirect addresses registered).")
+	b.WriteString(" Close the program using them and try again, or choose other ports in Settings.")
 	if e.Excluded {
 		b.WriteString(" Windows may have reserved these ports (Hyper-V, WSL or Docker do this); list the reserved ranges with: netsh interface ipv4 show excludedportrange protocol=tcp, and choose ports outside them.")
 	}

@@ -19,7 +19,7 @@ import (
 
 // Test 7: loopback only; the machine's other addresses do not answer.
 func TestListensOnLoopbackOnly(t *testing.T) {
-	env := startFake(t, sandbox.Options{})
+	env := startFake(t, devApp) // the direct (loopback) redirect
 	s := start(t, config(env, nil))
 	addrs := s.Addrs()
 	if len(addrs) == 0 {

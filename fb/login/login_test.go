@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/login/relay"
 	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/internal/logintest"
 	"github.com/pagekeeper/pagekeeper/sandbox"
@@ -33,7 +34,7 @@ func TestLoginSucceeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := logintest.New()
-	p, cb, err := b.Login(s.URL(), logintest.Choice{Untick: []string{"perm-pages_read_engagement"}})
+	p, cb, err := b.Login(s.URL(), logintest.Choice{})
 	mustPage(t, p, err, http.StatusOK, "Connected as "+sandbox.DemoUserName+". You can close this tab")
 	res, err := wait(t, s)
 	if err != nil {
@@ -42,12 +43,13 @@ func TestLoginSucceeds(t *testing.T) {
 	if res.User.ID != sandbox.DemoUserID || res.User.Name != sandbox.DemoUserName {
 		t.Fatalf("user %+v", res.User)
 	}
-	for _, p := range []string{"pages_show_list", "pages_manage_metadata", "pages_messaging"} {
+	// A Login for Business configuration is granted all or nothing.
+	for _, p := range sandbox.DemoConfigPermissions {
 		if !slices.Contains(res.Granted, p) {
 			t.Errorf("%s not granted: %v", p, res.Granted)
 		}
 	}
-	if !slices.Contains(res.Declined, "pages_read_engagement") {
+	if len(res.Declined) != 0 {
 		t.Errorf("declined %v", res.Declined)
 	}
 	if res.UserToken.IsZero() || res.LongLived || res.ExpiresAt.IsZero() {
@@ -149,11 +151,14 @@ func TestCancelInDialog(t *testing.T) {
 	}
 }
 
-// Facebook may omit state on its cancel redirect (ref §1.2 NOT FOUND): the
+// Facebook may omit state on its cancel redirect (not documented): the
 // page tells the person to cancel in Pagekeeper, and the login is not ended
-// by a request anyone could forge.
+// by a request anyone could forge. (Behind the relay, such an answer stops
+// at the relay page, which cannot tell where to forward it.)
 func TestCancelWithoutStateKeepsWaiting(t *testing.T) {
-	env := startFake(t, sandbox.Options{NoStateOnCancel: true})
+	o := devApp
+	o.NoStateOnCancel = true
+	env := startFake(t, o)
 	var rec attempts
 	s := start(t, config(env, &rec))
 	p, _, err := logintest.New().Login(s.URL(), logintest.Choice{Cancel: true})
@@ -493,6 +498,8 @@ func TestPKCE(t *testing.T) {
 }
 
 func TestDialogURL(t *testing.T) {
+	// A Business app: its Login for Business configuration, no scope, and
+	// the relay as redirect_uri.
 	env := startFake(t, sandbox.Options{})
 	cfg := config(env, nil)
 	cfg.Business = true
@@ -506,20 +513,34 @@ func TestDialogURL(t *testing.T) {
 	if u.Path != "/v25.0/dialog/oauth" || q.Get("client_id") != env.Fake.Options().AppID || q.Get("response_type") != "code" {
 		t.Fatalf("dialog URL %s", u.Redacted())
 	}
-	if q.Get("redirect_uri") != "http://localhost:"+u2s(s.Port())+"/facebook/callback" || q.Get("redirect_uri") != s.RedirectURL() {
+	if q.Get("redirect_uri") != sandbox.DemoRelayURL || q.Get("redirect_uri") != s.RedirectURL() {
 		t.Fatalf("redirect_uri %q", q.Get("redirect_uri"))
 	}
-	if q.Get("auth_type") != "rerequest" {
-		t.Fatalf("auth_type %q", q.Get("auth_type"))
+	if q.Get("config_id") != sandbox.DemoConfigID || q.Has("scope") {
+		t.Fatalf("config_id %q, scope %q: a configuration replaces scope", q.Get("config_id"), q.Get("scope"))
+	}
+	if q.Get("auth_type") != "rerequest" || q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) != 43 {
+		t.Fatalf("auth_type %q, PKCE %q", q.Get("auth_type"), q.Get("code_challenge_method"))
+	}
+	if !regexp.MustCompile(`^` + u2s(s.Port()) + `\.[A-Za-z0-9_-]{43}$`).MatchString(q.Get("state")) {
+		t.Fatalf("state %q", q.Get("state"))
+	}
+
+	// A consumer app in development mode: scope, and the loopback callback.
+	env = startFake(t, devApp)
+	cfg = config(env, nil)
+	cfg.Business = true
+	s = start(t, cfg)
+	u, _ = url.Parse(s.URL())
+	q = u.Query()
+	if q.Get("redirect_uri") != "http://localhost:"+u2s(s.Port())+"/facebook/callback" || q.Get("redirect_uri") != s.RedirectURL() || q.Has("config_id") {
+		t.Fatalf("redirect_uri %q", q.Get("redirect_uri"))
 	}
 	scopes := strings.Fields(q.Get("scope"))
 	for _, want := range append(slices.Clone(DefaultScopes), "business_management") {
 		if !slices.Contains(scopes, want) {
 			t.Fatalf("scope %v lacks %s", scopes, want)
 		}
-	}
-	if !regexp.MustCompile(`^` + u2s(s.Port()) + `\.[A-Za-z0-9_-]{43}$`).MatchString(q.Get("state")) {
-		t.Fatalf("state %q", q.Get("state"))
 	}
 }
 
@@ -535,9 +556,11 @@ func TestAuthTypeFor(t *testing.T) {
 	}
 }
 
-// A rerequest login shows the declined permission again (ref §1.5).
+// A rerequest login shows the declined permission again (Meta's
+// manual-flow guide); declining in part is for a consumer app's classic
+// login only.
 func TestRerequestAsksAgain(t *testing.T) {
-	env := startFake(t, sandbox.Options{})
+	env := startFake(t, sandbox.Options{AppType: sandbox.AppConsumer})
 	s := start(t, config(env, nil))
 	p, _, err := logintest.New().Login(s.URL(), logintest.Choice{Untick: []string{"perm-pages_messaging"}})
 	mustPage(t, p, err, http.StatusOK, "Connected as")
@@ -574,60 +597,84 @@ func TestLongLivedExchange(t *testing.T) {
 	if st["authorization_code"] != 1 || st["fb_exchange_token"] != 1 {
 		t.Fatalf("exchanges %v", st)
 	}
-	if posts := env.posts(); posts[0].Has("client_secret") || !posts[1].Has("client_secret") {
-		t.Fatal("the code exchange must not carry the secret; only the long-lived one does")
+	if posts := env.posts(); !posts[0].Has("client_secret") || !posts[0].Has("code_verifier") || !posts[1].Has("client_secret") {
+		t.Fatalf("the code exchange carries the secret and the PKCE verifier, and so does the long-lived one: %v", redactForm(posts[0]))
 	}
 
-	// A wrong secret keeps the short-lived login and says why.
+	// A wrong secret: Facebook refuses the exchange, and no error shows it.
 	cfg.AppSecret = token.New("wrong-secret")
 	s2 := start(t, cfg)
 	p, _, err = logintest.New().Login(s2.URL(), logintest.Choice{})
-	mustPage(t, p, err, http.StatusOK, "Connected as")
+	mustPage(t, p, err, http.StatusBadGateway, "Facebook refused the App Secret Pagekeeper has for this app.")
 	res2, err := wait(t, s2)
-	if err != nil || res2.LongLived || res2.LongLivedErr == nil || strings.Contains(res2.LongLivedErr.Error(), "wrong-secret") {
+	if res2 != nil || !errors.Is(err, ErrAppSecretWrong) || strings.Contains(fmtAll(err), "wrong-secret") {
 		t.Fatalf("result %+v err %v", res2, err)
+	}
+}
+
+// Whether Facebook finishes a login with the PKCE verifier and no App
+// Secret is not documented for every app: when it refuses, the person and
+// the owner read that the App Secret is needed, not a raw error.
+func TestSecretlessExchangeRefused(t *testing.T) {
+	env := startFake(t, sandbox.Options{RefuseSecretlessExchange: true})
+	s := start(t, config(env, nil))
+	p, _, err := logintest.New().Login(s.URL(), logintest.Choice{})
+	mustPage(t, p, err, http.StatusBadGateway, "open Settings, enter the App Secret")
+	_, err = wait(t, s)
+	if !errors.Is(err, ErrAppSecretNeeded) || !strings.Contains(err.Error(), "enter the App Secret in Settings") {
+		t.Fatalf("err %v", err)
+	}
+	var fe *fb.Error
+	if !errors.As(err, &fe) || fe.Code != 101 {
+		t.Fatalf("Facebook's answer is kept for the log: %v", fe)
+	}
+	// With the App Secret the same app logs in.
+	cfg := config(env, nil)
+	cfg.AppSecret = token.New(env.Fake.Options().AppSecret)
+	s2 := start(t, cfg)
+	p, _, err = logintest.New().Login(s2.URL(), logintest.Choice{})
+	mustPage(t, p, err, http.StatusOK, "Connected as")
+	if _, err := wait(t, s2); err != nil {
+		t.Fatal(err)
 	}
 }
 
 // Relay mode: redirect_uri is the relay page, the state carries the port,
 // and the exchange repeats the relay address.
 func TestRelayMode(t *testing.T) {
-	const relay = "https://relay.example.com/pagekeeper/relay.html"
-	env := startFake(t, sandbox.Options{RegisteredRedirects: []string{relay}})
+	const relayURL = "https://relay.example.com/pagekeeper/relay.html"
+	env := startFake(t, sandbox.Options{RegisteredRedirects: []string{relayURL}})
 	cfg := config(env, nil)
 	port := freePort(t)
 	cfg.Ports = []int{port}
-	cfg.RelayURL = relay
+	cfg.RelayURL = relayURL
 	s := start(t, cfg)
 	u, _ := url.Parse(s.URL())
-	if u.Query().Get("redirect_uri") != relay || s.RedirectURL() != relay {
+	if u.Query().Get("redirect_uri") != relayURL || s.RedirectURL() != relayURL {
 		t.Fatalf("redirect_uri %q", u.Query().Get("redirect_uri"))
 	}
 	state := u.Query().Get("state")
 	if !regexp.MustCompile(`^` + u2s(port) + `\.[A-Za-z0-9_-]{43}$`).MatchString(state) {
 		t.Fatalf("state %q does not carry the port", state)
 	}
-	b := logintest.New()
-	at, err := b.Consent(s.URL(), logintest.Choice{})
+	at, err := env.Fake.Consent(s.URL(), sandbox.Consent{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(at.String(), relay+"?") {
+	if !strings.HasPrefix(at.String(), relayURL+"?") {
 		t.Fatalf("Facebook sent the browser to %s", at.Redacted())
 	}
 	// What relay.html does (the browser test runs the page itself).
-	fwd := url.Values{}
-	for _, k := range []string{"code", "state", "error", "error_reason", "error_description", "error_code"} {
-		if v := at.Query().Get(k); v != "" {
-			fwd.Set(k, v)
-		}
+	cb, err := relay.Forward(at)
+	if err != nil || cb.Port() != u2s(port) {
+		t.Fatalf("forward: %v %v", cb, err)
 	}
-	p, err := b.Get("http://localhost:" + strings.SplitN(state, ".", 2)[0] + CallbackPath + "?" + fwd.Encode())
+	p, err := logintest.New().Get(cb.String())
 	mustPage(t, p, err, http.StatusOK, "Connected as")
 	if _, err := wait(t, s); err != nil {
 		t.Fatal(err)
 	}
-	if posts := env.posts(); len(posts) != 1 || posts[0].Get("redirect_uri") != relay {
+	if posts := env.posts(); len(posts) != 1 || posts[0].Get("redirect_uri") != relayURL {
 		t.Fatal("the exchange must use the relay address as redirect_uri")
 	}
 }
@@ -665,7 +712,7 @@ func TestSetupErrors(t *testing.T) {
 		{AppID: "abc"},
 		{AppID: "123", Ports: []int{80}},
 		{AppID: "123", RelayURL: "http://relay.example.com/"},
-		{AppID: "123", RelayURL: "https://relay.example.com/", Ports: []int{0}},
+		{AppID: "123", ConfigID: "my-config"},
 		{AppID: "123", AuthType: "sometimes"},
 		{AppID: "123", LoginURL: "ftp://x"},
 	} {

@@ -20,6 +20,7 @@ type Messages struct {
 	FailedTitle                                             string
 	ExchangeRejected, ExchangeTemporary, ExchangeTimeout    string
 	ExchangeOffline, ExchangeUnknown, DialogError           string
+	ExchangeNeedsSecret, ExchangeWrongSecret                string
 	FacebookSaid                                            string
 	TryAgain                                                string
 	RejectedTitle, Rejected, ErrorWithoutState, MissingCode string
@@ -45,8 +46,12 @@ var english = Messages{
 	ExchangeOffline:   "Pagekeeper could not reach Facebook: this computer may be offline, or the network is blocking it.",
 	ExchangeUnknown:   "Facebook answered in a way Pagekeeper does not understand.",
 	DialogError:       "Facebook stopped the login before it finished.",
-	FacebookSaid:      "Facebook said: “{detail}”",
-	TryAgain:          "Close this tab and start the login again in Pagekeeper. Nothing was changed.",
+	ExchangeNeedsSecret: "Facebook finishes this app's logins only with the app's App Secret, and Pagekeeper does not have it yet. " +
+		"In Pagekeeper, open Settings, enter the App Secret on the Facebook app tab, then log in again.",
+	ExchangeWrongSecret: "Facebook refused the App Secret Pagekeeper has for this app. " +
+		"Copy it again from Meta's App Dashboard (App settings, Basic), enter it in Pagekeeper's Settings, then log in again.",
+	FacebookSaid: "Facebook said: “{detail}”",
+	TryAgain:     "Close this tab and start the login again in Pagekeeper. Nothing was changed.",
 
 	RejectedTitle:     "This link does not belong to your login",
 	Rejected:          "This page was opened with a link that does not match the login Pagekeeper is waiting for, so it was ignored and nothing was changed. If you are logging in, finish it in the tab Pagekeeper opened, or use the link Pagekeeper shows.",
@@ -83,8 +88,12 @@ var spanish = Messages{
 	ExchangeOffline:   "Pagekeeper no pudo comunicarse con Facebook: puede que este equipo no tenga conexión o que la red lo bloquee.",
 	ExchangeUnknown:   "Facebook respondió de una forma que Pagekeeper no entiende.",
 	DialogError:       "Facebook detuvo el inicio de sesión antes de terminar.",
-	FacebookSaid:      "Facebook dijo: «{detail}»",
-	TryAgain:          "Cierra esta pestaña y vuelve a iniciar sesión desde Pagekeeper. No se ha cambiado nada.",
+	ExchangeNeedsSecret: "Facebook solo completa los inicios de sesión de esta aplicación con su clave secreta (App Secret), y Pagekeeper aún no la tiene. " +
+		"En Pagekeeper, abre Configuración, introduce la clave secreta en la pestaña de la aplicación de Facebook y vuelve a iniciar sesión.",
+	ExchangeWrongSecret: "Facebook rechazó la clave secreta (App Secret) que Pagekeeper tiene para esta aplicación. " +
+		"Cópiala de nuevo del panel de aplicaciones de Meta (Configuración de la aplicación, Básica), introdúcela en la Configuración de Pagekeeper y vuelve a iniciar sesión.",
+	FacebookSaid: "Facebook dijo: «{detail}»",
+	TryAgain:     "Cierra esta pestaña y vuelve a iniciar sesión desde Pagekeeper. No se ha cambiado nada.",
 
 	RejectedTitle:     "Este enlace no corresponde a tu inicio de sesión",
 	Rejected:          "Esta página se abrió con un enlace que no corresponde al inicio de sesión que Pagekeeper espera, así que se ignoró y no se ha cambiado nada. Si estás iniciando sesión, termina en la pestaña que abrió Pagekeeper o usa el enlace que muestra Pagekeeper.",

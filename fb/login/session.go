@@ -2,8 +2,6 @@ package login
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"io"
 	"log"
 	"net"
@@ -15,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/login/relay"
 	"github.com/pagekeeper/pagekeeper/fb/token"
 )
 
@@ -91,7 +90,7 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	state, err := newState(port)
+	state, err := relay.NewState(port)
 	if err != nil {
 		closeAll(lns)
 		return nil, err
@@ -111,6 +110,9 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 		Scopes:      r.scopes,
 	}
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(s.verifier)}
+	if r.ConfigID != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("config_id", r.ConfigID))
+	}
 	if r.AuthType != "" {
 		opts = append(opts, oauth2.SetAuthURLParam("auth_type", r.AuthType))
 	}
@@ -148,16 +150,6 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 		close(s.browserErr)
 	}()
 	return s, nil
-}
-
-// newState is "<port>.<43 base64url characters>" (32 random bytes): the
-// relay page reads the port from it; in loopback mode it is harmless.
-func newState(port int) (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return strconv.Itoa(port) + "." + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 // URL is the dialog address to open in a browser (for a Copy button). It

@@ -1,7 +1,8 @@
 // Package logintest plays the person at the browser in tests of the login:
 // it drives the fake Facebook's dialog (package sandbox) over real HTTP the way a
 // browser submits its form, and follows Facebook's redirect to the local
-// callback.
+// callback, through the relay page when the app uses one (it cannot run the
+// page's script, so it forwards as the page would: relay.Forward).
 package logintest
 
 import (
@@ -15,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/pagekeeper/pagekeeper/fb/login/relay"
 )
 
 // Browser is an HTTP client that keeps no connections open (so tests can
@@ -84,7 +87,8 @@ type Choice struct {
 
 // Consent opens the dialog at dialogURL, makes the choice and submits the
 // form like a browser (ticked, enabled boxes only). It returns the address
-// Facebook redirects to, without visiting it.
+// of the loopback callback the browser is sent to, without visiting it:
+// Facebook's redirect itself, or where the relay page forwards it.
 func (b *Browser) Consent(dialogURL string, c Choice) (*url.URL, error) {
 	du, err := url.Parse(dialogURL)
 	if err != nil {
@@ -144,7 +148,11 @@ func (b *Browser) Consent(dialogURL string, c Choice) (*url.URL, error) {
 	if resp.Status != http.StatusFound {
 		return nil, fmt.Errorf("dialog POST: HTTP %d: %s", resp.Status, resp.Body)
 	}
-	return url.Parse(resp.Header.Get("Location"))
+	to, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		return nil, err
+	}
+	return b.ThroughRelay(to)
 }
 
 // Login consents and then visits the callback, returning its page and the
@@ -157,4 +165,15 @@ func (b *Browser) Login(dialogURL string, c Choice) (*Page, *url.URL, error) {
 	}
 	p, err := b.Get(cb.String())
 	return p, cb, err
+}
+
+// ThroughRelay is where the browser ends up after Facebook's redirect to
+// u: u itself when it is the loopback callback; otherwise u is the relay
+// page, whose forward this browser computes as its script would (the real
+// page runs in the browser tests).
+func (b *Browser) ThroughRelay(u *url.URL) (*url.URL, error) {
+	if u.Hostname() == "localhost" && u.Path == relay.CallbackPath {
+		return u, nil
+	}
+	return relay.Forward(u)
 }

@@ -11,12 +11,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/login"
+	"github.com/pagekeeper/pagekeeper/fb/login/relay"
 	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/sandbox"
@@ -40,8 +45,17 @@ type Options struct {
 	// Version is Pagekeeper's version, for diagnostics.
 	Version string
 	// Ports, when set, replace the saved login callback ports (the
-	// commands' --ports; 0 = any free port, development-mode apps only).
+	// commands' --ports; 0 = any free port).
 	Ports []int
+	// FacebookURL, when set, points the real (non-sandbox) Facebook at
+	// another server: its login dialog, token endpoint and Graph API (the
+	// global --facebook-url, for tests and staging proxies). It must be an
+	// https:// address, or an http:// one on this computer (CheckFacebookURL).
+	FacebookURL string
+	// AutoConsent, in the sandbox only, plays the person at the pretend
+	// Facebook's dialog instead of opening a browser: every login consents
+	// as it says, through the fake's Consent API (the demo, tests).
+	AutoConsent *sandbox.Consent
 }
 
 // Session is an open data folder.
@@ -74,6 +88,14 @@ func Open(ctx context.Context, o Options) (*Session, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	if o.FacebookURL != "" {
+		if o.Sandbox {
+			return nil, errors.New("--facebook-url points the real Facebook elsewhere; the sandbox has its own: use one or the other")
+		}
+		if err := CheckFacebookURL(o.FacebookURL); err != nil {
+			return nil, err
+		}
+	}
 	dir := o.DataDir
 	if dir == "" {
 		d, err := DefaultDir(o.Sandbox)
@@ -105,7 +127,10 @@ func Open(ctx context.Context, o Options) (*Session, error) {
 	return s, nil
 }
 
-// startSandbox runs the pretend Facebook on a free loopback port.
+// startSandbox runs the pretend Facebook on a free loopback port. Its app
+// is the hard, common case (a Business app in Live mode, the person with no
+// role on it), so the sandbox logs in as a real customer must: through the
+// relay page with the Login for Business configuration.
 func (s *Session) startSandbox(dir string, o Options) error {
 	opts := sandbox.Options{Seed: sandboxSeed, Clock: sandbox.NewRunningClock(time.Now()),
 		StateFile: filepath.Join(dir, "sandbox-facebook.json")}
@@ -128,11 +153,68 @@ func (s *Session) startSandbox(dir string, o Options) error {
 	// The sandbox plays the recommended set-up: an app whose App Secret is
 	// configured, so logins turn into long-lived tokens and Page tokens that
 	// never expire (without it Facebook's Page tokens last about an hour).
-	secret := token.New(srv.Fake.Options().AppSecret)
-	client := fb.New(fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: srv.Fake.Options().AppID, AppSecret: secret})
+	fo := srv.Fake.Options()
+	secret := token.New(fo.AppSecret)
+	client := fb.New(fb.Config{GraphURL: srv.URL, LoginURL: srv.URL, AppID: fo.AppID, AppSecret: secret})
 	settings, _ := s.Keeper.Settings(context.Background())
-	s.Keeper.UseFacebook(client, login.Config{Ports: orPorts(o.Ports, settings.Ports), OpenBrowser: o.OpenBrowser, AppSecret: secret,
-		Language: settings.Language, Business: settings.BusinessPages})
+	base := login.Config{Ports: orPorts(o.Ports, settings.Ports), OpenBrowser: o.OpenBrowser, AppSecret: secret,
+		Language: settings.Language, Business: settings.BusinessPages}
+	if fo.Mode == sandbox.ModeLive {
+		base.RelayURL = sandbox.DemoRelayURL
+	}
+	if fo.AppType == sandbox.AppBusiness {
+		base.ConfigID = sandbox.DemoConfigID
+	}
+	if o.AutoConsent != nil {
+		c := *o.AutoConsent
+		base.OpenBrowser = func(dialogURL string) error {
+			err := PlayLogin(context.Background(), srv.Fake, dialogURL, c)
+			if err != nil {
+				o.Logf("the sandbox could not play the login: %v", err)
+			}
+			return err
+		}
+	}
+	s.Keeper.UseFacebook(client, base)
+	return nil
+}
+
+// PlayLogin plays the person at the pretend Facebook's dialog dialogURL:
+// it consents as c says through the fake's Consent API, then delivers
+// Facebook's answer to the login's loopback callback as the browser would,
+// through the relay page when the login uses one (relay.Forward is what the
+// page does). It returns once the callback has answered.
+func PlayLogin(ctx context.Context, fake *sandbox.Fake, dialogURL string, c sandbox.Consent) error {
+	to, err := fake.Consent(dialogURL, c)
+	if err != nil {
+		return err
+	}
+	if to.Hostname() != "localhost" || to.Path != login.CallbackPath {
+		if to, err = relay.Forward(to); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, to.String(), nil)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Do(req)
+	if err != nil {
+		// The *url.Error would print the callback address, code included.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("the login's callback did not answer: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the login's callback answered HTTP %d", resp.StatusCode)
+	}
 	return nil
 }
 
@@ -153,13 +235,37 @@ func (s *Session) useFacebook(ctx context.Context, o Options) error {
 		return err
 	}
 	secret := s.Keeper.AppSecret(st.AppID)
-	client := fb.New(fb.Config{AppID: st.AppID, Version: st.GraphVersion, AppSecret: secret})
-	base := login.Config{AppID: st.AppID, Ports: orPorts(o.Ports, st.Ports), OpenBrowser: o.OpenBrowser, Language: st.Language, AppSecret: secret}
+	// --facebook-url: the dialog, the token endpoint and Graph all on it.
+	fbURL := o.FacebookURL
+	client := fb.New(fb.Config{GraphURL: fbURL, LoginURL: fbURL, AppID: st.AppID, Version: st.GraphVersion, AppSecret: secret})
+	base := login.Config{AppID: st.AppID, Ports: orPorts(o.Ports, st.Ports), OpenBrowser: o.OpenBrowser, Language: st.Language,
+		AppSecret: secret, ConfigID: st.LoginConfigID}
 	if st.RedirectMode == keeper.RedirectRelay {
 		base.RelayURL = st.RelayURL
 	}
 	s.Keeper.UseFacebook(client, base)
 	return nil
+}
+
+// CheckFacebookURL accepts what --facebook-url may point at: any https://
+// address, or an http:// one on this computer's loopback interface (a test
+// server, a local proxy); never plain http across a network, where tokens
+// would travel in the clear.
+func CheckFacebookURL(raw string) error {
+	u, err := url.Parse(raw)
+	bad := fmt.Errorf("--facebook-url %q: use an https:// address, or http:// on this computer (127.0.0.1, [::1] or localhost)", raw)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return bad
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if h := u.Hostname(); h == "localhost" || net.ParseIP(h) != nil && net.ParseIP(h).IsLoopback() {
+			return nil
+		}
+	}
+	return bad
 }
 
 func orPorts(override, saved []int) []int {

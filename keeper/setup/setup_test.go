@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pagekeeper/pagekeeper/internal/logintest"
@@ -126,5 +128,103 @@ func TestITsPresetIsAppliedAtFirstStart(t *testing.T) {
 	}
 	if len(logged) == 0 {
 		t.Fatal("applying the preset should be reported for IT")
+	}
+}
+
+func TestCheckFacebookURL(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"https://graph.example.com":         true,
+		"https://proxy.example.com:8443/fb": true,
+		"http://127.0.0.1:8765":             true,
+		"http://[::1]:8765":                 true,
+		"http://localhost:8765":             true,
+		"http://example.com":                false,
+		"http://10.0.0.5:8765":              false,
+		"ftp://127.0.0.1":                   false,
+		"127.0.0.1:8765":                    false,
+		"https://user:pw@example.com":       false,
+		"https://example.com/?x=1":          false,
+	} {
+		if err := CheckFacebookURL(raw); (err == nil) != ok {
+			t.Errorf("%s: %v", raw, err)
+		}
+	}
+	if _, err := Open(context.Background(), Options{DataDir: t.TempDir(), AllowKeyFile: true, FacebookURL: "http://example.com"}); err == nil {
+		t.Fatal("an http address across the network was accepted")
+	}
+}
+
+// --facebook-url points the real configuration's dialog, token endpoint
+// and Graph at another server; the login is the one the settings describe
+// (relay mode, the Login for Business configuration).
+func TestFacebookURLPointsTheRealConfigurationElsewhere(t *testing.T) {
+	srv, err := sandbox.Start(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := Open(ctx, Options{DataDir: dir, AllowKeyFile: true, FacebookURL: srv.URL, Ports: []int{0},
+		OpenBrowser: func(string) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := keeper.DefaultSettings()
+	set.AppID, set.RedirectMode, set.RelayURL, set.LoginConfigID = srv.Fake.Options().AppID, keeper.RedirectRelay, sandbox.DemoRelayURL, sandbox.DemoConfigID
+	if err := s.Keeper.SaveSettings(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	s, err = Open(ctx, Options{DataDir: dir, AllowKeyFile: true, FacebookURL: srv.URL, Ports: []int{0},
+		OpenBrowser: func(string) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sess, err := s.Keeper.StartLogin(ctx, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Cancel()
+	u, _ := url.Parse(sess.URL())
+	if !strings.HasPrefix(sess.URL(), srv.URL+"/v25.0/dialog/oauth?") || u.Query().Get("config_id") != sandbox.DemoConfigID ||
+		u.Query().Get("redirect_uri") != sandbox.DemoRelayURL || u.Query().Has("scope") {
+		t.Fatalf("dialog %s", u.Redacted())
+	}
+	if err := PlayLogin(ctx, srv.Fake, sess.URL(), sandbox.Consent{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := sess.Wait()
+	if err != nil || res.User.ID != sandbox.DemoUserID {
+		t.Fatalf("login against the other server: %+v %v", res, err)
+	}
+}
+
+// AutoConsent: the sandbox plays the person at its dialog (the demo).
+func TestAutoConsentConnectsWithoutABrowser(t *testing.T) {
+	s, err := Open(context.Background(), Options{DataDir: t.TempDir(), Sandbox: true, Ports: []int{0},
+		AutoConsent: &sandbox.Consent{Untick: []string{sandbox.PageHarborBooks}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sess, err := s.Keeper.StartLogin(context.Background(), "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sess.Wait()
+	if err != nil || res.User.ID != sandbox.DemoUserID || !res.LongLived {
+		t.Fatalf("%+v %v", res, err)
+	}
+	plan, err := s.Keeper.PlanConnect(context.Background(), keeper.GrantFrom(res, true), keeper.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := plan.Candidate(sandbox.PageHarborBooks); ok {
+		t.Fatal("the Page left unticked is offered")
+	}
+	if c, ok := plan.Candidate(sandbox.PageBlueDoorStudio); !ok || !c.Connectable {
+		t.Fatalf("Blue Door Studio: %+v", c)
 	}
 }

@@ -229,31 +229,78 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-func TestSandboxServer(t *testing.T) {
+// sandboxServer runs `pagekeeper sandbox-server args…` in-process and
+// returns its printed lines by prefix; stop ends it.
+func sandboxServer(t *testing.T, args ...string) (lines map[string]string, stop func()) {
+	t.Helper()
 	out := newTerminal()
 	var errOut bytes.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	codeCh := make(chan int, 1)
 	go func() {
-		codeCh <- Run("sandbox-server", []string{"--addr", "127.0.0.1:0"}, Env{Stdout: out.w, Stderr: &errOut, Context: ctx})
+		codeCh <- Run("sandbox-server", append([]string{"--addr", "127.0.0.1:0"}, args...), Env{Stdout: out.w, Stderr: &errOut, Context: ctx})
 	}()
-	dialogLine := out.waitLine(t, regexp.MustCompile(`^Login dialog: `))
-	adminLine := out.waitLine(t, regexp.MustCompile(`^Admin: `))
+	lines = map[string]string{}
+	for _, prefix := range []string{"Pagekeeper sandbox (pretend Facebook) at ", "App ID: ", "App: ", "Login configuration: ", "Relay: ", "Login dialog: ", "Admin: "} {
+		l := out.waitLine(t, regexp.MustCompile("^"+regexp.QuoteMeta(prefix)))
+		lines[prefix] = strings.TrimPrefix(l, prefix)
+	}
+	return lines, func() {
+		cancel()
+		if code := <-codeCh; code != ExitOK {
+			t.Errorf("exit %d: %s", code, errOut.String())
+		}
+		out.close()
+	}
+}
+
+// sandbox-server prints what an app set-up needs (App ID, the Login for
+// Business configuration, the relay it accepts) and plays the hard world by
+// default: its sample dialog goes through the relay with the configuration.
+func TestSandboxServer(t *testing.T) {
+	lines, stop := sandboxServer(t)
+	defer stop()
+	if lines["App ID: "] == "" || lines["Login configuration: "] != sandbox.DemoConfigID ||
+		!strings.HasPrefix(lines["Relay: "], sandbox.DemoRelayURL+" ") || !strings.Contains(lines["App: "], "business type, live mode") ||
+		!strings.Contains(lines["App: "], "no role") {
+		t.Fatalf("printed %v", lines)
+	}
 	b := logintest.New()
-	cb, err := b.Consent(strings.TrimPrefix(dialogLine, "Login dialog: "), logintest.Choice{})
+	cb, err := b.Consent(lines["Login dialog: "], logintest.Choice{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cb.Hostname() != "localhost" || cb.Query().Get("code") == "" || cb.Query().Get("state") != "sample-state" {
-		t.Fatalf("dialog redirected to %s", cb.Redacted())
+	if cb.Hostname() != "localhost" || cb.Port() != "47321" || cb.Query().Get("code") == "" {
+		t.Fatalf("the relay would forward to %s", cb.Redacted())
 	}
-	p, err := b.Get(strings.Fields(strings.TrimPrefix(adminLine, "Admin: "))[0])
-	if err != nil || p.Status != http.StatusOK || !strings.Contains(p.Body, `"app_id"`) {
+	p, err := b.Get(strings.Fields(lines["Admin: "])[0])
+	if err != nil || p.Status != http.StatusOK || !strings.Contains(p.Body, `"app_type":"business"`) || !strings.Contains(p.Body, `"mode":"live"`) {
 		t.Fatalf("admin route: %v %+v", err, p)
 	}
-	cancel()
-	if code := <-codeCh; code != ExitOK {
-		t.Fatalf("exit %d: %s", code, errOut.String())
+}
+
+// The flags choose the easier answers: a consumer app in development
+// mode admits only the people with a role on it.
+func TestSandboxServerFlags(t *testing.T) {
+	lines, stop := sandboxServer(t, "--app-type", "consumer", "--mode", "development", "--app-role", "none")
+	page, err := logintest.New().Get(lines["Login dialog: "])
+	if err != nil || page.Status == http.StatusOK || !strings.Contains(page.Body, "still in development mode") {
+		t.Fatalf("a person without a role in development mode: %v %d", err, page.Status)
 	}
-	out.close()
+	stop()
+	lines, stop = sandboxServer(t, "--app-type", "consumer", "--mode", "development", "--app-role", "tester")
+	defer stop()
+	if !strings.Contains(lines["Login dialog: "], "scope=") || strings.Contains(lines["Login dialog: "], "config_id") {
+		t.Fatalf("consumer app dialog %s", lines["Login dialog: "])
+	}
+	if page, err := logintest.New().Get(lines["Login dialog: "]); err != nil || page.Status != http.StatusOK {
+		t.Fatalf("a tester in development mode: %v", err)
+	}
+	for _, bad := range [][]string{{"--app-type", "gaming"}, {"--mode", "beta"}, {"--app-role", "owner"}, {"--redirect-uri", "relay.html"}} {
+		var out, errOut bytes.Buffer
+		if code := Run("sandbox-server", append([]string{"--addr", "127.0.0.1:0"}, bad...), Env{Stdout: &out, Stderr: &errOut,
+			Context: context.Background()}); code != ExitUsage || errOut.Len() == 0 {
+			t.Errorf("%v: exit %d %s", bad, code, errOut.String())
+		}
+	}
 }

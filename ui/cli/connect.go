@@ -256,7 +256,11 @@ func printPlan(w io.Writer, p *keeper.Plan) {
 		if name == "" {
 			name = "(name not readable)"
 		}
-		fmt.Fprintf(w, "- %s (ID %s), tasks: %s\n", name, c.ID, listOrNone(c.Tasks))
+		tasks := listOrNone(c.Tasks)
+		if !c.TasksKnown {
+			tasks = "not reported by Facebook for this Page"
+		}
+		fmt.Fprintf(w, "- %s (ID %s), tasks: %s\n", name, c.ID, tasks)
 		switch {
 		case !c.Connectable:
 			fmt.Fprintf(w, "    cannot be connected: %s\n", c.WhyNot)
@@ -321,6 +325,8 @@ func failureText(err error) string {
 		return "Login cancelled in Facebook's dialog. Nothing was changed."
 	case errors.Is(err, login.ErrTimeout):
 		return "Login timed out – try again."
+	case errors.Is(err, login.ErrAppSecretNeeded), errors.Is(err, login.ErrAppSecretWrong):
+		return err.Error() + "."
 	case errors.Is(err, context.Canceled):
 		return "Stopped. Nothing was changed."
 	case errors.As(err, &de):

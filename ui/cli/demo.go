@@ -5,16 +5,16 @@ import (
 	"fmt"
 
 	"github.com/pagekeeper/pagekeeper/fb/login"
-	"github.com/pagekeeper/pagekeeper/internal/logintest"
 	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/keeper/setup"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
 // runSandboxDemo fills the sandbox for a demonstration, a training or the
-// GUI smoke test: it plays the person at the pretend Facebook's dialog,
-// connects the demo Pages, and with --break simulates a lost Page role on
-// Harbor Books and checks every Page, so the dashboard has a problem to fix.
+// GUI smoke test: it plays the person at the pretend Facebook's dialog
+// (through the fake's Consent API, setup.Options.AutoConsent), connects the
+// demo Pages, and with --break simulates a lost Page role on Harbor Books
+// and checks every Page, so the dashboard has a problem to fix.
 func runSandboxDemo(args []string, env Env) int {
 	fs := flag.NewFlagSet("pagekeeper sandbox-demo", flag.ContinueOnError)
 	breakOne := fs.Bool("break", false, "also break one Page (Harbor Books loses its role) and check every Page")
@@ -24,11 +24,7 @@ func runSandboxDemo(args []string, env Env) int {
 		return code
 	}
 	o := env.Setup
-	o.Sandbox, o.Ports = true, []int{0}
-	o.OpenBrowser = func(u string) error {
-		go func() { _, _, _ = logintest.New().Login(u, logintest.Choice{}) }()
-		return nil
-	}
+	o.Sandbox, o.Ports, o.AutoConsent = true, []int{0}, &sandbox.Consent{}
 	s, err := setup.Open(env.Context, o)
 	if err != nil {
 		return failOpen(env, err)

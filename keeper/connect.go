@@ -36,7 +36,7 @@ type Candidate struct {
 	WhyNot             Text // empty when Connectable
 	Connected          bool // connected here before this login
 	Selected           bool
-	Preset             store.WebhookPreset
+	Preset             WebhookPreset
 	CustomFields       []string
 
 	page fb.Page
@@ -91,10 +91,7 @@ type Plan struct {
 // PlanConnect discovers the Pages the login reaches and reconciles them with
 // what is connected. It changes nothing.
 func (k *Keeper) PlanConnect(ctx context.Context, g Grant, actor Actor) (*Plan, error) {
-	if err := k.needGraph(); err != nil {
-		return nil, err
-	}
-	pages, err := k.graph.DiscoverPages(ctx, g.UserToken, fb.DiscoverOptions{Business: g.Business})
+	pages, err := k.facebook().DiscoverPages(ctx, g.UserToken, fb.DiscoverOptions{Business: g.Business})
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +113,7 @@ func (k *Keeper) PlanConnect(ctx context.Context, g Grant, actor Actor) (*Plan, 
 		c := Candidate{ID: p.ID, Name: p.Name, Username: p.Username, Tasks: p.Tasks, page: p, Preset: DefaultPreset}
 		if old, ok := connected[p.ID]; ok {
 			c.Connected = true
-			c.Preset, c.CustomFields = old.WebhookPreset, old.WebhookFields
+			c.Preset, c.CustomFields = WebhookPreset(old.WebhookPreset), old.WebhookFields
 			if c.Name == "" {
 				c.Name = old.Name
 			}
@@ -205,7 +202,7 @@ func (p *Plan) Select(id string, on bool) (*Warning, error) {
 }
 
 // SetPreset chooses the webhook fields for a Page.
-func (p *Plan) SetPreset(id string, preset store.WebhookPreset, custom []string) error {
+func (p *Plan) SetPreset(id string, preset WebhookPreset, custom []string) error {
 	c, ok := p.Candidate(id)
 	if !ok {
 		return fmt.Errorf("page %s is not part of this login", id)
@@ -312,9 +309,6 @@ func (k *Keeper) Apply(ctx context.Context, p *Plan, progress func(Progress)) (A
 	if err := k.requireManager(); err != nil {
 		return ApplyResult{}, err
 	}
-	if err := k.needGraph(); err != nil {
-		return ApplyResult{}, err
-	}
 	if w := p.Unconfirmed(); len(w) > 0 {
 		return ApplyResult{}, &NeedsConfirmationError{Warnings: w}
 	}
@@ -357,11 +351,12 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 		return err
 	}
 	tok := c.page.AccessToken
-	if err := k.graph.Subscribe(ctx, c.ID, tok, fields); err != nil {
+	graph := k.facebook()
+	if err := graph.Subscribe(ctx, c.ID, tok, fields); err != nil {
 		return err
 	}
 	progress(Progress{PageID: c.ID, PageName: c.Name, Step: StepSubscribed})
-	apps, err := k.graph.SubscribedApps(ctx, c.ID, tok)
+	apps, err := graph.SubscribedApps(ctx, c.ID, tok)
 	if err != nil {
 		return err
 	}
@@ -382,14 +377,14 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 	page.ID, page.Name, page.Username, page.Category = c.ID, c.Name, c.page.Username, c.page.Category
 	page.Link, page.PictureURL, page.Tasks = c.page.Link, c.page.PictureURL, c.page.Tasks
 	page.IsPublished = c.page.Published == nil || *c.page.Published
-	page.WebhookPreset, page.WebhookFields, page.SubscribedFields = c.Preset, fields, have
+	page.WebhookPreset, page.WebhookFields, page.SubscribedFields = store.WebhookPreset(c.Preset), fields, have
 	page.Scopes, page.Declined = p.Grant.Granted, p.Grant.Declined
 	page.ConnectedByFBID, page.ConnectedByFBName, page.ConnectedByOSUser = p.Actor.FBUserID, p.Actor.FBUserName, p.Actor.OSUser
 	page.ConnectedAt, page.DisconnectedAt, page.CleanupPending = now, time.Time{}, false
 	page.Status, page.Reason, page.StatusSince, page.CheckedAt, page.LastOKAt = store.StatusValid, "", now, now, now
 	// Token facts; a failed inspection leaves the Page "not checked yet"
 	// rather than failing a connection that works.
-	if info, err := k.graph.DebugToken(ctx, tok, tok); err == nil && info.Valid {
+	if info, err := graph.DebugToken(ctx, tok, tok); err == nil && info.Valid {
 		page.TokenType, page.TokenIssuedAt, page.TokenExpiresAt = info.Type, info.IssuedAt, info.ExpiresAt
 		page.DataAccessExpiresAt = info.DataAccessExpiresAt
 		page.GranularScopes = page.GranularScopes[:0]

@@ -14,7 +14,7 @@ var exportHeader = []string{"record", "page_id", "page_name", "status", "reason"
 // ExportCSV writes every Page (with its status) and then every event to w,
 // and returns the number of data rows. Tokens are never part of either.
 func (k *Keeper) ExportCSV(ctx context.Context, w *csv.Writer) (int, error) {
-	sum, err := k.Status(ctx)
+	sum, err := k.Pages(ctx)
 	if err != nil {
 		return 0, err
 	}

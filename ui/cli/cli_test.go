@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/internal/logintest"
-	"github.com/pagekeeper/pagekeeper/keeper/setup"
+	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
@@ -92,7 +92,7 @@ func connectIn(t *testing.T, dir string, choice logintest.Choice, args ...string
 	codeCh := make(chan int, 1)
 	go func() {
 		codeCh <- Run("connect", args, Env{Stdout: out.w, Stderr: errOut.w, Context: ctx,
-			Setup: setup.Options{DataDir: dir, OpenBrowser: func(string) error { t.Error("a browser was opened despite --no-browser"); return nil }}})
+			Keeper: keeper.Options{Dir: dir, OpenBrowser: func(string) error { t.Error("a browser was opened despite --no-browser"); return nil }}})
 	}()
 	link := out.waitLine(t, regexp.MustCompile(`^https?://`))
 	b := logintest.New()
@@ -191,7 +191,7 @@ func TestConnectCancelled(t *testing.T) {
 func TestConnectTimesOut(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := Run("connect", []string{"--no-browser", "--sandbox", "--ports", "0", "--timeout", "100ms"},
-		Env{Stdout: &out, Stderr: &errOut, Context: context.Background(), Setup: setup.Options{DataDir: t.TempDir()}})
+		Env{Stdout: &out, Stderr: &errOut, Context: context.Background(), Keeper: keeper.Options{Dir: t.TempDir()}})
 	if code != ExitFailed || !strings.Contains(errOut.String(), "Login timed out – try again") {
 		t.Fatalf("exit %d\n%s", code, errOut.String())
 	}
@@ -212,48 +212,18 @@ func TestUsageErrors(t *testing.T) {
 		{"export", []string{"--sandbox"}, Env{}},
 		{"renew", []string{"--sandbox"}, Env{}},
 		{"connect", []string{"--no-browser", "--sandbox", "--ports", "x"}, Env{}},
-		{"sandbox-server", []string{"--addr", "0.0.0.0:8765"}, Env{}},
 	} {
 		var out, errOut bytes.Buffer
 		c.env.Stdout, c.env.Stderr, c.env.Context = &out, &errOut, context.Background()
-		c.env.Setup.DataDir = t.TempDir()
+		c.env.Keeper.Dir = t.TempDir()
 		if code := Run(c.name, c.args, c.env); code != ExitUsage {
-			t.Errorf("%s %v: exit %d, want 2", c.name, c.args, code)
+			t.Errorf("%s %v: exit %d, want %d", c.name, c.args, code, ExitUsage)
 		}
 		if errOut.Len() == 0 {
 			t.Errorf("%s %v: no explanation on stderr", c.name, c.args)
 		}
 	}
-	if !IsCommand("connect") || !IsCommand("sandbox-server") || IsCommand("window") {
+	if !IsCommand("connect") || !IsCommand("check") || IsCommand("sandbox-server") || IsCommand("window") {
 		t.Fatal("IsCommand")
 	}
-}
-
-func TestSandboxServer(t *testing.T) {
-	out := newTerminal()
-	var errOut bytes.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
-	codeCh := make(chan int, 1)
-	go func() {
-		codeCh <- Run("sandbox-server", []string{"--addr", "127.0.0.1:0"}, Env{Stdout: out.w, Stderr: &errOut, Context: ctx})
-	}()
-	dialogLine := out.waitLine(t, regexp.MustCompile(`^Login dialog: `))
-	adminLine := out.waitLine(t, regexp.MustCompile(`^Admin: `))
-	b := logintest.New()
-	cb, err := b.Consent(strings.TrimPrefix(dialogLine, "Login dialog: "), logintest.Choice{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cb.Hostname() != "localhost" || cb.Query().Get("code") == "" || cb.Query().Get("state") != "sample-state" {
-		t.Fatalf("dialog redirected to %s", cb.Redacted())
-	}
-	p, err := b.Get(strings.Fields(strings.TrimPrefix(adminLine, "Admin: "))[0])
-	if err != nil || p.Status != http.StatusOK || !strings.Contains(p.Body, `"app_id"`) {
-		t.Fatalf("admin route: %v %+v", err, p)
-	}
-	cancel()
-	if code := <-codeCh; code != ExitOK {
-		t.Fatalf("exit %d: %s", code, errOut.String())
-	}
-	out.close()
 }

@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// openSettings opens the Settings dialog as the toolbar button does.
+func openSettings(t *testing.T, m *MainWindow) *SettingsView {
+	t.Helper()
+	return get(func() *SettingsView { return m.settingsDialog(m.keeper.Settings()) })
+}
+
+func TestTheLanguageAppliesAtOnceAndAtTheNextStart(t *testing.T) {
+	t.Cleanup(func() { SetLanguage("en") })
+	o := folder(t)
+	m := openWindow(t, Config{NoSchedule: true, Keeper: o})
+	connect := func() string { return get(func() string { return m.Dashboard.ConnectButton.Text }) }
+	if got := connect(); got != "Connect Pages" {
+		t.Fatalf("English first: %q", got)
+	}
+	v := openSettings(t, m)
+	onMain(func() { v.Language.SetSelected("Español") })
+	tap(v.Save)
+	eventually(t, "the dashboard in Spanish", func() bool { return m.Dashboard.ConnectButton.Text == "Conectar Páginas" })
+	if got := get(func() string { return m.Dashboard.Summary.Text }); got != "Aún no hay Páginas conectadas" {
+		t.Fatalf("summary after choosing Spanish: %q", got)
+	}
+	if err := get(m.Close); err != nil {
+		t.Fatal(err)
+	}
+
+	// The next start, on a computer whose last choice was English.
+	SetLanguage("en")
+	m = openWindow(t, Config{NoSchedule: true, Keeper: o})
+	if got := get(func() string { return m.Dashboard.ConnectButton.Text }); got != "Conectar Páginas" {
+		t.Fatalf("the saved language is not applied at start: %q", got)
+	}
+}
+
+func TestSendTestEmailUsesTheFormAndSavesNothing(t *testing.T) {
+	o := folder(t)
+	ctx := context.Background()
+	k, err := keeper.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := k.Settings()
+	saved.AppID, saved.RedirectMode, saved.RelayURL = "1234567890", keeper.RedirectRelay, "https://relay.example.com/pagekeeper"
+	if err := k.UpdateSettings(ctx, saved, keeper.Secrets{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m := openWindow(t, Config{NoSchedule: true, Keeper: o})
+	v := openSettings(t, m)
+	onMain(func() {
+		v.Owners.SetText("Ana Rivera <ana@example.com>")
+		v.SMTPHost.SetText("127.0.0.1")
+		v.SMTPPort.SetText("1") // nothing listens there: the email fails
+		v.SMTPUser.SetText("alerts@example.com")
+		v.SMTPPassword.SetText("typed-not-saved")
+	})
+	tap(v.TestEmail)
+	eventually(t, "the test email's outcome", func() bool { return strings.Contains(v.Problem.Text, "The test email was not sent") })
+	if got := get(m.Keeper).Settings(); got.RedirectMode != keeper.RedirectRelay || got.SMTP.Host != "" || len(got.Owners) != 0 {
+		t.Fatalf("sending a test email changed the settings: %+v", got)
+	}
+	if open := get(func() bool { return len(m.dialogs) > 0 }); !open {
+		t.Fatal("the Settings dialog closed: the form's values would be lost")
+	}
+}
+
+func TestAFailedRoundSaysSoAndOffersCheckNowAgain(t *testing.T) {
+	m := seeded(t, store.Page{ID: "110000000000001", Name: "Sunrise Café", Status: store.StatusValid})
+	onMain(func() {
+		m.scheduled = true // as a managing window with its scheduler
+		m.checkAll()
+		if !m.Dashboard.CheckButton.Disabled() {
+			t.Error("Check now stays pressed while the round runs")
+		}
+		m.roundDone(keeper.Round{Err: errors.New("the disk is full")}, m.cfg.Now())
+	})
+	if get(m.Dashboard.CheckButton.Disabled) {
+		t.Fatal("after a failed round Check now must work again")
+	}
+	if got := get(func() string { return m.Dashboard.Checked.Text }); !strings.Contains(got, "The last check failed: the disk is full") {
+		t.Fatalf("the summary line says %q", got)
+	}
+	if dlg := dialogText(m.Window); !strings.Contains(dlg, "the disk is full") {
+		t.Fatalf("the owner who pressed Check now is told: %q", dlg)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/pagekeeper/pagekeeper/fb"
-	"sync"
 	"text/template"
 )
 
@@ -42,14 +41,12 @@ func (t Text) IsZero() bool { return t.Key == "" && t.Template == "" }
 // test can check each key is translated.
 type message struct{ key, template string }
 
-var (
-	catalogMu sync.Mutex
-	catalog   []message
-)
+// catalog is every message; msg is called only by package-level variable
+// initializers, so it is complete (and no longer written) once keeper is
+// initialised.
+var catalog []message
 
 func msg(key, template string) message {
-	catalogMu.Lock()
-	defer catalogMu.Unlock()
 	m := message{key, template}
 	catalog = append(catalog, m)
 	return m
@@ -69,8 +66,6 @@ func (m message) with(kv ...any) Text {
 // Catalog lists every sentence keeper can produce (key → English
 // template), Facebook's failure reasons (Explain) included.
 func Catalog() map[string]string {
-	catalogMu.Lock()
-	defer catalogMu.Unlock()
 	out := make(map[string]string, len(catalog))
 	for _, m := range catalog {
 		out[m.key] = m.template

@@ -36,7 +36,6 @@ type SettingsView struct {
 
 	langCodes []string // the language of each Language option
 	modeRelay string   // the RedirectMode option that means relay
-	dialog    dialog.Dialog
 }
 
 var intervals = []time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
@@ -202,7 +201,6 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	d = dialog.NewCustomWithoutButtons(tr("toolbar.settings", "Settings"), body, m.Window)
 	d.Resize(fyne.NewSize(760, 580))
 	life = m.present(d, nil)
-	v.dialog = d
 	return v
 }
 

@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"sync/atomic"
 	"syscall"
 
 	"fyne.io/fyne/v2"
@@ -24,7 +23,7 @@ import (
 	"github.com/pagekeeper/pagekeeper/assets"
 	"github.com/pagekeeper/pagekeeper/integration/example"
 	"github.com/pagekeeper/pagekeeper/keeper"
-	"github.com/pagekeeper/pagekeeper/keeper/setup"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/ui"
 	"github.com/pagekeeper/pagekeeper/ui/cli"
 )
@@ -34,82 +33,67 @@ import (
 //go:embed FyneApp.toml
 var fyneAppTOML []byte
 
+// sandboxServer is the command that serves the pretend Facebook alone; it
+// needs no data folder, so the sandbox package runs it.
+const sandboxServer = "sandbox-server"
+
+// integrationExample is the example integration (integration/example): an
+// integrator's reference receiver, with its own flags and files.
+const integrationExample = "integration-example"
+
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	meta := ui.ParseMetadata(fyneAppTOML, assets.Icon)
-	o := setup.Options{ExeDir: setup.ExeDir(), Logf: log.Printf, Version: meta.Version}
+	o := keeper.Options{ExeDir: keeper.ExeDir(), Logf: log.Printf, Version: meta.Version}
 	fs := flag.NewFlagSet("pagekeeper", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.DataDir, "data-dir", "", "data folder (default: your config folder's Pagekeeper, or its sandbox subfolder)")
+	fs.StringVar(&o.Dir, "data-dir", "", "data folder (default: your config folder's Pagekeeper, or its sandbox subfolder)")
 	fs.BoolVar(&o.Sandbox, "sandbox", false, "use the built-in pretend Facebook and a separate sandbox data folder")
 	fs.BoolVar(&o.AllowKeyFile, "allow-key-file", false, "when no system keyring works, keep the data key in a file only you can read")
 	fs.StringVar(&o.FacebookURL, "facebook-url", "", "reach Facebook (login dialog, token endpoint, Graph API) at this address instead: https://…, or http:// on this computer (tests, staging proxies)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: pagekeeper [flags]            open the Pagekeeper window\n%s\nFlags:\n", cli.Usage())
+		fmt.Fprintf(stderr, "Usage: pagekeeper [flags]            open the Pagekeeper window\n%s  pagekeeper %-15s %s\n  pagekeeper %-15s %s\nFlags:\n",
+			cli.Usage(), sandboxServer, "serve the pretend Facebook on a local address for practice and tests",
+			integrationExample, "run the example integration that receives Pagekeeper's events (docs/INTEGRATION.md)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return cli.ExitOK
 		}
-		return 2
+		return cli.ExitUsage
 	}
-	switch {
+	switch cmd := fs.Arg(0); {
 	case *showVersion:
 		fmt.Fprintf(stdout, "Pagekeeper %s (build %d)\n", meta.Version, meta.Build)
-		return 0
-	case fs.Arg(0) == "integration-example":
+		return cli.ExitOK
+	case cmd == sandboxServer:
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return sandbox.Main(ctx, fs.Args()[1:], stdout, stderr)
+	case cmd == integrationExample:
 		return example.Main(fs.Args()[1:], stdout, stderr)
-	case fs.NArg() > 0 && cli.IsCommand(fs.Arg(0)):
-		return cli.Run(fs.Arg(0), fs.Args()[1:], cli.Env{Stdout: stdout, Stderr: stderr, Setup: o})
-	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "pagekeeper: unknown command %q (try --help)\n", fs.Arg(0))
-		return 2
+	case cli.IsCommand(cmd):
+		return cli.Run(cmd, fs.Args()[1:], cli.Env{Stdout: stdout, Stderr: stderr, Keeper: o})
+	case cmd != "":
+		fmt.Fprintf(stderr, "pagekeeper: unknown command %q (try --help)\n", cmd)
+		return cli.ExitUsage
 	}
 	return runWindow(meta, o, stderr)
 }
 
-func runWindow(meta fyne.AppMetadata, o setup.Options, stderr io.Writer) int {
+func runWindow(meta fyne.AppMetadata, o keeper.Options, stderr io.Writer) int {
 	// The window lives all day in the tray: a soft limit on the Go heap makes
 	// the collector hand memory back instead of keeping a start-up peak.
 	debug.SetMemoryLimit(96 << 20)
 	app.SetMetadata(meta)
 	a := app.NewWithID(meta.ID)
 	a.SetIcon(meta.Icon)
-	ui.LoadTranslations()
 
-	var session atomic.Pointer[setup.Session]
 	w := ui.NewMainWindow(a, ui.Config{
-		Sandbox: o.Sandbox,
-		Open: func(ctx context.Context, allowKeyFile bool) (*keeper.Keeper, error) {
-			so := o
-			so.AllowKeyFile = so.AllowKeyFile || allowKeyFile
-			s, err := setup.Open(ctx, so)
-			if err != nil {
-				return nil, err
-			}
-			session.Store(s)
-			return s.Keeper, nil
-		},
-		SandboxURL: func() string {
-			if s := session.Load(); s != nil {
-				return s.SandboxURL
-			}
-			return ""
-		},
-		Restore: func(backup string) error {
-			dir := o.DataDir
-			if dir == "" {
-				d, err := setup.DefaultDir(o.Sandbox)
-				if err != nil {
-					return err
-				}
-				dir = d
-			}
-			return keeper.RestoreBackup(dir, backup)
-		},
+		Keeper: o,
 		Opened: func(pages int, err error) {
 			if err != nil {
 				log.Printf("could not open the data folder: %v", err)
@@ -128,12 +112,9 @@ func runWindow(meta fyne.AppMetadata, o setup.Options, stderr io.Writer) int {
 	}()
 
 	w.Window.ShowAndRun()
-	w.Stop()
-	if s := session.Load(); s != nil {
-		if err := s.Close(); err != nil {
-			fmt.Fprintln(stderr, "pagekeeper: closing the data folder:", err)
-			return 1
-		}
+	if err := w.Close(); err != nil {
+		fmt.Fprintln(stderr, "pagekeeper: closing the data folder:", err)
+		return cli.ExitFailed
 	}
-	return 0
+	return cli.ExitOK
 }

@@ -28,7 +28,7 @@ func TestVersionComesFromFyneAppToml(t *testing.T) {
 
 func TestUnknownCommandFailsWithAHint(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"frobnicate"}, &out, &errOut); code != 2 {
+	if code := run([]string{"frobnicate"}, &out, &errOut); code != 64 {
 		t.Fatalf("exit %d", code)
 	}
 	if !strings.Contains(errOut.String(), "unknown command") || !strings.Contains(errOut.String(), "--help") {

@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"os"
 	"strings"
@@ -29,7 +28,7 @@ type Alert struct {
 	IncidentID int64
 	PageID     string
 	PageName   string
-	Status     store.Status
+	Status     Status
 	Reason     Reason
 	// Title is one line ("Sunrise Café: Invalid — password changed").
 	Title       Text
@@ -51,35 +50,17 @@ type NotifierFunc func(ctx context.Context, a Alert) error
 // Notify calls f.
 func (f NotifierFunc) Notify(ctx context.Context, a Alert) error { return f(ctx, a) }
 
-// AlertOptions set up the alert channels of a Keeper.
-type AlertOptions struct {
-	// Notifier shows alerts on this computer; nil: none (the headless check).
-	Notifier Notifier
-	// Keyring holds the SMTP password (service "Pagekeeper", user
-	// "smtp:"+username); nil: the OS keyring.
-	Keyring store.Keyring
-	// Host names this computer in emails ("Open Pagekeeper on <Host>…");
-	// "": os.Hostname().
-	Host string
-	// TLSConfig for the SMTP server; nil: the system's roots and the
-	// server's host name. Tests pass one trusting their own certificate.
-	TLSConfig *tls.Config
-	// OnRound is called after every round (from the round's goroutine;
-	// keep it short, hand over to the UI thread there).
-	OnRound func(Round)
-}
-
 // healthState is a Keeper's health machinery; its zero value is ready.
 type healthState struct {
 	roundMu sync.Mutex // one round at a time
 
 	mu   sync.Mutex
-	opts AlertOptions
 	subs map[int]func(Round)
 	next int
 
 	// scheduler (scheduler.go)
-	wake       chan struct{}
+	wake       chan struct{} // RequestCheck
+	changed    chan struct{} // settingsChanged
 	pendingAll bool
 	pendingIDs map[string]bool
 	throttledN int // consecutive throttled rounds
@@ -88,21 +69,9 @@ type healthState struct {
 
 func (k *Keeper) health() *healthState { return &k.hstate }
 
-// UseAlerts sets the alert channels. Call before Run or CheckNow.
-func (k *Keeper) UseAlerts(o AlertOptions) {
-	h := k.health()
-	h.mu.Lock()
-	h.opts = o
-	h.mu.Unlock()
-}
-
-func (h *healthState) options() AlertOptions {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.opts
-}
-
-// OnRound subscribes fn to finished rounds; the returned func unsubscribes.
+// OnRound subscribes fn to finished rounds, and to the scheduler's failed
+// ones (Round.Err); the returned func unsubscribes. fn runs on the round's
+// goroutine: keep it short, hand over to the UI thread there.
 func (k *Keeper) OnRound(fn func(Round)) (cancel func()) {
 	h := k.health()
 	h.mu.Lock()
@@ -122,10 +91,7 @@ func (k *Keeper) OnRound(fn func(Round)) (cancel func()) {
 
 func (h *healthState) publish(r Round) {
 	h.mu.Lock()
-	fns := make([]func(Round), 0, len(h.subs)+1)
-	if h.opts.OnRound != nil {
-		fns = append(fns, h.opts.OnRound)
-	}
+	fns := make([]func(Round), 0, len(h.subs))
 	for _, f := range h.subs {
 		fns = append(fns, f)
 	}
@@ -145,10 +111,9 @@ type alertPlan struct {
 	host     string
 }
 
-func (k *Keeper) alertPlan(ctx context.Context, set Settings) alertPlan {
-	o := k.health().options()
-	al := alertPlan{desktop: o.Notifier != nil, owners: set.Owners, reminder: time.Duration(set.ReminderInterval),
-		cncAfter: time.Duration(set.CouldNotCheckAlertAfter), host: o.Host}
+func (k *Keeper) alertPlan(set Settings) alertPlan {
+	al := alertPlan{desktop: k.opts.Notifier != nil, owners: set.Owners, reminder: time.Duration(set.ReminderInterval),
+		cncAfter: time.Duration(set.CouldNotCheckAlertAfter), host: k.opts.Host}
 	al.email = len(set.Owners) > 0 && set.SMTP.Host != ""
 	if al.host == "" {
 		al.host, _ = os.Hostname()
@@ -183,7 +148,7 @@ var (
 // incident while one is open. Debounce: an incident closes — one
 // "restored" — only after the Page was Valid in two consecutive rounds, so a
 // Page flapping Valid/Invalid keeps its one incident and alerts once.
-func (k *Keeper) incidentStep(tx *store.Tx, p store.Page, ps PageStatus, prev store.Status, prevSince time.Time, now time.Time,
+func (k *Keeper) incidentStep(tx *store.Tx, p store.Page, ps PageStatus, prev Status, prevSince time.Time, now time.Time,
 	openBy map[string]store.Incident, al alertPlan) ([]Alert, error) {
 	inc, hasOpen := openBy[p.ID]
 	remind := func() ([]Alert, error) {
@@ -218,24 +183,24 @@ func (k *Keeper) incidentStep(tx *store.Tx, p store.Page, ps PageStatus, prev st
 		return []Alert{a}, k.queueAlert(tx, a, al)
 	}
 	switch ps.Status {
-	case store.StatusInvalid, store.StatusNeedsAttention:
+	case StatusInvalid, StatusNeedsAttention:
 		if hasOpen && inc.Reason == string(ps.Reason) {
 			return remind()
 		}
 		return open(AlertOpened)
-	case store.StatusCouldNotCheck:
+	case StatusCouldNotCheck:
 		if hasOpen {
 			return remind()
 		}
 		since := now
-		if prev == store.StatusCouldNotCheck && !prevSince.IsZero() {
+		if prev == StatusCouldNotCheck && !prevSince.IsZero() {
 			since = prevSince
 		}
 		if now.Sub(since) >= al.cncAfter {
 			return open(AlertOpened)
 		}
-	case store.StatusValid:
-		if hasOpen && prev == store.StatusValid {
+	case StatusValid:
+		if hasOpen && prev == StatusValid {
 			if _, _, err := tx.CloseIncident(p.ID, now); err != nil {
 				return nil, err
 			}
@@ -250,12 +215,12 @@ func (k *Keeper) incidentStep(tx *store.Tx, p store.Page, ps PageStatus, prev st
 func (k *Keeper) alertFor(kind AlertKind, incID int64, p store.Page, ps PageStatus, now time.Time, al alertPlan) Alert {
 	a := Alert{Kind: kind, IncidentID: incID, PageID: p.ID, PageName: p.Name, Status: ps.Status, Reason: ps.Reason,
 		Explanation: ps.Explanation, Action: ps.Action, Repair: ps.Repair, At: now}
-	args := []any{"Name", p.Name, "Status", StatusText(ps.Status).String(), "Reason", ps.ReasonText.String()}
+	args := []any{"Name", p.Name, "Status", ps.Status.Words().String(), "Reason", ps.ReasonText.String()}
 	switch {
 	case kind == AlertRestored:
 		a.Title = msgTitleRestored.with(args...)
 		a.Explanation, a.Action, a.Repair, a.Reason = msgRestoredText.with("Name", p.Name), Text{}, RepairNone, ReasonNone
-	case ps.Status == store.StatusCouldNotCheck && kind == AlertOpened:
+	case ps.Status == StatusCouldNotCheck && kind == AlertOpened:
 		a.Title = msgTitleCNC.with(append(args, "Duration", humanDuration(al.cncAfter))...)
 	case kind == AlertReminder:
 		a.Title = msgTitleReminder.with(args...)
@@ -295,17 +260,22 @@ func (k *Keeper) queueAlert(tx *store.Tx, a Alert, al alertPlan) error {
 	return err
 }
 
-// deliver shows the round's alerts on this computer (after they were
-// recorded); a failing notifier is recorded, never fatal.
-func (k *Keeper) deliver(ctx context.Context, alerts []Alert) {
-	n := k.health().options().Notifier
+// notifyDesktop shows the round's alerts on this computer (after they were
+// recorded; email goes out through the outbox, mail.go). A failing
+// notifier is recorded as an event, never fatal.
+func (k *Keeper) notifyDesktop(ctx context.Context, alerts []Alert) {
+	n := k.opts.Notifier
 	if n == nil {
 		return
 	}
 	for _, a := range alerts {
-		if err := n.Notify(ctx, a); err != nil {
-			_, _ = k.store.AppendEvent(ctx, store.Event{At: k.now(), PageID: a.PageID, Kind: "notify_failed",
-				Detail: "The desktop notification could not be shown: " + err.Error()})
+		err := n.Notify(ctx, a)
+		if err == nil {
+			continue
+		}
+		if _, rerr := k.store.AppendEvent(ctx, store.Event{At: k.now(), PageID: a.PageID, Kind: "notify_failed",
+			Detail: "The desktop notification could not be shown: " + err.Error()}); rerr != nil {
+			k.logf("a desktop notification failed (%v) and could not be recorded: %v", err, rerr)
 		}
 	}
 }

@@ -46,7 +46,7 @@ type Candidate struct {
 	WhyNot       Text // empty when Connectable
 	Connected    bool // connected here before this login
 	Selected     bool
-	Preset       store.WebhookPreset
+	Preset       WebhookPreset
 	CustomFields []string
 
 	page fb.Page
@@ -101,10 +101,7 @@ type Plan struct {
 // PlanConnect discovers the Pages the login reaches and reconciles them with
 // what is connected. It changes nothing.
 func (k *Keeper) PlanConnect(ctx context.Context, g Grant, actor Actor) (*Plan, error) {
-	if err := k.needGraph(); err != nil {
-		return nil, err
-	}
-	pages, err := k.graph.DiscoverPages(ctx, g.UserToken, fb.DiscoverOptions{Business: g.Business})
+	pages, err := k.facebook().DiscoverPages(ctx, g.UserToken, fb.DiscoverOptions{Business: g.Business})
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +123,7 @@ func (k *Keeper) PlanConnect(ctx context.Context, g Grant, actor Actor) (*Plan, 
 		c := Candidate{ID: p.ID, Name: p.Name, Username: p.Username, Tasks: p.Tasks, TasksKnown: p.TasksKnown, page: p, Preset: DefaultPreset}
 		if old, ok := connected[p.ID]; ok {
 			c.Connected = true
-			c.Preset, c.CustomFields = old.WebhookPreset, old.WebhookFields
+			c.Preset, c.CustomFields = WebhookPreset(old.WebhookPreset), old.WebhookFields
 			if c.Name == "" {
 				c.Name = old.Name
 			}
@@ -218,7 +215,7 @@ func (p *Plan) Select(id string, on bool) (*Warning, error) {
 }
 
 // SetPreset chooses the webhook fields for a Page.
-func (p *Plan) SetPreset(id string, preset store.WebhookPreset, custom []string) error {
+func (p *Plan) SetPreset(id string, preset WebhookPreset, custom []string) error {
 	c, ok := p.Candidate(id)
 	if !ok {
 		return fmt.Errorf("page %s is not part of this login", id)
@@ -325,9 +322,6 @@ func (k *Keeper) Apply(ctx context.Context, p *Plan, progress func(Progress)) (A
 	if err := k.requireManager(); err != nil {
 		return ApplyResult{}, err
 	}
-	if err := k.needGraph(); err != nil {
-		return ApplyResult{}, err
-	}
 	if w := p.Unconfirmed(); len(w) > 0 {
 		return ApplyResult{}, &NeedsConfirmationError{Warnings: w}
 	}
@@ -370,11 +364,12 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 		return err
 	}
 	tok := c.page.AccessToken
-	if err := k.graph.Subscribe(ctx, c.ID, tok, fields); err != nil {
+	graph := k.facebook()
+	if err := graph.Subscribe(ctx, c.ID, tok, fields); err != nil {
 		return err
 	}
 	progress(Progress{PageID: c.ID, PageName: c.Name, Step: StepSubscribed})
-	apps, err := k.graph.SubscribedApps(ctx, c.ID, tok)
+	apps, err := graph.SubscribedApps(ctx, c.ID, tok)
 	if err != nil {
 		return err
 	}
@@ -395,7 +390,7 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 	page.ID, page.Name, page.Username, page.Category = c.ID, c.Name, c.page.Username, c.page.Category
 	page.Link, page.PictureURL, page.Tasks = c.page.Link, c.page.PictureURL, c.page.Tasks
 	page.IsPublished = c.page.Published == nil || *c.page.Published
-	page.WebhookPreset, page.WebhookFields, page.SubscribedFields = c.Preset, fields, have
+	page.WebhookPreset, page.WebhookFields, page.SubscribedFields = store.WebhookPreset(c.Preset), fields, have
 	page.Scopes, page.Declined = p.Grant.Granted, p.Grant.Declined
 	page.ConnectedByFBID, page.ConnectedByFBName, page.ConnectedByOSUser = p.Actor.FBUserID, p.Actor.FBUserName, p.Actor.OSUser
 	page.ConnectedAt, page.DisconnectedAt, page.CleanupPending = now, time.Time{}, false
@@ -405,7 +400,7 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 	// one from a short-lived login lasts about an hour).
 	h := fb.PageHealth{PageID: c.ID, Page: fb.PageNode{ID: c.ID, Name: c.Name, Published: c.page.Published},
 		Apps: []fb.SubscribedApp{{Fields: have}}}
-	switch info, err := k.graph.InspectToken(ctx, tok); {
+	switch info, err := graph.InspectToken(ctx, tok); {
 	case err == nil && info.Valid:
 		h.Inspected, h.Token = true, info
 		page.TokenType, page.TokenIssuedAt, page.TokenExpiresAt = info.Type, info.IssuedAt, info.ExpiresAt
@@ -425,8 +420,8 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 		page.Status, page.CheckedAt = store.StatusUnchecked, time.Time{}
 	}
 	if page.Status == store.StatusValid {
-		if v := decide(page, h, now); v.status != store.StatusValid {
-			page.Status, page.Reason = v.status, string(v.reason)
+		if v := decide(page, h, now); v.status != StatusValid {
+			page.Status, page.Reason = store.Status(v.status), string(v.reason)
 		}
 	}
 

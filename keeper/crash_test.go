@@ -26,17 +26,12 @@ func TestHelperApplyLoop(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Seed: 99})
 	_ = e.k.Close()
 	e.dir, e.kr = dir, nil
-	k, err := Open(context.Background(), Options{Dir: dir, Keyring: crashKeyring{}, AllowKeyFile: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.UseGraph(e.client)
-	e.k = k
+	e.k = openOnFake(t, e.srv, Options{Dir: dir, Keyring: crashKeyring{}, AllowKeyFile: true})
 	fmt.Println("ready")
 	for i := 0; ; i++ {
 		p := e.plan(e.login(sandbox.DemoUserID, demoPages))
 		p.Renew = i > 0
-		if _, err := k.Apply(context.Background(), p, func(pr Progress) {
+		if _, err := e.k.Apply(context.Background(), p, func(pr Progress) {
 			if pr.Step == StepSaved {
 				fmt.Println("saved", pr.PageID)
 			}

@@ -12,11 +12,12 @@ import (
 // permissions, token facts, webhook fields and recent history. It holds no
 // token, code or secret (the store never hands those out here), and the
 // names of people are kept because support needs to know who acted.
-func (k *Keeper) Diagnostics(ctx context.Context, pageID, appVersion string) (string, error) {
-	p, evs, err := k.PageLog(ctx, pageID, 50)
+func (k *Keeper) Diagnostics(ctx context.Context, pageID string) (string, error) {
+	l, err := k.PageLog(ctx, pageID, 50)
 	if err != nil {
 		return "", err
 	}
+	p, evs := l.Record, l.Events
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	when := func(t time.Time) string {
@@ -25,7 +26,7 @@ func (k *Keeper) Diagnostics(ctx context.Context, pageID, appVersion string) (st
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	line("Pagekeeper %s diagnostics (%s/%s), generated %s", appVersion, runtime.GOOS, runtime.GOARCH, when(k.now()))
+	line("Pagekeeper %s diagnostics (%s/%s), generated %s", k.opts.Version, runtime.GOOS, runtime.GOARCH, when(k.now()))
 	line("Page: %s (ID %s)", p.Name, p.ID)
 	line("Status: %s; reason: %s; since %s; last checked %s; last OK %s", p.Status, orDash(p.Reason), when(p.StatusSince), when(p.CheckedAt), when(p.LastOKAt))
 	line("Published: %v; tasks: %s", p.IsPublished, orDash(strings.Join(p.Tasks, ", ")))
@@ -59,13 +60,4 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
-}
-
-// PageStatus is one Page's status with its reason and action in words.
-func (k *Keeper) PageStatus(ctx context.Context, pageID string) (PageStatus, error) {
-	p, err := k.store.Page(ctx, pageID)
-	if err != nil {
-		return PageStatus{}, err
-	}
-	return statusOfPage(p), nil
 }

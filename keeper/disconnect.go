@@ -112,13 +112,15 @@ func facebookSaysGone(err error) bool {
 
 // DrainOutbox runs the remote clean-ups that are due. It returns how many
 // are still pending. Safe to call often; a failure is recorded on the item
-// and retried later with back-off.
+// and retried later with back-off (one that cannot be recorded is reported,
+// Logf, and tried again at the next drain).
 func (k *Keeper) DrainOutbox(ctx context.Context) (pending int) {
-	if k.graph == nil || k.viewer != nil {
+	if k.viewer != nil {
 		return 0
 	}
 	items, err := k.store.DueOutbox(ctx, k.now(), 100)
 	if err != nil {
+		k.logf("the queued Facebook clean-ups could not be read: %v", err)
 		return 0
 	}
 	for _, it := range items {
@@ -157,10 +159,12 @@ func (k *Keeper) runUnsubscribe(ctx context.Context, it store.OutboxItem) (done 
 		if e, ok := fb.AsError(remoteErr); ok {
 			why = e.Explanation()
 		}
-		_ = k.store.FailOutbox(ctx, it.ID, why, now.Add(outboxBackoff(it.Attempts+1)))
+		if err := k.store.FailOutbox(ctx, it.ID, why, now.Add(outboxBackoff(it.Attempts+1))); err != nil {
+			k.logf("a failed Facebook clean-up could not be recorded: %v", err)
+		}
 		return false
 	}
-	err = k.store.Update(ctx, func(tx *store.Tx) error {
+	return k.recordJob(ctx, "a Facebook clean-up", func(tx *store.Tx) error {
 		if err := tx.CompleteOutbox(it.ID, now); err != nil {
 			return err
 		}
@@ -175,13 +179,12 @@ func (k *Keeper) runUnsubscribe(ctx context.Context, it store.OutboxItem) (done 
 		_, err = tx.AppendEvent(store.Event{At: now, PageID: it.PageID, Kind: "facebook_cleanup_done", Detail: detail})
 		return err
 	})
-	return err == nil
 }
 
 func (k *Keeper) unsubscribe(ctx context.Context, pageID string, tok token.Token) error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if err := k.graph.Unsubscribe(ctx, pageID, tok); err != nil {
+	if err := k.facebook().Unsubscribe(ctx, pageID, tok); err != nil {
 		return fmt.Errorf("removing the webhook subscription: %w", err)
 	}
 	return nil

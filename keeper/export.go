@@ -20,7 +20,7 @@ var exportHeader = []string{"record", "page_id", "page_name", "status", "reason"
 // returns the number of data rows. Tokens are never part of either.
 func (k *Keeper) ExportCSV(ctx context.Context, w io.Writer) (int, error) {
 	k.flushRejected()
-	sum, err := k.Status(ctx)
+	sum, err := k.Pages(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -58,9 +58,8 @@ func TestBothTaskFamiliesAndUnknownTasks(t *testing.T) {
 // hour, which the owner is told), and checks with what the Page token reads.
 func TestConnectAndCheckWithoutAppSecret(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Seed: 23})
-	e.client = fb.New(fb.Config{GraphURL: e.srv.URL, LoginURL: e.srv.URL, AppID: e.srv.Fake.Options().AppID,
-		Retry: fb.RetryPolicy{MaxAttempts: 1}, CallTimeout: 5 * time.Second})
-	e.k.UseGraph(e.client)
+	e.k = openOnFakeWith(t, e.srv, Options{Dir: t.TempDir(), Keyring: store.NewMemoryKeyring(), Now: e.clock.Now,
+		FacebookRetry: fb.RetryPolicy{MaxAttempts: 1}}, Secrets{})
 	g := e.login(sandbox.DemoUserID, demoPages)
 	// What a secretless login gives: the short-lived user token.
 	o := e.srv.Fake.Options()
@@ -82,7 +81,7 @@ func TestConnectAndCheckWithoutAppSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := r.page(sandbox.PageSunriseCafe); st.Status != store.StatusNeedsAttention || st.Reason != ReasonTokenExpiring {
+	if st := r.page(sandbox.PageSunriseCafe); st.Status != StatusNeedsAttention || st.Reason != ReasonTokenExpiring {
 		t.Fatalf("check: %+v", st)
 	}
 	// An hour later Facebook refuses the Page token: Invalid, with the reason.
@@ -92,7 +91,7 @@ func TestConnectAndCheckWithoutAppSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := r.page(sandbox.PageSunriseCafe); st.Status != store.StatusInvalid || st.Reason != ReasonTokenExpired {
+	if st := r.page(sandbox.PageSunriseCafe); st.Status != StatusInvalid || st.Reason != ReasonTokenExpired {
 		t.Fatalf("after expiry: %+v", st)
 	}
 }
@@ -119,11 +118,11 @@ func TestGraphVersionRadar(t *testing.T) {
 	e := newHealthEnv(t, sandbox.Options{Seed: 24})
 	e.connect(sandbox.PageSunriseCafe)
 	ctx := context.Background()
-	set := DefaultSettings()
+	set := e.k.Settings()
 	set.GraphVersion = "v21.0" // ends 2027-01-21, within 90 days of the fake's November 2026
 	set.Owners = []Owner{{Name: "Ana", Email: "ana@example.com"}}
 	set.SMTP.Host = "smtp.example.com"
-	if err := e.k.SaveSettings(ctx, set); err != nil {
+	if err := e.k.UpdateSettings(ctx, set, Secrets{}); err != nil {
 		t.Fatal(err)
 	}
 	r := e.round()
@@ -161,7 +160,7 @@ func TestGraphVersionRadar(t *testing.T) {
 	}
 	// Moving to a supported version ends the notice.
 	set.GraphVersion = "v25.0"
-	if err := e.k.SaveSettings(ctx, set); err != nil {
+	if err := e.k.UpdateSettings(ctx, set, Secrets{}); err != nil {
 		t.Fatal(err)
 	}
 	if r := e.round(); r.Version.Attention {
@@ -202,7 +201,7 @@ func TestCustomPresetTakesCurrentMessengerEvents(t *testing.T) {
 			t.Errorf("%q is not one of Meta's subscribed_fields", f)
 		}
 	}
-	fields, err := PresetFields(store.PresetCustom, []string{"messages", "message_edits", "messaging_feedback"})
+	fields, err := PresetFields(PresetCustom, []string{"messages", "message_edits", "messaging_feedback"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +210,7 @@ func TestCustomPresetTakesCurrentMessengerEvents(t *testing.T) {
 	if err := e.client.Subscribe(context.Background(), sandbox.PageSunriseCafe, tok, fields); err != nil {
 		t.Fatalf("Facebook refused %v: %v", fields, err)
 	}
-	if _, err := PresetFields(store.PresetCustom, []string{"feed"}); err == nil {
+	if _, err := PresetFields(PresetCustom, []string{"feed"}); err == nil {
 		t.Error("a Custom preset took a field that is not a Messenger event")
 	}
 }

@@ -26,7 +26,7 @@ const storeBatch = 500
 // PageStatus is one Page's health as the window and the terminal show it.
 type PageStatus struct {
 	ID, Name string
-	Status   store.Status
+	Status   Status
 	Reason   Reason
 	// Detail fills the explanation (missing fields, a date, a permission).
 	Detail      string
@@ -40,8 +40,14 @@ type PageStatus struct {
 	StatusSince time.Time
 	LastOKAt    time.Time
 	// Previous is the status before this round; Changed whether it moved.
-	Previous store.Status
+	Previous Status
 	Changed  bool
+	// UpdatedAt is when anything about the Page was last written.
+	UpdatedAt time.Time
+	// CleanupPending: disconnected here; Facebook's side is still to be cleaned up.
+	CleanupPending bool
+	// ConnectedBy is the Facebook account (user ID) that connected the Page.
+	ConnectedBy string
 }
 
 // Totals counts Pages by status.
@@ -54,17 +60,17 @@ type Totals struct {
 	Disconnected   int `json:"disconnected"`
 }
 
-func (t *Totals) add(s store.Status) {
+func (t *Totals) add(s Status) {
 	switch s {
-	case store.StatusValid:
+	case StatusValid:
 		t.Valid++
-	case store.StatusNeedsAttention:
+	case StatusNeedsAttention:
 		t.NeedsAttention++
-	case store.StatusInvalid:
+	case StatusInvalid:
 		t.Invalid++
-	case store.StatusCouldNotCheck:
+	case StatusCouldNotCheck:
 		t.CouldNotCheck++
-	case store.StatusDisconnected:
+	case StatusDisconnected:
 		t.Disconnected++
 	default:
 		t.Unchecked++
@@ -87,18 +93,16 @@ type Round struct {
 	// Stored is false for a viewer (another process manages the folder):
 	// the round was checked but nothing was recorded or alerted.
 	Stored bool
-}
-
-// Summary is the current state of every Page, for the window and `status`.
-type Summary struct {
-	Pages  []PageStatus
-	Totals Totals
+	// Err is why a scheduled round failed (Run publishes failed rounds too,
+	// so the window can say so and offer "Check now" again).
+	Err error
 }
 
 func statusOfPage(p store.Page) PageStatus {
 	r := Reason(p.Reason)
-	ps := PageStatus{ID: p.ID, Name: p.Name, Status: p.Status, Reason: r, CheckedAt: p.CheckedAt,
-		StatusSince: p.StatusSince, LastOKAt: p.LastOKAt, Previous: p.Status}
+	ps := PageStatus{ID: p.ID, Name: p.Name, Status: Status(p.Status), Reason: r, CheckedAt: p.CheckedAt,
+		StatusSince: p.StatusSince, LastOKAt: p.LastOKAt, Previous: Status(p.Status), UpdatedAt: p.UpdatedAt,
+		CleanupPending: p.CleanupPending, ConnectedBy: p.ConnectedByFBID}
 	ps.Detail = detailFor(r, p)
 	ps.fillTexts()
 	return ps
@@ -129,38 +133,9 @@ func detailFor(r Reason, p store.Page) string {
 	return ""
 }
 
-// Overview is every Page's record with its status in words, from one read
-// of the store (the window's table).
-func (k *Keeper) Overview(ctx context.Context) ([]PageRecord, []PageStatus, error) {
-	ps, err := k.store.Pages(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]PageStatus, len(ps))
-	for i, p := range ps {
-		out[i] = statusOfPage(p)
-	}
-	return ps, out, nil
-}
-
-// Status summarises every Page from what is stored (no call to Facebook).
-func (k *Keeper) Status(ctx context.Context) (Summary, error) {
-	ps, err := k.store.Pages(ctx)
-	if err != nil {
-		return Summary{}, err
-	}
-	var s Summary
-	for _, p := range ps {
-		st := statusOfPage(p)
-		s.Pages = append(s.Pages, st)
-		s.Totals.add(p.Status)
-	}
-	return s, nil
-}
-
 // verdict is the decision for one Page in a round.
 type verdict struct {
-	status   store.Status
+	status   Status
 	reason   Reason
 	detail   string
 	problems []Reason
@@ -175,17 +150,17 @@ type verdict struct {
 func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 	cnc := func(e *fb.Error) verdict {
 		r := reasonOfError(e)
-		if r.Status() != store.StatusCouldNotCheck {
+		if r.Status() != StatusCouldNotCheck {
 			r = ReasonUnexpected
 		}
-		return verdict{status: store.StatusCouldNotCheck, reason: r}
+		return verdict{status: StatusCouldNotCheck, reason: r}
 	}
 	bad := func(r Reason, detail string) verdict { return verdict{status: r.Status(), reason: r, detail: detail} }
 	// broken: the answer is a real problem (Invalid or Needs attention).
 	broken := func(e *fb.Error) (Reason, bool) {
 		r := reasonOfError(e)
 		s := r.Status()
-		return r, s == store.StatusInvalid || s == store.StatusNeedsAttention
+		return r, s == StatusInvalid || s == StatusNeedsAttention
 	}
 	ti := h.Token
 	expires, dataAccess := p.TokenExpiresAt, p.DataAccessExpiresAt
@@ -274,10 +249,10 @@ func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 		add(ReasonTokenExpiring, d.Format("2 January 2006"))
 	}
 	if len(v.problems) > 0 {
-		v.status = store.StatusNeedsAttention
+		v.status = StatusNeedsAttention
 		return v
 	}
-	return verdict{status: store.StatusValid}
+	return verdict{status: StatusValid}
 }
 
 // isPagePermission: the permissions a Page connection uses (others, like
@@ -295,29 +270,13 @@ func grantCovers(gs []fb.GranularScope, scope, pageID string) bool {
 	return true
 }
 
-// pageChecker is what a health round needs beyond Graph.
-type pageChecker interface {
-	CheckPagesEach(ctx context.Context, fallback token.Token, probes []fb.PageProbe, group int,
-		done func(from int, hs []fb.PageHealth)) ([]fb.PageHealth, error)
-}
-
-type usageReporter interface{ Usage() fb.Usage }
-
-var errNoChecker = errors.New("this Facebook client cannot run health checks")
-
 // CheckNow runs a health round over the given Pages (none: every connected
 // Page) and records, per Page, the status, reason, time, token facts,
 // webhook fields and published state; a status change appends a
 // "status_changed" event, and incidents and alerts follow (see alerts.go).
 // Disconnected Pages are never checked. A viewer checks but records nothing.
 func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error) {
-	if err := k.needGraph(); err != nil {
-		return Round{}, err
-	}
-	checker, ok := k.graph.(pageChecker)
-	if !ok {
-		return Round{}, errNoChecker
-	}
+	graph := k.facebook()
 	// Rounds of one Keeper never overlap (the scheduler and "Check now"
 	// may ask at once): their incident decisions must not race.
 	hs := k.health()
@@ -361,7 +320,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	defer stopFetch()
 	fetched := make(chan error, 1)
 	go func() {
-		_, err := checker.CheckPagesEach(fetchCtx, token.Token{}, probes, storeBatch, func(from int, hs []fb.PageHealth) {
+		_, err := graph.CheckPagesEach(fetchCtx, token.Token{}, probes, storeBatch, func(from int, hs []fb.PageHealth) {
 			for j, h := range hs {
 				results[probed[from+j]] = h
 			}
@@ -372,7 +331,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	}()
 	verdictOf := func(i int, p store.Page, now time.Time) verdict {
 		if conn[i].Token.IsZero() {
-			return verdict{status: store.StatusInvalid, reason: ReasonTokenUnreadable}
+			return verdict{status: StatusInvalid, reason: ReasonTokenUnreadable}
 		}
 		v := decide(p, results[i], now)
 		if v.reason == ReasonThrottled {
@@ -381,10 +340,8 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		return v
 	}
 	regain := func() {
-		if u, ok := k.graph.(usageReporter); ok {
-			if us := u.Usage(); !us.At.Before(round.Started) {
-				round.RegainIn = us.RegainIn()
-			}
+		if us := graph.Usage(); !us.At.Before(round.Started) {
+			round.RegainIn = us.RegainIn()
 		}
 	}
 
@@ -426,7 +383,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		<-fetched
 		return round, err
 	}
-	set, _ := k.Settings(ctx)
+	set := k.config().settings
 	open, err := k.store.Incidents(ctx, "", true)
 	if err != nil {
 		return fail(err)
@@ -435,7 +392,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	for _, inc := range open {
 		openBy[inc.PageID] = inc
 	}
-	al := k.alertPlan(ctx, set)
+	al := k.alertPlan(set)
 	statuses := make([]*PageStatus, len(conn))
 	alertsOf := make([][]Alert, len(conn))
 	// recordPages reads the Pages inside the write transaction: a Page
@@ -517,7 +474,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		}
 	}
 	round.Alerts = pending
-	k.deliver(ctx, pending)
+	k.notifyDesktop(ctx, pending)
 	k.DrainOutbox(ctx)
 	k.DrainMail(ctx)
 	round.Finished = k.now()
@@ -535,7 +492,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 // same is true and the caller marks all of those checked in one statement.
 func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, now time.Time,
 	openBy map[string]store.Incident, al alertPlan) (ps PageStatus, alerts []Alert, same bool, err error) {
-	prev, prevSince := p.Status, p.StatusSince
+	prev, prevSince := Status(p.Status), p.StatusSince
 	// Facts only from a complete, valid answer: a failed check says
 	// nothing new about the token or the webhooks.
 	changedFacts := false
@@ -570,11 +527,11 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 		}
 	}
 	same = !changedFacts && v.status == prev && string(v.reason) == p.Reason && !p.StatusSince.IsZero()
-	p.Status, p.Reason, p.CheckedAt = v.status, string(v.reason), now
+	p.Status, p.Reason, p.CheckedAt = store.Status(v.status), string(v.reason), now
 	if v.status != prev || p.StatusSince.IsZero() {
 		p.StatusSince = now
 	}
-	if v.status == store.StatusValid {
+	if v.status == StatusValid {
 		p.LastOKAt = now
 	}
 	if !same {
@@ -624,24 +581,7 @@ func sameGranular(a, b []store.GranularScope) bool {
 	})
 }
 
-var statusWordMsgs = map[store.Status]message{
-	store.StatusValid:          msg("status.valid", "Valid"),
-	store.StatusNeedsAttention: msg("status.needs_attention", "Needs attention"),
-	store.StatusInvalid:        msg("status.invalid", "Invalid"),
-	store.StatusCouldNotCheck:  msg("status.could_not_check", "Could not check"),
-	store.StatusDisconnected:   msg("status.disconnected", "Disconnected"),
-	store.StatusUnchecked:      msg("status.unchecked", "Not checked yet"),
-}
-
-// StatusText is a status in words.
-func StatusText(s store.Status) Text {
-	if m, ok := statusWordMsgs[s]; ok {
-		return m.with()
-	}
-	return statusWordMsgs[store.StatusUnchecked].with()
-}
-
-func statusWords(s store.Status) string { return StatusText(s).String() }
+func statusWords(s Status) string { return s.Words().String() }
 
 // RenewAuthType is the auth_type the renewing login should use for these
 // Pages: "reauthorize" when any has data access expired, "rerequest" when a
@@ -673,9 +613,6 @@ func (k *Keeper) Resubscribe(ctx context.Context, pageID string, actor Actor) (P
 	if err := k.requireManager(); err != nil {
 		return PageStatus{}, err
 	}
-	if err := k.needGraph(); err != nil {
-		return PageStatus{}, err
-	}
 	p, err := k.store.Page(ctx, pageID)
 	if err != nil {
 		return PageStatus{}, err
@@ -689,14 +626,15 @@ func (k *Keeper) Resubscribe(ctx context.Context, pageID string, actor Actor) (P
 	}
 	fields := p.WebhookFields
 	if len(fields) == 0 {
-		if fields, err = PresetFields(p.WebhookPreset, nil); err != nil {
+		if fields, err = PresetFields(WebhookPreset(p.WebhookPreset), nil); err != nil {
 			return PageStatus{}, err
 		}
 	}
-	if err := k.graph.Subscribe(ctx, pageID, tok, fields); err != nil {
+	graph := k.facebook()
+	if err := graph.Subscribe(ctx, pageID, tok, fields); err != nil {
 		return PageStatus{}, err
 	}
-	apps, err := k.graph.SubscribedApps(ctx, pageID, tok)
+	apps, err := graph.SubscribedApps(ctx, pageID, tok)
 	if err != nil {
 		return PageStatus{}, err
 	}

@@ -26,13 +26,8 @@ func benchEnv(b *testing.B, n int) (*Keeper, *sandbox.Fake, []string) {
 	b.Cleanup(func() { srv.Close() })
 	c := fb.New(fb.Config{GraphURL: srv.URL, AppID: srv.Fake.Options().AppID,
 		Retry: fb.RetryPolicy{MaxAttempts: 1}, CallTimeout: time.Minute})
-	k, err := Open(context.Background(), Options{Dir: b.TempDir(), Keyring: store.NewMemoryKeyring(), Now: srv.Fake.Clock().Now})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = k.Close() })
-	k.UseGraph(c)
-	k.UseAlerts(AlertOptions{Host: "bench", Keyring: store.NewMemoryKeyring()})
+	k := openOnFake(b, srv, Options{Dir: b.TempDir(), Keyring: store.NewMemoryKeyring(), Now: srv.Fake.Clock().Now, Host: "bench",
+		FacebookRetry: fb.RetryPolicy{MaxAttempts: 1}, FacebookCallTimeout: time.Minute})
 	user := srv.Fake.IssueUserToken(sandbox.DemoUserID, true, healthScopes)
 	fields, _ := PresetFields(DefaultPreset, nil)
 	ids := make([]string, n)
@@ -58,7 +53,7 @@ func benchEnv(b *testing.B, n int) (*Keeper, *sandbox.Fake, []string) {
 	err = k.store.Update(ctx, func(tx *store.Tx) error {
 		for i, id := range ids {
 			p := store.Page{ID: id, Name: id, Status: store.StatusValid, StatusSince: now, CheckedAt: now, LastOKAt: now,
-				WebhookPreset: DefaultPreset, WebhookFields: fields, SubscribedFields: fields, IsPublished: true,
+				WebhookPreset: store.PresetBot, WebhookFields: fields, SubscribedFields: fields, IsPublished: true,
 				Scopes: append([]string{"public_profile"}, healthScopes...), ConnectedAt: now}
 			if err := tx.UpsertPage(p); err != nil {
 				return err
@@ -148,7 +143,7 @@ func BenchmarkHealthRoundThrottled10pct(b *testing.B) {
 		if r.Totals.CouldNotCheck != n/10 || r.Totals.Valid != n-n/10 || r.Throttled != n/10 || len(r.Alerts) != 0 {
 			b.Fatalf("totals %+v, throttled %d, alerts %d", r.Totals, r.Throttled, len(r.Alerts))
 		}
-		if d := k.NextRoundIn(ctx); d != 2*time.Hour {
+		if d := k.NextRoundIn(); d != 2*time.Hour {
 			b.Fatalf("next round in %v, want 2 h", d)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,8 @@ type hEnv struct {
 	k      *Keeper
 	kr     *store.MemoryKeyring
 	user   token.Token
+	// withSecret: the keeper has the App Secret (newHealthEnvSecret).
+	withSecret bool
 
 	mu     sync.Mutex
 	alerts []Alert
@@ -54,21 +57,28 @@ func newHealthEnvSecret(t *testing.T, opts sandbox.Options, withSecret bool) *hE
 		cfg.AppSecret = token.New(srv.Fake.Options().AppSecret)
 	}
 	e.client = fb.New(cfg)
-	k, err := Open(context.Background(), Options{Dir: t.TempDir(), Keyring: e.kr, Now: srv.Fake.Clock().Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = k.Close() })
-	k.UseGraph(e.client)
-	k.UseAlerts(AlertOptions{Keyring: e.kr, Host: "office-pc", Notifier: NotifierFunc(func(_ context.Context, a Alert) error {
+	e.withSecret = withSecret
+	e.k = e.open(Options{})
+	e.user = token.New(srv.Fake.IssueUserToken(sandbox.DemoUserID, true, healthScopes))
+	return e
+}
+
+// open opens the env's keeper on a fresh folder with o's additions (with
+// the App Secret or without, as the env); alerts shown on this computer
+// are collected (takeAlerts).
+func (e *hEnv) open(o Options) *Keeper {
+	o.Dir, o.Keyring, o.Now, o.Host = e.t.TempDir(), e.kr, e.srv.Fake.Clock().Now, "office-pc"
+	o.Notifier = NotifierFunc(func(_ context.Context, a Alert) error {
 		e.mu.Lock()
 		e.alerts = append(e.alerts, a)
 		e.mu.Unlock()
 		return nil
-	})})
-	e.k = k
-	e.user = token.New(srv.Fake.IssueUserToken(sandbox.DemoUserID, true, healthScopes))
-	return e
+	})
+	var sec Secrets
+	if e.withSecret {
+		sec.AppSecret = NewSecret(e.srv.Fake.Options().AppSecret)
+	}
+	return openOnFakeWith(e.t, e.srv, o, sec)
 }
 
 // connect stores Pages as connected the fast way (what Apply leaves
@@ -88,7 +98,7 @@ func (e *hEnv) connect(ids ...string) {
 		}
 		now := e.k.now()
 		p := store.Page{ID: id, Name: names[id], Status: store.StatusValid, StatusSince: now, CheckedAt: now, LastOKAt: now,
-			WebhookPreset: DefaultPreset, WebhookFields: fields, SubscribedFields: fields, IsPublished: true,
+			WebhookPreset: store.PresetBot, WebhookFields: fields, SubscribedFields: fields, IsPublished: true,
 			Scopes: append([]string{"public_profile"}, healthScopes...), ConnectedAt: now}
 		err := e.k.store.Update(ctx, func(tx *store.Tx) error {
 			if err := tx.UpsertPage(p); err != nil {
@@ -152,47 +162,47 @@ func (e *hEnv) events(kind string) []store.Event {
 func TestHealthEveryFaultGivesItsStatusReasonAndAction(t *testing.T) {
 	sunrise := sandbox.PageSunriseCafe
 	type outcome struct {
-		status store.Status
+		status Status
 		reason Reason
 		repair Repair
 	}
-	unseen := &outcome{store.StatusValid, ReasonNone, RepairNone}
+	unseen := &outcome{StatusValid, ReasonNone, RepairNone}
 	cases := []struct {
 		name   string
 		fault  func(e *hEnv)
-		status store.Status
+		status Status
 		reason Reason
 		repair Repair
 		// noSecret: the outcome without an App Secret, when it differs.
 		noSecret *outcome
 	}{
-		{"password changed", func(e *hEnv) { e.fake.ChangePassword(sandbox.DemoUserID) }, store.StatusInvalid, ReasonPasswordChanged, RepairRenew, nil},
-		{"app removed", func(e *hEnv) { e.fake.RemoveApp(sandbox.DemoUserID) }, store.StatusInvalid, ReasonAppRemoved, RepairRenew, nil},
-		{"role lost", func(e *hEnv) { e.fake.RemoveRole(sandbox.DemoUserID, sunrise) }, store.StatusInvalid, ReasonRoleLost, RepairFixOnFacebook, nil},
-		{"token expired", func(e *hEnv) { e.fake.ExpireTokens(sandbox.DemoUserID) }, store.StatusInvalid, ReasonTokenExpired, RepairRenew, nil},
-		{"checkpoint", func(e *hEnv) { e.fake.Checkpoint(sandbox.DemoUserID) }, store.StatusInvalid, ReasonCheckpointed, RepairFixOnFacebook, nil},
-		{"unconfirmed", func(e *hEnv) { e.fake.Unconfirm(sandbox.DemoUserID) }, store.StatusInvalid, ReasonUnconfirmedUser, RepairFixOnFacebook, nil},
-		{"permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_messaging") }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest, unseen},
-		{"webhook permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_manage_metadata") }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest, nil},
-		{"optional permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_read_engagement") }, store.StatusNeedsAttention, ReasonPermissionDeclined, RepairRerequest, unseen},
-		{"190 without subcode", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 190, 0) }, store.StatusInvalid, ReasonSessionInvalid, RepairRenew, nil},
-		{"code 10", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 10, 0) }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest, nil},
-		{"code 200", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 200, 0) }, store.StatusInvalid, ReasonPermissionRemoved, RepairRerequest, nil},
-		{"webhook dropped", func(e *hEnv) { e.fake.DropWebhook(sunrise) }, store.StatusNeedsAttention, ReasonWebhookMissing, RepairResubscribe, nil},
-		{"data access expiring", func(e *hEnv) { e.fake.Clock().Advance(80 * 24 * time.Hour) }, store.StatusNeedsAttention, ReasonDataAccessExpiring, RepairRenew, unseen},
-		{"data access expired", func(e *hEnv) { e.fake.ExpireDataAccess(sandbox.DemoUserID) }, store.StatusInvalid, ReasonDataAccessExpired, RepairReauthorize, unseen},
-		{"unpublished", func(e *hEnv) { e.fake.SetPublished(sunrise, false) }, store.StatusNeedsAttention, ReasonPageUnpublished, RepairFixOnFacebook, nil},
+		{"password changed", func(e *hEnv) { e.fake.ChangePassword(sandbox.DemoUserID) }, StatusInvalid, ReasonPasswordChanged, RepairRenew, nil},
+		{"app removed", func(e *hEnv) { e.fake.RemoveApp(sandbox.DemoUserID) }, StatusInvalid, ReasonAppRemoved, RepairRenew, nil},
+		{"role lost", func(e *hEnv) { e.fake.RemoveRole(sandbox.DemoUserID, sunrise) }, StatusInvalid, ReasonRoleLost, RepairFixOnFacebook, nil},
+		{"token expired", func(e *hEnv) { e.fake.ExpireTokens(sandbox.DemoUserID) }, StatusInvalid, ReasonTokenExpired, RepairRenew, nil},
+		{"checkpoint", func(e *hEnv) { e.fake.Checkpoint(sandbox.DemoUserID) }, StatusInvalid, ReasonCheckpointed, RepairFixOnFacebook, nil},
+		{"unconfirmed", func(e *hEnv) { e.fake.Unconfirm(sandbox.DemoUserID) }, StatusInvalid, ReasonUnconfirmedUser, RepairFixOnFacebook, nil},
+		{"permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_messaging") }, StatusInvalid, ReasonPermissionRemoved, RepairRerequest, unseen},
+		{"webhook permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_manage_metadata") }, StatusInvalid, ReasonPermissionRemoved, RepairRerequest, nil},
+		{"optional permission removed", func(e *hEnv) { e.fake.RemovePermission(sandbox.DemoUserID, "pages_read_engagement") }, StatusNeedsAttention, ReasonPermissionDeclined, RepairRerequest, unseen},
+		{"190 without subcode", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 190, 0) }, StatusInvalid, ReasonSessionInvalid, RepairRenew, nil},
+		{"code 10", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 10, 0) }, StatusInvalid, ReasonPermissionRemoved, RepairRerequest, nil},
+		{"code 200", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 200, 0) }, StatusInvalid, ReasonPermissionRemoved, RepairRerequest, nil},
+		{"webhook dropped", func(e *hEnv) { e.fake.DropWebhook(sunrise) }, StatusNeedsAttention, ReasonWebhookMissing, RepairResubscribe, nil},
+		{"data access expiring", func(e *hEnv) { e.fake.Clock().Advance(80 * 24 * time.Hour) }, StatusNeedsAttention, ReasonDataAccessExpiring, RepairRenew, unseen},
+		{"data access expired", func(e *hEnv) { e.fake.ExpireDataAccess(sandbox.DemoUserID) }, StatusInvalid, ReasonDataAccessExpired, RepairReauthorize, unseen},
+		{"unpublished", func(e *hEnv) { e.fake.SetPublished(sunrise, false) }, StatusNeedsAttention, ReasonPageUnpublished, RepairFixOnFacebook, nil},
 		// A Page token cannot read its person's tasks: they are known from
 		// the last login, which recorded a role without messaging.
 		{"role reduced at the last login", func(e *hEnv) { e.setTasks(sunrise, "PROFILE_PLUS_MODERATE") },
-			store.StatusNeedsAttention, ReasonMessagingTaskMissing, RepairFixOnFacebook, nil},
-		{"throttled (32)", func(e *hEnv) { e.fake.Throttle(sunrise, 32) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
-		{"throttled (4)", func(e *hEnv) { e.fake.Throttle(sunrise, 4) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
-		{"throttled (17)", func(e *hEnv) { e.fake.Throttle(sunrise, 17) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
-		{"throttled (80001)", func(e *hEnv) { e.fake.Throttle(sunrise, 80001) }, store.StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
-		{"transient", func(e *hEnv) { e.fake.FailNext(sunrise, 100, 500) }, store.StatusCouldNotCheck, ReasonTemporary, RepairNone, nil},
-		{"transient code 2", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 2, 0) }, store.StatusCouldNotCheck, ReasonTemporary, RepairNone, nil},
-		{"offline", func(e *hEnv) { e.fake.SetOffline(true) }, store.StatusCouldNotCheck, ReasonOffline, RepairNone, nil},
+			StatusNeedsAttention, ReasonMessagingTaskMissing, RepairFixOnFacebook, nil},
+		{"throttled (32)", func(e *hEnv) { e.fake.Throttle(sunrise, 32) }, StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
+		{"throttled (4)", func(e *hEnv) { e.fake.Throttle(sunrise, 4) }, StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
+		{"throttled (17)", func(e *hEnv) { e.fake.Throttle(sunrise, 17) }, StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
+		{"throttled (80001)", func(e *hEnv) { e.fake.Throttle(sunrise, 80001) }, StatusCouldNotCheck, ReasonThrottled, RepairNone, nil},
+		{"transient", func(e *hEnv) { e.fake.FailNext(sunrise, 100, 500) }, StatusCouldNotCheck, ReasonTemporary, RepairNone, nil},
+		{"transient code 2", func(e *hEnv) { e.fake.InjectError(sunrise, 0, 2, 0) }, StatusCouldNotCheck, ReasonTemporary, RepairNone, nil},
+		{"offline", func(e *hEnv) { e.fake.SetOffline(true) }, StatusCouldNotCheck, ReasonOffline, RepairNone, nil},
 	}
 	for _, withSecret := range []bool{true, false} {
 		for _, tc := range cases {
@@ -226,11 +236,11 @@ func (e *hEnv) setTasks(pageID string, tasks ...string) {
 	}
 }
 
-func checkFault(t *testing.T, withSecret bool, fault func(*hEnv), status store.Status, reason Reason, repair Repair) {
+func checkFault(t *testing.T, withSecret bool, fault func(*hEnv), status Status, reason Reason, repair Repair) {
 	sunrise := sandbox.PageSunriseCafe
 	tc := struct {
 		fault  func(*hEnv)
-		status store.Status
+		status Status
 		reason Reason
 		repair Repair
 	}{fault, status, reason, repair}
@@ -246,11 +256,11 @@ func checkFault(t *testing.T, withSecret bool, fault func(*hEnv), status store.S
 	if got.Status != tc.status || got.Reason != tc.reason || got.Repair != tc.repair {
 		t.Fatalf("got %s/%s/%q, want %s/%s/%q", got.Status, got.Reason, got.Repair, tc.status, tc.reason, tc.repair)
 	}
-	if tc.status != store.StatusValid && (got.ReasonText.IsZero() || got.Explanation.String() == "" || got.Action.String() == "") {
+	if tc.status != StatusValid && (got.ReasonText.IsZero() || got.Explanation.String() == "" || got.Action.String() == "") {
 		t.Fatalf("a reason needs words, an explanation and an action: %+v", got)
 	}
 	stored, _ := e.k.store.Page(context.Background(), sunrise)
-	if stored.Status != tc.status || stored.Reason != string(tc.reason) {
+	if Status(stored.Status) != tc.status || stored.Reason != string(tc.reason) {
 		t.Fatalf("stored %s/%s", stored.Status, stored.Reason)
 	}
 	alerts := e.takeAlerts()
@@ -260,13 +270,13 @@ func checkFault(t *testing.T, withSecret bool, fault func(*hEnv), status store.S
 			mine = append(mine, a)
 		}
 	}
-	if tc.status == store.StatusValid {
+	if tc.status == StatusValid {
 		if len(mine) != 0 {
 			t.Fatalf("alerts for a Page that looks valid: %+v", mine)
 		}
 		return
 	}
-	if tc.status == store.StatusCouldNotCheck {
+	if tc.status == StatusCouldNotCheck {
 		if len(alerts) != 0 {
 			t.Fatalf("could not check must not alert (yet): %+v", alerts)
 		}
@@ -303,7 +313,7 @@ func TestNoRoleChangeMarksOnlyTheAffectedPage(t *testing.T) {
 	e.fake.DropWebhook(sandbox.PageSunriseCafe)
 	e.fake.Throttle(sandbox.PageHarborBooks, 32)
 	r := e.round()
-	if r.page(sandbox.PageHarborBooks).Status != store.StatusCouldNotCheck || r.page(sandbox.PageSunriseCafe).Reason != ReasonWebhookMissing {
+	if r.page(sandbox.PageHarborBooks).Status != StatusCouldNotCheck || r.page(sandbox.PageSunriseCafe).Reason != ReasonWebhookMissing {
 		t.Fatalf("%+v", r.Pages)
 	}
 	if r.Throttled != 1 {
@@ -315,9 +325,9 @@ func TestTenFailingRoundsGiveOneAlertRemindersAndOneRestored(t *testing.T) {
 	e := newHealthEnv(t, sandbox.Options{Seed: 9})
 	e.connect(sandbox.PageSunriseCafe)
 	ctx := context.Background()
-	set := DefaultSettings()
+	set := e.k.Settings()
 	set.ReminderInterval = Duration(24 * time.Hour)
-	if err := e.k.SaveSettings(ctx, set); err != nil {
+	if err := e.k.UpdateSettings(ctx, set, Secrets{}); err != nil {
 		t.Fatal(err)
 	}
 	e.round()
@@ -344,7 +354,7 @@ func TestTenFailingRoundsGiveOneAlertRemindersAndOneRestored(t *testing.T) {
 	}
 	// Recovery: one Valid round is not enough (debounce), the second closes.
 	e.fake.Reset()
-	if r := e.round(); r.page(sandbox.PageSunriseCafe).Status != store.StatusValid {
+	if r := e.round(); r.page(sandbox.PageSunriseCafe).Status != StatusValid {
 		t.Fatalf("after Reset: %+v", r.Pages)
 	}
 	if got := e.takeAlerts(); len(got) != 0 {
@@ -429,7 +439,7 @@ func TestResubscribeRepairsADroppedWebhook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ps.Status != store.StatusValid {
+	if ps.Status != StatusValid {
 		t.Fatalf("after Resubscribe: %+v", ps)
 	}
 	apps, err := e.client.SubscribedApps(context.Background(), sandbox.PageSunriseCafe, token.New(e.fake.PageToken(e.user.Reveal(), sandbox.PageSunriseCafe)))
@@ -466,10 +476,10 @@ func TestRenewAuthTypeAndUnreadableToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.round()
-	if p := r.page(sandbox.PageBlueDoorStudio); p.Status != store.StatusInvalid || p.Reason != ReasonTokenUnreadable || p.Repair != RepairRenew {
+	if p := r.page(sandbox.PageBlueDoorStudio); p.Status != StatusInvalid || p.Reason != ReasonTokenUnreadable || p.Repair != RepairRenew {
 		t.Fatalf("unreadable token: %+v", p)
 	}
-	sum, err := e.k.Status(ctx)
+	sum, err := e.k.Pages(ctx)
 	if err != nil || sum.Totals.Invalid != 1 || sum.Totals.Valid != 2 {
 		t.Fatalf("Status: %+v %v", sum.Totals, err)
 	}
@@ -486,7 +496,7 @@ func TestSchedulerRunsAtStartOnRequestAndBacksOff(t *testing.T) {
 	defer cancelSub()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- e.k.Run(ctx, nil) }()
+	go func() { done <- e.k.Run(ctx) }()
 	next := func() Round {
 		select {
 		case r := <-rounds:
@@ -508,18 +518,18 @@ func TestSchedulerRunsAtStartOnRequestAndBacksOff(t *testing.T) {
 	if r := next(); r.Throttled != 2 {
 		t.Fatalf("throttled round: %+v", r.Totals)
 	}
-	if d := e.k.NextRoundIn(ctx); d != 2*time.Hour {
+	if d := e.k.NextRoundIn(); d != 2*time.Hour {
 		t.Fatalf("after a throttled round the next waits %v, want 2 h", d)
 	}
 	e.k.RequestCheck()
 	next()
-	if d := e.k.NextRoundIn(ctx); d != 4*time.Hour {
+	if d := e.k.NextRoundIn(); d != 4*time.Hour {
 		t.Fatalf("after two: %v, want 4 h", d)
 	}
 	e.fake.Reset()
 	e.k.RequestCheck()
 	next()
-	if d := e.k.NextRoundIn(ctx); d != time.Hour {
+	if d := e.k.NextRoundIn(); d != time.Hour {
 		t.Fatalf("a clean round resets the interval: %v", d)
 	}
 	cancel()
@@ -559,14 +569,15 @@ func TestBackoffDelay(t *testing.T) {
 }
 
 // holdFirstBatch holds the first batch request (a health round asking
-// Facebook) until the test releases it.
+// Facebook) once armed, until the test releases it.
 type holdFirstBatch struct {
+	armed         atomic.Bool
 	once          sync.Once
 	sent, release chan struct{}
 }
 
 func (h *holdFirstBatch) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodPost && strings.Count(strings.Trim(r.URL.Path, "/"), "/") == 0 {
+	if h.armed.Load() && r.Method == http.MethodPost && strings.Count(strings.Trim(r.URL.Path, "/"), "/") == 0 {
 		h.once.Do(func() {
 			close(h.sent)
 			<-h.release
@@ -577,15 +588,15 @@ func (h *holdFirstBatch) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func TestAPageDisconnectedWhileARoundAsksFacebookStaysDisconnected(t *testing.T) {
 	e := newHealthEnv(t, sandbox.Options{Seed: 7})
+	hold := &holdFirstBatch{sent: make(chan struct{}), release: make(chan struct{})}
+	e.k = e.open(Options{FacebookHTTP: &http.Client{Transport: hold}})
 	sunrise, harbor := sandbox.PageSunriseCafe, sandbox.PageHarborBooks
 	e.connect(sunrise, harbor)
 	e.round()
 	e.takeAlerts()
 	e.fake.DropWebhook(harbor) // the other Page's problem must still be recorded
 
-	hold := &holdFirstBatch{sent: make(chan struct{}), release: make(chan struct{})}
-	e.k.UseGraph(fb.New(fb.Config{GraphURL: e.srv.URL, AppID: e.fake.Options().AppID,
-		HTTPClient: &http.Client{Transport: hold}, CallTimeout: 5 * time.Second}))
+	hold.armed.Store(true)
 	done := make(chan Round)
 	go func() { done <- e.round() }()
 	<-hold.sent // the round has read the Pages and is waiting for Facebook
@@ -600,10 +611,10 @@ func TestAPageDisconnectedWhileARoundAsksFacebookStaysDisconnected(t *testing.T)
 	if err != nil || stored.Status != store.StatusDisconnected {
 		t.Fatalf("the round wrote its old picture back over the disconnect: %+v %v", stored.Status, err)
 	}
-	if got := r.page(sunrise).Status; got != store.StatusDisconnected {
+	if got := r.page(sunrise).Status; got != StatusDisconnected {
 		t.Fatalf("the round reports the disconnected Page as %s", got)
 	}
-	if got := r.page(harbor); got.Status != store.StatusNeedsAttention || got.Reason != ReasonWebhookMissing {
+	if got := r.page(harbor); got.Status != StatusNeedsAttention || got.Reason != ReasonWebhookMissing {
 		t.Fatalf("the other Page: %s/%s", got.Status, got.Reason)
 	}
 	for _, a := range e.takeAlerts() {

@@ -1,137 +1,322 @@
 // Package keeper is Pagekeeper's domain: it opens a data folder as its
-// manager (or as a read-only viewer when another process manages it) and,
-// as the product grows, connects, checks, renews and disconnects Pages.
-// The window and the headless commands share it. It never imports Fyne and
-// never lets a token out of a token.Token.
+// manager (or as a read-only viewer when another process manages it), with
+// the Facebook client and login built from the saved settings, and connects,
+// checks, renews and disconnects Pages. The window and the headless
+// commands share it and import nothing else of Pagekeeper's. It never
+// imports Fyne and never lets a token out of a token.Token.
 package keeper
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/login"
+	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
-// The store's errors a caller must tell apart, re-exported so that the ui
-// does not reach past keeper.
-type (
-	KeyringError  = store.KeyringError
-	CorruptError  = store.CorruptError
-	LockHeldError = store.LockHeldError
-	WriteError    = store.WriteError
-	LockInfo      = store.LockInfo
-)
-
-// ErrNewerVersion: the data was written by a newer Pagekeeper.
-var ErrNewerVersion = store.ErrNewerVersion
-
-// Options say where the data lives and how its key is protected.
+// Options are everything a Keeper is built from. The zero value opens the
+// default data folder on the real Facebook with the system keyring.
 type Options struct {
-	Dir          string        // data folder; "" = store.DefaultDir()
-	Keyring      store.Keyring // nil = the OS keyring
-	AllowKeyFile bool          // the owner agreed to a key file when no keyring works
-	Now          func() time.Time
+	// Dir is the data folder ("" = DefaultDir(Sandbox)).
+	Dir string
+	// Sandbox runs the built-in pretend Facebook on a loopback port, with its
+	// state kept in the folder so practice survives a restart. The sandbox
+	// never touches the system keyring: its data key lives in a key file and
+	// its secrets in memory.
+	Sandbox bool
+	// SandboxAutoConsent plays the person at the pretend Facebook's dialog
+	// through the fake's Consent API: every login is agreed to at once, with
+	// every Page (sandbox-demo, tests).
+	SandboxAutoConsent bool
+	// Keyring keeps the data key and the secrets (App Secret, SMTP
+	// password); nil = the system keyring. Ignored in the sandbox.
+	Keyring store.Keyring
+	// AllowKeyFile: the owner agreed to a key file when no keyring works.
+	AllowKeyFile bool
+	// Now is the clock (nil = time.Now).
+	Now func() time.Time
+
+	// FacebookURL points the real (non-sandbox) configuration's login
+	// dialog, token endpoint and Graph at another server (the global
+	// --facebook-url, for tests and staging proxies); "" = Facebook itself.
+	// It must be an https:// address, or an http:// one on this computer
+	// (checkFacebookURL); the sandbox has its own and refuses one.
+	FacebookURL string
+	// FacebookHTTP carries every Graph request (nil = a pooled client).
+	// Tests use it to hold or fail requests.
+	FacebookHTTP *http.Client
+	// FacebookRetry and FacebookCallTimeout tune the Graph client (zero =
+	// its defaults).
+	FacebookRetry       fb.RetryPolicy
+	FacebookCallTimeout time.Duration
+	// OpenBrowser opens Facebook's login dialog (nil = the system browser).
+	OpenBrowser func(url string) error
+	// Ports, when set, replace the saved login callback ports (the
+	// commands' --ports; 0 = any free port).
+	Ports []int
+
+	// ExeDir is where IT's preset file may sit next to the program
+	// ("" = only the machine-wide preset is looked for).
+	ExeDir string
+	// Notifier shows alerts on this computer (desktop notification, tray);
+	// nil = none (the headless commands).
+	Notifier Notifier
+	// Host names this computer in emails ("Open Pagekeeper on <Host>…");
+	// "" = os.Hostname().
+	Host string
+	// SMTPTLS is the TLS set-up for the mail server; nil = the system's
+	// roots and the server's host name. Tests pass one trusting their own
+	// certificate.
+	SMTPTLS *tls.Config
+	// Logf reports what an administrator may want to know and no caller
+	// waits for (a preset applied, a clean-up that could not be recorded).
+	Logf func(format string, args ...any)
+	// Version is Pagekeeper's version, for diagnostics.
+	Version string
 }
 
-// Keeper is an open data folder.
+// DataDir is the folder o opens.
+func (o Options) DataDir() (string, error) {
+	if o.Dir != "" {
+		return o.Dir, nil
+	}
+	return DefaultDir(o.Sandbox)
+}
+
+// DefaultDir is the default data folder: the config folder's Pagekeeper,
+// or its sandbox subfolder.
+func DefaultDir(inSandbox bool) (string, error) {
+	d, err := store.DefaultDir()
+	if err != nil {
+		return "", err
+	}
+	if inSandbox {
+		d = filepath.Join(d, "sandbox")
+	}
+	return d, nil
+}
+
+// ExeDir is the folder of the running program ("" when unknown), where IT
+// may leave a preset.
+func ExeDir() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return filepath.Dir(exe)
+}
+
+// Keeper is an open data folder with its Facebook. It is safe for
+// concurrent use.
 type Keeper struct {
+	opts  Options
+	now   func() time.Time
+	logf  func(format string, args ...any)
 	store *store.Store
 	lock  *store.Lock
 	// viewer is set when another process manages the folder: this one only reads.
 	viewer *store.LockInfo
-	now    func() time.Time
-	graph  Graph
-	// loginBase is the Facebook Login set-up (see UseFacebook).
-	loginBase *login.Config
-	// hstate: health rounds, the scheduler and alert channels (health.go, alerts.go).
+	// secrets keeps the App Secret and the SMTP password.
+	secrets store.Keyring
+	// http carries Graph requests for every client built from the settings,
+	// so replacing a client leaves no idle connections behind.
+	http *http.Client
+	// fake is the sandbox's pretend Facebook (nil outside the sandbox).
+	fake *sandbox.Server
+
+	// cfg is the settings in effect and what they make (facebook.go).
+	cfg        atomic.Pointer[config]
+	settingsMu sync.Mutex // one settings change at a time
+
+	loginMu sync.Mutex
+	login   *login.Session // the login in progress, if any (login.go)
+
+	// hstate: health rounds, the scheduler and alert subscribers (health.go, alerts.go).
 	hstate healthState
 	// rejected: counts of refused login callbacks not yet written (rejected.go).
 	rejected rejectedCallbacks
 }
 
-// Open takes the manager lock of the folder and opens its store. When
-// another live process holds the lock, it opens the store read-only and
-// Manager tells who manages; if even that is impossible, the
-// *LockHeldError is returned.
+// Open opens the data folder and builds the Keeper whole: the store (as
+// manager, or read-only when another live process manages the folder), IT's
+// preset on first start, the Facebook client and login set-up from the
+// saved settings and the keyring's secrets, and in the sandbox the pretend
+// Facebook.
 func Open(ctx context.Context, o Options) (*Keeper, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Dir == "" {
-		d, err := store.DefaultDir()
-		if err != nil {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.FacebookURL != "" {
+		if o.Sandbox {
+			return nil, errors.New("--facebook-url points the real Facebook elsewhere; the sandbox has its own: use one or the other")
+		}
+		if err := checkFacebookURL(o.FacebookURL); err != nil {
 			return nil, err
 		}
-		o.Dir = d
 	}
-	k := &Keeper{now: o.Now}
-	so := store.Options{Dir: o.Dir, Keyring: o.Keyring, AllowKeyFile: o.AllowKeyFile, Now: o.Now}
-	lock, err := store.AcquireLock(o.Dir)
+	dir, err := o.DataDir()
+	if err != nil {
+		return nil, err
+	}
+	o.Dir = dir
+	k := &Keeper{opts: o, now: o.Now, logf: o.Logf, secrets: o.Keyring, http: o.FacebookHTTP}
+	dataKeyring := o.Keyring
+	if o.Sandbox {
+		// The sandbox agrees for itself to a key file and keeps practice
+		// secrets in memory: practising can never prompt for, or disturb,
+		// the real keyring.
+		dataKeyring, o.AllowKeyFile = noKeyring{}, true
+		k.secrets = store.NewMemoryKeyring()
+	} else if k.secrets == nil {
+		k.secrets = store.OSKeyring()
+	}
+	if k.http == nil {
+		// The default transport keeps only 2 idle connections per host, so
+		// concurrent batches would reconnect all the time.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 16
+		k.http = &http.Client{Transport: tr}
+	}
+	if err := k.openStore(ctx, store.Options{Dir: dir, Keyring: dataKeyring, AllowKeyFile: o.AllowKeyFile, Now: o.Now}); err != nil {
+		return nil, err
+	}
+	if err := k.finishOpen(ctx); err != nil {
+		return nil, errors.Join(err, k.Close())
+	}
+	return k, nil
+}
+
+// openStore takes the manager lock and opens the store; when another live
+// process holds the lock, it opens the store read-only as a viewer.
+func (k *Keeper) openStore(ctx context.Context, so store.Options) error {
+	lock, err := store.AcquireLock(so.Dir)
 	var held *store.LockHeldError
 	switch {
 	case errors.As(err, &held):
 		so.ReadOnly = true
 		s, rerr := store.Open(ctx, so)
 		if rerr != nil {
-			return nil, err
+			// The real reason the viewer could not open comes first: the
+			// manager's name alone would hide a keyring or disk problem.
+			return fmt.Errorf("%w (%s manages these Pages)", fromStore(rerr), held.Holder)
 		}
 		holder := held.Holder
 		k.store, k.viewer = s, &holder
-		return k, nil
+		return nil
 	case err != nil:
-		return nil, err
+		return fromStore(err)
 	}
 	s, err := store.Open(ctx, so)
 	if err != nil {
-		_ = lock.Release()
-		return nil, err
+		return errors.Join(fromStore(err), lock.Release())
 	}
 	k.store, k.lock = s, lock
-	return k, nil
+	return nil
+}
+
+// finishOpen starts the sandbox or applies IT's preset, then builds the
+// Facebook client from the settings.
+func (k *Keeper) finishOpen(ctx context.Context) error {
+	if k.opts.Sandbox {
+		if err := k.startSandbox(); err != nil {
+			return err
+		}
+	} else {
+		k.applyPresetIfAny(ctx)
+	}
+	set, err := k.loadSettings(ctx)
+	if err != nil {
+		return err
+	}
+	k.cfg.Store(k.newConfig(set))
+	return nil
+}
+
+// Close ends the login in progress, writes the refused login callbacks
+// still pending, closes the store, releases the manager lock and stops the
+// sandbox.
+func (k *Keeper) Close() error {
+	k.loginMu.Lock()
+	if k.login != nil {
+		k.login.Cancel()
+		<-k.login.Done()
+		k.login = nil
+	}
+	k.loginMu.Unlock()
+	var err error
+	if k.store != nil {
+		// Refused login callbacks still counted in memory are written
+		// before the store closes (rejected.go).
+		k.closeRejected()
+		err = k.store.Close()
+	}
+	if k.lock != nil {
+		err = errors.Join(err, k.lock.Release())
+	}
+	if k.fake != nil {
+		err = errors.Join(err, k.fake.Close())
+	}
+	k.http.CloseIdleConnections()
+	return err
 }
 
 // RestoreBackup replaces the data file of dir (which must not be open) with
 // a verified backup; the file it replaces is kept beside it.
 func RestoreBackup(dir, backupPath string) error { return store.RestoreFrom(dir, backupPath) }
 
-// Close closes the store and releases the manager lock.
-func (k *Keeper) Close() error {
-	k.closeRejected()
-	err := k.store.Close()
-	if k.lock != nil {
-		err = errors.Join(err, k.lock.Release())
-	}
-	return err
-}
-
 // ReadOnly reports who manages the folder when this process only views it.
-func (k *Keeper) ReadOnly() (holder LockInfo, readOnly bool) {
+func (k *Keeper) ReadOnly() (manager LockInfo, readOnly bool) {
 	if k.viewer == nil {
 		return LockInfo{}, false
 	}
-	return *k.viewer, true
+	return LockInfo(*k.viewer), true
 }
 
 // Dir is the data folder.
 func (k *Keeper) Dir() string { return k.store.Dir() }
 
-// PageRecord is everything Pagekeeper knows about a Page (never its token).
-type PageRecord = store.Page
+// InSandbox reports whether this Keeper talks to the pretend Facebook.
+func (k *Keeper) InSandbox() bool { return k.fake != nil }
 
-// Event is one entry of a Page's history.
-type Event = store.Event
+// ReadOnlyError: this window only views the folder; changes belong to the manager.
+type ReadOnlyError struct{ Manager LockInfo }
 
-// Pages lists every Page in the folder.
-func (k *Keeper) Pages(ctx context.Context) ([]PageRecord, error) { return k.store.Pages(ctx) }
+func (e *ReadOnlyError) Error() string {
+	return fmt.Sprintf("only the manager can change Pages: %s manages them", e.Manager)
+}
 
-// PageLog returns a Page's record and its newest events (history first is newest).
-func (k *Keeper) PageLog(ctx context.Context, pageID string, limit int) (PageRecord, []Event, error) {
-	p, err := k.store.Page(ctx, pageID)
-	if err != nil {
-		return p, nil, err
+func (k *Keeper) requireManager() error {
+	if k.viewer != nil {
+		return &ReadOnlyError{Manager: LockInfo(*k.viewer)}
 	}
-	evs, err := k.store.Events(ctx, pageID, limit)
-	return p, evs, err
+	return nil
+}
+
+// Actor is who did something: the Facebook account that logged in (if any)
+// and the person at this computer.
+type Actor struct {
+	FBUserID, FBUserName string
+	OSUser               string
+}
+
+// OSActor is the person logged in to this computer.
+func OSActor() Actor {
+	if u, err := user.Current(); err == nil {
+		return Actor{OSUser: u.Username}
+	}
+	return Actor{}
 }

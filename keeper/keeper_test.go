@@ -2,8 +2,10 @@ package keeper
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -59,5 +61,40 @@ func TestKeyringProblemIsReportedAsKeyringError(t *testing.T) {
 	var ke *KeyringError
 	if !errors.As(err, &ke) {
 		t.Fatalf("err = %v, want *KeyringError", err)
+	}
+}
+
+func TestAViewerThatCannotOpenSaysWhyAndWhoManages(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	kr := store.NewMemoryKeyring()
+	k, err := Open(ctx, Options{Dir: dir, Keyring: kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A newer Pagekeeper wrote the data, and it manages the folder now.
+	db, err := sql.Open("sqlite", filepath.Join(dir, "pagekeeper.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	lock, err := store.AcquireLock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+
+	_, err = Open(ctx, Options{Dir: dir, Keyring: kr})
+	if !errors.Is(err, ErrNewerVersion) {
+		t.Fatalf("err = %v, want the real reason: a newer Pagekeeper's data", err)
+	}
+	if !strings.Contains(err.Error(), "manages these Pages") {
+		t.Fatalf("the error should name the manager too: %v", err)
 	}
 }

@@ -58,13 +58,7 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 
 func (e *env) open() *Keeper {
 	e.t.Helper()
-	k, err := Open(context.Background(), Options{Dir: e.dir, Keyring: e.kr, Now: e.clock.Now})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	k.UseGraph(e.client)
-	e.t.Cleanup(func() { _ = k.Close() })
-	return k
+	return openOnFake(e.t, e.srv, Options{Dir: e.dir, Keyring: e.kr, Now: e.clock.Now})
 }
 
 // login plays the person at the fake's dialog (the Pages ticked are
@@ -241,7 +235,7 @@ func TestConnectTheDemoPagesSaysWhyTheOthersCannot(t *testing.T) {
 		if pg.Status != store.StatusValid || pg.ConnectedByFBName != "Ana Rivera" || pg.ConnectedByOSUser != "tester" {
 			t.Errorf("%s: %+v", pg.Name, pg)
 		}
-		if got := e.subscribedFields(id); len(missingFields(presetFields[store.PresetBot], got)) > 0 {
+		if got := e.subscribedFields(id); len(missingFields(presetFields[PresetBot], got)) > 0 {
 			t.Errorf("%s: Facebook shows fields %v", pg.Name, got)
 		}
 		evs, _ := e.k.store.Events(context.Background(), id, 10)
@@ -430,12 +424,7 @@ func TestAFailedSubscriptionIsReportedAndTheOthersAreSaved(t *testing.T) {
 
 func TestAViewerCannotChangePages(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Seed: 7})
-	viewer, err := Open(context.Background(), Options{Dir: e.dir, Keyring: e.kr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer viewer.Close()
-	viewer.UseGraph(e.client)
+	viewer := openOnFake(t, e.srv, Options{Dir: e.dir, Keyring: e.kr})
 	p, err := viewer.PlanConnect(context.Background(), e.login(sandbox.DemoUserID, demoPages), Actor{})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -18,8 +19,7 @@ import (
 
 func TestAForgedLoginCallbackIsRecordedWithoutSecrets(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Seed: 31})
-	e.k.UseFacebook(e.client, login.Config{Ports: []int{0}, Timeout: 20 * time.Second,
-		OpenBrowser: func(string) error { return nil }})
+	e.k = openOnFake(t, e.srv, Options{Dir: t.TempDir(), Keyring: e.kr, Ports: []int{0}, OpenBrowser: func(string) error { return nil }})
 	s, err := e.k.StartLogin(context.Background(), "", false)
 	if err != nil {
 		t.Fatal(err)
@@ -121,8 +121,7 @@ func TestAFloodOfForgedCallbacksIsCountedNotListed(t *testing.T) {
 // login goes on.
 func TestForgedCallbacksOverHTTPAreCounted(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Seed: 33})
-	e.k.UseFacebook(e.client, login.Config{Ports: []int{0}, Timeout: 30 * time.Second,
-		OpenBrowser: func(string) error { return nil }})
+	e.k = openOnFake(t, e.srv, Options{Dir: t.TempDir(), Keyring: e.kr, Ports: []int{0}, OpenBrowser: func(string) error { return nil }})
 	s, err := e.k.StartLogin(context.Background(), "", false)
 	if err != nil {
 		t.Fatal(err)
@@ -152,5 +151,36 @@ func TestForgedCallbacksOverHTTPAreCounted(t *testing.T) {
 	counts, rows, total := loginRejected(t, e.k)
 	if total != n || rows < 2 || rows > 2*2*minutes {
 		t.Fatalf("%d rows counting %d, want 2 kinds a minute counting %d: %v", rows, total, n, counts)
+	}
+}
+
+func TestANewLoginGetsThePortOfTheOneBefore(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 32})
+	port := freePort(t)
+	e.k = openOnFake(t, e.srv, Options{Dir: t.TempDir(), Keyring: e.kr, Ports: []int{port}, OpenBrowser: func(string) error { return nil }})
+	want := "http://localhost:" + strconv.Itoa(port) + "/facebook/callback"
+
+	// The window closed while its login started: its context ended.
+	ctx, cancel := context.WithCancel(context.Background())
+	first, err := e.k.StartLogin(ctx, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	second, err := e.k.StartLogin(context.Background(), "", false)
+	if err != nil || second.RedirectURL() != want {
+		t.Fatalf("after a cancelled login: %v", err)
+	}
+	if _, err := first.Wait(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the cancelled login ended with %v", err)
+	}
+	// A login still waiting is replaced by the next one.
+	third, err := e.k.StartLogin(context.Background(), "", false)
+	if err != nil || third.RedirectURL() != want {
+		t.Fatalf("replacing a waiting login: %v", err)
+	}
+	defer third.Cancel()
+	if _, err := second.Wait(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the replaced login ended with %v", err)
 	}
 }

@@ -19,10 +19,6 @@ import (
 // outboxEmail is the outbox kind of a queued alert email.
 const outboxEmail = "email"
 
-// SMTPKeyringService is where the SMTP password lives in the keyring (user
-// "smtp:"+username).
-const SMTPKeyringService = "Pagekeeper"
-
 // emailJob is a queued email: everything is already rendered, and nothing
 // in it is secret (the SMTP password is read from the keyring at sending).
 type emailJob struct {
@@ -100,25 +96,24 @@ func composeEmail(a Alert, host string) (subject, text, htmlBody string) {
 	return subject, text, b.String()
 }
 
-// SetSMTPPassword saves the email account's password in the keyring.
-func (k *Keeper) SetSMTPPassword(ctx context.Context, password string) error {
-	set, err := k.Settings(ctx)
-	if err != nil {
-		return err
+// smtpPassword is the email account's password: the one typed (the
+// Settings form's, not saved yet) or else the one saved in the keyring.
+// An account without a user name needs none.
+func (k *Keeper) smtpPassword(s SMTP, typed Secret) (string, error) {
+	switch {
+	case s.Username == "":
+		return "", nil
+	case !typed.IsZero():
+		return typed.t.Reveal(), nil
 	}
-	if set.SMTP.Username == "" {
-		return errors.New("enter the email account's user name in Settings first")
+	pw, err := k.secrets.Get(keyringService, smtpUser(s.Username))
+	switch {
+	case errors.Is(err, store.ErrKeyNotFound):
+		return "", &mailError{words: msgNoPassword.with().String()}
+	case err != nil:
+		return "", &mailError{words: msgKeyringError.with().String()}
 	}
-	return k.secretsKeyring().Set(SMTPKeyringService, "smtp:"+set.SMTP.Username, password)
-}
-
-// secretsKeyring holds the secrets that are not the data key: the SMTP
-// password and the optional App Secret.
-func (k *Keeper) secretsKeyring() store.Keyring {
-	if kr := k.health().options().Keyring; kr != nil {
-		return kr
-	}
-	return store.OSKeyring()
+	return pw, nil
 }
 
 // mailError is a sending failure in words; temporary ones are retried.
@@ -129,14 +124,15 @@ type mailError struct {
 
 func (e *mailError) Error() string { return e.words }
 
-// sendMail sends one message through the configured server.
-func (k *Keeper) sendMail(ctx context.Context, s SMTP, to, toName, subject, text, htmlBody string) error {
+// sendMail sends one message through the server s, logging in with
+// password when s has a user name.
+func (k *Keeper) sendMail(ctx context.Context, s SMTP, password, to, toName, subject, text, htmlBody string) error {
 	if s.Host == "" {
 		return &mailError{words: msgNoSMTP.with().String()}
 	}
 	opts := []mail.Option{mail.WithTimeout(30 * time.Second)}
 	port := s.Port
-	tlsCfg := k.health().options().TLSConfig
+	tlsCfg := k.opts.SMTPTLS
 	if tlsCfg == nil {
 		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
 	} else {
@@ -160,14 +156,7 @@ func (k *Keeper) sendMail(ctx context.Context, s SMTP, to, toName, subject, text
 	}
 	opts = append(opts, mail.WithPort(port))
 	if s.Username != "" {
-		pw, err := k.secretsKeyring().Get(SMTPKeyringService, "smtp:"+s.Username)
-		switch {
-		case errors.Is(err, store.ErrKeyNotFound):
-			return &mailError{words: msgNoPassword.with().String()}
-		case err != nil:
-			return &mailError{words: msgKeyringError.with().String()}
-		}
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(s.Username), mail.WithPassword(pw))
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(s.Username), mail.WithPassword(password))
 	}
 	c, err := mail.NewClient(s.Host, opts...)
 	if err != nil {
@@ -220,23 +209,26 @@ func lastLine(s string) string {
 // DrainMail delivers the queued alert emails that are due, retrying
 // failures with back-off (1 minute doubling to 6 hours). Every attempt's
 // outcome is an event ("email_sent" naming the recipient, "email_failed"
-// with the server's answer). It returns how many are still pending.
+// with the server's answer). It returns how many are still pending; an
+// outcome that could not be recorded is reported (Logf) and the email is
+// tried again later.
 func (k *Keeper) DrainMail(ctx context.Context) (pending int) {
 	if k.viewer != nil {
 		return 0
 	}
 	items, err := k.store.DueOutbox(ctx, k.now(), 0)
 	if err != nil {
+		k.logf("the queued emails could not be read: %v", err)
 		return 0
 	}
-	set, _ := k.Settings(ctx)
+	s := k.config().settings.SMTP
 	for _, it := range items {
 		if it.Kind != outboxEmail {
 			continue
 		}
 		var job emailJob
 		if err := json.Unmarshal(it.Payload, &job); err != nil {
-			_ = k.store.Update(ctx, func(tx *store.Tx) error {
+			k.recordJob(ctx, "dropping an unreadable queued email", func(tx *store.Tx) error {
 				if err := tx.CompleteOutbox(it.ID, k.now()); err != nil {
 					return err
 				}
@@ -245,21 +237,35 @@ func (k *Keeper) DrainMail(ctx context.Context) (pending int) {
 			})
 			continue
 		}
-		if !k.deliverEmail(ctx, set.SMTP, it, job) {
+		if !k.sendQueuedEmail(ctx, s, it, job) {
 			pending++
 		}
 	}
 	return pending
 }
 
-func (k *Keeper) deliverEmail(ctx context.Context, s SMTP, it store.OutboxItem, job emailJob) (done bool) {
+// record writes what a background job found; no caller waits for it, so a
+// failure is reported (Logf), and the job is tried again later.
+func (k *Keeper) recordJob(ctx context.Context, what string, fn func(*store.Tx) error) bool {
+	if err := k.store.Update(ctx, fn); err != nil {
+		k.logf("%s could not be recorded: %v", what, err)
+		return false
+	}
+	return true
+}
+
+// sendQueuedEmail sends one queued alert email and records the outcome.
+func (k *Keeper) sendQueuedEmail(ctx context.Context, s SMTP, it store.OutboxItem, job emailJob) (done bool) {
 	sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	err := k.sendMail(sendCtx, s, job.To, job.ToName, job.Subject, job.Text, job.HTML)
+	password, err := k.smtpPassword(s, Secret{})
+	if err == nil {
+		err = k.sendMail(sendCtx, s, password, job.To, job.ToName, job.Subject, job.Text, job.HTML)
+	}
 	cancel()
 	now := k.now()
 	to := Owner{Name: job.ToName, Email: job.To}.String()
 	if err == nil {
-		_ = k.store.Update(ctx, func(tx *store.Tx) error {
+		return k.recordJob(ctx, "a delivered email", func(tx *store.Tx) error {
 			if err := tx.CompleteOutbox(it.ID, now); err != nil {
 				return err
 			}
@@ -267,13 +273,12 @@ func (k *Keeper) deliverEmail(ctx context.Context, s SMTP, it store.OutboxItem, 
 				Detail: msgEmailSent.with("To", to, "Subject", job.Subject).String()})
 			return err
 		})
-		return true
 	}
 	why := err.Error()
 	var me *mailError
 	permanent := errors.As(err, &me) && me.permanent
 	if permanent || it.Attempts+1 >= maxEmailAttempts {
-		_ = k.store.Update(ctx, func(tx *store.Tx) error {
+		return k.recordJob(ctx, "an email given up", func(tx *store.Tx) error {
 			if err := tx.FailOutbox(it.ID, why, now); err != nil {
 				return err
 			}
@@ -284,10 +289,9 @@ func (k *Keeper) deliverEmail(ctx context.Context, s SMTP, it store.OutboxItem, 
 				Detail: msgEmailGaveUp.with("To", to, "Why", why, "Subject", job.Subject).String()})
 			return err
 		})
-		return true
 	}
 	next := now.Add(outboxBackoff(it.Attempts + 1))
-	_ = k.store.Update(ctx, func(tx *store.Tx) error {
+	k.recordJob(ctx, "a failed email", func(tx *store.Tx) error {
 		if err := tx.FailOutbox(it.ID, why, next); err != nil {
 			return err
 		}
@@ -298,17 +302,23 @@ func (k *Keeper) deliverEmail(ctx context.Context, s SMTP, it store.OutboxItem, 
 	return false
 }
 
-// SendTestEmail sends a test email to every owner right away (not through
-// the outbox: the person is waiting for the answer) and records it.
-func (k *Keeper) SendTestEmail(ctx context.Context) error {
-	set, err := k.Settings(ctx)
+// SendTestEmail sends a test email to every owner of s through the mail
+// server of s, right away (not through the outbox: the person is waiting
+// for the answer). It uses the values given — the Settings form's, not yet
+// saved — and saves nothing; the password is sec's, or else the saved one.
+// The history records the attempt.
+func (k *Keeper) SendTestEmail(ctx context.Context, s Settings, sec Secrets) error {
+	if err := errors.Join(s.Validate(), sec.check(s)); err != nil {
+		return err
+	}
+	if len(s.Owners) == 0 {
+		return errors.New("add at least one owner's email address in Settings first")
+	}
+	password, err := k.smtpPassword(s.SMTP, sec.SMTPPassword)
 	if err != nil {
 		return err
 	}
-	if len(set.Owners) == 0 {
-		return errors.New("add at least one owner's email address in Settings first")
-	}
-	host := k.health().options().Host
+	host := k.opts.Host
 	if host == "" {
 		host, _ = os.Hostname()
 	}
@@ -316,15 +326,17 @@ func (k *Keeper) SendTestEmail(ctx context.Context) error {
 	subject := msgTestSubject.with().String()
 	htmlBody := "<!DOCTYPE html><html><body><p>" + html.EscapeString(body) + "</p></body></html>"
 	var errs []error
-	for _, o := range set.Owners {
-		err := k.sendMail(ctx, set.SMTP, o.Email, o.Name, subject, body+"\n", htmlBody)
+	for _, o := range s.Owners {
+		err := k.sendMail(ctx, s.SMTP, password, o.Email, o.Name, subject, body+"\n", htmlBody)
 		kind, detail := "test_email_sent", "Test email delivered to "+o.String()+"."
 		if err != nil {
 			kind, detail = "email_failed", "Test email to "+o.String()+" not delivered: "+err.Error()
 			errs = append(errs, fmt.Errorf("%s: %w", o.Email, err))
 		}
 		if k.viewer == nil {
-			_, _ = k.store.AppendEvent(ctx, store.Event{At: k.now(), Kind: kind, Detail: detail})
+			if _, rerr := k.store.AppendEvent(ctx, store.Event{At: k.now(), Kind: kind, Detail: detail}); rerr != nil {
+				k.logf("the test email to %s could not be recorded: %v", o.Email, rerr)
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -13,6 +13,8 @@ import (
 	"log"
 	"math/big"
 	"net"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +45,12 @@ type smtpServer struct {
 func startSMTP(t *testing.T, user, pass string) *smtpServer {
 	t.Helper()
 	cert, pool := selfSigned(t)
+	return startSMTPWith(t, user, pass, cert, pool)
+}
+
+// startSMTPWith starts a server with the certificate cert, which pool trusts.
+func startSMTPWith(t *testing.T, user, pass string, cert tls.Certificate, pool *x509.CertPool) *smtpServer {
+	t.Helper()
 	s := &smtpServer{authUser: user, authPass: pass, client: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s}, nil }))
 	srv.Domain = "localhost"
@@ -127,22 +135,25 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
 
-func (e *hEnv) useSMTP(s *smtpServer, user, pass string) {
-	e.t.Helper()
-	ctx := context.Background()
+// smtpSettings are the settings that send through s as user.
+func (e *hEnv) smtpSettings(s *smtpServer, user string) Settings {
 	host, port, _ := net.SplitHostPort(s.addr)
-	var p int
-	for _, c := range port {
-		p = p*10 + int(c-'0')
-	}
-	set := DefaultSettings()
-	set.Owners = []Owner{{Name: "Ana Rivera", Email: "ana@sunrise.example"}}
-	set.SMTP = SMTP{Host: host, Port: p, Username: user, From: "pagekeeper@sunrise.example", Security: "starttls"}
-	if err := e.k.SaveSettings(ctx, set); err != nil {
+	p, err := strconv.Atoi(port)
+	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.k.UseAlerts(AlertOptions{Keyring: e.kr, Host: "office-pc", TLSConfig: s.client})
-	if err := e.k.SetSMTPPassword(ctx, pass); err != nil {
+	set := e.k.Settings()
+	set.Owners = []Owner{{Name: "Ana Rivera", Email: "ana@sunrise.example"}}
+	set.SMTP = SMTP{Host: host, Port: p, Username: user, From: "pagekeeper@sunrise.example", Security: "starttls"}
+	return set
+}
+
+// useSMTP opens the env's keeper trusting s's certificate and saves the
+// settings and password that send through it.
+func (e *hEnv) useSMTP(s *smtpServer, user, pass string) {
+	e.t.Helper()
+	e.k = e.open(Options{SMTPTLS: s.client})
+	if err := e.k.UpdateSettings(context.Background(), e.smtpSettings(s, user), Secrets{SMTPPassword: NewSecret(pass)}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -217,13 +228,11 @@ func TestSendTestEmailAndWrongPassword(t *testing.T) {
 	s := startSMTP(t, "alerts@sunrise.example", "right")
 	e.useSMTP(s, "alerts@sunrise.example", "wrong")
 	ctx := context.Background()
-	if err := e.k.SendTestEmail(ctx); err == nil {
+	if err := e.k.SendTestEmail(ctx, e.k.Settings(), Secrets{}); err == nil {
 		t.Fatal("a wrong password must fail the test email")
 	}
-	if err := e.k.SetSMTPPassword(ctx, "right"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.k.SendTestEmail(ctx); err != nil {
+	// The right password typed in the form (not saved) sends it.
+	if err := e.k.SendTestEmail(ctx, e.k.Settings(), Secrets{SMTPPassword: NewSecret("right")}); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.received(); len(got) != 1 || !strings.Contains(got[0], "Pagekeeper test email") {
@@ -232,20 +241,51 @@ func TestSendTestEmailAndWrongPassword(t *testing.T) {
 	if len(e.events("test_email_sent")) != 1 {
 		t.Fatal("no test_email_sent event")
 	}
+	if pw, _ := e.kr.Get(keyringService, smtpUser("alerts@sunrise.example")); pw != "wrong" {
+		t.Fatal("the test email saved the password it was given")
+	}
+}
+
+func TestSendTestEmailUsesTheValuesOnScreenAndSavesNothing(t *testing.T) {
+	e := newHealthEnv(t, sandbox.Options{Seed: 23})
+	s := startSMTP(t, "alerts@sunrise.example", "pw")
+	e.k = e.open(Options{SMTPTLS: s.client})
+	// A relay set-up is saved; the form holds an unsaved mail server.
+	saved := e.k.Settings()
+	saved.RedirectMode, saved.RelayURL = RedirectRelay, "https://relay.example/pagekeeper"
+	ctx := context.Background()
+	if err := e.k.UpdateSettings(ctx, saved, Secrets{}); err != nil {
+		t.Fatal(err)
+	}
+	onScreen := e.smtpSettings(s, "alerts@sunrise.example")
+	if err := e.k.SendTestEmail(ctx, onScreen, Secrets{SMTPPassword: NewSecret("pw")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.received(); len(got) != 1 {
+		t.Fatalf("received %d messages", len(got))
+	}
+	if got := e.k.Settings(); !reflect.DeepEqual(got, saved) {
+		t.Fatalf("the test email changed the settings:\n got  %+v\n want %+v", got, saved)
+	}
+	if got, err := e.k.loadSettings(ctx); err != nil || !reflect.DeepEqual(got, saved) {
+		t.Fatalf("the test email saved settings: %+v %v", got, err)
+	}
+	if _, err := e.kr.Get(keyringService, smtpUser("alerts@sunrise.example")); !errors.Is(err, store.ErrKeyNotFound) {
+		t.Fatalf("the test email saved the password: %v", err)
+	}
 }
 
 func TestEmailNeedsAPasswordInTheKeyring(t *testing.T) {
 	e := newHealthEnv(t, sandbox.Options{Seed: 22})
 	s := startSMTP(t, "u", "p")
 	e.useSMTP(s, "u", "p")
-	if err := e.kr.Delete(SMTPKeyringService, "smtp:u"); err != nil {
+	if err := e.kr.Delete(keyringService, smtpUser("u")); err != nil {
 		t.Fatal(err)
 	}
-	err := e.k.SendTestEmail(context.Background())
+	err := e.k.SendTestEmail(context.Background(), e.k.Settings(), Secrets{})
 	if err == nil || !strings.Contains(err.Error(), "keyring") {
 		t.Fatalf("err = %v", err)
 	}
-	_ = store.ErrKeyNotFound
 }
 
 // The sender is written as Settings' placeholder suggests, with or without a
@@ -260,15 +300,9 @@ func TestTestEmailFromTheSenderAsWritten(t *testing.T) {
 		s := startSMTP(t, "alerts@sunrise.example", "pw")
 		e.useSMTP(s, "alerts@sunrise.example", "pw")
 		ctx := context.Background()
-		set, err := e.k.Settings(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		set := e.k.Settings()
 		set.SMTP.From = c.from
-		if err := e.k.SaveSettings(ctx, set); err != nil {
-			t.Fatal(err)
-		}
-		if err := e.k.SendTestEmail(ctx); err != nil {
+		if err := e.k.SendTestEmail(ctx, set, Secrets{}); err != nil {
 			t.Fatalf("from %q: %v", c.from, err)
 		}
 		got := s.received()

@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/store"
 )
 
 // Reason is why a Page is not Valid, as a stable machine code (stored in
@@ -63,7 +62,7 @@ const (
 )
 
 type reasonInfo struct {
-	status      store.Status
+	status      Status
 	words       message // the reason in a few words
 	explanation message
 	action      message
@@ -78,81 +77,81 @@ var (
 )
 
 var reasonInfos = map[Reason]reasonInfo{
-	ReasonTokenUnreadable: {store.StatusInvalid, msg("reason.token_unreadable.words", "token unreadable"),
+	ReasonTokenUnreadable: {StatusInvalid, msg("reason.token_unreadable.words", "token unreadable"),
 		msg("reason.token_unreadable.explanation", "Pagekeeper cannot read the saved connection for this Page (its key changed or the data was damaged)."),
 		msg("reason.token_unreadable.action", "Press Renew next to the Page and log in with Facebook again."), RepairRenew},
-	ReasonPasswordChanged: {store.StatusInvalid, msg("reason.password_changed.words", "password changed"),
+	ReasonPasswordChanged: {StatusInvalid, msg("reason.password_changed.words", "password changed"),
 		msg("reason.password_changed.explanation", "Facebook ended the connection because the password of the account that connected this Page was changed."),
 		actRenew, RepairRenew},
-	ReasonAppRemoved: {store.StatusInvalid, msg("reason.app_removed.words", "app removed"),
+	ReasonAppRemoved: {StatusInvalid, msg("reason.app_removed.words", "app removed"),
 		msg("reason.app_removed.explanation", "The account that connected this Page removed the app from its Facebook settings, so Facebook no longer accepts the connection."),
 		msg("reason.app_removed.action", "Press Renew next to the Page, log in with Facebook and allow the app."), RepairRenew},
-	ReasonRoleLost: {store.StatusInvalid, msg("reason.role_lost.words", "Page role lost"),
+	ReasonRoleLost: {StatusInvalid, msg("reason.role_lost.words", "Page role lost"),
 		msg("reason.role_lost.explanation", "The account that connected this Page no longer has a role on it that allows managing it."),
 		msg("reason.role_lost.action", "Ask a Page admin to give that account its role back (or use another admin's account), then press Renew and log in with Facebook."), RepairFixOnFacebook},
-	ReasonTokenExpired: {store.StatusInvalid, msg("reason.token_expired.words", "connection expired"),
+	ReasonTokenExpired: {StatusInvalid, msg("reason.token_expired.words", "connection expired"),
 		msg("reason.token_expired.explanation", "The connection to Facebook has expired."),
 		actRenew, RepairRenew},
-	ReasonCheckpointed: {store.StatusInvalid, msg("reason.checkpointed.words", "account locked by Facebook"),
+	ReasonCheckpointed: {StatusInvalid, msg("reason.checkpointed.words", "account locked by Facebook"),
 		msg("reason.checkpointed.explanation", "Facebook locked the account that connected this Page until its owner completes a security check."),
 		msg("reason.checkpointed.action", "The account owner should log in at facebook.com and follow Facebook's instructions, then press Renew in Pagekeeper."), RepairFixOnFacebook},
-	ReasonUnconfirmedUser: {store.StatusInvalid, msg("reason.unconfirmed_user.words", "account not confirmed"),
+	ReasonUnconfirmedUser: {StatusInvalid, msg("reason.unconfirmed_user.words", "account not confirmed"),
 		msg("reason.unconfirmed_user.explanation", "The Facebook account that connected this Page has not been confirmed."),
 		msg("reason.unconfirmed_user.action", "The account owner should log in at facebook.com and confirm the account, then press Renew in Pagekeeper."), RepairFixOnFacebook},
-	ReasonLoggedOut: {store.StatusInvalid, msg("reason.logged_out.words", "logged out"),
+	ReasonLoggedOut: {StatusInvalid, msg("reason.logged_out.words", "logged out"),
 		msg("reason.logged_out.explanation", "Facebook ended the connection because the account that connected this Page logged out of its session."),
 		actRenew, RepairRenew},
-	ReasonSessionInvalid: {store.StatusInvalid, msg("reason.session_invalid.words", "connection no longer valid"),
+	ReasonSessionInvalid: {StatusInvalid, msg("reason.session_invalid.words", "connection no longer valid"),
 		msg("reason.session_invalid.explanation", "Facebook no longer accepts this Page's connection (it was revoked or is invalid)."),
 		actRenew, RepairRenew},
-	ReasonDataAccessExpired: {store.StatusInvalid, msg("reason.data_access_expired.words", "data access expired"),
+	ReasonDataAccessExpired: {StatusInvalid, msg("reason.data_access_expired.words", "data access expired"),
 		msg("reason.data_access_expired.explanation", "Facebook paused the app's access to this Page's data because the account that connected it has not confirmed the app for 90 days."),
 		msg("reason.data_access_expired.action", "Press Renew next to the Page and log in with Facebook to confirm access again."), RepairReauthorize},
-	ReasonPermissionRemoved: {store.StatusInvalid, msg("reason.permission_removed.words", "permission removed"),
+	ReasonPermissionRemoved: {StatusInvalid, msg("reason.permission_removed.words", "permission removed"),
 		msg("reason.permission_removed.explanation", "A permission the connection needs ({{.Detail}}) was declined or removed in Facebook's settings."),
 		msg("reason.permission_removed.action", "Press Renew next to the Page, log in with Facebook and allow every permission asked for."), RepairRerequest},
-	ReasonPageMissing: {store.StatusInvalid, msg("reason.page_missing.words", "Page not found"),
+	ReasonPageMissing: {StatusInvalid, msg("reason.page_missing.words", "Page not found"),
 		msg("reason.page_missing.explanation", "Facebook says this Page does not exist any more, or the connection may not see it."),
 		msg("reason.page_missing.action", "Check on facebook.com that the Page still exists and that you manage it, then press Renew."), RepairRenew},
 
-	ReasonWebhookMissing: {store.StatusNeedsAttention, msg("reason.webhook_missing.words", "not receiving messages"),
+	ReasonWebhookMissing: {StatusNeedsAttention, msg("reason.webhook_missing.words", "not receiving messages"),
 		msg("reason.webhook_missing.explanation", "The app is no longer subscribed to this Page's webhooks, so new Messenger messages do not reach your integration (Facebook drops a subscription after repeated delivery failures)."),
 		msg("reason.webhook_missing.action", "Press Resubscribe next to the Page."), RepairResubscribe},
-	ReasonWebhookFieldsMissing: {store.StatusNeedsAttention, msg("reason.webhook_fields_missing.words", "some webhook events missing"),
+	ReasonWebhookFieldsMissing: {StatusNeedsAttention, msg("reason.webhook_fields_missing.words", "some webhook events missing"),
 		msg("reason.webhook_fields_missing.explanation", "The Page's webhook subscription lacks events your integration needs: {{.Detail}}."),
 		msg("reason.webhook_fields_missing.action", "Press Resubscribe next to the Page."), RepairResubscribe},
-	ReasonPermissionDeclined: {store.StatusNeedsAttention, msg("reason.permission_declined.words", "permission declined"),
+	ReasonPermissionDeclined: {StatusNeedsAttention, msg("reason.permission_declined.words", "permission declined"),
 		msg("reason.permission_declined.explanation", "A permission granted when the Page was connected is no longer granted: {{.Detail}}. Some features stop working."),
 		msg("reason.permission_declined.action", "Press Renew next to the Page, log in with Facebook and allow every permission asked for."), RepairRerequest},
-	ReasonDataAccessExpiring: {store.StatusNeedsAttention, msg("reason.data_access_expiring.words", "data access ends soon"),
+	ReasonDataAccessExpiring: {StatusNeedsAttention, msg("reason.data_access_expiring.words", "data access ends soon"),
 		msg("reason.data_access_expiring.explanation", "Facebook will pause the app's access to this Page's data on {{.Detail}} unless the connection is confirmed again."),
 		msg("reason.data_access_expiring.action", "Press Renew next to the Page and log in with Facebook before that date."), RepairRenew},
-	ReasonTokenExpiring: {store.StatusNeedsAttention, msg("reason.token_expiring.words", "connection expires soon"),
+	ReasonTokenExpiring: {StatusNeedsAttention, msg("reason.token_expiring.words", "connection expires soon"),
 		msg("reason.token_expiring.explanation", "The connection to Facebook expires on {{.Detail}}."),
 		msg("reason.token_expiring.action", "Press Renew next to the Page and log in with Facebook before that date."), RepairRenew},
-	ReasonPageUnpublished: {store.StatusNeedsAttention, msg("reason.page_unpublished.words", "Page unpublished"),
+	ReasonPageUnpublished: {StatusNeedsAttention, msg("reason.page_unpublished.words", "Page unpublished"),
 		msg("reason.page_unpublished.explanation", "The Page is unpublished, so Messenger does not work for it."),
 		msg("reason.page_unpublished.action", "Log in at facebook.com and publish the Page again."), RepairFixOnFacebook},
-	ReasonMessagingTaskMissing: {store.StatusNeedsAttention, msg("reason.messaging_task_missing.words", "role no longer includes messaging"),
+	ReasonMessagingTaskMissing: {StatusNeedsAttention, msg("reason.messaging_task_missing.words", "role no longer includes messaging"),
 		msg("reason.messaging_task_missing.explanation", "The role of the account that connected this Page no longer includes messaging, so replies may fail."),
 		msg("reason.messaging_task_missing.action", "Ask a Page admin on facebook.com to give that account full control (or the Messages task) again."), RepairFixOnFacebook},
-	ReasonBlocked: {store.StatusNeedsAttention, msg("reason.blocked.words", "temporarily blocked"),
+	ReasonBlocked: {StatusNeedsAttention, msg("reason.blocked.words", "temporarily blocked"),
 		msg("reason.blocked.explanation", "Facebook has temporarily blocked this Page or account, usually after a policy warning."),
 		msg("reason.blocked.action", "Log in at facebook.com and read the notices on the Page and the account."), RepairFixOnFacebook},
 
-	ReasonThrottled: {store.StatusCouldNotCheck, msg("reason.throttled.words", "Facebook asked to slow down"),
+	ReasonThrottled: {StatusCouldNotCheck, msg("reason.throttled.words", "Facebook asked to slow down"),
 		msg("reason.throttled.explanation", "Facebook is limiting how many requests may be made right now, so this Page could not be checked."),
 		actWait, RepairNone},
-	ReasonTemporary: {store.StatusCouldNotCheck, msg("reason.temporary.words", "Facebook had a temporary problem"),
+	ReasonTemporary: {StatusCouldNotCheck, msg("reason.temporary.words", "Facebook had a temporary problem"),
 		msg("reason.temporary.explanation", "Facebook had a temporary problem and could not answer."),
 		actWait, RepairNone},
-	ReasonOffline: {store.StatusCouldNotCheck, msg("reason.offline.words", "could not reach Facebook"),
+	ReasonOffline: {StatusCouldNotCheck, msg("reason.offline.words", "could not reach Facebook"),
 		msg("reason.offline.explanation", "Pagekeeper could not reach Facebook: this computer may be offline, or the network is blocking it."),
 		msg("reason.offline.action", "Check the internet connection; Pagekeeper tries again automatically."), RepairNone},
-	ReasonTimeout: {store.StatusCouldNotCheck, msg("reason.timeout.words", "Facebook did not answer in time"),
+	ReasonTimeout: {StatusCouldNotCheck, msg("reason.timeout.words", "Facebook did not answer in time"),
 		msg("reason.timeout.explanation", "Facebook did not answer in time."),
 		actWait, RepairNone},
-	ReasonUnexpected: {store.StatusCouldNotCheck, msg("reason.unexpected_answer.words", "unexpected answer"),
+	ReasonUnexpected: {StatusCouldNotCheck, msg("reason.unexpected_answer.words", "unexpected answer"),
 		msg("reason.unexpected_answer.explanation", "Facebook gave an answer Pagekeeper does not recognise, so it cannot tell whether this Page works."),
 		msg("reason.unexpected_answer.action", "Nothing to do now: Pagekeeper tries again automatically. If it lasts, send the Page's diagnostics to support."), RepairNone},
 }
@@ -163,11 +162,11 @@ func (r Reason) info() (reasonInfo, bool) {
 }
 
 // Status is the status this reason gives a Page.
-func (r Reason) Status() store.Status {
+func (r Reason) Status() Status {
 	if i, ok := r.info(); ok {
 		return i.status
 	}
-	return store.StatusValid
+	return StatusValid
 }
 
 // Words is the reason in a few words ("password changed").

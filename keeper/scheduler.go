@@ -14,63 +14,78 @@ const roundTimeout = 15 * time.Minute
 
 // Run checks every connected Page at start-up, then every
 // Settings.CheckInterval, and whenever RequestCheck asks, until ctx ends;
-// each round also drains the outbox (Facebook clean-ups and emails). notify
-// shows alerts on this computer (nil: only email). After a round in which
-// Facebook throttled Pages the next round waits longer — the interval
-// doubles per throttled round up to 6×, or Facebook's estimated time to
-// regain access if that is longer — and a clean round resets it.
-func (k *Keeper) Run(ctx context.Context, notify Notifier) error {
+// each round also drains the outbox (Facebook clean-ups and emails), and
+// the outbox is drained every minute between rounds. After a round in
+// which Facebook throttled Pages the next round waits longer — the
+// interval doubles per throttled round up to 6×, or Facebook's estimated
+// time to regain access if that is longer — and a clean round resets it.
+// A new interval (UpdateSettings) takes effect at once. A round that fails
+// is published (OnRound, Round.Err), never dropped.
+func (k *Keeper) Run(ctx context.Context) error {
 	h := k.health()
-	if notify != nil {
-		h.mu.Lock()
-		h.opts.Notifier = notify
-		h.mu.Unlock()
-	}
-	wake := h.wakeChan()
+	wake, changed := h.wakeChan(), h.changedChan()
 	// The start-up round checks everything; requests made meanwhile are
-	// covered by it. When every Page was checked recently (Pagekeeper was
-	// just restarted), the schedule simply continues instead.
+	// covered by it.
 	h.takePending()
 	go k.drainEveryMinute(ctx)
-	set, _ := k.Settings(ctx)
-	first := k.startupDelay(ctx, time.Duration(set.CheckInterval))
-	if first == 0 {
-		k.scheduledRound(ctx, nil)
+	// from is when the wait for the next round started; zero: a round is
+	// due now. When every Page was checked recently (Pagekeeper was just
+	// restarted), the schedule continues from that check instead.
+	var from time.Time
+	interval := k.checkInterval()
+	if d := k.startupDelay(ctx, interval); d > 0 {
+		from = k.now().Add(d - interval)
 	}
 	for {
-		set, _ := k.Settings(ctx)
-		delay := h.nextDelay(time.Duration(set.CheckInterval))
-		if first > 0 {
-			delay, first = first, 0
+		wait := time.Duration(0)
+		if !from.IsZero() {
+			wait = from.Add(h.nextDelay(k.checkInterval())).Sub(k.now())
 		}
-		timer := time.NewTimer(delay)
+		if wait <= 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			h.takePending()
+			k.scheduledRound(ctx)
+			from = k.now()
+			continue
+		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
 			return ctx.Err()
 		case <-timer.C:
-			h.takePending()
-			k.scheduledRound(ctx, nil)
+		case <-changed:
+			timer.Stop() // the wait is worked out again with the new interval
 		case <-wake:
 			timer.Stop()
-			all, ids := h.takePending()
-			if all {
-				k.scheduledRound(ctx, nil)
+			if all, ids := h.takePending(); all {
+				k.scheduledRound(ctx)
+				from = k.now()
 			} else if len(ids) > 0 {
 				// "Check now" on some Pages: a small round of its own,
 				// which leaves the schedule and its back-off alone.
-				rctx, cancel := context.WithTimeout(ctx, roundTimeout)
-				_, _ = k.CheckNow(rctx, ids...)
-				cancel()
+				k.scheduledRound(ctx, ids...)
 			}
 		}
 	}
 }
 
-func (k *Keeper) scheduledRound(ctx context.Context, ids []string) {
+// checkInterval is the interval of the settings in effect.
+func (k *Keeper) checkInterval() time.Duration {
+	return time.Duration(k.config().settings.CheckInterval)
+}
+
+// scheduledRound runs one round (CheckNow notes the back-off and publishes
+// the round); a round that fails is published with its error.
+func (k *Keeper) scheduledRound(ctx context.Context, ids ...string) {
 	rctx, cancel := context.WithTimeout(ctx, roundTimeout)
 	defer cancel()
-	_, _ = k.CheckNow(rctx, ids...) // CheckNow notes the back-off
+	started := k.now()
+	if _, err := k.CheckNow(rctx, ids...); err != nil && ctx.Err() == nil {
+		k.health().publish(Round{Started: started, Finished: k.now(), Err: err})
+	}
 }
 
 // RequestCheck asks the running scheduler for a round without waiting:
@@ -104,6 +119,23 @@ func (h *healthState) wakeChan() chan struct{} {
 	return h.wake
 }
 
+func (h *healthState) changedChan() chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.changed == nil {
+		h.changed = make(chan struct{}, 1)
+	}
+	return h.changed
+}
+
+// settingsChanged tells a running scheduler to work out its wait again.
+func (h *healthState) settingsChanged() {
+	select {
+	case h.changedChan() <- struct{}{}:
+	default: // it has not seen the last change yet; it will read the newest settings
+	}
+}
+
 func (h *healthState) takePending() (all bool, ids []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -115,7 +147,7 @@ func (h *healthState) takePending() (all bool, ids []string) {
 	return all, ids
 }
 
-// noteRound updates the back-off from a scheduled round.
+// noteRound updates the back-off from a full round.
 func (h *healthState) noteRound(r Round) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -127,7 +159,7 @@ func (h *healthState) noteRound(r Round) {
 	}
 }
 
-// nextDelay is the wait before the next scheduled round.
+// nextDelay is the wait between scheduled rounds with the current back-off.
 func (h *healthState) nextDelay(interval time.Duration) time.Duration {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -167,10 +199,15 @@ func (k *Keeper) drainEveryMinute(ctx context.Context) {
 }
 
 // startupDelay is how long until the first round: zero (now) unless every
-// connected Page was checked within the last half interval.
+// connected Page was checked within the last half interval. When the
+// checks cannot be read, the round runs now (and says why if it fails).
 func (k *Keeper) startupDelay(ctx context.Context, interval time.Duration) time.Duration {
 	oldest, never, err := k.store.OldestCheck(ctx)
-	if err != nil || never || oldest.IsZero() || interval <= 0 {
+	if err != nil {
+		k.logf("the last checks could not be read (%v); checking every Page now", err)
+		return 0
+	}
+	if never || oldest.IsZero() || interval <= 0 {
 		return 0
 	}
 	age := k.now().Sub(oldest)
@@ -180,9 +217,8 @@ func (k *Keeper) startupDelay(ctx context.Context, interval time.Duration) time.
 	return interval - age
 }
 
-// NextRoundIn is how long the scheduler waits before its next round with
-// the current back-off (for the window's "next check in …").
-func (k *Keeper) NextRoundIn(ctx context.Context) time.Duration {
-	set, _ := k.Settings(ctx)
-	return k.health().nextDelay(time.Duration(set.CheckInterval))
+// NextRoundIn is how long the scheduler waits after a full round with the
+// current interval and back-off (for the window's "next check at …").
+func (k *Keeper) NextRoundIn() time.Duration {
+	return k.health().nextDelay(k.checkInterval())
 }

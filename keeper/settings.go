@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -237,19 +238,46 @@ func validGraphVersion(v string) bool {
 
 const settingsKey = "settings"
 
-// Settings returns the saved settings, or the defaults.
-func (k *Keeper) Settings(ctx context.Context) (Settings, error) {
+// loadSettings reads the saved settings (the defaults where none are saved).
+func (k *Keeper) loadSettings(ctx context.Context) (Settings, error) {
 	s := DefaultSettings()
 	if _, err := k.store.GetSetting(ctx, settingsKey, &s); err != nil {
-		return DefaultSettings(), err
+		return Settings{}, fmt.Errorf("reading the settings: %w", err)
 	}
 	return s, nil
 }
 
-// SaveSettings validates and stores s.
-func (k *Keeper) SaveSettings(ctx context.Context, s Settings) error {
-	if err := s.Validate(); err != nil {
+// Settings are the settings in effect (a copy: changing it changes nothing
+// until UpdateSettings).
+func (k *Keeper) Settings() Settings { return k.config().settings.clone() }
+
+func (s Settings) clone() Settings {
+	s.Ports, s.Owners = slices.Clone(s.Ports), slices.Clone(s.Owners)
+	return s
+}
+
+// UpdateSettings validates s and sec, saves them together (the settings in
+// the data folder, the secrets in the system keyring; when the settings
+// cannot be saved, the secrets are put back as they were) and puts them into
+// effect at once: the Graph client and the login set-up are replaced, the
+// scheduler takes the new interval. A health round or a login already
+// under way finishes with the settings it started with.
+func (k *Keeper) UpdateSettings(ctx context.Context, s Settings, sec Secrets) error {
+	if err := k.requireManager(); err != nil {
 		return err
 	}
-	return k.store.SetSetting(ctx, settingsKey, s)
+	if err := errors.Join(s.Validate(), sec.check(s)); err != nil {
+		return err
+	}
+	k.settingsMu.Lock()
+	defer k.settingsMu.Unlock()
+	undo, err := k.saveSecrets(s, sec)
+	if err != nil {
+		return err
+	}
+	if err := k.store.SetSetting(ctx, settingsKey, s); err != nil {
+		return errors.Join(err, undo())
+	}
+	k.apply(s.clone())
+	return nil
 }

@@ -2,14 +2,16 @@ package keeper
 
 import (
 	"strings"
-	"sync"
+
+	"github.com/pagekeeper/pagekeeper/fb"
 	"text/template"
 )
 
 // Text is a sentence for a page owner: a stable translation key, the English
 // template, and the values for its {{.Name}} placeholders. The window
-// translates it (lang.X(Key, Template, Data)); String renders English for
-// the terminal and for event details.
+// translates it by its Key; String renders English for the terminal and for
+// event details. A Text without a Key (an error keeper does not know, see
+// Explain) reads as it is in every language.
 type Text struct {
 	Key      string
 	Template string
@@ -33,20 +35,18 @@ func (t Text) String() string {
 }
 
 // IsZero reports whether there is no text.
-func (t Text) IsZero() bool { return t.Key == "" }
+func (t Text) IsZero() bool { return t.Key == "" && t.Template == "" }
 
 // message is a Text without data yet; every one is listed by Catalog so a
 // test can check each key is translated.
 type message struct{ key, template string }
 
-var (
-	catalogMu sync.Mutex
-	catalog   []message
-)
+// catalog is every message; msg is called only by package-level variable
+// initializers, so it is complete (and no longer written) once keeper is
+// initialised.
+var catalog []message
 
 func msg(key, template string) message {
-	catalogMu.Lock()
-	defer catalogMu.Unlock()
 	m := message{key, template}
 	catalog = append(catalog, m)
 	return m
@@ -63,13 +63,20 @@ func (m message) with(kv ...any) Text {
 	return t
 }
 
-// Catalog lists every sentence keeper can produce (key → English template).
+// Catalog lists every sentence keeper can produce (key → English
+// template), Facebook's failure reasons (Explain) included.
 func Catalog() map[string]string {
-	catalogMu.Lock()
-	defer catalogMu.Unlock()
 	out := make(map[string]string, len(catalog))
 	for _, m := range catalog {
 		out[m.key] = m.template
 	}
-	return out
+	// fb's reasons are numbered from 0; past the last one Key gives the
+	// unknown reason's again.
+	for r := fb.Reason(0); ; r++ {
+		what, todo := Explain(&fb.Error{Reason: r})
+		if _, seen := out[what.Key]; seen {
+			return out
+		}
+		out[what.Key], out[todo.Key] = what.Template, todo.Template
+	}
 }

@@ -2,28 +2,20 @@ package keeper
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
 
 	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/token"
 )
-
-// Messenger is what the post-setup check needs from Facebook (*fb.Client has it).
-type Messenger interface {
-	Conversations(ctx context.Context, pageID string, pageTok token.Token, limit int) ([]fb.Conversation, error)
-	SendText(ctx context.Context, pageID string, pageTok token.Token, psid, text string) (fb.SendResult, error)
-}
 
 // FlowCheck is the answer to "do messages really flow?" for one Page.
 type FlowCheck struct {
 	// LatestMessage is when the newest conversation changed: messages come in.
 	LatestMessage time.Time
-	// Reply is the most recent conversation still inside the 24-hour window
-	// (a test reply can go there), or nil.
-	Reply      *fb.Conversation
+	// Reply is the customer of the most recent conversation still inside
+	// the 24-hour window (a test reply can go to them), or nil.
+	Reply      *Customer
 	WindowLeft time.Duration
 	// Advice says what to do when messages do not seem to flow.
 	Advice Text
@@ -36,33 +28,18 @@ var (
 		"Messages arrive, but nobody has written in the last 24 hours, so Facebook does not allow a test reply. Send a message to the Page yourself, then check again.")
 )
 
-// ErrNoMessenger: the Facebook client cannot read conversations.
-var ErrNoMessenger = errors.New("this Facebook connection cannot read Messenger conversations")
-
-func (k *Keeper) messenger() (Messenger, error) {
-	if err := k.needGraph(); err != nil {
-		return nil, err
-	}
-	m, ok := k.graph.(Messenger)
-	if !ok {
-		return nil, ErrNoMessenger
-	}
-	return m, nil
-}
+// Customer is a person writing to a Page: their Page-scoped ID (PSID) and name.
+type Customer struct{ PSID, Name string }
 
 // CheckMessagesFlow reads the Page's latest conversations: the newest time
 // shows messages come in; a conversation inside the 24-hour window is where
 // a test reply can show replies go out.
 func (k *Keeper) CheckMessagesFlow(ctx context.Context, pageID string) (FlowCheck, error) {
-	m, err := k.messenger()
-	if err != nil {
-		return FlowCheck{}, err
-	}
 	tok, err := k.store.Token(ctx, pageID)
 	if err != nil {
 		return FlowCheck{}, err
 	}
-	convs, err := m.Conversations(ctx, pageID, tok, 10)
+	convs, err := k.facebook().Conversations(ctx, pageID, tok, 10)
 	if err != nil {
 		return FlowCheck{}, err
 	}
@@ -74,7 +51,7 @@ func (k *Keeper) CheckMessagesFlow(ctx context.Context, pageID string) (FlowChec
 			fc.LatestMessage = c.UpdatedTime
 		}
 		if left := c.ReplyWindowLeft(now); left > fc.WindowLeft && c.Customer.ID != "" {
-			fc.Reply, fc.WindowLeft = &c, left
+			fc.Reply, fc.WindowLeft = &Customer{PSID: c.Customer.ID, Name: c.Customer.Name}, left
 		}
 	}
 	switch {
@@ -86,31 +63,41 @@ func (k *Keeper) CheckMessagesFlow(ctx context.Context, pageID string) (FlowChec
 	return fc, nil
 }
 
-// ErrReplyTooLong: the Send API takes at most fb.MaxTextLength characters.
-var ErrReplyTooLong = fmt.Errorf("a Messenger reply can be at most %d characters", fb.MaxTextLength)
+// MaxReplyLength is the most characters a Messenger reply may have (the Send API's limit).
+const MaxReplyLength = fb.MaxTextLength
 
-// SendTestReply sends text to the customer of a conversation inside the
-// 24-hour window and records it.
-func (k *Keeper) SendTestReply(ctx context.Context, pageID, psid, text string, actor Actor) (fb.SendResult, error) {
+// ErrReplyTooLong: the Send API takes at most MaxReplyLength characters.
+var ErrReplyTooLong = fmt.Errorf("a Messenger reply can be at most %d characters", MaxReplyLength)
+
+// SendTestReply sends text to a customer (PSID) of a conversation inside the
+// 24-hour window and records it; it returns Facebook's message ID.
+func (k *Keeper) SendTestReply(ctx context.Context, pageID, psid, text string, actor Actor) (messageID string, err error) {
 	if err := k.requireManager(); err != nil {
-		return fb.SendResult{}, err
+		return "", err
 	}
-	if utf8.RuneCountInString(text) > fb.MaxTextLength {
-		return fb.SendResult{}, ErrReplyTooLong
-	}
-	m, err := k.messenger()
-	if err != nil {
-		return fb.SendResult{}, err
+	if utf8.RuneCountInString(text) > MaxReplyLength {
+		return "", ErrReplyTooLong
 	}
 	tok, err := k.store.Token(ctx, pageID)
 	if err != nil {
-		return fb.SendResult{}, err
+		return "", err
 	}
-	res, err := m.SendText(ctx, pageID, tok, psid, text)
+	res, err := k.facebook().SendText(ctx, pageID, tok, psid, text)
 	if err != nil {
-		return res, err
+		return "", err
 	}
 	_, err = k.store.AppendEvent(ctx, actor.event(pageID, "test_reply_sent",
 		fmt.Sprintf("Test reply sent to a customer (%d characters); Facebook accepted it.", utf8.RuneCountInString(text)), k.now()))
-	return res, err
+	return res.MessageID, err
 }
+
+// Messenger links (MessengerLink) refuse a ref or a Page name m.me cannot take.
+var (
+	ErrRefTooLong      = fb.ErrRefTooLong
+	ErrInvalidRef      = fb.ErrInvalidRef
+	ErrInvalidPageName = fb.ErrInvalidPageName
+)
+
+// MessengerLink is the m.me link that opens a Messenger conversation with
+// a Page (its username, or its ID) and hands the integration ref.
+func MessengerLink(page, ref string) (string, error) { return fb.MMeLink(page, ref) }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
@@ -24,12 +23,12 @@ func TestPostSetupCheckShowsMessagesInAndATestReplyGoesOut(t *testing.T) {
 	if fc.LatestMessage.IsZero() || fc.Reply == nil || fc.WindowLeft < 20*time.Hour || !fc.Advice.IsZero() {
 		t.Fatalf("Sunrise Café has a conversation an hour old: %+v", fc)
 	}
-	if _, err := e.k.SendTestReply(ctx, sandbox.PageSunriseCafe, fc.Reply.Customer.ID, strings.Repeat("x", fb.MaxTextLength+1), Actor{OSUser: "tester"}); !errors.Is(err, ErrReplyTooLong) {
+	if _, err := e.k.SendTestReply(ctx, sandbox.PageSunriseCafe, fc.Reply.PSID, strings.Repeat("x", MaxReplyLength+1), Actor{OSUser: "tester"}); !errors.Is(err, ErrReplyTooLong) {
 		t.Fatalf("the Send API's limit must be enforced first, got %v", err)
 	}
-	res, err := e.k.SendTestReply(ctx, sandbox.PageSunriseCafe, fc.Reply.Customer.ID, "Hello from Pagekeeper: this is a test reply.", Actor{OSUser: "tester"})
-	if err != nil || res.MessageID == "" {
-		t.Fatalf("test reply: %+v %v", res, err)
+	id, err := e.k.SendTestReply(ctx, sandbox.PageSunriseCafe, fc.Reply.PSID, "Hello from Pagekeeper: this is a test reply.", Actor{OSUser: "tester"})
+	if err != nil || id == "" {
+		t.Fatalf("test reply: %q %v", id, err)
 	}
 	evs, _ := e.k.store.Events(ctx, sandbox.PageSunriseCafe, 1)
 	if evs[0].Kind != "test_reply_sent" || strings.Contains(evs[0].Detail, "Hello") {

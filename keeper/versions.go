@@ -85,7 +85,7 @@ func (k *Keeper) versionNotice(tx *store.Tx, set Settings, now time.Time, open *
 		return nil, nil
 	}
 	// No Page: the window's notification names Pagekeeper itself.
-	a := Alert{Kind: AlertOpened, PageName: "Pagekeeper", Status: store.StatusNeedsAttention, Reason: ReasonGraphVersionEnding,
+	a := Alert{Kind: AlertOpened, PageName: "Pagekeeper", Status: StatusNeedsAttention, Reason: ReasonGraphVersionEnding,
 		Title:       msgTitleVersion.with("Version", vs.Version, "Date", vs.Ends.Format("2 January 2006")),
 		Explanation: vs.Text, At: now}
 	switch {

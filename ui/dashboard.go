@@ -14,13 +14,14 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/pagekeeper/pagekeeper/assets"
+	"github.com/pagekeeper/pagekeeper/keeper"
 )
 
 // PageRow is one line of the Pages table, already in the words a page owner reads.
 type PageRow struct {
 	ID      string
 	Name    string
-	Status  Status
+	Status  keeper.Status
 	Short   string // the reason in a few words, shown under the name
 	Reason  string // plain-language reason; empty when Valid
 	Action  string // the one thing to do about it; empty when nothing
@@ -32,7 +33,8 @@ type PageRow struct {
 	// Resubscribe: the repair is one click (the webhook subscription), not a login.
 	Resubscribe bool
 
-	search string // lower-case name and ID, for the filter
+	page   keeper.PageStatus // what the words are made from
+	search string            // lower-case name and ID, for the filter
 }
 
 // DashboardOptions says what the dashboard offers and tells up front.
@@ -164,7 +166,15 @@ func (d *Dashboard) SetChecked(last, next time.Time) {
 	if !next.IsZero() {
 		parts = append(parts, tr("summary.next_check", "next at {{.When}}", map[string]any{"When": next.Local().Format("15:04")}))
 	}
+	d.Checked.Importance = widget.LowImportance
 	d.Checked.SetText(strings.Join(parts, " · "))
+}
+
+// SetCheckFailed says that the last check failed, and why; "Check now"
+// tries again.
+func (d *Dashboard) SetCheckFailed(why string) {
+	d.Checked.Importance = widget.WarningImportance
+	d.Checked.SetText(tr("summary.check_failed", "The last check failed: {{.Why}}", map[string]any{"Why": why}))
 }
 
 // SetPages replaces the table's rows, problems first. Call on the Fyne goroutine.
@@ -173,7 +183,7 @@ func (d *Dashboard) SetPages(rows []PageRow) {
 		rows[i].search = strings.ToLower(rows[i].Name + " " + rows[i].ID)
 	}
 	slices.SortStableFunc(rows, func(a, b PageRow) int {
-		if c := cmp.Compare(a.Status.rank(), b.Status.rank()); c != 0 {
+		if c := cmp.Compare(statusRank(a.Status), statusRank(b.Status)); c != 0 {
 			return c
 		}
 		return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
@@ -229,13 +239,13 @@ func (d *Dashboard) refreshBanner() {
 	var lines []string
 	bad := 0
 	for _, r := range d.all {
-		if r.Status == StatusInvalid {
+		if r.Status == keeper.StatusInvalid {
 			bad++
 		}
 	}
 	if bad == 1 {
 		for _, r := range d.all {
-			if r.Status == StatusInvalid {
+			if r.Status == keeper.StatusInvalid {
 				lines = append(lines, tr("banner.invalid_one", "{{.Name}} is no longer connected: {{.Reason}} {{.Action}}",
 					map[string]any{"Name": r.Name, "Reason": r.Reason, "Action": r.Action}))
 			}
@@ -265,9 +275,9 @@ func summaryLine(rows []PageRow) string {
 	valid, needs := 0, 0
 	for _, r := range rows {
 		switch r.Status {
-		case StatusValid:
+		case keeper.StatusValid:
 			valid++
-		case StatusNeedsAttention, StatusInvalid:
+		case keeper.StatusNeedsAttention, keeper.StatusInvalid:
 			needs++
 		}
 	}
@@ -395,11 +405,11 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 	setText(v.name, r.Name)
 	setText(v.id, r.ID)
 	v.updated.set(relativeTime(r.Updated, now), exactTime(r.Updated))
-	status := r.Status.Text()
-	if r.Status == StatusDisconnected && r.CleanupPending {
+	status := statusText(r.Status)
+	if r.Status == keeper.StatusDisconnected && r.CleanupPending {
 		status = tr("status.cleanup_pending", "Disconnected (Facebook clean-up pending)")
 	}
-	imp := r.Status.importance()
+	imp := statusImportance(r.Status)
 	if v.status.Text != status || v.status.Importance != imp {
 		v.status.Text, v.status.Importance = status, imp
 		v.status.Refresh()
@@ -408,7 +418,7 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 		v.reason.Text, v.reason.Importance = r.Short, imp
 		v.reason.Refresh()
 	}
-	if icon := r.Status.icon(); v.icon.Resource != icon {
+	if icon := statusIcon(r.Status); v.icon.Resource != icon {
 		v.icon.SetResource(icon)
 	}
 	// The repair button says what it does: Resubscribe is one click, Renew a login.
@@ -418,7 +428,7 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 	}
 	// A Page that needs the owner gets its repair button emphasised.
 	btnImp := widget.MediumImportance
-	if r.Status == StatusInvalid || r.Status == StatusNeedsAttention {
+	if r.Status.NeedsOwner() {
 		btnImp = widget.HighImportance
 	}
 	if v.renew.Text != label || v.renew.Importance != btnImp {
@@ -426,8 +436,8 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 		v.renew.Refresh()
 	}
 	readOnly := v.d.readOnly != ""
-	setEnabled(v.renew, !readOnly && r.Status != StatusDisconnected)
-	setEnabled(v.discon, !readOnly && r.Status != StatusDisconnected)
+	setEnabled(v.renew, !readOnly && r.Status != keeper.StatusDisconnected)
+	setEnabled(v.discon, !readOnly && r.Status != keeper.StatusDisconnected)
 }
 
 func setText(l *widget.Label, s string) {

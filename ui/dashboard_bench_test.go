@@ -7,15 +7,17 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"github.com/pagekeeper/pagekeeper/keeper"
 )
 
 // rows10k is a dashboard's worth of Pages for the scale figures.
 func rows10k() []PageRow {
 	rows := make([]PageRow, 10000)
 	for i := range rows {
-		st := StatusValid
+		st := keeper.StatusValid
 		if i%97 == 0 {
-			st = StatusNeedsAttention
+			st = keeper.StatusNeedsAttention
 		}
 		rows[i] = PageRow{ID: fmt.Sprintf("13%013d", i), Name: fmt.Sprintf("Sandbox Page %05d", i), Status: st, Updated: time.Now()}
 	}
@@ -26,7 +28,7 @@ func rows10k() []PageRow {
 // 10,000 Pages: filtering and refreshing the visible rows (goal < 10 ms).
 func BenchmarkFilterKeystroke10k(b *testing.B) {
 	a := test.NewTempApp(b)
-	LoadTranslations()
+	SetLanguage("en")
 	d := NewDashboard(DashboardOptions{}, DashboardActions{})
 	w := a.NewWindow("bench")
 	w.SetContent(d.Content())
@@ -45,7 +47,7 @@ func BenchmarkFilterKeystroke10k(b *testing.B) {
 // problems first included).
 func BenchmarkSetPages10k(b *testing.B) {
 	test.NewTempApp(b)
-	LoadTranslations()
+	SetLanguage("en")
 	d := NewDashboard(DashboardOptions{}, DashboardActions{})
 	rows := rows10k()
 	for b.Loop() {

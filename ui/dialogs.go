@@ -1,18 +1,20 @@
 package ui
 
 import (
-	"sync"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 )
 
 // present shows d over the main window and remembers it, so that Escape
 // closes the top-most dialog (as Cancel would: Fyne calls a confirm
-// dialog's callback with false). onClosed, if set, runs when it closes.
-func (m *MainWindow) present(d dialog.Dialog, onClosed func()) {
+// dialog's callback with false). It returns the dialog's bridge: work
+// started on it is cancelled when the dialog closes. onClosed, if set,
+// runs when it closes.
+func (m *MainWindow) present(d dialog.Dialog, onClosed func()) *bridge {
+	life := m.life.child()
 	m.dialogs = append(m.dialogs, d)
 	d.SetOnClosed(func() {
+		life.Close()
 		for i := len(m.dialogs) - 1; i >= 0; i-- {
 			if m.dialogs[i] == d {
 				m.dialogs = append(m.dialogs[:i], m.dialogs[i+1:]...)
@@ -24,6 +26,7 @@ func (m *MainWindow) present(d dialog.Dialog, onClosed func()) {
 		}
 	})
 	d.Show()
+	return life
 }
 
 // info shows a message with a Close button.
@@ -39,40 +42,4 @@ func (m *MainWindow) escapeCloses() {
 		}
 		m.dialogs[len(m.dialogs)-1].Hide()
 	})
-}
-
-// uiMu serialises the callbacks handed to the Fyne goroutine. With the real
-// driver they already run one at a time on it; Fyne's test driver runs them
-// inline on the calling goroutine, and this keeps tests honest under -race.
-var uiMu sync.Mutex
-
-// onUI runs f on the Fyne goroutine (workers hand their results over with it).
-func onUI(f func()) {
-	fyne.Do(func() {
-		uiMu.Lock()
-		defer uiMu.Unlock()
-		f()
-		announceChange()
-	})
-}
-
-// changed is closed and replaced each time a worker's result has reached the
-// widgets, so a test waits for the next change instead of polling.
-var (
-	changedMu sync.Mutex
-	changed   = make(chan struct{})
-)
-
-// uiChanged is closed after the next worker result reaches the widgets.
-func uiChanged() <-chan struct{} {
-	changedMu.Lock()
-	defer changedMu.Unlock()
-	return changed
-}
-
-func announceChange() {
-	changedMu.Lock()
-	defer changedMu.Unlock()
-	close(changed)
-	changed = make(chan struct{})
 }

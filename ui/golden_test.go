@@ -6,6 +6,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"github.com/pagekeeper/pagekeeper/keeper"
 )
 
 // Golden markup of the main screens: a change in what a page owner sees shows
@@ -13,7 +15,7 @@ import (
 func goldenDashboard(t *testing.T, rows []PageRow) fyne.Window {
 	t.Helper()
 	test.NewTempApp(t)
-	LoadTranslations()
+	SetLanguage("en")
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	d := NewDashboard(DashboardOptions{Sandbox: true, Now: func() time.Time { return now }}, DashboardActions{})
 	d.SetPages(rows)
@@ -30,10 +32,10 @@ func TestGoldenEmptyDashboard(t *testing.T) {
 func TestGoldenDashboardWithAProblem(t *testing.T) {
 	at := time.Date(2026, 11, 22, 8, 55, 0, 0, time.UTC)
 	w := goldenDashboard(t, []PageRow{
-		{ID: "110000000000001", Name: "Sunrise Café", Status: StatusValid, Updated: at},
-		{ID: "110000000000002", Name: "Harbor Books", Status: StatusInvalid, Short: "Page role lost",
+		{ID: "110000000000001", Name: "Sunrise Café", Status: keeper.StatusValid, Updated: at},
+		{ID: "110000000000002", Name: "Harbor Books", Status: keeper.StatusInvalid, Short: "Page role lost",
 			Reason: "The account that connected this Page no longer has a role on it.", Action: "Press Renew.", Updated: at},
-		{ID: "110000000000007", Name: "Blue Door Studio", Status: StatusNeedsAttention, Short: "webhook missing", Resubscribe: true, Updated: at},
+		{ID: "110000000000007", Name: "Blue Door Studio", Status: keeper.StatusNeedsAttention, Short: "webhook missing", Resubscribe: true, Updated: at},
 	})
 	test.AssertRendersToMarkup(t, "dashboard_problem.xml", w.Canvas())
 }

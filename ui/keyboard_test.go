@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
+	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -13,15 +13,16 @@ import (
 // keyboard-only owner would.
 func TestTabReachesEveryToolbarControl(t *testing.T) {
 	m := seeded(t, store.Page{ID: "110000000000001", Name: "Sunrise Café", Status: store.StatusValid})
-	w := test.NewTempWindow(t, m.Dashboard.Content())
-	c := w.Canvas()
 	seen := map[fyne.Focusable]bool{}
-	for range 40 {
-		c.FocusNext()
-		if f := c.Focused(); f != nil {
-			seen[f] = true
+	onMain(func() {
+		c := m.Window.Canvas()
+		for range 40 {
+			c.FocusNext()
+			if f := c.Focused(); f != nil {
+				seen[f] = true
+			}
 		}
-	}
+	})
 	d := m.Dashboard
 	for name, o := range map[string]fyne.Focusable{
 		"search": d.Search, "Connect Pages": d.ConnectButton, "Check now": d.CheckButton, "Settings": d.SettingsButton,
@@ -36,18 +37,16 @@ func TestTabReachesEveryToolbarControl(t *testing.T) {
 // TestEscapeClosesTheTopDialogAsCancel: Escape answers a confirmation with Cancel.
 func TestEscapeClosesTheTopDialogAsCancel(t *testing.T) {
 	m := seeded(t, store.Page{ID: "110000000000001", Name: "Sunrise Café", Status: store.StatusValid})
-	view := newPageRowView(m.Dashboard)
-	view.set(m.Dashboard.Rows()[0], m.cfg.Now())
-	tap(view.discon)
+	tap(rowView(m).discon)
 	waitForDialogButton(t, m.Window, "Disconnect")
-	uiMu.Lock()
-	m.Window.Canvas().(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	top := m.Window.Canvas().Overlays().Top()
-	uiMu.Unlock()
-	if top != nil {
+	open := get(func() bool {
+		m.Window.Canvas().(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		return m.Window.Canvas().Overlays().Top() != nil
+	})
+	if open {
 		t.Fatal("Escape should close the confirmation")
 	}
-	if m.Dashboard.Rows()[0].Status != StatusValid {
+	if get(m.Dashboard.Rows)[0].Status != keeper.StatusValid {
 		t.Fatal("Escape is Cancel: nothing may change")
 	}
 }

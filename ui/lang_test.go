@@ -9,21 +9,8 @@ import (
 	"testing"
 
 	"github.com/pagekeeper/pagekeeper/assets"
-	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/keeper"
 )
-
-// fbCatalog is every Facebook failure reason's explanation and action, as errorText keys them.
-func fbCatalog() map[string]string {
-	out := map[string]string{}
-	for r := fb.Reason(0); ; r++ {
-		k := "fb." + r.Key()
-		if _, seen := out[k+".explanation"]; seen {
-			return out // past the last reason, Key repeats the unknown one
-		}
-		out[k+".explanation"], out[k+".action"] = r.Explanation(), r.Action()
-	}
-}
 
 // trCall matches a call of tr with a literal key and fallback: the one way
 // user-facing text is written.
@@ -49,11 +36,8 @@ func TestEveryUserFacingStringIsInEveryBundle(t *testing.T) {
 	if len(used) < 10 {
 		t.Fatalf("found only %d translation keys; the scanner is broken", len(used))
 	}
-	// keeper's sentences and Facebook's reasons reach the owner through text() and errorText().
+	// keeper's sentences (Facebook's reasons included) reach the owner through text() and errorText().
 	for k, v := range keeper.Catalog() {
-		used[k] = v
-	}
-	for k, v := range fbCatalog() {
 		used[k] = v
 	}
 	for _, bundle := range []string{"en", "es"} {

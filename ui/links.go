@@ -15,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 	qrcode "github.com/skip2/go-qrcode"
 
-	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/keeper"
 )
 
@@ -53,7 +52,7 @@ func newLinkView(p keeper.PageRecord, clip fyne.Clipboard, save func(data []byte
 	})
 	page := orDefault(p.Username, p.ID)
 	update := func(ref string) {
-		link, err := fb.MMeLink(page, ref)
+		link, err := keeper.MessengerLink(page, ref)
 		if err == nil {
 			v.png, err = qrcode.Encode(link, qrcode.Medium, 512)
 		}
@@ -84,11 +83,11 @@ func newLinkView(p keeper.PageRecord, clip fyne.Clipboard, save func(data []byte
 
 func linkProblem(err error) string {
 	switch {
-	case errors.Is(err, fb.ErrRefTooLong):
+	case errors.Is(err, keeper.ErrRefTooLong):
 		return tr("links.too_long", "The ref is too long: keep it under 150 characters.")
-	case errors.Is(err, fb.ErrInvalidRef):
+	case errors.Is(err, keeper.ErrInvalidRef):
 		return tr("links.bad_ref", "The ref may only use letters, digits and - _ . : = + /")
-	case errors.Is(err, fb.ErrInvalidPageName):
+	case errors.Is(err, keeper.ErrInvalidPageName):
 		return tr("links.bad_page", "This Page has no username or ID Messenger links can use.")
 	}
 	return err.Error()

@@ -13,7 +13,7 @@ import (
 
 func TestMessengerLinkWithRefCopyAndQRCode(t *testing.T) {
 	a := test.NewTempApp(t)
-	LoadTranslations()
+	SetLanguage("en")
 	var saved []byte
 	v := newLinkView(keeper.PageRecord{ID: "110000000000001", Name: "Sunrise Café", Username: "sunrisecafe"},
 		a.Clipboard(), func(data []byte, name string) {

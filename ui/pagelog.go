@@ -29,14 +29,14 @@ type PageLog struct {
 	content     fyne.CanvasObject
 }
 
-// newPageLog builds the view for a Page record and its events. diagnostics
-// is the redacted support summary the Copy button puts on the clipboard.
-func newPageLog(p keeper.PageRecord, ps keeper.PageStatus, events []keeper.Event, diagnostics string, clip fyne.Clipboard, links func()) *PageLog {
-	v := &PageLog{events: events}
-	st := Status(p.Status)
-	v.Status = widget.NewLabelWithStyle(st.Text(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	v.Status.Importance = st.importance()
-	reason, action := describe(p, ps)
+// newPageLog builds the view for a Page's log. diagnostics is the redacted
+// support summary the Copy button puts on the clipboard.
+func newPageLog(l keeper.PageLog, diagnostics string, clip fyne.Clipboard, links func()) *PageLog {
+	p := l.Record
+	v := &PageLog{events: l.Events}
+	v.Status = widget.NewLabelWithStyle(statusText(p.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.Status.Importance = statusImportance(p.Status)
+	reason, action := describe(l.Status)
 	v.Reason = widget.NewLabel(strings.TrimSpace(reason + " " + action))
 	v.Reason.Wrapping = fyne.TextWrapWord
 	if v.Reason.Text == "" {
@@ -59,7 +59,7 @@ func newPageLog(p keeper.PageRecord, ps keeper.PageStatus, events []keeper.Event
 			tr("log.data_access", "Data access expires: {{.When}}", map[string]any{"When": dateOrDash(p.DataAccessExpiresAt)}))
 
 	v.Webhooks = widget.NewLabel(
-		tr("log.preset", "Preset: {{.Preset}}", map[string]any{"Preset": presetName(string(p.WebhookPreset))}) + "\n" +
+		tr("log.preset", "Preset: {{.Preset}}", map[string]any{"Preset": presetName(p.WebhookPreset)}) + "\n" +
 			tr("log.fields", "Fields: {{.List}}", map[string]any{"List": listOrDash(p.WebhookFields)}))
 	v.Webhooks.Wrapping = fyne.TextWrapWord
 
@@ -78,7 +78,7 @@ func newPageLog(p keeper.PageRecord, ps keeper.PageStatus, events []keeper.Event
 		section(tr("log.token", "Token"), v.Token),
 		section(tr("log.webhooks", "Webhooks"), v.Webhooks))
 	top := container.NewVBox(
-		container.NewHBox(widget.NewIcon(st.icon()), v.Status), v.Reason, facts,
+		container.NewHBox(widget.NewIcon(statusIcon(p.Status)), v.Status), v.Reason, facts,
 		widget.NewLabelWithStyle(tr("log.history", "History"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	v.LinkButton = widget.NewButtonWithIcon(tr("links.open", "Messenger link and QR code"), theme.MailComposeIcon(), links)
 	v.content = container.NewBorder(top, container.NewHBox(v.CopyButton, v.LinkButton), nil, nil, v.History)
@@ -128,13 +128,13 @@ func actorName(e keeper.Event) string {
 	}
 }
 
-func presetName(p string) string {
+func presetName(p keeper.WebhookPreset) string {
 	switch p {
-	case "bot":
+	case keeper.PresetBot:
 		return tr("preset.bot", "Bot")
-	case "agent_inbox":
+	case keeper.PresetAgentInbox:
 		return tr("preset.agent_inbox", "Agent inbox")
-	case "custom":
+	case keeper.PresetCustom:
 		return tr("preset.custom", "Custom")
 	}
 	return "—"
@@ -163,32 +163,28 @@ func dateOrDash(t time.Time) string {
 
 // showLog opens a Page's log in a dialog.
 func (m *MainWindow) showLog(pageID string) {
-	k := m.keeper
-	if k == nil {
-		return
-	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		p, evs, err := k.PageLog(ctx, pageID, 500)
-		var diag string
-		var ps keeper.PageStatus
-		if err == nil {
-			diag, err = k.Diagnostics(ctx, pageID, fyne.CurrentApp().Metadata().Version)
-		}
-		if err == nil {
-			ps, err = k.PageStatus(ctx, pageID)
-		}
-		onUI(func() {
-			if err != nil {
-				m.showError(err)
-				return
+	m.whenOpen(func() {
+		k := m.keeper
+		m.life.Go(func(ctx context.Context) func() {
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			l, err := k.PageLog(ctx, pageID, 500)
+			var diag string
+			if err == nil {
+				diag, err = k.Diagnostics(ctx, pageID)
 			}
-			v := newPageLog(p, ps, evs, diag, fyne.CurrentApp().Clipboard(), func() { m.showLinks(p) })
-			d := dialog.NewCustom(tr("log.title", "{{.Name}} · Page ID {{.ID}}", map[string]any{"Name": p.Name, "ID": p.ID}),
-				tr("dialog.close", "Close"), v.content, m.Window)
-			d.Resize(fyne.NewSize(900, 600))
-			m.present(d, nil)
+			return func() {
+				if err != nil {
+					m.showError(err)
+					return
+				}
+				p := l.Record
+				v := newPageLog(l, diag, fyne.CurrentApp().Clipboard(), func() { m.showLinks(p) })
+				d := dialog.NewCustom(tr("log.title", "{{.Name}} · Page ID {{.ID}}", map[string]any{"Name": p.Name, "ID": p.ID}),
+					tr("dialog.close", "Close"), v.content, m.Window)
+				d.Resize(fyne.NewSize(900, 600))
+				m.present(d, nil)
+			}
 		})
-	}()
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,14 +15,8 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/keeper"
 )
-
-// LanguagePreference is the Fyne preference that chooses the interface
-// language at start ("" = the system's). It lives in Fyne's preferences,
-// not the database, because it is needed before the data folder opens.
-const LanguagePreference = "language"
 
 // SettingsView is the settings dialog's form; fields are exposed for tests.
 type SettingsView struct {
@@ -37,8 +32,11 @@ type SettingsView struct {
 	SMTPFrom, SMTPPassword       *widget.Entry
 	SMTPSecurity                 *widget.Select
 	Language                     *widget.Select
-	Save                         *widget.Button
+	Save, TestEmail              *widget.Button
 	Problem                      *widget.Label
+
+	langCodes []string // the language of each Language option
+	modeRelay string   // the RedirectMode option that means relay
 }
 
 var intervals = []time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
@@ -70,20 +68,8 @@ func intervalFrom(label string, fallback time.Duration) time.Duration {
 	return fallback
 }
 
-// showSettings opens the settings dialog over the current settings.
-func (m *MainWindow) showSettings() {
-	k := m.keeper
-	go func() {
-		s, err := k.Settings(context.Background())
-		onUI(func() {
-			if err != nil {
-				m.showError(err)
-				return
-			}
-			m.settingsDialog(s)
-		})
-	}()
-}
+// showSettings opens the settings dialog over the settings in effect.
+func (m *MainWindow) showSettings() { m.settingsDialog(m.keeper.Settings()) }
 
 func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	v := &SettingsView{}
@@ -98,7 +84,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	v.GraphVersion = entry(s.GraphVersion, "v25.0")
 	v.VersionNote = wrapped("")
 	noteVersion := func(version string) {
-		vs := keeper.GraphVersionStatus(strings.TrimSpace(version), time.Now())
+		vs := keeper.GraphVersionStatus(strings.TrimSpace(version), m.cfg.Now())
 		v.VersionNote.SetText(text(vs.Text))
 		v.VersionNote.Importance = widget.MediumImportance
 		if vs.Attention {
@@ -118,7 +104,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	v.AppSecret.SetPlaceHolder(tr("settings.secret_placeholder", "optional; kept only in the system keyring"))
 	modeLoopback := tr("settings.mode_loopback", "Directly to this computer (only for an app in development mode)")
 	modeRelay := tr("settings.mode_relay", "Through my HTTPS relay page (needed for a Live app)")
-	v.RedirectMode = widget.NewRadioGroup([]string{modeLoopback, modeRelay}, nil)
+	v.RedirectMode, v.modeRelay = widget.NewRadioGroup([]string{modeLoopback, modeRelay}, nil), modeRelay
 	v.RedirectMode.SetSelected(modeLoopback)
 	if s.RedirectMode == keeper.RedirectRelay {
 		v.RedirectMode.SetSelected(modeRelay)
@@ -150,14 +136,14 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	v.SMTPSecurity = widget.NewSelect([]string{"starttls", "tls"}, nil)
 	v.SMTPSecurity.SetSelected(orDefault(s.SMTP.Security, "starttls"))
 
-	langs := map[string]string{tr("settings.lang_system", "As the system"): "", "English": "en", "Español": "es"}
-	v.Language = widget.NewSelect([]string{tr("settings.lang_system", "As the system"), "English", "Español"}, nil)
-	current := fyne.CurrentApp().Preferences().String(LanguagePreference)
-	for label, code := range langs {
-		if code == current {
-			v.Language.SetSelected(label)
-		}
+	langNames := []string{tr("settings.lang_system", "As the system")}
+	langCodes := []string{""}
+	for _, l := range Languages {
+		langNames, langCodes = append(langNames, l.Name), append(langCodes, l.Code)
 	}
+	v.Language = widget.NewSelect(langNames, nil)
+	v.Language.SetSelectedIndex(max(0, slices.Index(langCodes, s.Language)))
+	v.langCodes = langCodes
 	v.Problem = wrapped("")
 	v.Problem.Importance = widget.DangerImportance
 
@@ -176,7 +162,8 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 		widget.NewFormItem(tr("settings.relay", "Relay page"), v.RelayURL),
 		widget.NewFormItem("", v.Business),
 	)
-	testMail := widget.NewButton(tr("settings.test_email", "Send test email"), func() { m.sendTestEmail(v, s) })
+	var life *bridge // the dialog's: closing it cancels a save or a test email
+	v.TestEmail = widget.NewButton(tr("settings.test_email", "Send test email"), func() { m.sendTestEmail(life, v, s) })
 	alerts := widget.NewForm(
 		widget.NewFormItem(tr("settings.check_every", "Check Pages"), v.CheckEvery),
 		widget.NewFormItem(tr("settings.remind_every", "Remind about open problems"), v.RemindEvery),
@@ -187,7 +174,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 		widget.NewFormItem(tr("settings.smtp_user", "User name"), v.SMTPUser),
 		widget.NewFormItem(tr("settings.smtp_password", "Password"), v.SMTPPassword),
 		widget.NewFormItem(tr("settings.smtp_from", "Sender"), v.SMTPFrom),
-		widget.NewFormItem("", testMail),
+		widget.NewFormItem("", v.TestEmail),
 	)
 	data := container.NewVBox(
 		wrapped(tr("settings.data_where", "Your data: {{.Dir}}", map[string]any{"Dir": m.keeper.Dir()})),
@@ -206,48 +193,46 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	)
 	var d *dialog.CustomDialog
 	v.Save = widget.NewButton(tr("settings.save", "Save"), func() {
-		ns, secret, smtpPassword, err := v.read(s, modeRelay)
+		ns, sec, err := v.read(s)
 		if err != nil {
 			v.Problem.SetText(err.Error())
 			return
 		}
-		fyne.CurrentApp().Preferences().SetString(LanguagePreference, langs[v.Language.Selected])
 		k := m.keeper
-		go func() {
-			ctx := context.Background()
-			err := k.SaveSettings(ctx, ns)
-			if err == nil && !secret.IsZero() {
-				err = k.SetAppSecret(ctx, secret)
-			}
-			if err == nil && smtpPassword != "" {
-				err = k.SetSMTPPassword(ctx, smtpPassword)
-			}
-			onUI(func() {
+		v.Save.Disable()
+		life.Go(func(ctx context.Context) func() {
+			err := k.UpdateSettings(ctx, ns, sec)
+			return func() {
+				v.Save.Enable()
 				if err != nil {
-					v.Problem.SetText(err.Error())
+					v.Problem.SetText(errorText(err))
 					return
 				}
 				d.Hide()
-			})
-		}()
+				if ns.Language != s.Language {
+					m.useLanguage(ns.Language)
+				}
+			}
+		})
 	})
 	v.Save.Importance = widget.HighImportance
 	cancel := widget.NewButton(tr("dialog.cancel", "Cancel"), func() { d.Hide() })
 	body := container.NewBorder(nil, container.NewVBox(v.Problem, container.NewBorder(nil, nil, nil, container.NewHBox(cancel, v.Save))), nil, nil, tabs)
 	d = dialog.NewCustomWithoutButtons(tr("toolbar.settings", "Settings"), body, m.Window)
 	d.Resize(fyne.NewSize(760, 580))
-	m.present(d, nil)
+	life = m.present(d, nil)
 	return v
 }
 
-// read turns the form into settings (validated by keeper on save).
-func (v *SettingsView) read(old keeper.Settings, modeRelay string) (keeper.Settings, token.Token, string, error) {
+// read turns the form into settings and the secrets typed (validated
+// again by keeper).
+func (v *SettingsView) read(old keeper.Settings) (keeper.Settings, keeper.Secrets, error) {
 	s := old
 	s.AppID = strings.TrimSpace(v.AppID.Text)
 	s.LoginConfigID = strings.TrimSpace(v.LoginConfigID.Text)
 	s.GraphVersion = strings.TrimSpace(v.GraphVersion.Text)
 	s.RedirectMode = keeper.RedirectLoopback
-	if v.RedirectMode.Selected == modeRelay {
+	if v.RedirectMode.Selected == v.modeRelay {
 		s.RedirectMode = keeper.RedirectRelay
 	}
 	s.RelayURL = strings.TrimSpace(v.RelayURL.Text)
@@ -255,7 +240,7 @@ func (v *SettingsView) read(old keeper.Settings, modeRelay string) (keeper.Setti
 	for _, f := range strings.FieldsFunc(v.Ports.Text, func(r rune) bool { return r == ',' || r == ' ' }) {
 		p, err := strconv.Atoi(f)
 		if err != nil {
-			return s, token.Token{}, "", fmt.Errorf("%s", tr("settings.bad_port", "“{{.Port}}” is not a port number", map[string]any{"Port": f}))
+			return s, keeper.Secrets{}, fmt.Errorf("%s", tr("settings.bad_port", "“{{.Port}}” is not a port number", map[string]any{"Port": f}))
 		}
 		s.Ports = append(s.Ports, p)
 	}
@@ -264,7 +249,7 @@ func (v *SettingsView) read(old keeper.Settings, modeRelay string) (keeper.Setti
 	s.ReminderInterval = keeper.Duration(intervalFrom(v.RemindEvery.Selected, time.Duration(old.ReminderInterval)))
 	owners, err := keeper.ParseOwners(v.Owners.Text)
 	if err != nil {
-		return s, token.Token{}, "", err
+		return s, keeper.Secrets{}, err
 	}
 	s.Owners = owners
 	s.SMTP.Host = strings.TrimSpace(v.SMTPHost.Text)
@@ -272,17 +257,19 @@ func (v *SettingsView) read(old keeper.Settings, modeRelay string) (keeper.Setti
 	if p := strings.TrimSpace(v.SMTPPort.Text); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil {
-			return s, token.Token{}, "", fmt.Errorf("%s", tr("settings.bad_port", "“{{.Port}}” is not a port number", map[string]any{"Port": p}))
+			return s, keeper.Secrets{}, fmt.Errorf("%s", tr("settings.bad_port", "“{{.Port}}” is not a port number", map[string]any{"Port": p}))
 		}
 		s.SMTP.Port = n
 	}
 	s.SMTP.Username = strings.TrimSpace(v.SMTPUser.Text)
 	s.SMTP.From = strings.TrimSpace(v.SMTPFrom.Text)
 	s.SMTP.Security = v.SMTPSecurity.Selected
+	s.Language = v.langCodes[max(0, v.Language.SelectedIndex())]
+	sec := keeper.Secrets{AppSecret: keeper.NewSecret(strings.TrimSpace(v.AppSecret.Text)), SMTPPassword: keeper.NewSecret(v.SMTPPassword.Text)}
 	if err := s.Validate(); err != nil {
-		return s, token.Token{}, "", err
+		return s, keeper.Secrets{}, err
 	}
-	return s, token.New(v.AppSecret.Text), v.SMTPPassword.Text, nil
+	return s, sec, nil
 }
 
 func orDefault(s, d string) string {
@@ -292,55 +279,50 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func (m *MainWindow) sendTestEmail(v *SettingsView, old keeper.Settings) {
-	ns, _, password, err := v.read(old, "")
+// sendTestEmail sends a test email with the values on screen; it saves
+// nothing (Save does).
+func (m *MainWindow) sendTestEmail(life *bridge, v *SettingsView, old keeper.Settings) {
+	ns, sec, err := v.read(old)
 	if err != nil {
 		v.Problem.SetText(err.Error())
 		return
 	}
 	k := m.keeper
 	v.Problem.SetText(tr("settings.test_sending", "Sending a test email to every owner…"))
-	go func() {
-		ctx := context.Background()
-		err := k.SaveSettings(ctx, ns)
-		if err == nil && password != "" {
-			err = k.SetSMTPPassword(ctx, password)
-		}
-		if err == nil {
-			err = k.SendTestEmail(ctx)
-		}
-		onUI(func() {
+	life.Go(func(ctx context.Context) func() {
+		err := k.SendTestEmail(ctx, ns, sec)
+		return func() {
 			if err != nil {
-				v.Problem.SetText(tr("settings.test_failed", "The test email was not sent: {{.Why}}", map[string]any{"Why": err.Error()}))
+				v.Problem.SetText(tr("settings.test_failed", "The test email was not sent: {{.Why}}", map[string]any{"Why": errorText(err)}))
 				return
 			}
 			v.Problem.SetText(tr("settings.test_sent", "Test email sent. Check the owners' inboxes."))
-		})
-	}()
+		}
+	})
 }
 
 func (m *MainWindow) backupNow() {
 	k := m.keeper
-	go func() {
-		path, err := k.Backup(context.Background())
-		onUI(func() {
+	m.life.Go(func(ctx context.Context) func() {
+		path, err := k.Backup(ctx)
+		return func() {
 			if err != nil {
 				m.showError(err)
 				return
 			}
 			m.info(tr("settings.backup_done_title", "Backed up"),
 				tr("settings.backup_done", "A verified backup was saved as {{.Path}}", map[string]any{"Path": path}))
-		})
-	}()
+		}
+	})
 }
 
 // chooseRestore lists the verified backups and restores the one picked.
 func (m *MainWindow) chooseRestore() {
 	k := m.keeper
-	go func() { // listing reads the disk: not on the Fyne goroutine
+	m.life.Go(func(context.Context) func() { // listing reads the disk: not on the Fyne goroutine
 		backups, err := k.Backups()
-		onUI(func() { m.pickBackup(backups, err) })
-	}()
+		return func() { m.pickBackup(backups, err) }
+	})
 }
 
 func (m *MainWindow) pickBackup(backups []keeper.BackupInfo, err error) {
@@ -366,15 +348,16 @@ func (m *MainWindow) pickBackup(backups []keeper.BackupInfo, err error) {
 				return
 			}
 			path := backups[pick.SelectedIndex()].Path
-			go func() {
-				err := k.Restore(context.Background(), path)
-				onUI(func() {
+			m.life.Go(func(ctx context.Context) func() {
+				err := k.Restore(ctx, path)
+				return func() {
 					if err != nil {
 						m.showError(err)
 					}
+					m.useLanguage(k.Settings().Language) // the backup's settings are in effect
 					m.reload()
-				})
-			}()
+				}
+			})
 		}, m.Window), nil)
 }
 
@@ -391,15 +374,15 @@ func (m *MainWindow) exportCSV() {
 		if err != nil || w == nil {
 			return
 		}
-		go func() {
-			_, err := k.ExportCSV(context.Background(), w)
+		m.life.Go(func(ctx context.Context) func() {
+			_, err := k.ExportCSV(ctx, w)
 			err = firstErr(err, w.Close())
-			onUI(func() {
+			return func() {
 				if err != nil {
 					m.showError(err)
 				}
-			})
-		}()
+			}
+		})
 	}, m.Window)
 	save.SetFileName("pagekeeper-export.csv")
 	save.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))

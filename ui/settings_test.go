@@ -1,11 +1,12 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
-	"time"
 
-	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2"
 
 	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/store"
@@ -14,18 +15,15 @@ import (
 // Settings take a Business app's Login configuration ID, steer a Live app
 // to the relay page, and say until when the Graph version works.
 func TestSettingsFacebookApp(t *testing.T) {
-	a := test.NewTempApp(t)
-	LoadTranslations()
-	m := NewMainWindow(a, Config{NoSchedule: true, Open: openIn(t, t.TempDir(), store.NewMemoryKeyring())})
-	waitOpened(t, m)
+	m := openWindow(t, Config{NoSchedule: true, Keeper: folder(t)})
 	s := keeper.DefaultSettings()
 	s.AppID, s.LoginConfigID = "1234567890", "555000111222333"
-	var v *SettingsView
-	locked(func() bool { v = m.settingsDialog(s); return true })
-	if got := locked(func() bool { return v.LoginConfigID.Text == "555000111222333" }); !got {
-		t.Fatalf("Login configuration ID shows %q", v.LoginConfigID.Text)
+	v := get(func() *SettingsView { return m.settingsDialog(s) })
+	if got := get(func() string { return v.LoginConfigID.Text }); got != "555000111222333" {
+		t.Fatalf("Login configuration ID shows %q", got)
 	}
-	shown := strings.Join(append(texts(t, m.Window.Canvas().Overlays().Top()), v.RedirectMode.Options...), "\n")
+	top := get(func() fyne.CanvasObject { return m.Window.Canvas().Overlays().Top() })
+	shown := strings.Join(append(texts(top), get(func() []string { return v.RedirectMode.Options })...), "\n")
 	for _, want := range []string{"needed for a Live app", "only for an app in development mode",
 		"Facebook refuses addresses on this computer"} {
 		if !strings.Contains(shown, want) {
@@ -33,29 +31,115 @@ func TestSettingsFacebookApp(t *testing.T) {
 		}
 	}
 	for _, version := range []string{"v25.0", "v20.0", "v27.0"} {
-		typeInto(v.GraphVersion, version)
-		want := text(keeper.GraphVersionStatus(version, time.Now()).Text)
-		if got := locked(func() bool { return v.VersionNote.Text == want }); !got || want == "" {
-			t.Errorf("%s: the note says %q, want %q", version, v.VersionNote.Text, want)
+		onMain(func() { v.GraphVersion.SetText(version) })
+		want := text(keeper.GraphVersionStatus(version, m.cfg.Now()).Text)
+		if got := get(func() string { return v.VersionNote.Text }); got != want || want == "" {
+			t.Errorf("%s: the note says %q, want %q", version, got, want)
 		}
 	}
-	typeInto(v.LoginConfigID, "987654321098765")
-	var read keeper.Settings
-	var err error
-	locked(func() bool { read, _, _, err = v.read(s, v.RedirectMode.Options[1]); return true })
-	if err != nil || read.LoginConfigID != "987654321098765" {
-		t.Fatalf("read %q, %v", read.LoginConfigID, err)
+	read := func(configID string) (keeper.Settings, error) {
+		var got keeper.Settings
+		var err error
+		onMain(func() {
+			v.LoginConfigID.SetText(configID)
+			v.RedirectMode.SetSelected(v.modeRelay)
+			v.RelayURL.SetText("https://relay.example.com/pagekeeper/relay.html")
+			got, _, err = v.read(s)
+		})
+		return got, err
 	}
-	typeInto(v.LoginConfigID, "config one")
-	locked(func() bool { _, _, _, err = v.read(s, v.RedirectMode.Options[1]); return true })
-	if err == nil || !strings.Contains(err.Error(), "Login configuration ID") {
+	if got, err := read("987654321098765"); err != nil || got.LoginConfigID != "987654321098765" || got.RedirectMode != keeper.RedirectRelay {
+		t.Fatalf("read %q %q, %v", got.LoginConfigID, got.RedirectMode, err)
+	}
+	if _, err := read("config one"); err == nil || !strings.Contains(err.Error(), "Login configuration ID") {
 		t.Fatalf("a configuration ID with letters: %v", err)
 	}
 }
 
-// typeInto replaces an entry's text as a person would.
-func typeInto(e interface{ SetText(string) }, s string) {
-	uiMu.Lock()
-	defer uiMu.Unlock()
-	e.SetText(s)
+// openSettings opens the Settings dialog as the toolbar button does.
+func openSettings(t *testing.T, m *MainWindow) *SettingsView {
+	t.Helper()
+	return get(func() *SettingsView { return m.settingsDialog(m.keeper.Settings()) })
+}
+
+func TestTheLanguageAppliesAtOnceAndAtTheNextStart(t *testing.T) {
+	t.Cleanup(func() { SetLanguage("en") })
+	o := folder(t)
+	m := openWindow(t, Config{NoSchedule: true, Keeper: o})
+	connect := func() string { return get(func() string { return m.Dashboard.ConnectButton.Text }) }
+	if got := connect(); got != "Connect Pages" {
+		t.Fatalf("English first: %q", got)
+	}
+	v := openSettings(t, m)
+	onMain(func() { v.Language.SetSelected("Español") })
+	tap(v.Save)
+	eventually(t, "the dashboard in Spanish", func() bool { return m.Dashboard.ConnectButton.Text == "Conectar Páginas" })
+	if got := get(func() string { return m.Dashboard.Summary.Text }); got != "Aún no hay Páginas conectadas" {
+		t.Fatalf("summary after choosing Spanish: %q", got)
+	}
+	if err := get(m.Close); err != nil {
+		t.Fatal(err)
+	}
+
+	// The next start, on a computer whose last choice was English.
+	SetLanguage("en")
+	m = openWindow(t, Config{NoSchedule: true, Keeper: o})
+	if got := get(func() string { return m.Dashboard.ConnectButton.Text }); got != "Conectar Páginas" {
+		t.Fatalf("the saved language is not applied at start: %q", got)
+	}
+}
+
+func TestSendTestEmailUsesTheFormAndSavesNothing(t *testing.T) {
+	o := folder(t)
+	ctx := context.Background()
+	k, err := keeper.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := k.Settings()
+	saved.AppID, saved.RedirectMode, saved.RelayURL = "1234567890", keeper.RedirectRelay, "https://relay.example.com/pagekeeper"
+	if err := k.UpdateSettings(ctx, saved, keeper.Secrets{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m := openWindow(t, Config{NoSchedule: true, Keeper: o})
+	v := openSettings(t, m)
+	onMain(func() {
+		v.Owners.SetText("Ana Rivera <ana@example.com>")
+		v.SMTPHost.SetText("127.0.0.1")
+		v.SMTPPort.SetText("1") // nothing listens there: the email fails
+		v.SMTPUser.SetText("alerts@example.com")
+		v.SMTPPassword.SetText("typed-not-saved")
+	})
+	tap(v.TestEmail)
+	eventually(t, "the test email's outcome", func() bool { return strings.Contains(v.Problem.Text, "The test email was not sent") })
+	if got := get(m.Keeper).Settings(); got.RedirectMode != keeper.RedirectRelay || got.SMTP.Host != "" || len(got.Owners) != 0 {
+		t.Fatalf("sending a test email changed the settings: %+v", got)
+	}
+	if open := get(func() bool { return len(m.dialogs) > 0 }); !open {
+		t.Fatal("the Settings dialog closed: the form's values would be lost")
+	}
+}
+
+func TestAFailedRoundSaysSoAndOffersCheckNowAgain(t *testing.T) {
+	m := seeded(t, store.Page{ID: "110000000000001", Name: "Sunrise Café", Status: store.StatusValid})
+	onMain(func() {
+		m.scheduled = true // as a managing window with its scheduler
+		m.checkAll()
+		if !m.Dashboard.CheckButton.Disabled() {
+			t.Error("Check now stays pressed while the round runs")
+		}
+		m.roundDone(keeper.Round{Err: errors.New("the disk is full")}, m.cfg.Now())
+	})
+	if get(m.Dashboard.CheckButton.Disabled) {
+		t.Fatal("after a failed round Check now must work again")
+	}
+	if got := get(func() string { return m.Dashboard.Checked.Text }); !strings.Contains(got, "The last check failed: the disk is full") {
+		t.Fatalf("the summary line says %q", got)
+	}
+	if dlg := dialogText(m.Window); !strings.Contains(dlg, "the disk is full") {
+		t.Fatalf("the owner who pressed Check now is told: %q", dlg)
+	}
 }

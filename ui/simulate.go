@@ -1,41 +1,37 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/pagekeeper/pagekeeper/keeper"
 )
 
 // problem is one fault a trainee can rehearse in the sandbox.
 type problem struct {
-	kind    string // the pretend Facebook's fault kind (POST /_sandbox/fault)
+	fault   keeper.Fault // PageID and UserID are the chosen Page's
 	label   string
 	perPage bool // needs a Page (otherwise it hits the account that connected it)
-	extra   map[string]any
 }
 
 func problems() []problem {
 	return []problem{
-		{kind: "password_changed", label: tr("simulate.password", "The Facebook password was changed")},
-		{kind: "app_removed", label: tr("simulate.app_removed", "The app was removed from the Facebook account")},
-		{kind: "role_lost", label: tr("simulate.role_lost", "The person lost their role on the Page"), perPage: true},
-		{kind: "webhook_dropped", label: tr("simulate.webhook", "Facebook dropped the Page's webhook subscription"), perPage: true},
-		{kind: "permission_removed", label: tr("simulate.permission", "The messaging permission was removed"), extra: map[string]any{"permission": "pages_messaging"}},
-		{kind: "data_access_expired", label: tr("simulate.data_access", "The 90-day data access expired")},
-		{kind: "token_expired", label: tr("simulate.expired", "The token expired")},
-		{kind: "checkpoint", label: tr("simulate.checkpoint", "Facebook locked the account (checkpoint)")},
-		{kind: "throttle", label: tr("simulate.throttle", "Facebook is rate-limiting (too many calls)"), extra: map[string]any{"code": 4}},
-		{kind: "offline", label: tr("simulate.offline", "Facebook cannot be reached"), extra: map[string]any{"enabled": true}},
-		{kind: "reset", label: tr("simulate.reset", "Put everything right again (the account's Pages still need renewing if a token was invalidated)")},
+		{fault: keeper.Fault{Kind: "password_changed"}, label: tr("simulate.password", "The Facebook password was changed")},
+		{fault: keeper.Fault{Kind: "app_removed"}, label: tr("simulate.app_removed", "The app was removed from the Facebook account")},
+		{fault: keeper.Fault{Kind: "role_lost"}, label: tr("simulate.role_lost", "The person lost their role on the Page"), perPage: true},
+		{fault: keeper.Fault{Kind: "webhook_dropped"}, label: tr("simulate.webhook", "Facebook dropped the Page's webhook subscription"), perPage: true},
+		{fault: keeper.Fault{Kind: "permission_removed", Permission: "pages_messaging"}, label: tr("simulate.permission", "The messaging permission was removed")},
+		{fault: keeper.Fault{Kind: "data_access_expired"}, label: tr("simulate.data_access", "The 90-day data access expired")},
+		{fault: keeper.Fault{Kind: "token_expired"}, label: tr("simulate.expired", "The token expired")},
+		{fault: keeper.Fault{Kind: "checkpoint"}, label: tr("simulate.checkpoint", "Facebook locked the account (checkpoint)")},
+		{fault: keeper.Fault{Kind: "throttle", Code: 4}, label: tr("simulate.throttle", "Facebook is rate-limiting (too many calls)")},
+		{fault: keeper.Fault{Kind: "offline"}, label: tr("simulate.offline", "Facebook cannot be reached")},
+		{fault: keeper.Fault{Kind: "reset"}, label: tr("simulate.reset", "Put everything right again (the account's Pages still need renewing if a token was invalidated)")},
 	}
 }
 
@@ -49,11 +45,8 @@ type SimulateView struct {
 
 // showSimulate lets a trainee break a Page on purpose and rehearse the repair.
 func (m *MainWindow) showSimulate() *SimulateView {
-	base := ""
-	if m.cfg.SandboxURL != nil {
-		base = m.cfg.SandboxURL()
-	}
-	if base == "" {
+	k := m.keeper
+	if !k.InSandbox() {
 		m.showError(fmt.Errorf("%s", tr("simulate.no_sandbox", "Problems can be simulated only in the sandbox.")))
 		return nil
 	}
@@ -65,7 +58,7 @@ func (m *MainWindow) showSimulate() *SimulateView {
 	rows := m.Dashboard.all
 	var pageLabels []string
 	for _, r := range rows {
-		if r.Status != StatusDisconnected {
+		if r.Status != keeper.StatusDisconnected {
 			pageLabels = append(pageLabels, r.Name)
 		}
 	}
@@ -74,37 +67,27 @@ func (m *MainWindow) showSimulate() *SimulateView {
 	if len(pageLabels) > 0 {
 		v.Page.SetSelectedIndex(0)
 	}
+	var life *bridge
 	v.Apply = widget.NewButton(tr("simulate.apply", "Simulate"), func() {
-		p := ps[v.Problem.SelectedIndex()]
-		req := map[string]any{"kind": p.kind}
-		for k, val := range p.extra {
-			req[k] = val
-		}
+		f := ps[v.Problem.SelectedIndex()].fault
 		for _, r := range rows {
 			if r.Name == v.Page.Selected {
-				req["page"] = r.ID
-				req["user"] = r.ConnectedBy
+				f.PageID, f.UserID = r.ID, r.ConnectedBy
 			}
 		}
 		v.Apply.Disable()
-		go func() {
-			err := postFault(base, req)
-			onUI(func() {
+		life.Go(func(ctx context.Context) func() {
+			err := k.Simulate(ctx, f)
+			return func() {
 				v.Apply.Enable()
 				if err != nil {
-					v.Result.SetText(err.Error())
+					v.Result.SetText(errorText(err))
 					return
 				}
 				v.Result.SetText(tr("simulate.done", "Done. Pagekeeper is checking the Pages now; watch the table."))
-				if m.keeper != nil {
-					if m.stop != nil {
-						m.keeper.RequestCheck()
-					} else {
-						m.checkAll()
-					}
-				}
-			})
-		}()
+				m.checkAll()
+			}
+		})
 	})
 	v.Apply.Importance = widget.WarningImportance
 	form := widget.NewForm(
@@ -114,28 +97,6 @@ func (m *MainWindow) showSimulate() *SimulateView {
 	d := dialog.NewCustom(tr("toolbar.simulate", "Simulate a problem"), tr("dialog.close", "Close"),
 		container.NewVBox(intro, form, v.Apply, v.Result), m.Window)
 	d.Resize(fyne.NewSize(620, 360))
-	m.present(d, nil)
+	life = m.present(d, nil)
 	return v
-}
-
-// postFault calls the pretend Facebook's fault route.
-func postFault(base string, req map[string]any) error {
-	body, _ := json.Marshal(req)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	r, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/_sandbox/fault", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	r.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(r)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("the pretend Facebook refused: %s", bytes.TrimSpace(msg))
-	}
-	return nil
 }

@@ -4,81 +4,58 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/pagekeeper/pagekeeper/keeper"
 )
 
-// Status is a Page's connection status as the dashboard shows it.
-type Status string
+// How the window shows a Page's status: in words, with an icon (never by
+// colour alone), problems first.
 
-// The statuses a page owner sees. Each has words and an icon, never colour alone.
-const (
-	StatusUnchecked      Status = "unchecked"
-	StatusValid          Status = "valid"
-	StatusNeedsAttention Status = "needs_attention"
-	StatusInvalid        Status = "invalid"
-	StatusCouldNotCheck  Status = "could_not_check"
-	StatusDisconnected   Status = "disconnected"
-)
+// statusText is the status in the owner's words.
+func statusText(s keeper.Status) string { return text(s.Words()) }
 
-// Text is the status in the user's words.
-func (s Status) Text() string {
+// statusRank orders the table so problems come first.
+func statusRank(s keeper.Status) int {
 	switch s {
-	case StatusValid:
-		return tr("status.valid", "Valid")
-	case StatusNeedsAttention:
-		return tr("status.needs_attention", "Needs attention")
-	case StatusInvalid:
-		return tr("status.invalid", "Invalid")
-	case StatusCouldNotCheck:
-		return tr("status.could_not_check", "Could not check")
-	case StatusDisconnected:
-		return tr("status.disconnected", "Disconnected")
-	default:
-		return tr("status.unchecked", "Not checked yet")
-	}
-}
-
-// rank orders the table so problems come first.
-func (s Status) rank() int {
-	switch s {
-	case StatusInvalid:
+	case keeper.StatusInvalid:
 		return 0
-	case StatusNeedsAttention:
+	case keeper.StatusNeedsAttention:
 		return 1
-	case StatusCouldNotCheck:
+	case keeper.StatusCouldNotCheck:
 		return 2
-	case StatusUnchecked:
+	case keeper.StatusUnchecked:
 		return 3
-	case StatusValid:
+	case keeper.StatusValid:
 		return 4
 	default:
 		return 5
 	}
 }
 
-func (s Status) icon() fyne.Resource {
+func statusIcon(s keeper.Status) fyne.Resource {
 	switch s {
-	case StatusValid:
+	case keeper.StatusValid:
 		return theme.ConfirmIcon()
-	case StatusNeedsAttention:
+	case keeper.StatusNeedsAttention:
 		return theme.WarningIcon()
-	case StatusInvalid:
+	case keeper.StatusInvalid:
 		return theme.ErrorIcon()
-	case StatusCouldNotCheck:
+	case keeper.StatusCouldNotCheck:
 		return theme.QuestionIcon()
-	case StatusDisconnected:
+	case keeper.StatusDisconnected:
 		return theme.CancelIcon()
 	default:
 		return theme.HistoryIcon()
 	}
 }
 
-func (s Status) importance() widget.Importance {
+func statusImportance(s keeper.Status) widget.Importance {
 	switch s {
-	case StatusValid:
+	case keeper.StatusValid:
 		return widget.SuccessImportance
-	case StatusNeedsAttention:
+	case keeper.StatusNeedsAttention:
 		return widget.WarningImportance
-	case StatusInvalid:
+	case keeper.StatusInvalid:
 		return widget.DangerImportance
 	default:
 		return widget.MediumImportance

@@ -26,15 +26,15 @@ func (m *MainWindow) trayMenu(rows []PageRow) (*fyne.Menu, fyne.Resource) {
 	invalid, attention := 0, 0
 	for _, r := range rows {
 		switch r.Status {
-		case StatusInvalid:
+		case keeper.StatusInvalid:
 			invalid++
-		case StatusNeedsAttention:
+		case keeper.StatusNeedsAttention:
 			attention++
 		default:
 			continue
 		}
 		id := r.ID
-		needing = append(needing, fyne.NewMenuItem(fmt.Sprintf("%s: %s", r.Name, r.Status.Text()), func() {
+		needing = append(needing, fyne.NewMenuItem(fmt.Sprintf("%s: %s", r.Name, statusText(r.Status)), func() {
 			m.Window.Show()
 			m.showLog(id)
 		}))
@@ -69,10 +69,13 @@ func (m *MainWindow) updateTray(rows []PageRow) {
 }
 
 // notify shows an alert as a desktop notification. It is the keeper's
-// Notifier for this computer (email is the keeper's own channel).
+// Notifier for this computer (email is the keeper's own channel); it runs
+// on the round's goroutine and hands the alert to the Fyne goroutine.
 func (m *MainWindow) notify(_ context.Context, a keeper.Alert) error {
-	title, body := alertText(a)
-	fyne.CurrentApp().SendNotification(fyne.NewNotification(title, body))
+	m.life.Do(func() {
+		title, body := alertText(a)
+		fyne.CurrentApp().SendNotification(fyne.NewNotification(title, body))
+	})
 	return nil
 }
 

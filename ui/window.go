@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -11,46 +13,53 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/keeper"
 )
 
+// languagePreference remembers the last language the owner chose
+// (Settings → Language, kept in the data folder), so the window's first
+// screens — before the folder is open — speak it too.
+const languagePreference = "language"
+
 // Config is what the main window needs from main.
 type Config struct {
-	Sandbox bool
-	// Open opens the data folder. It may block (keyring, disk) and is called
-	// off the Fyne goroutine. allowKeyFile is true once the owner has agreed
-	// to keep the data key in a file because no system keyring works.
-	Open func(ctx context.Context, allowKeyFile bool) (*keeper.Keeper, error)
-	// Restore puts a verified backup in place of a damaged data file.
-	Restore func(backupPath string) error
-	Now     func() time.Time
+	// Keeper says which data folder to open, and how (main's flags); the
+	// window adds the owner's agreement to a key file and its desktop
+	// notifications.
+	Keeper keeper.Options
+	Now    func() time.Time
 	// Opened, when set, is told the outcome of each attempt to open the data
 	// folder (main logs it; the smoke test waits for it).
 	Opened func(pages int, err error)
-	// SandboxURL is the pretend Facebook's address in the sandbox ("" otherwise).
-	SandboxURL func() string
 	// NoSchedule leaves health checks to the caller (tests).
 	NoSchedule bool
 }
 
 // MainWindow is Pagekeeper's one window: it opens the data folder off the UI
 // goroutine, explains any problem with the way out, then shows the dashboard
-// and runs the owner's actions in the background, handing results back with
-// fyne.Do.
+// and runs the owner's actions in the background, handing results back
+// through its bridge.
 type MainWindow struct {
 	Window    fyne.Window
 	Dashboard *Dashboard
 	cfg       Config
-	keeper    *keeper.Keeper
+	// life is the window's bridge: Close cancels every worker and waits for them.
+	life *bridge
+	// keeper is the open data folder (Fyne goroutine only); opening hands a
+	// Keeper over while the window may be closing (see Close).
+	keeper  *keeper.Keeper
+	opening atomic.Pointer[keeper.Keeper]
+	rows    []PageRow
+	// scheduled: the health checks run in the background (a manager window).
+	scheduled bool
+	// checkAsked: the owner pressed "Check now"; a failure gets a dialog.
+	checkAsked bool
 	// opened is closed when the first open attempt has finished (tests wait on it).
 	opened chan struct{}
 	// reloaded receives after every reload of the table (tests wait on it).
 	reloaded chan struct{}
 	wizard   *Wizard
 	dialogs  []dialog.Dialog // open dialogs, top-most last (Escape closes it)
-	// stop ends the background checks when the window closes.
-	stop context.CancelFunc
 }
 
 // NewMainWindow creates the window and starts opening the data folder.
@@ -58,11 +67,18 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	m := &MainWindow{cfg: cfg, Window: a.NewWindow("Pagekeeper"), opened: make(chan struct{}),
+	SetLanguage(a.Preferences().String(languagePreference))
+	m := &MainWindow{cfg: cfg, Window: a.NewWindow("Pagekeeper"), life: newBridge(), opened: make(chan struct{}),
 		reloaded: make(chan struct{}, 16)}
 	m.Window.Resize(fyne.NewSize(1180, 720))
 	m.escapeCloses()
-	m.Dashboard = NewDashboard(DashboardOptions{Sandbox: cfg.Sandbox, Now: cfg.Now}, DashboardActions{
+	m.Dashboard = m.newDashboard()
+	m.open(false)
+	return m
+}
+
+func (m *MainWindow) newDashboard() *Dashboard {
+	return NewDashboard(DashboardOptions{Sandbox: m.cfg.Keeper.Sandbox, Now: m.cfg.Now}, DashboardActions{
 		Connect:     func() { m.whenOpen(func() { m.openWizard(false, "") }) },
 		CheckAll:    m.checkAll,
 		Settings:    func() { m.whenOpen(m.showSettings) },
@@ -72,32 +88,53 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 		Disconnect:  m.confirmDisconnect,
 		Log:         m.showLog,
 	})
-	m.open(false)
-	return m
 }
 
 // Opened is closed once the first attempt to open the data folder has ended.
 func (m *MainWindow) Opened() <-chan struct{} { return m.opened }
 
-// Keeper is the open data folder, or nil.
+// Keeper is the open data folder, or nil. Call on the Fyne goroutine.
 func (m *MainWindow) Keeper() *keeper.Keeper { return m.keeper }
+
+// Close ends the window's work — the scheduler, a login, any action under
+// way — waits for it, and closes the data folder. Call once the window has
+// closed (main does, after ShowAndRun).
+func (m *MainWindow) Close() error {
+	m.life.Close()
+	m.life.Wait()
+	var errs []error
+	for _, k := range []*keeper.Keeper{m.keeper, m.opening.Swap(nil)} {
+		if k != nil {
+			errs = append(errs, k.Close())
+		}
+	}
+	m.keeper = nil
+	return errors.Join(errs...)
+}
 
 func (m *MainWindow) open(allowKeyFile bool) {
 	m.Window.SetContent(container.NewCenter(container.NewVBox(
 		widget.NewLabel(tr("open.progress", "Opening your Pagekeeper data…")),
 		widget.NewProgressBarInfinite())))
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	o := m.cfg.Keeper
+	o.AllowKeyFile = o.AllowKeyFile || allowKeyFile
+	o.Notifier = keeper.NotifierFunc(m.notify)
+	m.life.Go(func(ctx context.Context) func() {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		k, err := m.cfg.Open(ctx, allowKeyFile)
+		k, err := keeper.Open(ctx, o)
 		var rows []PageRow
 		if err == nil {
-			rows, err = loadRows(ctx, k)
-			// Building the first table is the start-up peak: give that
-			// memory back once, not on every later reload.
-			debug.FreeOSMemory()
+			if rows, err = loadRows(ctx, k); err != nil {
+				err = errors.Join(err, k.Close())
+			} else {
+				// Building the first table is the start-up peak: give that
+				// memory back once, not on every later reload.
+				debug.FreeOSMemory()
+				m.opening.Store(k) // Close closes it if the window goes first
+			}
 		}
-		onUI(func() {
+		return func() {
 			defer m.markOpened()
 			if m.cfg.Opened != nil {
 				// Told last, once the window shows the outcome.
@@ -107,42 +144,61 @@ func (m *MainWindow) open(allowKeyFile bool) {
 				m.showProblem(err)
 				return
 			}
-			m.keeper = k
-			if holder, ro := k.ReadOnly(); ro {
-				m.Dashboard.SetReadOnly(holder.String())
-			}
+			m.keeper = m.opening.Swap(nil)
+			m.useLanguage(m.keeper.Settings().Language)
 			m.setRows(rows)
-			m.Window.SetContent(m.Dashboard.Content())
-			m.startChecks(k)
-		})
-	}()
+			m.startChecks(m.keeper)
+		}
+	})
+}
+
+// useLanguage shows the window in code ("" = the system's language): the
+// dashboard is built again in it.
+func (m *MainWindow) useLanguage(code string) {
+	SetLanguage(code)
+	fyne.CurrentApp().Preferences().SetString(languagePreference, code)
+	m.Dashboard = m.newDashboard()
+	if holder, ro := m.keeper.ReadOnly(); ro {
+		m.Dashboard.SetReadOnly(holder.String())
+	}
+	m.setRows(m.rows)
+	m.Window.SetContent(m.Dashboard.Content())
 }
 
 // startChecks runs the health checks in the background (start-up, schedule,
 // "Check now") when this window manages the folder; each finished round
-// refreshes the table, the tray and the "last check" line.
+// refreshes the table, the tray and the "last check" line, and a failed one
+// says so and offers "Check now" again.
 func (m *MainWindow) startChecks(k *keeper.Keeper) {
 	if _, ro := k.ReadOnly(); ro || m.cfg.NoSchedule {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	m.stop = cancel
+	m.scheduled = true
 	k.OnRound(func(r keeper.Round) {
-		next := time.Now().Add(k.NextRoundIn(ctx))
-		onUI(func() {
-			m.Dashboard.SetChecked(r.Finished, next)
-			m.Dashboard.CheckButton.Enable()
-			m.reload()
-		})
+		next := time.Now().Add(k.NextRoundIn())
+		m.life.Do(func() { m.roundDone(r, next) })
 	})
-	go func() { _ = k.Run(ctx, keeper.NotifierFunc(m.notify)) }()
+	m.life.Go(func(ctx context.Context) func() {
+		if err := k.Run(ctx); err != nil && ctx.Err() == nil {
+			return func() { m.showError(err) }
+		}
+		return nil
+	})
 }
 
-// Stop ends the background work (main calls it when the window closes).
-func (m *MainWindow) Stop() {
-	if m.stop != nil {
-		m.stop()
+// roundDone shows a finished (or failed) round.
+func (m *MainWindow) roundDone(r keeper.Round, next time.Time) {
+	m.Dashboard.CheckButton.Enable()
+	if r.Err != nil {
+		m.Dashboard.SetCheckFailed(errorText(r.Err))
+		if m.checkAsked {
+			m.showError(r.Err)
+		}
+	} else {
+		m.Dashboard.SetChecked(r.Finished, next)
 	}
+	m.checkAsked = false
+	m.reload()
 }
 
 // checkAll asks for a check of every Page now; the table refreshes when it ends.
@@ -150,27 +206,35 @@ func (m *MainWindow) checkAll() {
 	m.whenOpen(func() {
 		m.Dashboard.CheckButton.Disable()
 		m.Dashboard.Checked.SetText(tr("summary.checking", "Checking every Page…"))
-		if m.stop == nil {
-			// No scheduler (viewer or tests): run one round directly.
-			k := m.keeper
-			go func() {
-				_, err := k.CheckNow(context.Background())
-				onUI(func() {
-					m.Dashboard.CheckButton.Enable()
-					if err != nil {
-						m.showError(err)
-					}
-					m.reload()
-				})
-			}()
+		if m.scheduled {
+			m.checkAsked = true
+			m.keeper.RequestCheck()
 			return
 		}
-		m.keeper.RequestCheck()
+		// No scheduler (a viewer, or tests): one round directly.
+		k := m.keeper
+		m.life.Go(func(ctx context.Context) func() {
+			_, err := k.CheckNow(ctx)
+			return func() {
+				m.Dashboard.CheckButton.Enable()
+				if err != nil {
+					m.Dashboard.SetCheckFailed(errorText(err))
+					m.showError(err)
+				}
+				m.reload()
+			}
+		})
 	})
 }
 
-// setRows shows rows in the table and the tray.
+// setRows shows rows in the table and the tray, in the window's language.
 func (m *MainWindow) setRows(rows []PageRow) {
+	for i := range rows {
+		r := &rows[i]
+		r.Short = shortReason(r.page)
+		r.Reason, r.Action = describe(r.page)
+	}
+	m.rows = rows
 	m.Dashboard.SetPages(rows)
 	m.updateTray(rows)
 }
@@ -189,11 +253,11 @@ func (m *MainWindow) reload() {
 	if k == nil {
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	m.life.Go(func(ctx context.Context) func() {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		rows, err := loadRows(ctx, k)
-		onUI(func() {
+		return func() {
 			if err != nil {
 				m.showError(err)
 			} else {
@@ -203,41 +267,44 @@ func (m *MainWindow) reload() {
 			case m.reloaded <- struct{}{}:
 			default:
 			}
-		})
-	}()
+		}
+	})
 }
 
 func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
-	records, statuses, err := k.Overview(ctx)
+	sum, err := k.Pages(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]PageRow, 0, len(records))
-	for i, p := range records {
-		ps := statuses[i]
-		reason, action := describe(p, ps)
-		short := ""
-		if ps.Reason != "" {
-			short = text(ps.ReasonText)
-		} else if p.CleanupPending {
-			short = tr("status.cleanup_pending", "Disconnected (Facebook clean-up pending)")
-		}
-		rows = append(rows, PageRow{ID: p.ID, Name: p.Name, Status: Status(p.Status), Short: short, Reason: reason, Action: action,
-			Updated: p.UpdatedAt, CleanupPending: p.CleanupPending, ConnectedBy: p.ConnectedByFBID,
-			Resubscribe: ps.Repair == keeper.RepairResubscribe})
+	rows := make([]PageRow, 0, len(sum.Pages))
+	for _, ps := range sum.Pages {
+		rows = append(rows, PageRow{ID: ps.ID, Name: ps.Name, Status: ps.Status, Updated: ps.UpdatedAt,
+			CleanupPending: ps.CleanupPending, ConnectedBy: ps.ConnectedBy, Resubscribe: ps.Repair == keeper.RepairResubscribe,
+			page: ps})
 	}
 	return rows, nil
 }
 
 // describe is a Page's reason and action in the owner's language.
-func describe(p keeper.PageRecord, ps keeper.PageStatus) (reason, action string) {
-	if p.Status == "disconnected" && p.CleanupPending {
+func describe(ps keeper.PageStatus) (reason, action string) {
+	if ps.Status == keeper.StatusDisconnected && ps.CleanupPending {
 		return tr("reason.cleanup_pending", "Disconnected here; Pagekeeper will remove its webhook subscription on Facebook when Facebook can be reached."), ""
 	}
 	if ps.Reason == "" {
 		return "", ""
 	}
 	return text(ps.Explanation), text(ps.Action)
+}
+
+// shortReason is the reason in a few words, under the Page's name.
+func shortReason(ps keeper.PageStatus) string {
+	switch {
+	case ps.Reason != "":
+		return text(ps.ReasonText)
+	case ps.CleanupPending:
+		return tr("status.cleanup_pending", "Disconnected (Facebook clean-up pending)")
+	}
+	return ""
 }
 
 // whenOpen runs f once the data folder is open.
@@ -252,64 +319,62 @@ func (m *MainWindow) whenOpen(f func()) {
 func (m *MainWindow) renew(pageID string) {
 	m.whenOpen(func() {
 		k := m.keeper
-		go func() { // RenewAuthType reads the store: not on the Fyne goroutine
-			authType := k.RenewAuthType(context.Background(), pageID)
-			onUI(func() { m.openWizard(true, authType) })
-		}()
+		m.life.Go(func(ctx context.Context) func() { // RenewAuthType reads the store: not on the Fyne goroutine
+			authType := k.RenewAuthType(ctx, pageID)
+			return func() { m.openWizard(true, authType) }
+		})
 	})
 }
 
 // resubscribe repairs a Page's webhook subscription in one click.
 func (m *MainWindow) resubscribe(pageID string) {
-	k := m.keeper
-	if k == nil {
-		return
-	}
-	go func() {
-		_, err := k.Resubscribe(context.Background(), pageID, keeper.OSActor())
-		onUI(func() {
-			if err != nil {
-				m.showError(err)
+	m.whenOpen(func() {
+		k := m.keeper
+		m.life.Go(func(ctx context.Context) func() {
+			_, err := k.Resubscribe(ctx, pageID, keeper.OSActor())
+			return func() {
+				if err != nil {
+					m.showError(err)
+				}
+				m.reload()
 			}
-			m.reload()
 		})
-	}()
+	})
 }
 
 // confirmDisconnect asks, naming the consequence, before disconnecting.
 func (m *MainWindow) confirmDisconnect(pageID string) {
-	k := m.keeper
-	if k == nil {
-		return
-	}
-	go func() {
-		w, err := k.DisconnectWarning(context.Background(), pageID)
-		onUI(func() {
-			if err != nil {
-				m.showError(err)
-				return
+	m.whenOpen(func() {
+		k := m.keeper
+		m.life.Go(func(ctx context.Context) func() {
+			w, err := k.DisconnectWarning(ctx, pageID)
+			return func() {
+				if err != nil {
+					m.showError(err)
+					return
+				}
+				d := dialog.NewConfirm(tr("disconnect.title", "Disconnect {{.Name}}?", map[string]any{"Name": w.PageName}),
+					text(w.Text), func(ok bool) {
+						if ok {
+							m.disconnect(pageID, w.PageName)
+						}
+					}, m.Window)
+				d.SetConfirmText(tr("disconnect.confirm", "Disconnect"))
+				d.SetDismissText(tr("dialog.cancel", "Cancel"))
+				d.SetConfirmImportance(widget.DangerImportance)
+				m.present(d, nil)
 			}
-			d := dialog.NewConfirm(tr("disconnect.title", "Disconnect {{.Name}}?", map[string]any{"Name": w.PageName}),
-				text(w.Text), func(ok bool) {
-					if ok {
-						m.disconnect(pageID, w.PageName)
-					}
-				}, m.Window)
-			d.SetConfirmText(tr("disconnect.confirm", "Disconnect"))
-			d.SetDismissText(tr("dialog.cancel", "Cancel"))
-			d.SetConfirmImportance(widget.DangerImportance)
-			m.present(d, nil)
 		})
-	}()
+	})
 }
 
 func (m *MainWindow) disconnect(pageID, name string) {
 	k := m.keeper
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	m.life.Go(func(ctx context.Context) func() {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		pending, err := k.Disconnect(ctx, pageID, keeper.OSActor())
-		onUI(func() {
+		return func() {
 			switch {
 			case err != nil:
 				m.showError(err)
@@ -318,14 +383,14 @@ func (m *MainWindow) disconnect(pageID, name string) {
 					tr("disconnect.pending", "{{.Name}} is disconnected here. Facebook could not be reached, so Pagekeeper will remove the webhook subscription there as soon as it can.", map[string]any{"Name": name}))
 			}
 			m.reload()
-		})
-	}()
+		}
+	})
 }
 
 // showError explains a failed action; it never shows a token (errors never hold one).
 func (m *MainWindow) showError(err error) {
 	var ro *keeper.ReadOnlyError
-	msg := err.Error()
+	msg := errorText(err)
 	if errors.As(err, &ro) {
 		msg = tr("error.readonly", "Only the person managing these Pages can change them: {{.Manager}}.", map[string]any{"Manager": ro.Manager.String()})
 	}
@@ -336,12 +401,22 @@ func (m *MainWindow) showError(err error) {
 	m.present(d, nil)
 }
 
-// text renders a keeper sentence in the owner's language.
+// text renders a keeper sentence in the owner's language (a sentence
+// without a key, an error keeper does not know, reads as it is).
 func text(t keeper.Text) string {
-	if t.IsZero() {
+	switch {
+	case t.IsZero():
 		return ""
+	case t.Key == "":
+		return t.String()
 	}
 	return tr(t.Key, t.Template, t.Data)
+}
+
+// errorText is an error in the owner's words: what happened and what to do.
+func errorText(err error) string {
+	what, todo := keeper.Explain(err)
+	return strings.TrimSpace(text(what) + " " + text(todo))
 }
 
 // showProblem explains why the data folder could not be opened and offers
@@ -365,7 +440,7 @@ func (m *MainWindow) showProblem(err error) {
 	case errors.As(err, &corruptErr):
 		title = tr("problem.corrupt.title", "Your Pagekeeper data file is damaged")
 		msg = corruptErr.Error()
-		if backup := corruptErr.NewestBackup; backup != "" && m.cfg.Restore != nil {
+		if backup := corruptErr.NewestBackup; backup != "" {
 			actions = append(actions, widget.NewButton(tr("problem.corrupt.restore", "Restore the newest backup"), func() {
 				m.restore(backup)
 			}))
@@ -397,24 +472,18 @@ func (m *MainWindow) restore(backup string) {
 	m.Window.SetContent(container.NewCenter(container.NewVBox(
 		widget.NewLabel(tr("problem.corrupt.restoring", "Restoring your backup…")),
 		widget.NewProgressBarInfinite())))
-	go func() {
-		err := m.cfg.Restore(backup)
-		onUI(func() {
+	o := m.cfg.Keeper
+	m.life.Go(func(context.Context) func() {
+		dir, err := o.DataDir()
+		if err == nil {
+			err = keeper.RestoreBackup(dir, backup)
+		}
+		return func() {
 			if err != nil {
 				m.showProblem(err)
 				return
 			}
 			m.open(false)
-		})
-	}()
-}
-
-// errorText is an error in the owner's words: Facebook's failures by their
-// reason (translated), anything else as it reads.
-func errorText(err error) string {
-	if e, ok := fb.AsError(err); ok {
-		k := "fb." + e.Reason.Key()
-		return tr(k+".explanation", e.Explanation()) + " " + tr(k+".action", e.Action())
-	}
-	return err.Error()
+		}
+	})
 }

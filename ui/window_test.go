@@ -17,16 +17,26 @@ import (
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
-// openIn returns an Open function over a fresh data folder with an in-memory keyring.
-func openIn(t *testing.T, dir string, kr store.Keyring) func(context.Context, bool) (*keeper.Keeper, error) {
+// openWindow opens the main window on cfg (health checks left to the test
+// unless cfg says otherwise); it is closed, with its data folder, when the
+// test ends.
+func openWindow(t *testing.T, cfg Config) *MainWindow {
 	t.Helper()
-	return func(ctx context.Context, allowKeyFile bool) (*keeper.Keeper, error) {
-		k, err := keeper.Open(ctx, keeper.Options{Dir: dir, Keyring: kr, AllowKeyFile: allowKeyFile})
-		if err == nil {
-			t.Cleanup(func() { _ = k.Close() })
+	a := newTestApp(t)
+	var m *MainWindow
+	onMain(func() {
+		m = NewMainWindow(a, cfg)
+		m.Window.Resize(fyne.NewSize(1180, 760))
+	})
+	t.Cleanup(func() {
+		var err error
+		onMain(func() { err = m.Close() })
+		if err != nil {
+			t.Errorf("closing the window: %v", err)
 		}
-		return k, err
-	}
+	})
+	waitOpened(t, m)
+	return m
 }
 
 func waitOpened(t *testing.T, m *MainWindow) {
@@ -38,31 +48,19 @@ func waitOpened(t *testing.T, m *MainWindow) {
 	}
 }
 
-// texts collects every label and button text on the canvas.
-func texts(t *testing.T, o fyne.CanvasObject) []string {
-	t.Helper()
+// texts collects every label and button text shown in o.
+func texts(o fyne.CanvasObject) []string {
 	var out []string
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch w := o.(type) {
-		case *widget.Label:
-			out = append(out, w.Text)
-		case *widget.Button:
-			out = append(out, w.Text)
-		}
-		if c, ok := o.(*fyne.Container); ok {
-			for _, ch := range c.Objects {
-				walk(ch)
+	onMain(func() {
+		walkObjects(o, func(o fyne.CanvasObject) {
+			switch w := o.(type) {
+			case *widget.Label:
+				out = append(out, w.Text)
+			case *widget.Button:
+				out = append(out, w.Text)
 			}
-		}
-		if w, ok := o.(fyne.Widget); ok {
-			r := test.TempWidgetRenderer(t, w)
-			for _, ch := range r.Objects() {
-				walk(ch)
-			}
-		}
-	}
-	walk(o)
+		})
+	})
 	return out
 }
 
@@ -75,12 +73,89 @@ func contains(all []string, want string) bool {
 	return false
 }
 
+// walkObjects visits o and everything rendered inside it. Call on the UI goroutine.
+func walkObjects(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	visit(o)
+	switch w := o.(type) {
+	case *fyne.Container:
+		for _, c := range w.Objects {
+			walkObjects(c, visit)
+		}
+	case fyne.Widget:
+		r := test.WidgetRenderer(w)
+		for _, c := range r.Objects() {
+			walkObjects(c, visit)
+		}
+	}
+}
+
+// findButton finds the button showing text in o. Call on the UI goroutine.
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	var found *widget.Button
+	walkObjects(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && found == nil && strings.Contains(b.Text, text) {
+			found = b
+		}
+	})
+	return found
+}
+
+// dialogText is every label of the window's top overlay.
+func dialogText(w fyne.Window) string {
+	var b strings.Builder
+	onMain(func() {
+		if top := w.Canvas().Overlays().Top(); top != nil {
+			walkObjects(top, func(o fyne.CanvasObject) {
+				if l, ok := o.(*widget.Label); ok {
+					b.WriteString(l.Text + "\n")
+				}
+			})
+		}
+	})
+	return b.String()
+}
+
+// waitForDialogButton waits until the window's top overlay shows a button
+// reading exactly text.
+func waitForDialogButton(t *testing.T, w fyne.Window, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	eventually(t, "a dialog button "+text, func() bool {
+		found = nil
+		if top := w.Canvas().Overlays().Top(); top != nil {
+			walkObjects(top, func(o fyne.CanvasObject) {
+				if b, ok := o.(*widget.Button); ok && b.Text == text {
+					found = b
+				}
+			})
+		}
+		return found != nil
+	})
+	return found
+}
+
+// folder is a data folder holding pages (each with a token); it returns
+// how to open it.
+func folder(t *testing.T, pages ...store.Page) keeper.Options {
+	t.Helper()
+	o := keeper.Options{Dir: t.TempDir(), Keyring: store.NewMemoryKeyring()}
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{Dir: o.Dir, Keyring: o.Keyring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, p := range pages {
+		if err := s.UpsertPage(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return o
+}
+
 func TestEmptyFolderShowsTheTeachingEmptyState(t *testing.T) {
-	a := test.NewTempApp(t)
-	LoadTranslations()
-	m := NewMainWindow(a, Config{NoSchedule: true, Sandbox: true, Open: openIn(t, t.TempDir(), store.NewMemoryKeyring())})
-	waitOpened(t, m)
-	got := texts(t, m.Window.Content())
+	m := openWindow(t, Config{NoSchedule: true, Keeper: keeper.Options{Dir: t.TempDir(), Sandbox: true}})
+	got := texts(get(m.Window.Content))
 	for _, want := range []string{"No Pages connected yet", "Connect your first Facebook Page", "admin or editor", "Sandbox:"} {
 		if !contains(got, want) {
 			t.Errorf("dashboard lacks %q; shows %q", want, got)
@@ -89,112 +164,68 @@ func TestEmptyFolderShowsTheTeachingEmptyState(t *testing.T) {
 }
 
 func TestConnectedPagesAreListedWithStatusInWords(t *testing.T) {
-	dir := t.TempDir()
-	kr := store.NewMemoryKeyring()
-	s, err := store.Open(context.Background(), store.Options{Dir: dir, Keyring: kr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []store.Page{
-		{ID: "1001", Name: "Sunrise Café", Status: store.StatusValid},
-		{ID: "1002", Name: "Harbor Books", Status: store.StatusInvalid, Reason: "password_changed"},
-	} {
-		if err := s.UpsertPage(context.Background(), p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.Close()
-
-	a := test.NewTempApp(t)
-	LoadTranslations()
-	m := NewMainWindow(a, Config{NoSchedule: true, Open: openIn(t, dir, kr)})
-	waitOpened(t, m)
-	rows := m.Dashboard.Rows()
+	m := openWindow(t, Config{NoSchedule: true, Keeper: folder(t,
+		store.Page{ID: "1001", Name: "Sunrise Café", Status: store.StatusValid},
+		store.Page{ID: "1002", Name: "Harbor Books", Status: store.StatusInvalid, Reason: "password_changed"})})
+	rows := get(m.Dashboard.Rows)
 	if len(rows) != 2 {
 		t.Fatalf("rows = %+v", rows)
 	}
-	if got := m.Dashboard.Summary.Text; got != "2 Pages · 1 valid · 1 needs you" {
+	if got := get(func() string { return m.Dashboard.Summary.Text }); got != "2 Pages · 1 valid · 1 needs you" {
 		t.Errorf("summary = %q", got)
 	}
-	if m.Dashboard.banner.Hidden || !strings.Contains(m.Dashboard.Banner.Text, "Harbor Books is no longer connected") {
-		t.Errorf("the banner must name the invalid Page, shows %q", m.Dashboard.Banner.Text)
+	if banner := get(func() string { return m.Dashboard.Banner.Text }); !strings.Contains(banner, "Harbor Books is no longer connected") {
+		t.Errorf("the banner must name the invalid Page, shows %q", banner)
 	}
 	if rows[0].Name != "Harbor Books" {
 		t.Errorf("problems come first: %+v", rows)
 	}
-	view := newPageRowView(m.Dashboard)
 	for _, r := range rows {
-		view.set(r, time.Now())
-		got := texts(t, view)
-		if !contains(got, r.Name) || !contains(got, r.ID) || !contains(got, r.Status.Text()) {
+		view := get(func() *pageRowView {
+			v := newPageRowView(m.Dashboard)
+			v.set(r, time.Now())
+			return v
+		})
+		got := texts(view)
+		if !contains(got, r.Name) || !contains(got, r.ID) || !contains(got, statusText(r.Status)) {
 			t.Errorf("row for %s shows %q", r.Name, got)
 		}
 	}
 }
 
 func TestNoKeyringExplainsAndOffersTheKeyFile(t *testing.T) {
-	a := test.NewTempApp(t)
-	LoadTranslations()
 	kr := store.NewMemoryKeyring()
 	kr.FailWith(errors.New("org.freedesktop.secrets was not provided by any .service files"))
-	m := NewMainWindow(a, Config{NoSchedule: true, Open: openIn(t, t.TempDir(), kr)})
-	waitOpened(t, m)
-	got := texts(t, m.Window.Content())
-	if !contains(got, "No secure storage on this computer") {
+	reopened := make(chan error, 2)
+	m := openWindow(t, Config{NoSchedule: true, Keeper: keeper.Options{Dir: t.TempDir(), Keyring: kr},
+		Opened: func(_ int, err error) { reopened <- err }})
+	<-reopened
+	if got := texts(get(m.Window.Content)); !contains(got, "No secure storage on this computer") {
 		t.Fatalf("expected the keyring explanation, got %q", got)
 	}
-	var keyFile *widget.Button
-	var find func(o fyne.CanvasObject)
-	find = func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, "protected file") {
-			keyFile = b
-		}
-		if c, ok := o.(*fyne.Container); ok {
-			for _, ch := range c.Objects {
-				find(ch)
-			}
-		}
-	}
-	find(m.Window.Content())
+	keyFile := get(func() *widget.Button { return findButton(m.Window.Content(), "protected file") })
 	if keyFile == nil {
 		t.Fatal("no key-file button")
 	}
-	reopened := make(chan struct{})
-	m.cfg.Opened = func(int, error) { close(reopened) }
 	tap(keyFile)
 	select {
-	case <-reopened:
+	case err := <-reopened:
+		if err != nil {
+			t.Fatalf("after agreeing to the key file: %v", err)
+		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("reopen never finished")
 	}
-	if m.Keeper() == nil {
-		t.Fatalf("after agreeing to the key file the folder should open; shows %q", texts(t, m.Window.Content()))
+	if get(m.Keeper) == nil {
+		t.Fatalf("after agreeing to the key file the folder should open; shows %q", texts(get(m.Window.Content)))
 	}
-}
-
-func findButton(o fyne.CanvasObject, text string) *widget.Button {
-	if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, text) {
-		return b
-	}
-	if c, ok := o.(*fyne.Container); ok {
-		for _, ch := range c.Objects {
-			if b := findButton(ch, text); b != nil {
-				return b
-			}
-		}
-	}
-	return nil
 }
 
 func TestDamagedFileExplainsAndRestoresTheNewestBackup(t *testing.T) {
-	dir := t.TempDir()
-	kr := store.NewMemoryKeyring()
+	o := folder(t, store.Page{ID: "1001", Name: "Sunrise Café", Status: store.StatusValid})
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{Dir: dir, Keyring: kr})
+	s, err := store.Open(ctx, store.Options{Dir: o.Dir, Keyring: o.Keyring})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.UpsertPage(ctx, store.Page{ID: "1001", Name: "Sunrise Café", Status: store.StatusValid}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Backup(ctx); err != nil {
@@ -202,7 +233,7 @@ func TestDamagedFileExplainsAndRestoresTheNewestBackup(t *testing.T) {
 	}
 	s.Close()
 	// Damage the file: overwrite its header.
-	f, err := os.OpenFile(filepath.Join(dir, "pagekeeper.db"), os.O_WRONLY, 0)
+	f, err := os.OpenFile(filepath.Join(o.Dir, "pagekeeper.db"), os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,23 +242,17 @@ func TestDamagedFileExplainsAndRestoresTheNewestBackup(t *testing.T) {
 	}
 	f.Close()
 
-	a := test.NewTempApp(t)
-	LoadTranslations()
-	m := NewMainWindow(a, Config{NoSchedule: true,
-		Open:    openIn(t, dir, kr),
-		Restore: func(backup string) error { return keeper.RestoreBackup(dir, backup) },
-	})
-	waitOpened(t, m)
-	got := texts(t, m.Window.Content())
+	reopened := make(chan error, 2)
+	m := openWindow(t, Config{NoSchedule: true, Keeper: o, Opened: func(_ int, err error) { reopened <- err }})
+	<-reopened
+	got := texts(get(m.Window.Content))
 	if !contains(got, "data file is damaged") || !contains(got, "moved aside") {
 		t.Fatalf("expected the damage explanation, got %q", got)
 	}
-	restore := findButton(m.Window.Content(), "Restore the newest backup")
+	restore := get(func() *widget.Button { return findButton(m.Window.Content(), "Restore the newest backup") })
 	if restore == nil {
 		t.Fatal("no restore button although a verified backup exists")
 	}
-	reopened := make(chan error, 1)
-	m.cfg.Opened = func(_ int, err error) { reopened <- err }
 	tap(restore)
 	select {
 	case err := <-reopened:
@@ -237,8 +262,7 @@ func TestDamagedFileExplainsAndRestoresTheNewestBackup(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("restore never finished")
 	}
-	rows := m.Dashboard.Rows()
-	if len(rows) != 1 || rows[0].Name != "Sunrise Café" {
+	if rows := get(m.Dashboard.Rows); len(rows) != 1 || rows[0].Name != "Sunrise Café" {
 		t.Fatalf("after restoring, rows = %+v", rows)
 	}
 }

@@ -14,10 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/login"
 	"github.com/pagekeeper/pagekeeper/keeper"
-	"github.com/pagekeeper/pagekeeper/store"
 )
 
 // Wizard is guided onboarding: 1 before you start, 2 log in, 3 choose
@@ -29,10 +26,12 @@ type Wizard struct {
 	dialog   *dialog.CustomDialog
 	body     *fyne.Container
 	stepName *widget.Label
+	// life is the wizard's bridge: closing the wizard cancels its login
+	// (freeing the callback port at once) and whatever else it runs.
+	life *bridge
 
 	renew    bool
 	authType string
-	session  *keeper.LoginSession
 	plan     *keeper.Plan
 	saved    []keeper.Outcome
 
@@ -69,17 +68,12 @@ func (m *MainWindow) openWizard(renew bool, authType string) *Wizard {
 	w.dialog.Resize(fyne.NewSize(860, 600))
 
 	m.wizard = w
+	w.life = m.present(w.dialog, m.reload)
 	if renew {
 		w.stepLogin()
 	} else {
 		w.stepIntro()
 	}
-	m.present(w.dialog, func() {
-		if w.session != nil {
-			w.session.Cancel()
-		}
-		m.reload()
-	})
 	return w
 }
 
@@ -105,6 +99,7 @@ func wrapped(s string) *widget.Label {
 // Step 1: what you need, and the warning about Facebook's dialog.
 func (w *Wizard) stepIntro() {
 	w.Business = widget.NewCheck(tr("wizard.intro.business", "Also find Pages my business owns in Meta Business Suite"), nil)
+	w.Business.SetChecked(w.m.keeper.Settings().BusinessPages)
 	warn := wrapped(tr("wizard.intro.warning", "In Facebook's window, keep every Page you want here selected. A Page you untick there is disconnected from your integration."))
 	warn.Importance = widget.WarningImportance
 	content := container.NewVBox(
@@ -138,42 +133,34 @@ func (w *Wizard) stepLogin() {
 	w.Problem = wrapped("")
 	w.Problem.Importance = widget.DangerImportance
 	w.Problem.Hide()
-	w.Cancel = widget.NewButton(tr("dialog.cancel", "Cancel"), func() {
-		if w.session != nil {
-			w.session.Cancel()
-		}
-		w.close()
-	})
+	// Closing the wizard (Cancel, Escape) ends the login and frees its port.
+	w.Cancel = widget.NewButton(tr("dialog.cancel", "Cancel"), w.close)
 	content := container.NewVBox(w.Waiting, widget.NewProgressBarInfinite(), linkBox, w.Problem)
 	w.show(2, tr("wizard.login.title", "Log in with Facebook"), content, w.Cancel)
 
 	k := w.m.keeper
-	go func() {
-		s, err := k.StartLogin(context.Background(), w.authType, business)
+	w.life.Go(func(ctx context.Context) func() {
+		s, err := k.StartLogin(ctx, w.authType, business)
 		if err != nil {
-			onUI(func() { w.loginFailed(err) })
-			return
+			return func() { w.loginFailed(err) }
 		}
-		onUI(func() {
-			w.session = s
-			w.Link.SetText(s.URL())
-		})
-		go func() {
+		w.life.Do(func() { w.Link.SetText(s.URL()) })
+		w.life.Go(func(context.Context) func() {
 			if err, ok := <-s.BrowserErr(); ok && err != nil {
-				onUI(func() {
+				return func() {
 					linkHelp.SetText(tr("wizard.login.nobrowser_failed", "The browser could not be opened. Copy this link and open it in a browser on this computer:"))
 					linkHelp.Importance = widget.WarningImportance
 					linkHelp.Refresh()
-				})
+				}
 			}
-		}()
-		res, err := s.Wait()
+			return nil
+		})
+		grant, err := s.Wait()
 		if err != nil {
-			onUI(func() { w.loginFailed(err) })
-			return
+			return func() { w.loginFailed(err) }
 		}
-		plan, err := k.PlanConnect(context.Background(), keeper.GrantFrom(res, business), keeper.OSActor())
-		onUI(func() {
+		plan, err := k.PlanConnect(ctx, grant, keeper.OSActor())
+		return func() {
 			if err != nil {
 				w.loginFailed(err)
 				return
@@ -181,31 +168,26 @@ func (w *Wizard) stepLogin() {
 			plan.Renew = w.renew
 			w.plan = plan
 			w.stepChoose()
-		})
-	}()
+		}
+	})
 }
 
 // loginFailed explains how the login ended and offers to try again.
 func (w *Wizard) loginFailed(err error) {
-	var busy *login.PortsBusyError
-	msg := err.Error()
+	var msg string
 	switch {
-	case errors.Is(err, login.ErrCancelled):
+	case errors.Is(err, keeper.ErrLoginCancelled):
 		msg = tr("wizard.login.cancelled", "Login cancelled in Facebook. Nothing was changed.")
-	case errors.Is(err, login.ErrTimeout):
+	case errors.Is(err, keeper.ErrLoginTimeout):
 		msg = tr("wizard.login.timeout", "Login timed out: Facebook did not answer within 5 minutes. Try again.")
 	case errors.Is(err, context.Canceled):
 		return
 	case errors.Is(err, keeper.ErrNoLogin):
 		msg = tr("wizard.login.setup", "Facebook Login is not set up yet: enter your app's App ID in Settings.")
-	case errors.As(err, &busy):
-		msg = busy.Error()
-	case errors.Is(err, login.ErrAppSecretNeeded), errors.Is(err, login.ErrAppSecretWrong):
-		msg = err.Error() // says what to do in Settings (before the *fb.Error it wraps)
+	case errors.Is(err, keeper.ErrAppSecretNeeded), errors.Is(err, keeper.ErrAppSecretWrong):
+		msg = err.Error() // says what to do in Settings (before the Facebook error it wraps)
 	default:
-		if _, ok := fb.AsError(err); ok {
-			msg = errorText(err)
-		}
+		msg = errorText(err)
 	}
 	w.Waiting.SetText(tr("wizard.login.ended", "The login did not finish."))
 	w.Problem.SetText(msg)
@@ -222,9 +204,9 @@ func (w *Wizard) stepChoose() {
 	w.Presets = map[string]*widget.Select{}
 	w.MissingOut = map[string]*widget.Button{}
 	list := container.NewVBox()
-	presetLabels := map[string]store.WebhookPreset{
-		tr("preset.bot", "Bot"):                 store.PresetBot,
-		tr("preset.agent_inbox", "Agent inbox"): store.PresetAgentInbox,
+	presetLabels := map[string]keeper.WebhookPreset{
+		tr("preset.bot", "Bot"):                 keeper.PresetBot,
+		tr("preset.agent_inbox", "Agent inbox"): keeper.PresetAgentInbox,
 	}
 	for i := range w.plan.Candidates {
 		c := w.plan.Candidates[i]
@@ -249,7 +231,7 @@ func (w *Wizard) stepChoose() {
 			sel := widget.NewSelect([]string{tr("preset.bot", "Bot"), tr("preset.agent_inbox", "Agent inbox")}, func(label string) {
 				_ = w.plan.SetPreset(id, presetLabels[label], nil)
 			})
-			if c.Preset == store.PresetAgentInbox {
+			if c.Preset == keeper.PresetAgentInbox {
 				sel.SetSelected(tr("preset.agent_inbox", "Agent inbox"))
 			} else {
 				sel.SetSelected(tr("preset.bot", "Bot"))
@@ -342,11 +324,11 @@ func (w *Wizard) stepSaving() {
 	w.show(4, tr("wizard.saving.title", "Saving"), container.NewVScroll(rows), w.Cancel, w.Next)
 
 	k, plan := w.m.keeper, w.plan
-	go func() {
-		res, err := k.Apply(context.Background(), plan, func(p keeper.Progress) {
-			onUI(func() { w.setProgress(p) })
+	w.life.Go(func(ctx context.Context) func() {
+		res, err := k.Apply(ctx, plan, func(p keeper.Progress) {
+			w.life.Do(func() { w.setProgress(p) })
 		})
-		onUI(func() {
+		return func() {
 			w.Cancel.Enable()
 			if err != nil {
 				w.m.showError(err)
@@ -356,7 +338,7 @@ func (w *Wizard) stepSaving() {
 			for _, o := range res.Pages {
 				w.setProgress(keeper.Progress{PageID: o.PageID, PageName: o.PageName, Step: o.Step, Err: o.Err})
 			}
-			if ids := w.savedIDs(); len(ids) > 0 && w.m.stop != nil {
+			if ids := w.savedIDs(); len(ids) > 0 && w.m.scheduled {
 				// Renewed or new: check them at once, so the table is current.
 				k.RequestCheck(ids...)
 			}
@@ -367,8 +349,8 @@ func (w *Wizard) stepSaving() {
 			case w.stepDone <- 40:
 			default:
 			}
-		})
-	}()
+		}
+	})
 }
 
 func (w *Wizard) setProgress(p keeper.Progress) {
@@ -390,10 +372,7 @@ func (w *Wizard) setProgress(p keeper.Progress) {
 	case keeper.StepFailed:
 		msg := ""
 		if p.Err != nil {
-			msg = p.Err.Error()
-			if _, ok := fb.AsError(p.Err); ok {
-				msg = errorText(p.Err)
-			}
+			msg = errorText(p.Err)
 		}
 		l.SetText(tr("wizard.saving.failed", "✗ not saved: {{.Why}}", map[string]any{"Why": msg}))
 		l.Importance = widget.DangerImportance
@@ -427,23 +406,20 @@ func (w *Wizard) stepVerify() {
 	w.Reply.SetText(tr("wizard.verify.default_reply", "Hello! This is a test reply from our team, checking that our Messenger connection works."))
 	w.ReplyCount = widget.NewLabel("")
 	w.SendResult = wrapped("")
-	var target *fb.Conversation
+	var target *keeper.Customer
 	var pageID string
 	w.Send = widget.NewButtonWithIcon(tr("wizard.verify.send", "Send test reply"), theme.MailSendIcon(), func() {
 		if target == nil {
 			return
 		}
 		w.Send.Disable()
-		psid, text, k := target.Customer.ID, w.Reply.Text, w.m.keeper
-		go func() {
-			_, err := k.SendTestReply(context.Background(), pageID, psid, text, keeper.OSActor())
-			onUI(func() {
+		psid, text, k := target.PSID, w.Reply.Text, w.m.keeper
+		w.life.Go(func(ctx context.Context) func() {
+			_, err := k.SendTestReply(ctx, pageID, psid, text, keeper.OSActor())
+			return func() {
 				w.Send.Enable()
 				if err != nil {
-					msg := err.Error()
-					if _, ok := fb.AsError(err); ok {
-						msg = errorText(err)
-					}
+					msg := errorText(err)
 					w.SendResult.SetText(tr("wizard.verify.send_failed", "The reply did not go out: {{.Why}}", map[string]any{"Why": msg}))
 					w.SendResult.Importance = widget.DangerImportance
 				} else {
@@ -451,13 +427,13 @@ func (w *Wizard) stepVerify() {
 					w.SendResult.Importance = widget.SuccessImportance
 				}
 				w.SendResult.Refresh()
-			})
-		}()
+			}
+		})
 	})
 	w.Reply.OnChanged = func(s string) {
 		n := utf8.RuneCountInString(s)
-		w.ReplyCount.SetText(fmt.Sprintf("%d / %d", n, fb.MaxTextLength))
-		if n > fb.MaxTextLength || n == 0 || target == nil {
+		w.ReplyCount.SetText(fmt.Sprintf("%d / %d", n, keeper.MaxReplyLength))
+		if n > keeper.MaxReplyLength || n == 0 || target == nil {
 			w.Send.Disable()
 		} else {
 			w.Send.Enable()
@@ -471,15 +447,11 @@ func (w *Wizard) stepVerify() {
 		replyBox.Hide()
 		w.FlowInfo.SetText(tr("wizard.verify.checking", "Reading the latest conversations…"))
 		k := w.m.keeper
-		go func() {
-			fc, err := k.CheckMessagesFlow(context.Background(), pageID)
-			onUI(func() {
+		w.life.Go(func(ctx context.Context) func() {
+			fc, err := k.CheckMessagesFlow(ctx, pageID)
+			return func() {
 				if err != nil {
-					msg := err.Error()
-					if _, ok := fb.AsError(err); ok {
-						msg = errorText(err)
-					}
-					w.FlowInfo.SetText(msg)
+					w.FlowInfo.SetText(errorText(err))
 					return
 				}
 				var lines []string
@@ -490,7 +462,7 @@ func (w *Wizard) stepVerify() {
 				if fc.Reply != nil {
 					target = fc.Reply
 					lines = append(lines, tr("wizard.verify.window", "You can reply to {{.Name}} for another {{.Left}} (Facebook allows replies within 24 hours of the customer's last message).",
-						map[string]any{"Name": fc.Reply.Customer.Name, "Left": durationWords(fc.WindowLeft)}))
+						map[string]any{"Name": fc.Reply.Name, "Left": durationWords(fc.WindowLeft)}))
 					replyBox.Show()
 					w.Reply.OnChanged(w.Reply.Text)
 				}
@@ -498,8 +470,8 @@ func (w *Wizard) stepVerify() {
 					lines = append(lines, text(fc.Advice))
 				}
 				w.FlowInfo.SetText(strings.Join(lines, "\n"))
-			})
-		}()
+			}
+		})
 	})
 	done := widget.NewButtonWithIcon(tr("wizard.verify.done", "Done"), theme.ConfirmIcon(), w.close)
 	done.Importance = widget.HighImportance

@@ -51,9 +51,16 @@ type config struct {
 	tlsCert, tlsKey                   string
 }
 
+// Exit codes of Main, as every Pagekeeper command's (docs/COMMANDS.md).
+const (
+	exitOK          = 0
+	exitCouldNotRun = 2
+	exitUsage       = 64
+)
+
 // Main runs `pagekeeper integration-example [flags]` until interrupted
-// (Ctrl-C or SIGTERM) and returns the exit code: 0 after a clean stop, 1 when
-// it could not start, 2 for bad flags.
+// (Ctrl-C or SIGTERM) and returns the exit code: 0 after a clean stop, 2 when
+// it could not start, 64 for a wrong command line.
 func Main(args []string, stdout, stderr io.Writer) int {
 	var c config
 	fs := flag.NewFlagSet("pagekeeper integration-example", flag.ContinueOnError)
@@ -76,21 +83,21 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return exitOK
 		}
-		return 2
+		return exitUsage
 	}
 	if err := c.check(fs); err != nil {
 		fmt.Fprintln(stderr, "integration-example:", err)
-		return 2
+		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, c, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "integration-example:", err)
-		return 1
+		return exitCouldNotRun
 	}
-	return 0
+	return exitOK
 }
 
 func (c *config) check(fs *flag.FlagSet) error {

@@ -571,7 +571,7 @@ func TestMainRefusesBadFlags(t *testing.T) {
 		{"--no-such-flag"},
 	} {
 		var out, errOut bytes.Buffer
-		if code := Main(args, &out, &errOut); code != 2 || errOut.Len() == 0 {
+		if code := Main(args, &out, &errOut); code != exitUsage || errOut.Len() == 0 {
 			t.Errorf("%v: exit %d, %q", args, code, errOut.String())
 		}
 	}

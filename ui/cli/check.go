@@ -11,15 +11,12 @@ import (
 	"github.com/pagekeeper/pagekeeper/keeper"
 )
 
-func init() {
-	commands["check"] = command{"check every connected Page now; exit 0 all valid, 1 a Page needs action, 2 could not check", runCheck}
-}
-
-// Exit codes of check (see docs/MONITORING.md).
+// Exit codes of check (docs/MONITORING.md): the commands' codes, in
+// monitoring's words.
 const (
-	CheckAllValid      = 0
-	CheckNeedsAction   = 1 // a Page is Invalid or Needs attention
-	CheckCouldNotCheck = 2 // the check could not run, or some Pages could not be checked (and none needs action)
+	CheckAllValid      = ExitOK
+	CheckNeedsAction   = ExitFailed      // a Page is Invalid or Needs attention
+	CheckCouldNotCheck = ExitCouldNotRun // the check could not run, or some Pages could not be checked (and none needs action)
 )
 
 // checkJSON is the --json output; docs/MONITORING.md documents it.
@@ -52,7 +49,7 @@ func runCheck(args []string, env Env) int {
 	if code, ok := parse(fs, args, "Usage: pagekeeper check [--json] [--sandbox] [--timeout 5m]\n\n"+
 		"Checks every connected Page now and prints each Page's status, the reason in words and what\n"+
 		"to do. Exit status: 0 every Page valid, 1 a Page is invalid or needs attention, 2 the check\n"+
-		"could not run or some Pages could not be checked. See docs/MONITORING.md.\n", env); !ok {
+		"could not run or some Pages could not be checked, 64 wrong usage. See docs/MONITORING.md.\n", env); !ok {
 		return code
 	}
 	ctx, cancel := context.WithTimeout(env.Context, *timeout)
@@ -66,12 +63,12 @@ func runCheck(args []string, env Env) int {
 		}
 		return CheckCouldNotCheck
 	}
-	s, err := env.open(*sandbox)
+	k, err := env.open(*sandbox)
 	if err != nil {
 		return fail(err)
 	}
-	defer s.Close()
-	r, err := s.Keeper.CheckNow(ctx)
+	defer k.Close()
+	r, err := k.CheckNow(ctx)
 	if err != nil {
 		return fail(fmt.Errorf("the check could not run: %w", err))
 	}
@@ -99,12 +96,12 @@ func runCheck(args []string, env Env) int {
 		if reason == "" {
 			reason, action = "—", "—"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, keeper.StatusText(p.Status), reason, action)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, p.Status.Words(), reason, action)
 	}
 	_ = tw.Flush()
 	t := r.Totals
 	fmt.Fprintf(env.Stdout, "\n%d valid, %d need attention, %d invalid, %d could not be checked.\n", t.Valid, t.NeedsAttention, t.Invalid, t.CouldNotCheck)
-	if _, ro := s.Keeper.ReadOnly(); ro {
+	if _, ro := k.ReadOnly(); ro {
 		fmt.Fprintln(env.Stdout, "(The window manages these Pages: this check was not recorded.)")
 	}
 	return code

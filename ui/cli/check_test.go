@@ -8,13 +8,12 @@ import (
 	"testing"
 
 	"github.com/pagekeeper/pagekeeper/keeper"
-	"github.com/pagekeeper/pagekeeper/keeper/setup"
 )
 
 func runIn(t *testing.T, dir, name string, args ...string) (int, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(name, args, Env{Stdout: &out, Stderr: &errb, Context: context.Background(), Setup: setup.Options{DataDir: dir, Sandbox: true}})
+	code := Run(name, args, Env{Stdout: &out, Stderr: &errb, Context: context.Background(), Keeper: keeper.Options{Dir: dir, Sandbox: true}})
 	return code, out.String() + errb.String()
 }
 

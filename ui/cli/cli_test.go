@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/internal/logintest"
-	"github.com/pagekeeper/pagekeeper/keeper/setup"
+	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
@@ -92,7 +92,7 @@ func connectIn(t *testing.T, dir string, choice logintest.Choice, args ...string
 	codeCh := make(chan int, 1)
 	go func() {
 		codeCh <- Run("connect", args, Env{Stdout: out.w, Stderr: errOut.w, Context: ctx,
-			Setup: setup.Options{DataDir: dir, OpenBrowser: func(string) error { t.Error("a browser was opened despite --no-browser"); return nil }}})
+			Keeper: keeper.Options{Dir: dir, OpenBrowser: func(string) error { t.Error("a browser was opened despite --no-browser"); return nil }}})
 	}()
 	link := out.waitLine(t, regexp.MustCompile(`^https?://`))
 	b := logintest.New()
@@ -191,7 +191,7 @@ func TestConnectCancelled(t *testing.T) {
 func TestConnectTimesOut(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := Run("connect", []string{"--no-browser", "--sandbox", "--ports", "0", "--timeout", "100ms"},
-		Env{Stdout: &out, Stderr: &errOut, Context: context.Background(), Setup: setup.Options{DataDir: t.TempDir()}})
+		Env{Stdout: &out, Stderr: &errOut, Context: context.Background(), Keeper: keeper.Options{Dir: t.TempDir()}})
 	if code != ExitFailed || !strings.Contains(errOut.String(), "Login timed out – try again") {
 		t.Fatalf("exit %d\n%s", code, errOut.String())
 	}
@@ -212,95 +212,18 @@ func TestUsageErrors(t *testing.T) {
 		{"export", []string{"--sandbox"}, Env{}},
 		{"renew", []string{"--sandbox"}, Env{}},
 		{"connect", []string{"--no-browser", "--sandbox", "--ports", "x"}, Env{}},
-		{"sandbox-server", []string{"--addr", "0.0.0.0:8765"}, Env{}},
 	} {
 		var out, errOut bytes.Buffer
 		c.env.Stdout, c.env.Stderr, c.env.Context = &out, &errOut, context.Background()
-		c.env.Setup.DataDir = t.TempDir()
+		c.env.Keeper.Dir = t.TempDir()
 		if code := Run(c.name, c.args, c.env); code != ExitUsage {
-			t.Errorf("%s %v: exit %d, want 2", c.name, c.args, code)
+			t.Errorf("%s %v: exit %d, want %d", c.name, c.args, code, ExitUsage)
 		}
 		if errOut.Len() == 0 {
 			t.Errorf("%s %v: no explanation on stderr", c.name, c.args)
 		}
 	}
-	if !IsCommand("connect") || !IsCommand("sandbox-server") || IsCommand("window") {
+	if !IsCommand("connect") || !IsCommand("check") || IsCommand("sandbox-server") || IsCommand("window") {
 		t.Fatal("IsCommand")
-	}
-}
-
-// sandboxServer runs `pagekeeper sandbox-server args…` in-process and
-// returns its printed lines by prefix; stop ends it.
-func sandboxServer(t *testing.T, args ...string) (lines map[string]string, stop func()) {
-	t.Helper()
-	out := newTerminal()
-	var errOut bytes.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
-	codeCh := make(chan int, 1)
-	go func() {
-		codeCh <- Run("sandbox-server", append([]string{"--addr", "127.0.0.1:0"}, args...), Env{Stdout: out.w, Stderr: &errOut, Context: ctx})
-	}()
-	lines = map[string]string{}
-	for _, prefix := range []string{"Pagekeeper sandbox (pretend Facebook) at ", "App ID: ", "App: ", "Login configuration: ", "Relay: ", "Login dialog: ", "Admin: "} {
-		l := out.waitLine(t, regexp.MustCompile("^"+regexp.QuoteMeta(prefix)))
-		lines[prefix] = strings.TrimPrefix(l, prefix)
-	}
-	return lines, func() {
-		cancel()
-		if code := <-codeCh; code != ExitOK {
-			t.Errorf("exit %d: %s", code, errOut.String())
-		}
-		out.close()
-	}
-}
-
-// sandbox-server prints what an app set-up needs (App ID, the Login for
-// Business configuration, the relay it accepts) and plays the hard world by
-// default: its sample dialog goes through the relay with the configuration.
-func TestSandboxServer(t *testing.T) {
-	lines, stop := sandboxServer(t)
-	defer stop()
-	if lines["App ID: "] == "" || lines["Login configuration: "] != sandbox.DemoConfigID ||
-		!strings.HasPrefix(lines["Relay: "], sandbox.DemoRelayURL+" ") || !strings.Contains(lines["App: "], "business type, live mode") ||
-		!strings.Contains(lines["App: "], "no role") {
-		t.Fatalf("printed %v", lines)
-	}
-	b := logintest.New()
-	cb, err := b.Consent(lines["Login dialog: "], logintest.Choice{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cb.Hostname() != "localhost" || cb.Port() != "47321" || cb.Query().Get("code") == "" {
-		t.Fatalf("the relay would forward to %s", cb.Redacted())
-	}
-	p, err := b.Get(strings.Fields(lines["Admin: "])[0])
-	if err != nil || p.Status != http.StatusOK || !strings.Contains(p.Body, `"app_type":"business"`) || !strings.Contains(p.Body, `"mode":"live"`) {
-		t.Fatalf("admin route: %v %+v", err, p)
-	}
-}
-
-// The flags choose the easier answers: a consumer app in development
-// mode admits only the people with a role on it.
-func TestSandboxServerFlags(t *testing.T) {
-	lines, stop := sandboxServer(t, "--app-type", "consumer", "--mode", "development", "--app-role", "none")
-	page, err := logintest.New().Get(lines["Login dialog: "])
-	if err != nil || page.Status == http.StatusOK || !strings.Contains(page.Body, "still in development mode") {
-		t.Fatalf("a person without a role in development mode: %v %d", err, page.Status)
-	}
-	stop()
-	lines, stop = sandboxServer(t, "--app-type", "consumer", "--mode", "development", "--app-role", "tester")
-	defer stop()
-	if !strings.Contains(lines["Login dialog: "], "scope=") || strings.Contains(lines["Login dialog: "], "config_id") {
-		t.Fatalf("consumer app dialog %s", lines["Login dialog: "])
-	}
-	if page, err := logintest.New().Get(lines["Login dialog: "]); err != nil || page.Status != http.StatusOK {
-		t.Fatalf("a tester in development mode: %v", err)
-	}
-	for _, bad := range [][]string{{"--app-type", "gaming"}, {"--mode", "beta"}, {"--app-role", "owner"}, {"--redirect-uri", "relay.html"}} {
-		var out, errOut bytes.Buffer
-		if code := Run("sandbox-server", append([]string{"--addr", "127.0.0.1:0"}, bad...), Env{Stdout: &out, Stderr: &errOut,
-			Context: context.Background()}); code != ExitUsage || errOut.Len() == 0 {
-			t.Errorf("%v: exit %d %s", bad, code, errOut.String())
-		}
 	}
 }

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pagekeeper/pagekeeper/fb"
-	"github.com/pagekeeper/pagekeeper/fb/login"
 	"github.com/pagekeeper/pagekeeper/keeper"
-	"github.com/pagekeeper/pagekeeper/keeper/setup"
 )
+
+// defaultLoginTimeout is how long connect and renew wait for Facebook.
+const defaultLoginTimeout = 5 * time.Minute
 
 // loginFlags are the flags of the commands that log in (connect, renew).
 type loginFlags struct {
@@ -28,7 +28,7 @@ func (l *loginFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&l.sandbox, "sandbox", false, "use the built-in pretend Facebook and the sandbox data folder")
 	fs.BoolVar(&l.business, "business", false, "also look for Pages owned through a Business portfolio (asks for business_management)")
 	fs.BoolVar(&l.yes, "yes", false, "confirm that Pages missing from this login, or left out with --pages, are disconnected")
-	fs.DurationVar(&l.timeout, "timeout", login.DefaultTimeout, "how long to wait for the login")
+	fs.DurationVar(&l.timeout, "timeout", defaultLoginTimeout, "how long to wait for the login")
 	fs.StringVar(&l.ports, "ports", "", "callback ports to try, comma-separated (default: the ports in Settings)")
 }
 
@@ -68,19 +68,21 @@ func runConnect(args []string, env Env) int {
 		"Logs in with Facebook, lists the Pages the login reaches (with why a Page cannot be\n"+
 		"connected) and connects them: token stored sealed, webhooks subscribed and verified.\n"+
 		"Exit status: 0 every chosen Page connected, 1 login failed, a Page failed, or a\n"+
-		"disconnection needs --yes, 2 usage or setup error.\n", env); !ok {
+		"disconnection needs --yes, 2 the data folder could not be opened or the login could\n"+
+		"not start, 64 wrong usage.\n", env); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(env.Stderr, "pagekeeper connect: unexpected argument %q\n", fs.Arg(0))
 		return ExitUsage
 	}
-	s, err := env.openForLogin(lf)
-	if err != nil {
-		return failOpen(env, err)
+	k, code, ok := env.openForLogin(lf)
+	if !ok {
+		return code
 	}
-	defer s.Close()
-	plan, code, ok := loginAndPlan(env, s, lf, "")
+	defer k.Close()
+	var plan *keeper.Plan
+	plan, code, ok = loginAndPlan(env, k, lf, "")
 	if !ok {
 		return code
 	}
@@ -100,7 +102,7 @@ func runConnect(args []string, env Env) int {
 			return ExitFailed
 		}
 	}
-	return applyPlan(env, s.Keeper, plan, lf.yes)
+	return applyPlan(env, k, plan, lf.yes)
 }
 
 func runRenew(args []string, env Env) int {
@@ -111,7 +113,8 @@ func runRenew(args []string, env Env) int {
 	if code, ok := parse(fs, args, "Usage: pagekeeper renew [PAGE-ID…|--all] [--no-browser] [--sandbox] [--yes]\n\n"+
 		"Renews connections with a new Facebook login (asking again for declined permissions or\n"+
 		"expired data access as needed), keeps each Page's history and checks it again at once.\n"+
-		"Exit status: 0 renewed and valid, 1 failed or still not valid, 2 usage or setup error.\n", env); !ok {
+		"Exit status: 0 renewed and valid, 1 failed or still not valid, 2 the data folder could\n"+
+		"not be opened or the login could not start, 64 wrong usage.\n", env); !ok {
 		return code
 	}
 	ids := fs.Args()
@@ -119,19 +122,18 @@ func runRenew(args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "pagekeeper renew: name the Page IDs to renew, or --all")
 		return ExitUsage
 	}
-	s, err := env.openForLogin(lf)
-	if err != nil {
-		return failOpen(env, err)
+	k, code, ok := env.openForLogin(lf)
+	if !ok {
+		return code
 	}
-	defer s.Close()
-	k := s.Keeper
+	defer k.Close()
 	if *all {
-		sum, err := k.Status(env.Context)
+		sum, err := k.Pages(env.Context)
 		if err != nil {
 			return failOpen(env, err)
 		}
 		for _, p := range sum.Pages {
-			if p.Status == "invalid" || p.Status == "needs_attention" {
+			if p.Status.NeedsOwner() {
 				ids = append(ids, p.ID)
 			}
 		}
@@ -140,7 +142,8 @@ func runRenew(args []string, env Env) int {
 			return ExitOK
 		}
 	}
-	plan, code, ok := loginAndPlan(env, s, lf, k.RenewAuthType(env.Context, ids...))
+	var plan *keeper.Plan
+	plan, code, ok = loginAndPlan(env, k, lf, k.RenewAuthType(env.Context, ids...))
 	if !ok {
 		return code
 	}
@@ -161,8 +164,8 @@ func runRenew(args []string, env Env) int {
 	}
 	code = ExitOK
 	for _, p := range round.Pages {
-		fmt.Fprintf(env.Stdout, "%s: %s\n", p.Name, keeper.StatusText(p.Status))
-		if p.Status != "valid" {
+		fmt.Fprintf(env.Stdout, "%s: %s\n", p.Name, p.Status.Words())
+		if p.Status != keeper.StatusValid {
 			fmt.Fprintf(env.Stdout, "    %s %s\n", p.Explanation, p.Action)
 			code = ExitFailed
 		}
@@ -170,9 +173,10 @@ func runRenew(args []string, env Env) int {
 	return code
 }
 
-// openForLogin opens the folder with the browser choice of the flags.
-func (env Env) openForLogin(lf loginFlags) (*setup.Session, error) {
-	o := env.Setup
+// openForLogin opens the folder with the browser and port choices of the
+// flags; a wrong --ports is a usage error.
+func (env Env) openForLogin(lf loginFlags) (*keeper.Keeper, int, bool) {
+	o := env.Keeper
 	o.Sandbox = o.Sandbox || lf.sandbox
 	if lf.noBrowser {
 		o.OpenBrowser = func(string) error { return errNoBrowserWanted }
@@ -180,11 +184,16 @@ func (env Env) openForLogin(lf loginFlags) (*setup.Session, error) {
 	if lf.ports != "" {
 		ps, err := parsePorts(lf.ports)
 		if err != nil {
-			return nil, fmt.Errorf("--ports: %w", err)
+			fmt.Fprintf(env.Stderr, "pagekeeper: --ports: %v\n", err)
+			return nil, ExitUsage, false
 		}
 		o.Ports = ps
 	}
-	return setup.Open(env.Context, o)
+	k, err := keeper.Open(env.Context, o)
+	if err != nil {
+		return nil, failOpen(env, err), false
+	}
+	return k, ExitOK, true
 }
 
 func parsePorts(s string) ([]int, error) {
@@ -202,9 +211,8 @@ func parsePorts(s string) ([]int, error) {
 var errNoBrowserWanted = errors.New("--no-browser")
 
 // loginAndPlan runs the login and prints what it reaches.
-func loginAndPlan(env Env, s *setup.Session, lf loginFlags, authType string) (*keeper.Plan, int, bool) {
-	k := s.Keeper
-	if s.SandboxURL != "" {
+func loginAndPlan(env Env, k *keeper.Keeper, lf loginFlags, authType string) (*keeper.Plan, int, bool) {
+	if k.InSandbox() {
 		fmt.Fprintln(env.Stdout, "Sandbox: logging in to the built-in pretend Facebook (no real account is used).")
 	}
 	ctx, cancel := context.WithTimeout(env.Context, lf.timeout+time.Minute)
@@ -212,7 +220,7 @@ func loginAndPlan(env Env, s *setup.Session, lf loginFlags, authType string) (*k
 	sess, err := k.StartLogin(ctx, authType, lf.business)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "pagekeeper: %v\n", err)
-		return nil, ExitUsage, false
+		return nil, ExitCouldNotRun, false
 	}
 	fmt.Fprintln(env.Stdout, "Open this link in a browser on this computer:")
 	fmt.Fprintln(env.Stdout, sess.URL())
@@ -225,18 +233,18 @@ func loginAndPlan(env Env, s *setup.Session, lf loginFlags, authType string) (*k
 		}()
 	}
 	timer := time.AfterFunc(lf.timeout, sess.Cancel)
-	res, err := sess.Wait()
+	grant, err := sess.Wait()
 	if !timer.Stop() && errors.Is(err, context.Canceled) {
-		err = login.ErrTimeout
+		err = keeper.ErrLoginTimeout
 	}
 	if err != nil {
 		fmt.Fprintln(env.Stderr, failureText(err))
 		return nil, ExitFailed, false
 	}
-	fmt.Fprintf(env.Stdout, "Logged in as %s (Facebook ID %s).\n", res.User.Name, res.User.ID)
-	fmt.Fprintf(env.Stdout, "Permissions granted: %s\n", listOrNone(res.Granted))
-	fmt.Fprintf(env.Stdout, "Permissions declined: %s\n", listOrNone(res.Declined))
-	plan, err := k.PlanConnect(env.Context, keeper.GrantFrom(res, lf.business), keeper.OSActor())
+	fmt.Fprintf(env.Stdout, "Logged in as %s (Facebook ID %s).\n", grant.User.Name, grant.User.ID)
+	fmt.Fprintf(env.Stdout, "Permissions granted: %s\n", listOrNone(grant.Granted))
+	fmt.Fprintf(env.Stdout, "Permissions declined: %s\n", listOrNone(grant.Declined))
+	plan, err := k.PlanConnect(env.Context, grant, keeper.OSActor())
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "Could not list the Pages: %s\n", failureText(err))
 		return nil, ExitFailed, false
@@ -317,25 +325,23 @@ func applyPlan(env Env, k *keeper.Keeper, plan *keeper.Plan, yes bool) int {
 
 // failureText says in plain words how an action ended.
 func failureText(err error) string {
-	var de *login.DialogError
+	var stopped *keeper.LoginStoppedError
 	switch {
 	case err == nil:
 		return ""
-	case errors.Is(err, login.ErrCancelled):
+	case errors.Is(err, keeper.ErrLoginCancelled):
 		return "Login cancelled in Facebook's dialog. Nothing was changed."
-	case errors.Is(err, login.ErrTimeout):
+	case errors.Is(err, keeper.ErrLoginTimeout):
 		return "Login timed out – try again."
-	case errors.Is(err, login.ErrAppSecretNeeded), errors.Is(err, login.ErrAppSecretWrong):
+	case errors.Is(err, keeper.ErrAppSecretNeeded), errors.Is(err, keeper.ErrAppSecretWrong):
 		return err.Error() + "."
 	case errors.Is(err, context.Canceled):
 		return "Stopped. Nothing was changed."
-	case errors.As(err, &de):
-		return "Facebook stopped the login (" + de.Code + "). Try again; if it keeps happening, check the app's Facebook Login settings."
+	case errors.As(err, &stopped):
+		return "Facebook stopped the login (" + stopped.Code + "). Try again; if it keeps happening, check the app's Facebook Login settings."
 	}
-	if e, ok := fb.AsError(err); ok {
-		return e.Explanation() + " " + e.Action()
-	}
-	return err.Error()
+	what, todo := keeper.Explain(err)
+	return strings.TrimSpace(what.String() + " " + todo.String())
 }
 
 func listOrNone(xs []string) string {

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/pagekeeper/pagekeeper/internal/logintest"
-	"github.com/pagekeeper/pagekeeper/keeper/setup"
+	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
@@ -20,7 +20,7 @@ func runCmd(t *testing.T, dir, name string, args ...string) (int, string, string
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := Run(name, append([]string{"--sandbox"}, args...), Env{Stdout: &out, Stderr: &errOut,
-		Context: context.Background(), Setup: setup.Options{DataDir: dir}})
+		Context: context.Background(), Keeper: keeper.Options{Dir: dir}})
 	return code, out.String(), errOut.String()
 }
 

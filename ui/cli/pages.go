@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/keeper"
-	"github.com/pagekeeper/pagekeeper/store"
 )
 
 func runDisconnect(args []string, env Env) int {
@@ -21,7 +20,7 @@ func runDisconnect(args []string, env Env) int {
 		"Disconnects a Page: its webhook subscription is removed on Facebook, its token deleted.\n"+
 		"When Facebook cannot be reached the Page is disconnected here at once and the clean-up on\n"+
 		"Facebook is retried until it succeeds. Exit status: 0 disconnected, 1 refused (no --yes)\n"+
-		"or failed, 2 usage or setup error.\n", env); !ok {
+		"or failed, 2 the data folder could not be opened, 64 wrong usage.\n", env); !ok {
 		return code
 	}
 	if fs.NArg() != 1 {
@@ -29,13 +28,13 @@ func runDisconnect(args []string, env Env) int {
 		return ExitUsage
 	}
 	id := fs.Arg(0)
-	s, err := env.open(*sandbox)
+	k, err := env.open(*sandbox)
 	if err != nil {
 		return failOpen(env, err)
 	}
-	defer s.Close()
-	w, err := s.Keeper.DisconnectWarning(env.Context, id)
-	if errors.Is(err, store.ErrNotFound) {
+	defer k.Close()
+	w, err := k.DisconnectWarning(env.Context, id)
+	if errors.Is(err, keeper.ErrNotFound) {
 		fmt.Fprintf(env.Stderr, "pagekeeper disconnect: no Page with ID %s here (see pagekeeper status)\n", id)
 		return ExitUsage
 	} else if err != nil {
@@ -45,7 +44,7 @@ func runDisconnect(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "Not disconnected. %s\nRun again with --yes to disconnect %s.\n", w.Text, w.PageName)
 		return ExitFailed
 	}
-	pending, err := s.Keeper.Disconnect(env.Context, id, keeper.OSActor())
+	pending, err := k.Disconnect(env.Context, id, keeper.OSActor())
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "pagekeeper disconnect: %v\n", err)
 		return ExitFailed
@@ -85,15 +84,15 @@ func runStatus(args []string, env Env) int {
 	if code, ok := parse(fs, args, "Usage: pagekeeper status [--json] [--sandbox]\n\n"+
 		"Shows every Page's status as last checked (no call to Facebook; use `pagekeeper check`\n"+
 		"for a fresh check). Exit status: 0 all connected Pages valid, 1 one needs attention or\n"+
-		"is invalid, 2 usage or setup error.\n", env); !ok {
+		"is invalid, 2 the data folder could not be opened, 64 wrong usage.\n", env); !ok {
 		return code
 	}
-	s, err := env.open(*sandbox)
+	k, err := env.open(*sandbox)
 	if err != nil {
 		return failOpen(env, err)
 	}
-	defer s.Close()
-	sum, err := s.Keeper.Status(env.Context)
+	defer k.Close()
+	sum, err := k.Pages(env.Context)
 	if err != nil {
 		return failOpen(env, err)
 	}
@@ -126,7 +125,7 @@ func runStatus(args []string, env Env) int {
 		if p.Reason != "" {
 			why = p.ReasonText.String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, keeper.StatusText(p.Status), why, checked)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, p.Status.Words(), why, checked)
 	}
 	_ = tw.Flush()
 	return code
@@ -145,15 +144,15 @@ func runLog(args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "pagekeeper log: name exactly one Page ID")
 		return ExitUsage
 	}
-	s, err := env.open(*sandbox)
+	k, err := env.open(*sandbox)
 	if err != nil {
 		return failOpen(env, err)
 	}
-	defer s.Close()
+	defer k.Close()
 	id := fs.Arg(0)
 	if !*asJSON {
-		text, err := s.Keeper.Diagnostics(env.Context, id, env.Setup.Version)
-		if errors.Is(err, store.ErrNotFound) {
+		text, err := k.Diagnostics(env.Context, id)
+		if errors.Is(err, keeper.ErrNotFound) {
 			fmt.Fprintf(env.Stderr, "pagekeeper log: no Page with ID %s here\n", id)
 			return ExitUsage
 		} else if err != nil {
@@ -162,8 +161,8 @@ func runLog(args []string, env Env) int {
 		fmt.Fprint(env.Stdout, text)
 		return ExitOK
 	}
-	p, evs, err := s.Keeper.PageLog(env.Context, id, 1000)
-	if errors.Is(err, store.ErrNotFound) {
+	l, err := k.PageLog(env.Context, id, 1000)
+	if errors.Is(err, keeper.ErrNotFound) {
 		fmt.Fprintf(env.Stderr, "pagekeeper log: no Page with ID %s here\n", id)
 		return ExitUsage
 	} else if err != nil {
@@ -176,13 +175,13 @@ func runLog(args []string, env Env) int {
 		OSUser string    `json:"actor_os_user,omitempty"`
 		Detail string    `json:"detail"`
 	}
-	events := make([]eventJSON, 0, len(evs))
-	for _, e := range evs {
+	events := make([]eventJSON, 0, len(l.Events))
+	for _, e := range l.Events {
 		events = append(events, eventJSON{At: e.At, Kind: e.Kind, Actor: e.ActorFBName, OSUser: e.ActorOSUser, Detail: e.Detail})
 	}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(map[string]any{"page": p, "events": events})
+	_ = enc.Encode(map[string]any{"page": l.Record, "events": events})
 	return ExitOK
 }
 
@@ -201,14 +200,14 @@ func runExport(args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "pagekeeper export: give the file with --csv FILE")
 		return ExitUsage
 	}
-	s, err := env.open(*sandbox)
+	k, err := env.open(*sandbox)
 	if err != nil {
 		return failOpen(env, err)
 	}
-	defer s.Close()
+	defer k.Close()
 	var n int
 	stream, err := writeCSV(*file, env.Stdout, func(w io.Writer) (err error) {
-		n, err = s.Keeper.ExportCSV(env.Context, w)
+		n, err = k.ExportCSV(env.Context, w)
 		return err
 	})
 	if err != nil {

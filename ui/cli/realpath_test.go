@@ -19,10 +19,8 @@ import (
 	gokeyring "github.com/zalando/go-keyring"
 
 	"github.com/pagekeeper/pagekeeper/assets"
-	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/internal/browsertest"
 	"github.com/pagekeeper/pagekeeper/keeper"
-	"github.com/pagekeeper/pagekeeper/keeper/setup"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
@@ -63,17 +61,17 @@ func TestTheRealPathEndToEnd(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(exeDir, keeper.PresetFileName), preset, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	so := setup.Options{DataDir: dataDir, ExeDir: exeDir, FacebookURL: fbURL}
+	so := keeper.Options{Dir: dataDir, ExeDir: exeDir, FacebookURL: fbURL}
 
 	// The owner enters the App Secret in Settings (kept in the keyring).
-	s, err := setup.Open(context.Background(), so)
+	k, err := keeper.Open(context.Background(), so)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Keeper.SetAppSecret(context.Background(), token.New(sandbox.DefaultAppSecret)); err != nil {
+	if err := k.UpdateSettings(context.Background(), k.Settings(), keeper.Secrets{AppSecret: keeper.NewSecret(sandbox.DefaultAppSecret)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
+	if err := k.Close(); err != nil {
 		t.Fatal(err)
 	}
 
@@ -83,7 +81,7 @@ func TestTheRealPathEndToEnd(t *testing.T) {
 	defer cancel()
 	codeCh := make(chan int, 1)
 	go func() {
-		codeCh <- Run("connect", []string{"--no-browser"}, Env{Stdout: out.w, Stderr: errOut.w, Context: ctx, Setup: so})
+		codeCh <- Run("connect", []string{"--no-browser"}, Env{Stdout: out.w, Stderr: errOut.w, Context: ctx, Keeper: so})
 	}()
 	link := strings.TrimSpace(out.waitLine(t, regexp.MustCompile(`^https?://`)))
 	if !strings.HasPrefix(link, fbURL+"/") || !strings.Contains(link, "config_id="+configID) || strings.Contains(link, "scope=") {
@@ -140,10 +138,10 @@ func TestTheRealPathEndToEnd(t *testing.T) {
 }
 
 // check runs `pagekeeper check --json` and returns its exit code and Pages by ID.
-func check(t *testing.T, so setup.Options) (int, map[string]checkPageJSON) {
+func check(t *testing.T, so keeper.Options) (int, map[string]checkPageJSON) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Run("check", []string{"--json"}, Env{Stdout: &out, Stderr: &errOut, Context: context.Background(), Setup: so})
+	code := Run("check", []string{"--json"}, Env{Stdout: &out, Stderr: &errOut, Context: context.Background(), Keeper: so})
 	var j checkJSON
 	if err := json.Unmarshal(out.Bytes(), &j); err != nil {
 		t.Fatalf("check --json: %v\n%s\n%s", err, out.String(), errOut.String())
@@ -153,6 +151,32 @@ func check(t *testing.T, so setup.Options) (int, map[string]checkPageJSON) {
 		pages[p.ID] = p
 	}
 	return code, pages
+}
+
+// sandboxServer runs `pagekeeper sandbox-server args…` (sandbox.Main)
+// in-process, as an outside tester would run it, and returns its printed
+// lines by prefix; stop ends it.
+func sandboxServer(t *testing.T, args ...string) (lines map[string]string, stop func()) {
+	t.Helper()
+	out := newTerminal()
+	var errOut bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	codeCh := make(chan int, 1)
+	go func() {
+		codeCh <- sandbox.Main(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), out.w, &errOut)
+	}()
+	lines = map[string]string{}
+	for _, prefix := range []string{"Pagekeeper sandbox (pretend Facebook) at ", "App ID: ", "Login configuration: ", "Relay: ", "Admin: "} {
+		l := out.waitLine(t, regexp.MustCompile("^"+regexp.QuoteMeta(prefix)))
+		lines[prefix] = strings.TrimPrefix(l, prefix)
+	}
+	return lines, func() {
+		cancel()
+		if code := <-codeCh; code != ExitOK {
+			t.Errorf("sandbox-server: exit %d: %s", code, errOut.String())
+		}
+		out.close()
+	}
 }
 
 func freeTCPPort(t *testing.T) int {

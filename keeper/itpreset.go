@@ -56,12 +56,12 @@ func defaultSystemPresetPath() string {
 	}
 }
 
-// FindPreset returns the preset IT left for this computer: exeDir's
+// findPreset returns the preset IT left for this computer: exeDir's
 // pagekeeper-preset.json first (a copy of Pagekeeper can carry its own),
 // then the system one (/etc/pagekeeper/preset.json,
 // %ProgramData%\Pagekeeper\preset.json,
 // /Library/Application Support/Pagekeeper/preset.json).
-func FindPreset(exeDir string) (path string, ok bool) {
+func findPreset(exeDir string) (path string, ok bool) {
 	var candidates []string
 	if exeDir != "" {
 		candidates = append(candidates, filepath.Join(exeDir, PresetFileName))
@@ -298,7 +298,23 @@ type presetRecord struct {
 	At     time.Time `json:"at"`
 }
 
-// ApplyPresetOnce applies the IT preset at path the first time this data
+// applyPresetIfAny applies IT's preset (findPreset) the first time this
+// folder sees one. The outcome is reported (Logf) and a refusal is in the
+// history; it never stops Pagekeeper from opening.
+func (k *Keeper) applyPresetIfAny(ctx context.Context) {
+	path, ok := findPreset(k.opts.ExeDir)
+	if !ok {
+		return
+	}
+	switch applied, err := k.applyPresetOnce(ctx, path); {
+	case err != nil:
+		k.logf("the IT preset %s was not applied: %v", path, err)
+	case applied:
+		k.logf("applied the IT preset %s", path)
+	}
+}
+
+// applyPresetOnce applies the IT preset at path the first time this data
 // folder sees one: each preset value replaces the default only where the
 // owner has not changed that setting. It saves the settings, records the
 // file's path and SHA-256 under "preset_applied", and appends a
@@ -306,7 +322,7 @@ type presetRecord struct {
 // changed file) and read-only viewers do nothing and report false. An
 // invalid preset changes no setting, so a corrected file applies next time;
 // the history says why it was refused ("preset_refused", once per content).
-func (k *Keeper) ApplyPresetOnce(ctx context.Context, path string) (applied bool, err error) {
+func (k *Keeper) applyPresetOnce(ctx context.Context, path string) (applied bool, err error) {
 	if k.viewer != nil {
 		return false, nil // the manager applies it
 	}
@@ -320,7 +336,7 @@ func (k *Keeper) ApplyPresetOnce(ctx context.Context, path string) (applied bool
 		k.noteRefusedPreset(ctx, path, sum, err)
 		return false, err
 	}
-	current, err := k.Settings(ctx)
+	current, err := k.loadSettings(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -349,6 +365,9 @@ func (k *Keeper) ApplyPresetOnce(ctx context.Context, path string) (applied bool
 	if err != nil {
 		return false, err
 	}
+	if k.config() != nil { // applied to a Keeper already built
+		k.apply(merged)
+	}
 	return true, nil
 }
 
@@ -362,10 +381,15 @@ func (k *Keeper) noteRefusedPreset(ctx context.Context, path string, sum [sha256
 	}
 	rec := presetRecord{Path: path, SHA256: hex.EncodeToString(sum[:]), At: k.now()}
 	var last presetRecord
-	if ok, err := k.store.GetSetting(ctx, presetRefusedKey, &last); err != nil || (ok && last.Path == rec.Path && last.SHA256 == rec.SHA256) {
+	ok, err := k.store.GetSetting(ctx, presetRefusedKey, &last)
+	if err != nil {
+		k.logf("the refused IT preset could not be recorded: %v", err)
 		return
 	}
-	_ = k.store.Update(ctx, func(tx *store.Tx) error {
+	if ok && last.Path == rec.Path && last.SHA256 == rec.SHA256 {
+		return
+	}
+	k.recordJob(ctx, "the refused IT preset", func(tx *store.Tx) error {
 		if err := tx.SetSetting(presetRefusedKey, rec); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -143,15 +144,15 @@ func TestFindPresetPrefersTheExecutablesFolderThenTheSystemOne(t *testing.T) {
 	sys := filepath.Join(sysDir, "pagekeeper", "preset.json")
 	useSystemPreset(t, sys)
 
-	if p, ok := FindPreset(exeDir); ok {
+	if p, ok := findPreset(exeDir); ok {
 		t.Fatalf("no preset anywhere, found %s", p)
 	}
 	writePreset(t, sysDir, filepath.Join("pagekeeper", "preset.json"), `{}`)
-	if p, ok := FindPreset(exeDir); !ok || p != sys {
+	if p, ok := findPreset(exeDir); !ok || p != sys {
 		t.Fatalf("FindPreset = %q, %v; want the system preset", p, ok)
 	}
 	local := writePreset(t, exeDir, PresetFileName, `{}`)
-	if p, ok := FindPreset(exeDir); !ok || p != local {
+	if p, ok := findPreset(exeDir); !ok || p != local {
 		t.Fatalf("FindPreset = %q, %v; want the one next to the executable", p, ok)
 	}
 	// A folder with the preset's name is not a preset.
@@ -159,7 +160,7 @@ func TestFindPresetPrefersTheExecutablesFolderThenTheSystemOne(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(other, PresetFileName), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if p, ok := FindPreset(other); !ok || p != sys {
+	if p, ok := findPreset(other); !ok || p != sys {
 		t.Fatalf("FindPreset = %q, %v; want to skip the folder", p, ok)
 	}
 }
@@ -252,7 +253,7 @@ func TestApplyPresetOnceAppliesAtFirstStartAndRecordsIt(t *testing.T) {
 	}
 
 	k := openTestKeeper(t, dir)
-	applied, err := k.ApplyPresetOnce(ctx, p)
+	applied, err := k.applyPresetOnce(ctx, p)
 	if err != nil || !applied {
 		t.Fatalf("first start: applied=%v err=%v", applied, err)
 	}
@@ -263,11 +264,7 @@ func TestApplyPresetOnceAppliesAtFirstStartAndRecordsIt(t *testing.T) {
 	// What the owner sees after reopening the real file.
 	k = openTestKeeper(t, dir)
 	defer k.Close()
-	got, err := k.Settings(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
+	if got := k.Settings(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("settings after the preset:\n got  %+v\n want %+v", got, want)
 	}
 	var rec presetRecord
@@ -284,11 +281,11 @@ func TestApplyPresetOnceAppliesAtFirstStartAndRecordsIt(t *testing.T) {
 
 	// The second start, even with a different preset, changes nothing.
 	writePreset(t, filepath.Dir(p), PresetFileName, `{"app_id": "999"}`)
-	applied, err = k.ApplyPresetOnce(ctx, p)
+	applied, err = k.applyPresetOnce(ctx, p)
 	if err != nil || applied {
 		t.Fatalf("second start: applied=%v err=%v", applied, err)
 	}
-	if got2, _ := k.Settings(ctx); got2.AppID != "1234567890" {
+	if got2 := k.Settings(); got2.AppID != "1234567890" {
 		t.Fatalf("the preset was applied twice: app_id %q", got2.AppID)
 	}
 	if n := len(presetEvents(t, k)); n != 1 {
@@ -303,16 +300,16 @@ func TestApplyPresetOnceNeverOverwritesWhatTheOwnerChanged(t *testing.T) {
 	own := DefaultSettings()
 	own.CheckInterval = Duration(2 * time.Hour)
 	own.Owners = []Owner{{Name: "Owner", Email: "owner@example.com"}}
-	if err := k.SaveSettings(ctx, own); err != nil {
+	if err := k.UpdateSettings(ctx, own, Secrets{}); err != nil {
 		t.Fatal(err)
 	}
 	p := writePreset(t, t.TempDir(), "preset.json",
 		`{"app_id": "1234567890", "check_interval": "30m", "owners": [{"name": "IT", "email": "it@example.com"}]}`)
-	applied, err := k.ApplyPresetOnce(ctx, p)
+	applied, err := k.applyPresetOnce(ctx, p)
 	if err != nil || !applied {
 		t.Fatalf("applied=%v err=%v", applied, err)
 	}
-	got, _ := k.Settings(ctx)
+	got := k.Settings()
 	if got.AppID != "1234567890" {
 		t.Errorf("app_id was untouched by the owner, the preset should set it: %q", got.AppID)
 	}
@@ -330,18 +327,18 @@ func TestApplyPresetOnceWithABadFileChangesNothingUntilFixed(t *testing.T) {
 	k := openTestKeeper(t, t.TempDir())
 	defer k.Close()
 	p := writePreset(t, t.TempDir(), "preset.json", `{"app_id": "1", "app_secret": "s3cr3t"}`)
-	applied, err := k.ApplyPresetOnce(ctx, p)
+	applied, err := k.applyPresetOnce(ctx, p)
 	if err == nil || applied || !strings.Contains(err.Error(), "keyring") || strings.Contains(err.Error(), "s3cr3t") {
 		t.Fatalf("applied=%v err=%v", applied, err)
 	}
-	if got, _ := k.Settings(ctx); !reflect.DeepEqual(got, DefaultSettings()) {
+	if got := k.Settings(); !reflect.DeepEqual(got, DefaultSettings()) {
 		t.Fatalf("settings changed by a refused preset: %+v", got)
 	}
 	if n := len(presetEvents(t, k)); n != 0 {
 		t.Fatalf("%d preset events for a refused preset", n)
 	}
 	// IT can see why in the history, once however often Pagekeeper starts.
-	if _, err := k.ApplyPresetOnce(ctx, p); err == nil {
+	if _, err := k.applyPresetOnce(ctx, p); err == nil {
 		t.Fatal("the same bad preset was accepted the second time")
 	}
 	refused := eventsOfKind(t, k, "preset_refused")
@@ -350,7 +347,7 @@ func TestApplyPresetOnceWithABadFileChangesNothingUntilFixed(t *testing.T) {
 		t.Fatalf("preset_refused events = %+v", refused)
 	}
 	writePreset(t, filepath.Dir(p), "preset.json", `{"app_id": "1"}`)
-	if applied, err := k.ApplyPresetOnce(ctx, p); err != nil || !applied {
+	if applied, err := k.applyPresetOnce(ctx, p); err != nil || !applied {
 		t.Fatalf("the corrected preset: applied=%v err=%v", applied, err)
 	}
 }
@@ -370,10 +367,36 @@ func TestApplyPresetOnceLeavesItToTheManager(t *testing.T) {
 	}
 	defer viewer.Close()
 	p := writePreset(t, t.TempDir(), "preset.json", `{"app_id": "1"}`)
-	if applied, err := viewer.ApplyPresetOnce(ctx, p); err != nil || applied {
+	if applied, err := viewer.applyPresetOnce(ctx, p); err != nil || applied {
 		t.Fatalf("viewer: applied=%v err=%v", applied, err)
 	}
-	if applied, err := manager.ApplyPresetOnce(ctx, p); err != nil || !applied {
+	if applied, err := manager.applyPresetOnce(ctx, p); err != nil || !applied {
 		t.Fatalf("manager: applied=%v err=%v", applied, err)
+	}
+}
+
+func TestITsPresetIsAppliedWhenAFolderIsFirstOpened(t *testing.T) {
+	exeDir, dataDir := t.TempDir(), t.TempDir()
+	useSystemPreset(t, filepath.Join(t.TempDir(), "none.json"))
+	preset, err := os.ReadFile("../assets/packaging/preset.example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePreset(t, exeDir, PresetFileName, string(preset))
+	var logged []string
+	k, err := Open(context.Background(), Options{Dir: dataDir, Keyring: store.NewMemoryKeyring(), ExeDir: exeDir,
+		Logf: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	if set := k.Settings(); set.AppID != "1234567890123456" || len(set.Owners) != 2 || set.SMTP.Host != "smtp.example.com" {
+		t.Fatalf("settings after the preset: %+v", set)
+	}
+	if got := k.config().client.Config().AppID; got != "1234567890123456" {
+		t.Fatalf("the Graph client uses app %q", got)
+	}
+	if len(logged) == 0 {
+		t.Fatal("applying the preset should be reported for IT")
 	}
 }

@@ -3,16 +3,24 @@ package keeper
 import (
 	"fmt"
 	"slices"
-
-	"github.com/pagekeeper/pagekeeper/store"
 )
 
-// Webhook field presets match how a business routes its Messenger traffic.
-var presetFields = map[store.WebhookPreset][]string{
+// WebhookPreset names the set of webhook fields a Page is subscribed with,
+// after how the business answers its Messenger traffic.
+type WebhookPreset string
+
+const (
+	PresetBot        WebhookPreset = "bot"
+	PresetAgentInbox WebhookPreset = "agent_inbox"
+	PresetCustom     WebhookPreset = "custom"
+)
+
+// presetFields are the fields of the named presets.
+var presetFields = map[WebhookPreset][]string{
 	// A bot answers: it needs the messages, button taps, m.me referrals and opt-ins.
-	store.PresetBot: {"messages", "messaging_postbacks", "messaging_referrals", "messaging_optins"},
+	PresetBot: {"messages", "messaging_postbacks", "messaging_referrals", "messaging_optins"},
 	// People answer in an inbox: they also need their own replies (echoes), reads and deliveries.
-	store.PresetAgentInbox: {"messages", "message_echoes", "message_reads", "message_deliveries", "messaging_postbacks"},
+	PresetAgentInbox: {"messages", "message_echoes", "message_reads", "message_deliveries", "messaging_postbacks"},
 }
 
 // messengerFields are the subscribed_fields values Pagekeeper lets an owner
@@ -31,18 +39,18 @@ var messengerFields = []string{
 }
 
 // DefaultPreset is what a newly connected Page gets.
-const DefaultPreset = store.PresetBot
+const DefaultPreset = PresetBot
 
 // MessengerFields lists the fields a Custom preset may use.
 func MessengerFields() []string { return slices.Clone(messengerFields) }
 
 // PresetFields returns the webhook fields for a preset; custom is used (and
 // validated) only for the Custom preset.
-func PresetFields(p store.WebhookPreset, custom []string) ([]string, error) {
+func PresetFields(p WebhookPreset, custom []string) ([]string, error) {
 	if f, ok := presetFields[p]; ok {
 		return slices.Clone(f), nil
 	}
-	if p != store.PresetCustom {
+	if p != PresetCustom {
 		return nil, fmt.Errorf("unknown webhook preset %q", p)
 	}
 	if len(custom) == 0 {

@@ -1,0 +1,45 @@
+package keeper
+
+import (
+	"context"
+	"time"
+)
+
+// BackupInfo describes one verified backup.
+type BackupInfo struct {
+	Path   string
+	Time   time.Time
+	Size   int64
+	Pages  int64
+	Events int64
+}
+
+// Backup takes a verified backup now and returns its path.
+func (k *Keeper) Backup(ctx context.Context) (string, error) {
+	if err := k.requireManager(); err != nil {
+		return "", err
+	}
+	return k.store.Backup(ctx)
+}
+
+// Backups lists the verified backups, newest first.
+func (k *Keeper) Backups() ([]BackupInfo, error) {
+	bs, err := k.store.Backups()
+	out := make([]BackupInfo, len(bs))
+	for i, b := range bs {
+		out[i] = BackupInfo(b)
+	}
+	return out, err
+}
+
+// Restore replaces the open data with a verified backup (the current data is
+// backed up first); the backup's settings take effect at once.
+func (k *Keeper) Restore(ctx context.Context, path string) error {
+	if err := k.requireManager(); err != nil {
+		return err
+	}
+	if err := k.store.Restore(ctx, path); err != nil {
+		return err
+	}
+	return k.reloadSettings(ctx)
+}

@@ -1,0 +1,138 @@
+package keeper
+
+import (
+	"context"
+	"time"
+
+	"github.com/pagekeeper/pagekeeper/store"
+)
+
+// Summary is every Page with its status, as stored (no call to Facebook):
+// the window's table, the tray, `status` and `export` read it.
+type Summary struct {
+	Pages  []PageStatus
+	Totals Totals
+}
+
+// Pages lists every Page in the folder with its status in words.
+func (k *Keeper) Pages(ctx context.Context) (Summary, error) {
+	ps, err := k.store.Pages(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	s := Summary{Pages: make([]PageStatus, 0, len(ps))}
+	for _, p := range ps {
+		s.Pages = append(s.Pages, statusOfPage(p))
+		s.Totals.add(Status(p.Status))
+	}
+	return s, nil
+}
+
+// PageRecord is everything Pagekeeper knows about a Page (never its token).
+// Zero times mean "not yet" or "unknown"; a zero TokenExpiresAt with a
+// TokenType means the token never expires.
+type PageRecord struct {
+	ID, Name, Username, Category, Link, PictureURL string
+
+	Tasks       []string
+	IsPublished bool
+
+	Status      Status
+	Reason      string // the machine reason code (Reason)
+	StatusSince time.Time
+	CheckedAt   time.Time
+	LastOKAt    time.Time
+
+	TokenType           string
+	TokenIssuedAt       time.Time
+	TokenExpiresAt      time.Time
+	DataAccessExpiresAt time.Time
+	Scopes, Declined    []string
+	GranularScopes      []GranularScope
+
+	WebhookPreset    WebhookPreset
+	WebhookFields    []string // wanted
+	SubscribedFields []string // last seen on Facebook
+
+	ConnectedByFBID, ConnectedByFBName, ConnectedByOSUser string
+
+	ConnectedAt    time.Time
+	UpdatedAt      time.Time
+	DisconnectedAt time.Time
+	CleanupPending bool
+}
+
+// GranularScope is a permission limited to some objects (Pages, businesses).
+type GranularScope struct {
+	Scope     string   `json:"scope"`
+	TargetIDs []string `json:"target_ids,omitempty"`
+}
+
+func recordOf(p store.Page) PageRecord {
+	r := PageRecord{ID: p.ID, Name: p.Name, Username: p.Username, Category: p.Category, Link: p.Link, PictureURL: p.PictureURL,
+		Tasks: p.Tasks, IsPublished: p.IsPublished, Status: Status(p.Status), Reason: p.Reason, StatusSince: p.StatusSince,
+		CheckedAt: p.CheckedAt, LastOKAt: p.LastOKAt, TokenType: p.TokenType, TokenIssuedAt: p.TokenIssuedAt,
+		TokenExpiresAt: p.TokenExpiresAt, DataAccessExpiresAt: p.DataAccessExpiresAt, Scopes: p.Scopes, Declined: p.Declined,
+		WebhookPreset: WebhookPreset(p.WebhookPreset), WebhookFields: p.WebhookFields, SubscribedFields: p.SubscribedFields,
+		ConnectedByFBID: p.ConnectedByFBID, ConnectedByFBName: p.ConnectedByFBName, ConnectedByOSUser: p.ConnectedByOSUser,
+		ConnectedAt: p.ConnectedAt, UpdatedAt: p.UpdatedAt, DisconnectedAt: p.DisconnectedAt, CleanupPending: p.CleanupPending}
+	for _, g := range p.GranularScopes {
+		r.GranularScopes = append(r.GranularScopes, GranularScope(g))
+	}
+	return r
+}
+
+// Event is one entry of a Page's history (or of Pagekeeper's, with no PageID).
+type Event struct {
+	ID          int64
+	At          time.Time
+	PageID      string
+	ActorFBID   string
+	ActorFBName string
+	ActorOSUser string
+	Kind        string // machine code, e.g. "token_renewed"
+	Detail      string // plain words
+	// Count is how many times it happened: 1, or more when repeats within a
+	// minute are one event (refused login callbacks).
+	Count int
+}
+
+func eventOf(e store.Event) Event {
+	return Event{ID: e.ID, At: e.At, PageID: e.PageID, ActorFBID: e.ActorFBID, ActorFBName: e.ActorFBName,
+		ActorOSUser: e.ActorOSUser, Kind: e.Kind, Detail: e.Detail, Count: max(e.Count, 1)}
+}
+
+// LockInfo says who manages a data folder.
+type LockInfo struct {
+	User      string    `json:"user"`
+	Host      string    `json:"host"`
+	PID       int       `json:"pid"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// String is "alice on laptop-7 (pid 4242) since 09:14".
+func (i LockInfo) String() string { return store.LockInfo(i).String() }
+
+// PageLog is one Page's record, its status in words and its newest events.
+type PageLog struct {
+	Record PageRecord
+	Status PageStatus
+	Events []Event // newest first
+}
+
+// PageLog reads a Page's record, status and newest events (at most limit).
+func (k *Keeper) PageLog(ctx context.Context, pageID string, limit int) (PageLog, error) {
+	p, err := k.store.Page(ctx, pageID)
+	if err != nil {
+		return PageLog{}, err
+	}
+	evs, err := k.store.Events(ctx, pageID, limit)
+	if err != nil {
+		return PageLog{}, err
+	}
+	l := PageLog{Record: recordOf(p), Status: statusOfPage(p), Events: make([]Event, len(evs))}
+	for i, e := range evs {
+		l.Events[i] = eventOf(e)
+	}
+	return l, nil
+}

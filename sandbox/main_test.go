@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pagekeeper/pagekeeper/fb"
+	fblogin "github.com/pagekeeper/pagekeeper/fb/login"
 	"github.com/pagekeeper/pagekeeper/internal/logintest"
 )
 
@@ -120,5 +122,14 @@ func TestMainRefusesAnAddressOffThisComputer(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := Main(context.Background(), []string{"--addr", "0.0.0.0:8765"}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "loopback") {
 		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+}
+
+// The sample dialog is the login Pagekeeper starts by default: its copy of
+// fb/login's defaults (the sandbox cannot import fb) must not drift.
+func TestMainSamplesPagekeepersDefaultLogin(t *testing.T) {
+	if sampleVersion != fb.DefaultVersion || sampleScopes != strings.Join(fblogin.DefaultScopes, ",") || samplePort != fblogin.DefaultPorts[0] {
+		t.Fatalf("sample %s %s %d; Pagekeeper's defaults %s %v %d", sampleVersion, sampleScopes, samplePort,
+			fb.DefaultVersion, fblogin.DefaultScopes, fblogin.DefaultPorts[0])
 	}
 }

@@ -82,7 +82,7 @@ VIAddVersionKey /LANG=${LANG_ENGLISH} "ProductVersion" "${VERSION}"
 VIAddVersionKey /LANG=${LANG_ENGLISH} "FileVersion" "${VERSION}"
 VIAddVersionKey /LANG=${LANG_ENGLISH} "FileDescription" "${APP_NAME} ${VERSION} installer"
 VIAddVersionKey /LANG=${LANG_ENGLISH} "CompanyName" "${PUBLISHER}"
-VIAddVersionKey /LANG=${LANG_ENGLISH} "LegalCopyright" "The ${APP_NAME} authors"
+VIAddVersionKey /LANG=${LANG_ENGLISH} "LegalCopyright" "The ${APP_NAME} authors, Apache License 2.0"
 
 ; The Next button of the welcome page says Install: there is nothing else to choose.
 Function WelcomeShowInstall

@@ -387,6 +387,10 @@ func decodeError(httpStatus int, body []byte, sc scrubber) *Error {
 	}
 	e := &Error{HTTPStatus: httpStatus}
 	e.Class, e.Reason = classify(httpStatus, 0, 0, false)
+	if e.Reason == ReasonUnknown {
+		// Not Facebook's error envelope and no status that says more.
+		e.Reason = ReasonUnexpectedAnswer
+	}
 	if httpStatus >= 200 && httpStatus < 300 {
 		e.Message = "unexpected answer from Facebook"
 	} else {

@@ -42,6 +42,9 @@ type Fake struct {
 	revID  int
 	usage  map[string]*usageWindow
 	stats  Stats
+	// stateGen is the generation of the saved state this one descends
+	// from: the state file's when it was loaded, bumped by every save.
+	stateGen uint64
 
 	persist   *persister  // nil unless Options.StateFile is set
 	webhook   *appWebhook // app-level webhook subscription (webhooks.go); nil: none
@@ -70,6 +73,8 @@ func New(opts Options) *Fake {
 		f.persist = &persister{path: f.opts.StateFile}
 		if err := f.LoadStateFile(f.opts.StateFile); err != nil {
 			f.persist.loadErr = err
+		} else if st, err := f.snapshot(); err == nil {
+			f.persist.saved = st.digest()
 		}
 	}
 	return f

@@ -22,6 +22,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/pagekeeper/pagekeeper/assets"
+	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/integration/example"
 	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/keeper/setup"
@@ -98,6 +99,12 @@ func runWindow(meta fyne.AppMetadata, o setup.Options, stderr io.Writer) int {
 				return s.SandboxURL
 			}
 			return ""
+		},
+		SandboxAdminToken: func() token.Token {
+			if s := session.Load(); s != nil {
+				return s.SandboxAdminToken
+			}
+			return token.Token{}
 		},
 		Restore: func(backup string) error {
 			dir := o.DataDir

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pagekeeper/pagekeeper/fb/token"
 )
 
 // Fake is the fake Facebook. It is an http.Handler serving both the www side
@@ -45,6 +47,10 @@ type Fake struct {
 	// stateGen is the generation of the saved state this one descends
 	// from: the state file's when it was loaded, bumped by every save.
 	stateGen uint64
+
+	// adminToken guards the /_sandbox/ admin routes (admin.go): random per
+	// start, never saved.
+	adminToken token.Token
 
 	persist   *persister  // nil unless Options.StateFile is set
 	webhook   *appWebhook // app-level webhook subscription (webhooks.go); nil: none
@@ -98,6 +104,7 @@ func newFake(opts Options) *Fake {
 		codes:        map[string]*authCode{},
 		usage:        map[string]*usageWindow{},
 	}
+	f.adminToken = newAdminToken()
 	f.hooks = newEmitter(f, opts.Webhooks)
 	f.buildWorld()
 	f.ResetStats()
@@ -138,9 +145,12 @@ func (f *Fake) ResetStats() {
 type Server struct {
 	URL  string // http://127.0.0.1:PORT
 	Fake *Fake
-	srv  *http.Server
-	ln   net.Listener
-	done chan struct{}
+	// AdminToken must come with every call of the /_sandbox/ admin routes
+	// (Authorization: Bearer …); sandbox-server prints it.
+	AdminToken token.Token
+	srv        *http.Server
+	ln         net.Listener
+	done       chan struct{}
 }
 
 // Start serves a new Fake on 127.0.0.1 with a free port.
@@ -157,7 +167,7 @@ func StartAt(addr string, opts Options) (*Server, error) {
 		_ = ln.Close()
 		return nil, err
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), Fake: f, ln: ln, done: make(chan struct{}),
+	s := &Server{URL: "http://" + ln.Addr().String(), Fake: f, AdminToken: f.AdminToken(), ln: ln, done: make(chan struct{}),
 		srv: &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}}
 	go func() {
 		defer close(s.done)

@@ -13,6 +13,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/pagekeeper/pagekeeper/fb/token"
 )
 
 // problem is one fault a trainee can rehearse in the sandbox.
@@ -49,9 +51,9 @@ type SimulateView struct {
 
 // showSimulate lets a trainee break a Page on purpose and rehearse the repair.
 func (m *MainWindow) showSimulate() *SimulateView {
-	base := ""
-	if m.cfg.SandboxURL != nil {
-		base = m.cfg.SandboxURL()
+	base, admin := "", token.Token{}
+	if m.cfg.SandboxURL != nil && m.cfg.SandboxAdminToken != nil {
+		base, admin = m.cfg.SandboxURL(), m.cfg.SandboxAdminToken()
 	}
 	if base == "" {
 		m.showError(fmt.Errorf("%s", tr("simulate.no_sandbox", "Problems can be simulated only in the sandbox.")))
@@ -88,7 +90,7 @@ func (m *MainWindow) showSimulate() *SimulateView {
 		}
 		v.Apply.Disable()
 		go func() {
-			err := postFault(base, req)
+			err := postFault(base, admin, req)
 			onUI(func() {
 				v.Apply.Enable()
 				if err != nil {
@@ -119,7 +121,7 @@ func (m *MainWindow) showSimulate() *SimulateView {
 }
 
 // postFault calls the pretend Facebook's fault route.
-func postFault(base string, req map[string]any) error {
+func postFault(base string, admin token.Token, req map[string]any) error {
 	body, _ := json.Marshal(req)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -128,6 +130,7 @@ func postFault(base string, req map[string]any) error {
 		return err
 	}
 	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", "Bearer "+admin.Reveal())
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		return err

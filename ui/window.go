@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/pagekeeper/pagekeeper/fb"
+	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/keeper"
 )
 
@@ -28,8 +29,10 @@ type Config struct {
 	// Opened, when set, is told the outcome of each attempt to open the data
 	// folder (main logs it; the smoke test waits for it).
 	Opened func(pages int, err error)
-	// SandboxURL is the pretend Facebook's address in the sandbox ("" otherwise).
-	SandboxURL func() string
+	// SandboxURL is the pretend Facebook's address in the sandbox ("" otherwise),
+	// SandboxAdminToken what its /_sandbox/ routes want.
+	SandboxURL        func() string
+	SandboxAdminToken func() token.Token
 	// NoSchedule leaves health checks to the caller (tests).
 	NoSchedule bool
 }

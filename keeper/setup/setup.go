@@ -62,9 +62,10 @@ type Options struct {
 type Session struct {
 	Keeper *keeper.Keeper
 	// SandboxURL is the pretend Facebook's address ("" outside the sandbox);
-	// its /_sandbox/ routes simulate problems.
-	SandboxURL string
-	fake       *sandbox.Server
+	// its /_sandbox/ routes simulate problems, given SandboxAdminToken.
+	SandboxURL        string
+	SandboxAdminToken token.Token
+	fake              *sandbox.Server
 }
 
 // sandboxSeed fixes the pretend world (Pages, people, tokens' randomness).
@@ -147,7 +148,7 @@ func (s *Session) startSandbox(dir string, o Options) error {
 	if err != nil {
 		return fmt.Errorf("starting the sandbox's pretend Facebook: %w", err)
 	}
-	s.fake, s.SandboxURL = srv, srv.URL
+	s.fake, s.SandboxURL, s.SandboxAdminToken = srv, srv.URL, srv.AdminToken
 	// Practice email passwords stay in memory, like every sandbox secret.
 	s.Keeper.UseAlerts(keeper.AlertOptions{Keyring: store.NewMemoryKeyring()})
 	// The sandbox plays the recommended set-up: an app whose App Secret is

@@ -105,6 +105,9 @@ func runSandboxServer(args []string, env Env) int {
 	}
 	fmt.Fprintf(out, "Login dialog: %s/%s/dialog/oauth?%s\n", srv.URL, fb.DefaultVersion, q.Encode())
 	fmt.Fprintf(out, "Admin: %s/_sandbox/status (faults: POST /_sandbox/fault, clock: POST /_sandbox/clock, counters: GET /_sandbox/stats, consent: POST /_sandbox/consent)\n", srv.URL)
+	// The admin routes change the pretend Facebook: only whoever reads this
+	// output may call them (a web page in the browser cannot).
+	fmt.Fprintf(out, "Admin token: %s (send it as Authorization: Bearer <token>, with JSON bodies)\n", srv.AdminToken.Reveal())
 	fmt.Fprintln(out, "Press Ctrl+C to stop.")
 	<-env.Context.Done()
 	fmt.Fprintln(out, "Sandbox stopped.")

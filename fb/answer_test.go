@@ -97,6 +97,41 @@ func TestOddBatchAnswersAreNoVerdict(t *testing.T) {
 	}
 }
 
+// This app's subscription without its fields says nothing about which
+// events arrive: not "fields missing", an unexpected answer. An empty
+// list of fields is an answer.
+func TestASubscriptionWithoutItsFieldsIsNoVerdict(t *testing.T) {
+	for body, wantErr := range map[string]bool{
+		`{"data":[{"id":"1","name":"Pagekeeper"}]}`:                          true,
+		`{"data":[{"id":"1","name":"Pagekeeper","subscribed_fields":null}]}`: true,
+		`{"data":[{"id":"2","name":"Another app"}]}`:                         false,
+		`{"data":[{"id":"1","name":"Pagekeeper","subscribed_fields":[]}]}`:   false,
+	} {
+		c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				q, _ := json.Marshal(body)
+				fmt.Fprintf(w, `[{"code":200,"body":%s}]`, q)
+				return
+			}
+			io.WriteString(w, body)
+		}), func(cfg *Config) { cfg.AppID = "1" })
+		_, err := c.SubscribedApps(context.Background(), "101", sentinelTok)
+		rs, berr := c.Batch(context.Background(), sentinelTok, []BatchOp{{RelativeURL: "101/subscribed_apps"}})
+		if berr != nil {
+			t.Fatal(berr)
+		}
+		_, subErr := c.subscribedAppsOf(rs[0])
+		if !wantErr {
+			if err != nil || subErr != nil {
+				t.Fatalf("%s: %v / %v", body, err, subErr)
+			}
+			continue
+		}
+		unexpected(t, body+" (alone)", err)
+		unexpected(t, body+" (in a batch)", subErr)
+	}
+}
+
 // countingTransport counts the answer bytes the client takes from the
 // network.
 type countingTransport struct{ read atomic.Int64 }

@@ -381,8 +381,17 @@ func (c *Client) subscribedAppsOf(r BatchResult) ([]SubscribedApp, *Error) {
 	out := make([]SubscribedApp, 0, len(j.Data))
 	for _, a := range j.Data {
 		if c.ours(string(a.ID)) {
+			if a.Fields == nil {
+				return nil, errNoSubscribedFields(r.Code)
+			}
 			out = append(out, SubscribedApp{ID: string(a.ID), Name: a.Name, Fields: a.Fields})
 		}
 	}
 	return out, nil
+}
+
+// errNoSubscribedFields: this app's subscription without its fields says
+// nothing about which webhook events arrive.
+func errNoSubscribedFields(status int) *Error {
+	return unexpectedAnswer(status, "Facebook's subscribed_apps answer does not list this app's fields", nil)
 }

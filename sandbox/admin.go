@@ -18,8 +18,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/pagekeeper/pagekeeper/fb/token"
 )
 
 // FaultRequest is the body of POST /_sandbox/fault; ApplyFault takes the same.
@@ -126,22 +124,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 const maxAdminBody = 64 << 10
 
 // newAdminToken is 32 random bytes, unguessable and unrelated to the seed.
-func newAdminToken() token.Token {
+// Like every secret of the pretend Facebook it is a plain string (sandbox
+// imports none of Pagekeeper's packages); only sandbox-server prints it.
+func newAdminToken() string {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		panic("sandbox: no randomness for the admin token: " + err.Error())
 	}
-	return token.New("sbx_" + base64.RawURLEncoding.EncodeToString(b))
+	return "sbx_" + base64.RawURLEncoding.EncodeToString(b)
 }
 
 // AdminToken is the token the /_sandbox/ admin routes want (Server.AdminToken).
-func (f *Fake) AdminToken() token.Token { return f.adminToken }
+func (f *Fake) AdminToken() string { return f.adminToken }
 
 // adminAllowed refuses an admin request without the token, a POST without
 // a JSON body or a body over maxAdminBody, and says what is missing.
 func (f *Fake) adminAllowed(w http.ResponseWriter, r *http.Request) bool {
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(f.adminToken.Reveal())) != 1 {
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(f.adminToken)) != 1 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="Pagekeeper sandbox"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the sandbox's admin routes need its admin token " +
 			"(sandbox-server prints it): send it as Authorization: Bearer <token>"})

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/pagekeeper/pagekeeper/fb/token"
 )
 
 // Fake is the fake Facebook. It is an http.Handler serving both the www side
@@ -50,7 +48,7 @@ type Fake struct {
 
 	// adminToken guards the /_sandbox/ admin routes (admin.go): random per
 	// start, never saved.
-	adminToken token.Token
+	adminToken string
 
 	persist   *persister  // nil unless Options.StateFile is set
 	webhook   *appWebhook // app-level webhook subscription (webhooks.go); nil: none
@@ -147,7 +145,7 @@ type Server struct {
 	Fake *Fake
 	// AdminToken must come with every call of the /_sandbox/ admin routes
 	// (Authorization: Bearer …); sandbox-server prints it.
-	AdminToken token.Token
+	AdminToken string
 	srv        *http.Server
 	ln         net.Listener
 	done       chan struct{}

@@ -148,7 +148,7 @@ func (s *Session) startSandbox(dir string, o Options) error {
 	if err != nil {
 		return fmt.Errorf("starting the sandbox's pretend Facebook: %w", err)
 	}
-	s.fake, s.SandboxURL, s.SandboxAdminToken = srv, srv.URL, srv.AdminToken
+	s.fake, s.SandboxURL, s.SandboxAdminToken = srv, srv.URL, token.New(srv.AdminToken)
 	// Practice email passwords stay in memory, like every sandbox secret.
 	s.Keeper.UseAlerts(keeper.AlertOptions{Keyring: store.NewMemoryKeyring()})
 	// The sandbox plays the recommended set-up: an app whose App Secret is

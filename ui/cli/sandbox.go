@@ -107,7 +107,7 @@ func runSandboxServer(args []string, env Env) int {
 	fmt.Fprintf(out, "Admin: %s/_sandbox/status (faults: POST /_sandbox/fault, clock: POST /_sandbox/clock, counters: GET /_sandbox/stats, consent: POST /_sandbox/consent)\n", srv.URL)
 	// The admin routes change the pretend Facebook: only whoever reads this
 	// output may call them (a web page in the browser cannot).
-	fmt.Fprintf(out, "Admin token: %s (send it as Authorization: Bearer <token>, with JSON bodies)\n", srv.AdminToken.Reveal())
+	fmt.Fprintf(out, "Admin token: %s (send it as Authorization: Bearer <token>, with JSON bodies)\n", srv.AdminToken)
 	fmt.Fprintln(out, "Press Ctrl+C to stop.")
 	<-env.Context.Done()
 	fmt.Fprintln(out, "Sandbox stopped.")

@@ -58,7 +58,8 @@ type BatchResult struct {
 // operation in order. A null entry is retried on its own. A batch that fails
 // as a whole (HTTP 5xx, transport failure, a top-level Graph error or an
 // unreadable answer) is retried operation by operation, each as a plain
-// request with its own token. The returned error is only for unusable input
+// request with its own token; an answer over the size or nesting limits
+// (answer.go) is not: every operation of it is an unexpected answer. The returned error is only for unusable input
 // or a context that ended; per-operation failures are in BatchResult.Err.
 func (c *Client) Batch(ctx context.Context, fallback token.Token, ops []BatchOp) ([]BatchResult, error) {
 	return c.batch(ctx, fallback, ops, nil)
@@ -287,6 +288,14 @@ func (c *Client) finishChunk(ctx context.Context, top token.Token, ops []BatchOp
 			fillErr(out, ctx, c)
 			return
 		}
+		if e, ok := AsError(err); ok && refusedAnswer(err) {
+			// Too large or too deep: asking each operation alone would
+			// only fetch as much again, 50 times.
+			for i := range out {
+				out[i] = BatchResult{Code: e.HTTPStatus, Err: e}
+			}
+			return
+		}
 		c.runEach(ctx, top, ops, out, func(int) bool { return true })
 		return
 	}
@@ -366,19 +375,52 @@ func (c *Client) runOne(ctx context.Context, top token.Token, op *BatchOp) Batch
 	return res
 }
 
+// batchEntry is one operation's answer in a batch envelope.
+type batchEntry struct {
+	Code    flexInt       `json:"code"`
+	Headers []batchHeader `json:"headers"`
+	Body    batchBody     `json:"body"`
+}
+
+// batchBody is an operation's body: Facebook sends its JSON as a string,
+// decoded here in the same pass as the envelope (an inline value is
+// tolerated as it is). The envelope's reading checked the envelope's
+// nesting, not the body's: err is set when the body nests too deep.
+type batchBody struct {
+	b   []byte
+	err error
+}
+
+func (b *batchBody) UnmarshalJSON(data []byte) error {
+	switch {
+	case data[0] == '"':
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		b.b = []byte(s)
+	case string(data) == "null":
+		b.b = nil
+	default:
+		b.b = append([]byte(nil), data...)
+	}
+	b.err = checkDepth(b.b)
+	return nil
+}
+
+type batchHeader struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
 // parseBatchResponse reads the batch answer: an array of null or
 // {code, headers?, body:"<json string>"}. Fewer entries than operations
-// count as nulls; a body that is not an array is an error (the whole batch
+// count as nulls; anything but an array is an error (the whole batch
 // failed).
 func parseBatchResponse(data []byte, n int, sc scrubber) ([]BatchResult, error) {
-	// One pass: a null entry decodes to a nil pointer. The usual shape is
-	// read without reflection (jsonscan.go).
-	raw, ok := scanBatchEnvelope(data)
-	if !ok {
-		raw = nil
-		if err := json.Unmarshal(data, &raw); err != nil {
-			return nil, &Error{Class: ClassTransient, Reason: ReasonTemporary, Message: "unreadable batch answer from Facebook"}
-		}
+	var raw []*batchEntry // a null entry decodes to a nil pointer
+	if err := json.Unmarshal(data, &raw); err != nil || raw == nil {
+		return nil, unexpectedAnswer(0, "unreadable batch answer from Facebook", err)
 	}
 	out := make([]BatchResult, n)
 	for i := range out {
@@ -387,34 +429,26 @@ func parseBatchResponse(data []byte, n int, sc scrubber) ([]BatchResult, error) 
 			continue
 		}
 		e := raw[i]
-		res := BatchResult{Code: int(e.Code)}
-		// The body is a JSON string holding JSON; tolerate an inline object.
-		if e.hasBody {
-			res.Body = e.body
-		} else if len(e.Body) > 0 && e.Body[0] == '"' {
-			var s string
-			if json.Unmarshal(e.Body, &s) == nil {
-				res.Body = json.RawMessage(s)
-			}
-		} else if len(e.Body) > 0 && string(e.Body) != "null" {
-			res.Body = e.Body
+		res := BatchResult{Code: int(e.Code), Body: json.RawMessage(e.Body.b)}
+		if e.Body.err != nil {
+			res.Body = nil
+			res.Err = unexpectedAnswer(res.Code, "batch operation answer: "+e.Body.err.Error(), e.Body.err)
+			out[i] = res
+			continue
 		}
-		if len(e.Headers) > 0 && string(e.Headers) != "null" {
-			var hs []struct {
-				Name  string `json:"name"`
-				Value string `json:"value"`
-			}
-			if json.Unmarshal(e.Headers, &hs) == nil {
-				res.Header = http.Header{}
-				for _, h := range hs {
-					if h.Name != "" {
-						res.Header.Add(h.Name, h.Value)
-					}
+		if len(e.Headers) > 0 {
+			res.Header = make(http.Header, len(e.Headers))
+			for _, h := range e.Headers {
+				if h.Name != "" {
+					res.Header.Add(h.Name, h.Value)
 				}
 			}
 		}
-		if res.Code >= 300 || res.Code <= 0 || hasErrorEnvelope(res.Body) {
+		switch {
+		case res.Code >= 300 || hasErrorEnvelope(res.Body):
 			res.Err = decodeError(res.Code, res.Body, sc)
+		case res.Code < 200:
+			res.Err = unexpectedAnswer(res.Code, "batch operation without an HTTP status", nil)
 		}
 		out[i] = res
 	}

@@ -76,7 +76,10 @@ const checkPageFields = "id,name,is_published"
 // fallback is each batch's top-level token; zero uses the app token when an
 // App Secret is configured, else the first Page's token. A batch refused as
 // a whole (its top-level token is dead, HTTP 5xx, an unreadable answer) is
-// retried operation by operation, each with its own token. A batch that
+// retried operation by operation, each with its own token; an answer over
+// the size or nesting limits is not (answer.go). An answer without a field
+// the verdict needs (is_valid, scopes, the Page's id, subscribed_apps'
+// data) is an unexpected answer for that operation, never a verdict. A batch that
 // never reaches Facebook (offline, time-out) is tried again with back-off;
 // if it still fails, the remaining batches are not sent and their Pages are
 // reported with that error ("could not check") instead of hammering a
@@ -331,14 +334,15 @@ func (c *Client) paceWait(since time.Time) (time.Duration, time.Time) {
 	return r + regainMargin, u.At
 }
 
-// pageNodeOf decodes the Page read.
+// pageNodeOf decodes the Page read. An answer without the Page's id is
+// not a Page.
 func pageNodeOf(r BatchResult) (PageNode, *Error) {
 	if r.Err != nil {
 		return PageNode{}, r.Err
 	}
 	var j pageNodeJSON
-	if err := json.Unmarshal(r.Body, &j); err != nil {
-		return PageNode{}, &Error{HTTPStatus: r.Code, Class: ClassUnknown, Reason: ReasonUnknown, Message: "unexpected Page answer from Facebook"}
+	if err := json.Unmarshal(r.Body, &j); err != nil || j.ID == "" {
+		return PageNode{}, unexpectedAnswer(r.Code, "unexpected Page answer from Facebook", err)
 	}
 	return j.node(), nil
 }
@@ -358,6 +362,8 @@ func (j pageNodeJSON) node() PageNode {
 	return n
 }
 
+// subscribedAppsOf decodes the subscription read. Its data list is the
+// answer ("[]": not subscribed); without it nothing is known.
 func (c *Client) subscribedAppsOf(r BatchResult) ([]SubscribedApp, *Error) {
 	if r.Err != nil {
 		return nil, r.Err
@@ -369,14 +375,23 @@ func (c *Client) subscribedAppsOf(r BatchResult) ([]SubscribedApp, *Error) {
 			Fields []string   `json:"subscribed_fields"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(r.Body, &j); err != nil {
-		return nil, &Error{HTTPStatus: r.Code, Class: ClassUnknown, Reason: ReasonUnknown, Message: "unexpected subscribed_apps answer from Facebook"}
+	if err := json.Unmarshal(r.Body, &j); err != nil || j.Data == nil {
+		return nil, unexpectedAnswer(r.Code, "unexpected subscribed_apps answer from Facebook", err)
 	}
 	out := make([]SubscribedApp, 0, len(j.Data))
 	for _, a := range j.Data {
 		if c.ours(string(a.ID)) {
+			if a.Fields == nil {
+				return nil, errNoSubscribedFields(r.Code)
+			}
 			out = append(out, SubscribedApp{ID: string(a.ID), Name: a.Name, Fields: a.Fields})
 		}
 	}
 	return out, nil
+}
+
+// errNoSubscribedFields: this app's subscription without its fields says
+// nothing about which webhook events arrive.
+func errNoSubscribedFields(status int) *Error {
+	return unexpectedAnswer(status, "Facebook's subscribed_apps answer does not list this app's fields", nil)
 }

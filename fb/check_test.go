@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/internal/fakeproc"
 	"github.com/pagekeeper/pagekeeper/internal/peakheap"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 )
@@ -194,61 +195,98 @@ func TestCheckPagesPacesOnUsageReports(t *testing.T) {
 	}
 }
 
+// TestFakeProcess is the fake Facebook's process for the benchmarks.
+func TestFakeProcess(t *testing.T) { fakeproc.Serve(t) }
+
 // BenchmarkCheckPages10k is a health round over 10,000 Pages on the fake
-// with 50 ms added to every HTTP request: three operations per Page
-// (debug_token, the Page node, subscribed_apps) in batches of 50. It
-// reports the requests, the wall time against the floor the batching
-// allows (⌈requests ÷ BatchConcurrency⌉ × 50 ms) and the memory: peak
-// HeapInuse above the level before the round (sampled every 5 ms; the fake
-// runs in the same process, so its share is included) and TotalAlloc.
+// with 50 ms, then 200 ms, added to every HTTP request: three operations
+// per Page (debug_token, the Page node, subscribed_apps) in batches of 50.
+// The fake runs in its own process (internal/fakeproc), "Require App
+// Secret" on. It reports the requests, the wall time against the floor the
+// batching allows (⌈requests ÷ BatchConcurrency⌉ × latency), the CPU time
+// of the round (user + system: cpu_s for the client, cpu_fake_s for the
+// fake's process) and the client's memory: peak heap in use above the level
+// before the round (sampled every 5 ms) and the bytes allocated.
 //
 //	go test -run xxx -bench CheckPages10k -benchtime 1x ./fb/
 func BenchmarkCheckPages10k(b *testing.B) {
-	const (
-		pages   = 10000
-		latency = 50 * time.Millisecond
-	)
-	env := startFake(b, sandbox.Options{Seed: 42, ExtraPages: pages}, nil)
+	const pages = 10000
+	fake := fakeproc.Start(b, fakeproc.Options{Seed: 42, ExtraPages: pages, AppSecret: fakeSecret,
+		RequireAppSecretProof: true, UserScopes: demoScopes})
+	c := New(Config{GraphURL: fake.URL, AppID: fake.AppID, AppSecret: token.New(fake.AppSecret)})
+	ctx := context.Background()
+	accounts, err := c.Accounts(ctx, token.New(fake.UserToken))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pageToken := map[string]token.Token{}
+	for _, p := range accounts {
+		pageToken[p.ID] = p.AccessToken
+	}
 	probes := make([]PageProbe, pages)
 	for i := range pages {
-		probes[i] = env.probes(sandbox.ExtraPageID(i + 1))[0]
-	}
-	conc := env.c.Config().BatchConcurrency
-	env.fake.SetLatency(latency)
-	ctx := context.Background()
-	var wall time.Duration
-	var peak, alloc uint64
-	for range b.N {
-		env.fake.ResetStats()
-		w := peakheap.Start()
-		b.StartTimer()
-		start := time.Now()
-		hs, err := env.c.CheckPages(ctx, token.Token{}, probes)
-		wall += time.Since(start)
-		b.StopTimer()
-		top, allocated := w.Stop()
-		peak, alloc = max(peak, top), alloc+allocated
-		if err != nil {
-			b.Fatal(err)
+		id := sandbox.ExtraPageID(i + 1)
+		probes[i] = PageProbe{PageID: id, Token: pageToken[id]}
+		if probes[i].Token.IsZero() {
+			b.Fatalf("no token for Page %s", id)
 		}
-		for i, h := range hs {
-			if h.TokenErr != nil || !h.Token.Valid || h.PageErr != nil || h.SubErr != nil {
-				b.Fatalf("Page %d: %+v", i, h)
+	}
+	conc := c.Config().BatchConcurrency
+	for _, latency := range []time.Duration{50 * time.Millisecond, 200 * time.Millisecond} {
+		b.Run("latency="+latency.String(), func(b *testing.B) {
+			if err := fake.SetLatency(latency); err != nil {
+				b.Fatal(err)
 			}
-		}
-		if got, want := env.fake.Stats().Requests, 3*((pages+MaxBatchOps-1)/MaxBatchOps); got != want {
-			b.Fatalf("%d HTTP requests, want %d (⌈N/50⌉ per operation kind)", got, want)
-		}
+			var wall, cpu, fakeCPU time.Duration
+			var peak, alloc uint64
+			for range b.N {
+				if err := fake.ResetStats(); err != nil {
+					b.Fatal(err)
+				}
+				fakeStart, err := fake.CPU()
+				if err != nil {
+					b.Fatal(err)
+				}
+				w := peakheap.Start()
+				cpuStart := fakeproc.ProcessCPU()
+				b.StartTimer()
+				start := time.Now()
+				hs, err := c.CheckPages(ctx, token.Token{}, probes)
+				wall += time.Since(start)
+				b.StopTimer()
+				cpu += fakeproc.ProcessCPU() - cpuStart
+				top, allocated := w.Stop()
+				peak, alloc = max(peak, top), alloc+allocated
+				if err != nil {
+					b.Fatal(err)
+				}
+				fakeEnd, err := fake.CPU()
+				if err != nil {
+					b.Fatal(err)
+				}
+				fakeCPU += fakeEnd - fakeStart
+				for i, h := range hs {
+					if h.TokenErr != nil || !h.Token.Valid || h.PageErr != nil || h.SubErr != nil {
+						b.Fatalf("Page %d: %+v", i, h)
+					}
+				}
+				if got, err := fake.Requests(); err != nil || got != 3*((pages+MaxBatchOps-1)/MaxBatchOps) {
+					b.Fatalf("%d HTTP requests (%v), want %d (⌈N/50⌉ per operation kind)", got, err, 3*((pages+MaxBatchOps-1)/MaxBatchOps))
+				}
+			}
+			requests := 3 * ((pages + MaxBatchOps - 1) / MaxBatchOps)
+			floor := time.Duration((requests+conc-1)/conc) * latency
+			per := wall / time.Duration(b.N)
+			b.ReportMetric(float64(requests), "http_requests")
+			b.ReportMetric(float64(per.Milliseconds()), "wall_ms")
+			b.ReportMetric(float64(floor.Milliseconds()), "floor_ms")
+			b.ReportMetric(float64(per)/float64(floor), "ratio")
+			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu_s")
+			b.ReportMetric(fakeCPU.Seconds()/float64(b.N), "cpu_fake_s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak_heap_MB")
+			b.ReportMetric(float64(alloc)/float64(b.N)/(1<<20), "alloc_MB")
+		})
 	}
-	requests := 3 * ((pages + MaxBatchOps - 1) / MaxBatchOps)
-	floor := time.Duration((requests+conc-1)/conc) * latency
-	per := wall / time.Duration(b.N)
-	b.ReportMetric(float64(requests), "http_requests")
-	b.ReportMetric(float64(per.Milliseconds()), "wall_ms")
-	b.ReportMetric(float64(floor.Milliseconds()), "floor_ms")
-	b.ReportMetric(float64(per)/float64(floor), "ratio")
-	b.ReportMetric(float64(peak)/(1<<20), "peak_heap_MB")
-	b.ReportMetric(float64(alloc)/float64(b.N)/(1<<20), "alloc_MB")
 }
 
 // BenchmarkCheckNaive is the figure beside it: one plain request per Page

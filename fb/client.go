@@ -61,7 +61,6 @@ const (
 	DefaultLoginURL = "https://www.facebook.com"
 	DefaultVersion  = "v25.0"
 
-	maxResponseBytes = 32 << 20
 	// usageHighWater is the percentage from which retries wait at least
 	// MaxDelay: Facebook starts throttling at 100 %, and hammering it at 95 %
 	// only gets there sooner.
@@ -156,8 +155,11 @@ func (c *Client) noteUsage(h http.Header) {
 	}
 	u.At = c.now()
 	c.usageMu.Lock()
-	c.usage = c.usage.merge(u)
-	merged := c.usage.clone()
+	c.usage.add(u)
+	var merged Usage
+	if c.cfg.OnUsage != nil {
+		merged = c.usage.clone()
+	}
 	c.usageMu.Unlock()
 	if c.cfg.OnUsage != nil {
 		c.cfg.OnUsage(merged)
@@ -341,7 +343,13 @@ func (c *Client) send(ctx context.Context, r *encoded) (*response, error) {
 		return nil, transportError(ctx, r.method, r.path, err, sc)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	data, err := readAnswer(resp.Body, resp.ContentLength)
+	if refusedAnswer(err) {
+		// Closing the body unread drops the connection: the rest of the
+		// answer is never downloaded.
+		c.noteUsage(resp.Header)
+		return nil, unexpectedAnswer(resp.StatusCode, r.method+" "+r.path+": "+err.Error(), err)
+	}
 	if err != nil {
 		return nil, transportError(ctx, r.method, r.path, err, sc)
 	}
@@ -420,7 +428,7 @@ func decodeBody(resp *response, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(resp.body, out); err != nil {
-		return &Error{HTTPStatus: resp.status, Class: ClassUnknown, Reason: ReasonUnknown, Message: "unexpected answer from Facebook (not the expected JSON)"}
+		return unexpectedAnswer(resp.status, "unexpected answer from Facebook (not the expected JSON)", err)
 	}
 	return nil
 }
@@ -440,5 +448,5 @@ func checkSuccess(resp *response, what string) error {
 	if json.Unmarshal(t, &s) == nil && s.Success != nil && bool(*s.Success) {
 		return nil
 	}
-	return &Error{HTTPStatus: resp.status, Class: ClassUnknown, Reason: ReasonUnknown, Message: "Facebook did not confirm " + what}
+	return unexpectedAnswer(resp.status, "Facebook did not confirm "+what, nil)
 }

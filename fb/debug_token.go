@@ -49,15 +49,17 @@ func (t TokenInfo) HasScope(scope string) bool {
 	return false
 }
 
+// tokenInfoJSON is debug_token's answer. Data and IsValid are pointers:
+// an answer without them says nothing about the token.
 type tokenInfoJSON struct {
-	Data struct {
+	Data *struct {
 		AppID               flexString      `json:"app_id"`
 		Type                string          `json:"type"`
 		Application         string          `json:"application"`
 		Error               *graphErrorJSON `json:"error"`
 		ExpiresAt           *flexInt        `json:"expires_at"`
 		DataAccessExpiresAt flexInt         `json:"data_access_expires_at"`
-		IsValid             flexBool        `json:"is_valid"`
+		IsValid             *flexBool       `json:"is_valid"`
 		IssuedAt            flexInt         `json:"issued_at"`
 		ProfileID           flexString      `json:"profile_id"`
 		Scopes              []string        `json:"scopes"`
@@ -77,18 +79,19 @@ func unixOrZero(v flexInt) time.Time {
 }
 
 // parseTokenInfo decodes a debug_token body. status is the HTTP status of
-// the answer, used for the embedded error.
+// the answer, used for the embedded error. An answer that does not say
+// whether the token is valid (no data, no is_valid), or calls it valid
+// without listing its scopes, is an unexpected answer: the verdict depends
+// on those fields, and Facebook always sends them.
 func parseTokenInfo(body []byte, status int, sc scrubber) (TokenInfo, error) {
 	var j tokenInfoJSON
-	if !scanTokenInfo(body, &j) { // the usual shape is read without reflection
-		j = tokenInfoJSON{}
-		if err := json.Unmarshal(body, &j); err != nil {
-			return TokenInfo{}, &Error{HTTPStatus: status, Class: ClassUnknown, Reason: ReasonUnknown, Message: "unexpected debug_token answer from Facebook"}
-		}
+	err := json.Unmarshal(body, &j)
+	if err != nil || j.Data == nil || j.Data.IsValid == nil || (bool(*j.Data.IsValid) && j.Data.Scopes == nil) {
+		return TokenInfo{}, unexpectedAnswer(status, "unexpected debug_token answer from Facebook", err)
 	}
 	d := j.Data
 	ti := TokenInfo{
-		Valid:               bool(d.IsValid),
+		Valid:               bool(*d.IsValid),
 		Type:                d.Type,
 		AppID:               string(d.AppID),
 		Application:         d.Application,

@@ -241,9 +241,10 @@ func classify(httpStatus, code, subcode int, transient bool) (Class, Reason) {
 		return ClassTransient, ReasonTemporary
 	case httpStatus == http.StatusTooManyRequests:
 		return ClassThrottled, ReasonAppRateLimited
-	case code == 0 && (httpStatus == http.StatusUnauthorized):
-		return ClassAuth, ReasonSessionInvalid
 	}
+	// A 401 without Facebook's code is no verdict either: Facebook's own
+	// token errors carry code 190 (or 102, 104), and a bare 401 is as
+	// likely a proxy on the way, which must not mark every Page Invalid.
 	return ClassUnknown, ReasonUnknown
 }
 
@@ -387,6 +388,10 @@ func decodeError(httpStatus int, body []byte, sc scrubber) *Error {
 	}
 	e := &Error{HTTPStatus: httpStatus}
 	e.Class, e.Reason = classify(httpStatus, 0, 0, false)
+	if e.Reason == ReasonUnknown {
+		// Not Facebook's error envelope and no status that says more.
+		e.Reason = ReasonUnexpectedAnswer
+	}
 	if httpStatus >= 200 && httpStatus < 300 {
 		e.Message = "unexpected answer from Facebook"
 	} else {

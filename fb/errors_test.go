@@ -64,6 +64,10 @@ func TestDecodeErrorClassifiesByCodeOnly(t *testing.T) {
 		{400, 551, 0, "Error validating access token: logged out", ClassInvalidRequest, ReasonPersonUnavailable},
 		{400, 2500, 0, "Invalid OAuth access token", ClassInvalidRequest, ReasonInvalidParameter},
 		{503, 0, 0, "", ClassTransient, ReasonTemporary},
+		// Not Facebook's envelope: no verdict, whatever the status.
+		{401, 0, 0, "", ClassUnknown, ReasonUnexpectedAnswer},
+		{400, 0, 0, "", ClassUnknown, ReasonUnexpectedAnswer},
+		{200, 0, 0, "", ClassUnknown, ReasonUnexpectedAnswer},
 		{400, 999999, 0, "Error validating access token: The session has been invalidated because the user changed their password", ClassUnknown, ReasonUnknown},
 	}
 	for _, tc := range cases {

@@ -71,6 +71,8 @@ func FuzzParseUsage(f *testing.F) {
 		if r := u.RegainIn(); r < 0 || r > maxRegain {
 			t.Fatalf("RegainIn = %v", r)
 		}
-		_ = Usage{}.merge(u).merge(u)
+		var merged Usage
+		merged.add(u)
+		merged.add(u)
 	})
 }

@@ -179,6 +179,9 @@ func (c *Client) page(ctx context.Context, tok token.Token, id string, withToken
 	if err := c.getJSON(ctx, tok, seg, url.Values{"fields": {fields}}, &j); err != nil {
 		return Page{}, err
 	}
+	if j.ID == "" {
+		return Page{}, unexpectedAnswer(0, "Facebook's answer about the Page has no ID", nil)
+	}
 	return j.page(), nil
 }
 

@@ -31,7 +31,7 @@ func (c *Client) getAll(ctx context.Context, tok token.Token, path string, param
 	seen := map[string]bool{}
 	for n := 0; ; n++ {
 		if n >= maxPages {
-			return &Error{Class: ClassUnknown, Reason: ReasonUnknown, Message: "too many result pages from " + path}
+			return unexpectedAnswer(0, "too many result pages from "+path, nil)
 		}
 		resp, err := c.do(ctx, &request{method: http.MethodGet, url: next, params: params, tok: tok, idempotent: true})
 		if err != nil {
@@ -41,10 +41,13 @@ func (c *Client) getAll(ctx context.Context, tok token.Token, path string, param
 		if err := decodeBody(resp, &p); err != nil {
 			return err
 		}
-		if len(p.Data) > 0 && string(p.Data) != "null" {
-			if err := each(p.Data); err != nil {
-				return err
-			}
+		// A list answer always has its data array, "[]" when empty: without
+		// it nothing is known (not "there are none").
+		if len(p.Data) == 0 || p.Data[0] != '[' {
+			return unexpectedAnswer(resp.status, "unexpected list from Facebook for "+path, nil)
+		}
+		if err := each(p.Data); err != nil {
+			return err
 		}
 		if p.Paging.Next == "" {
 			return nil
@@ -64,7 +67,7 @@ func (c *Client) getAll(ctx context.Context, tok token.Token, path string, param
 // pagingLink validates a paging.next URL and returns it without credentials.
 func (c *Client) pagingLink(raw string) (string, error) {
 	u, err := url.Parse(raw)
-	bad := &Error{Class: ClassUnknown, Reason: ReasonUnknown, Message: "Facebook sent a paging link Pagekeeper will not follow"}
+	bad := unexpectedAnswer(0, "Facebook sent a paging link Pagekeeper will not follow", nil)
 	if err != nil || !u.IsAbs() {
 		return "", bad
 	}
@@ -85,7 +88,7 @@ func getAllOf[T any](ctx context.Context, c *Client, tok token.Token, path strin
 	err := c.getAll(ctx, tok, path, params, func(raw json.RawMessage) error {
 		var items []T
 		if err := json.Unmarshal(raw, &items); err != nil {
-			return &Error{Class: ClassUnknown, Reason: ReasonUnknown, Message: "unexpected list from Facebook for " + path}
+			return unexpectedAnswer(0, "unexpected list from Facebook for "+path, err)
 		}
 		out = append(out, items...)
 		return nil

@@ -34,6 +34,10 @@ const (
 	ReasonNotReceiving
 	ReasonSendFailedOrBlocked
 	ReasonPageRestricted
+	// ReasonUnexpectedAnswer: Facebook's answer was not what it documents
+	// (unreadable, the wrong shape, a field a decision needs missing, too
+	// large or too deep), so nothing can be concluded from it.
+	ReasonUnexpectedAnswer
 	reasonCount
 )
 
@@ -126,6 +130,9 @@ var reasonTexts = [reasonCount]reasonText{
 	ReasonPageRestricted: {"page_restricted", "Page restricted from messaging",
 		"Facebook has temporarily restricted this Page from sending messages.",
 		"Log in at facebook.com and read the notices in the Page's Support Inbox; the restriction is lifted by Facebook, not by reconnecting."},
+	ReasonUnexpectedAnswer: {"unexpected_answer", "unexpected answer",
+		"Facebook gave an answer Pagekeeper does not recognise (incomplete, too large or not what was asked for), so nothing could be concluded from it.",
+		"Nothing to do now: Pagekeeper tries again automatically. If it lasts, send the diagnostics to support."},
 }
 
 func (r Reason) text() reasonText {

@@ -40,6 +40,9 @@ func (c *Client) SubscribedApps(ctx context.Context, pageID string, pageTok toke
 	out := make([]SubscribedApp, 0, len(items))
 	for _, a := range items {
 		if c.ours(string(a.ID)) {
+			if a.Fields == nil {
+				return nil, errNoSubscribedFields(0)
+			}
 			out = append(out, SubscribedApp{ID: string(a.ID), Name: a.Name, Fields: a.Fields})
 		}
 	}

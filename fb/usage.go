@@ -85,39 +85,40 @@ func (u Usage) clone() Usage {
 	return c
 }
 
-// merge lays a newer report over u: sections present in n replace u's, and
-// business entries replace those with the same ID and type.
-func (u Usage) merge(n Usage) Usage {
-	out := u.clone()
+// add lays a newer report over u: sections present in n replace u's, and
+// business entries replace those with the same ID and type. It works in
+// place: a health round reports usage with every one of thousands of
+// operations, and copying the whole report each time cost more than
+// reading the answers.
+func (u *Usage) add(n Usage) {
 	if n.App != nil {
 		a := *n.App
-		out.App = &a
+		u.App = &a
 	}
 	if n.Page != nil {
 		p := *n.Page
-		out.Page = &p
+		u.Page = &p
 	}
 	for _, b := range n.Business {
-		out.Business = slices.DeleteFunc(out.Business, func(o BusinessUsage) bool { return o.ID == b.ID && o.Type == b.Type })
-		out.Business = append(out.Business, b) // newest last
+		u.Business = slices.DeleteFunc(u.Business, func(o BusinessUsage) bool { return o.ID == b.ID && o.Type == b.Type })
+		u.Business = append(u.Business, b) // newest last
 	}
 	// One entry per Page would grow without bound over a round of thousands
 	// of Pages. Keep maxBusinessEntries, dropping first the oldest entry
 	// that neither asks to wait nor is near its limit.
-	for len(out.Business) > maxBusinessEntries {
+	for len(u.Business) > maxBusinessEntries {
 		drop := 0
-		for i, b := range out.Business {
+		for i, b := range u.Business {
 			if b.RegainIn == 0 && max(b.CallCount, b.TotalTime, b.TotalCPUTime) < usageHighWater {
 				drop = i
 				break
 			}
 		}
-		out.Business = slices.Delete(out.Business, drop, drop+1)
+		u.Business = slices.Delete(u.Business, drop, drop+1)
 	}
-	if n.At.After(out.At) {
-		out.At = n.At
+	if n.At.After(u.At) {
+		u.At = n.At
 	}
-	return out
 }
 
 // maxBusinessEntries matches the most objects X-Business-Use-Case-Usage

@@ -41,13 +41,13 @@ func TestUsageMergeIsBounded(t *testing.T) {
 		if i == 3 {
 			regain = 5 * time.Minute // a throttled Page must not be forgotten
 		}
-		u = u.merge(Usage{Business: []BusinessUsage{{ID: fmt.Sprint(i), Type: "pages", CallCount: 10, RegainIn: regain}}})
+		u.add(Usage{Business: []BusinessUsage{{ID: fmt.Sprint(i), Type: "pages", CallCount: 10, RegainIn: regain}}})
 	}
 	if len(u.Business) != maxBusinessEntries || u.RegainIn() != 5*time.Minute {
 		t.Fatalf("%d entries, regain %v", len(u.Business), u.RegainIn())
 	}
 	// The same ID and type replace the old entry.
-	u = u.merge(Usage{Business: []BusinessUsage{{ID: "3", Type: "pages", CallCount: 1}}})
+	u.add(Usage{Business: []BusinessUsage{{ID: "3", Type: "pages", CallCount: 1}}})
 	if u.RegainIn() != 0 {
 		t.Fatalf("regain after recovery = %v", u.RegainIn())
 	}

@@ -22,6 +22,9 @@ func (c *Client) Me(ctx context.Context, tok token.Token) (User, error) {
 	if err := c.getJSON(ctx, tok, "me", url.Values{"fields": {"id,name"}}, &j); err != nil {
 		return User{}, err
 	}
+	if j.ID == "" {
+		return User{}, unexpectedAnswer(0, "Facebook's answer about the account has no ID", nil)
+	}
 	return User{ID: string(j.ID), Name: j.Name}, nil
 }
 

@@ -395,6 +395,7 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 	page.ConnectedByFBID, page.ConnectedByFBName, page.ConnectedByOSUser = p.Actor.FBUserID, p.Actor.FBUserName, p.Actor.OSUser
 	page.ConnectedAt, page.DisconnectedAt, page.CleanupPending = now, time.Time{}, false
 	page.Status, page.Reason, page.StatusSince, page.CheckedAt, page.LastOKAt = store.StatusValid, "", now, now, now
+	page.NotReconfirmed, page.ConfirmedAt = "", time.Time{}
 	// Token facts: from debug_token with an App Secret; without one, what
 	// the login says (a Page token does not outlive its user token, and
 	// one from a short-lived login lasts about an hour).

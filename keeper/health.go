@@ -48,6 +48,13 @@ type PageStatus struct {
 	CleanupPending bool
 	// ConnectedBy is the Facebook account (user ID) that connected the Page.
 	ConnectedBy string
+	// NotReconfirmed is why the last round could not check this Page (a
+	// could-not-check reason) while its Status, Invalid or Needs attention,
+	// is the one a round last confirmed, at ConfirmedAt: a Page known to be
+	// broken stays so until a round says otherwise. ReasonNone: the last
+	// round confirmed the status.
+	NotReconfirmed Reason
+	ConfirmedAt    time.Time
 }
 
 // Totals counts Pages by status.
@@ -103,9 +110,48 @@ func statusOfPage(p store.Page) PageStatus {
 	ps := PageStatus{ID: p.ID, Name: p.Name, Status: Status(p.Status), Reason: r, CheckedAt: p.CheckedAt,
 		StatusSince: p.StatusSince, LastOKAt: p.LastOKAt, Previous: Status(p.Status), UpdatedAt: p.UpdatedAt,
 		CleanupPending: p.CleanupPending, ConnectedBy: p.ConnectedByFBID}
+	if knownProblem(ps.Status) && p.NotReconfirmed != "" {
+		ps.NotReconfirmed, ps.ConfirmedAt = Reason(p.NotReconfirmed), p.ConfirmedAt
+	}
 	ps.Detail = detailFor(r, p)
 	ps.fillTexts()
 	return ps
+}
+
+var msgNotReconfirmed = msg("health.not_reconfirmed",
+	"Not re-confirmed: the last check could not reach a verdict ({{.Reason}}). Last confirmed {{.When}}.")
+
+// Note is the "could not check" note beside a kept status (empty when the
+// last round confirmed it): what the window, `status` and `check` show
+// next to it.
+func (ps PageStatus) Note() Text {
+	if ps.NotReconfirmed == ReasonNone {
+		return Text{}
+	}
+	when := "before"
+	if !ps.ConfirmedAt.IsZero() {
+		when = ps.ConfirmedAt.Format("2 January 2006 15:04")
+	}
+	return msgNotReconfirmed.with("Reason", ps.NotReconfirmed.Words().String(), "When", when)
+}
+
+// knownProblem: the statuses a Page keeps through a round that could not
+// check it.
+func knownProblem(s Status) bool {
+	return s == StatusInvalid || s == StatusNeedsAttention
+}
+
+// keepKnownProblem is issue 16 item 5: a transient error (throttled, 5xx,
+// offline, an unexpected answer) must not hide a Page known to be broken.
+// When the round could not check a Page whose status is a known problem,
+// the verdict stays that status and reason, and notReconfirmed is why it
+// could not be confirmed; otherwise v stands as it is.
+func keepKnownProblem(p store.Page, v verdict) (kept verdict, notReconfirmed Reason) {
+	if v.status != StatusCouldNotCheck || !knownProblem(Status(p.Status)) {
+		return v, ReasonNone
+	}
+	r := Reason(p.Reason)
+	return verdict{status: Status(p.Status), reason: r, detail: detailFor(r, p)}, v.reason
 }
 
 func (ps *PageStatus) fillTexts() {
@@ -364,9 +410,13 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 			if !ok {
 				continue
 			}
-			v := verdictOf(i, p, now)
+			v, notReconfirmed := keepKnownProblem(p, verdictOf(i, p, now))
 			st := statusOfPage(p)
 			st.Status, st.Reason, st.Detail, st.Problems, st.CheckedAt = v.status, v.reason, v.detail, v.problems, now
+			st.NotReconfirmed, st.ConfirmedAt = notReconfirmed, time.Time{}
+			if notReconfirmed != ReasonNone {
+				st.ConfirmedAt = confirmedAt(p)
+			}
 			st.Changed = st.Status != st.Previous
 			st.fillTexts()
 			round.Pages = append(round.Pages, st)
@@ -526,8 +576,15 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 			p, changedFacts = q, true
 		}
 	}
-	same = !changedFacts && v.status == prev && string(v.reason) == p.Reason && !p.StatusSince.IsZero()
+	v, notReconfirmed := keepKnownProblem(p, v)
+	confirmed := time.Time{}
+	if notReconfirmed != ReasonNone {
+		confirmed = confirmedAt(p)
+	}
+	same = !changedFacts && v.status == prev && string(v.reason) == p.Reason && !p.StatusSince.IsZero() &&
+		string(notReconfirmed) == p.NotReconfirmed && confirmed.Equal(p.ConfirmedAt)
 	p.Status, p.Reason, p.CheckedAt = store.Status(v.status), string(v.reason), now
+	p.NotReconfirmed, p.ConfirmedAt = string(notReconfirmed), confirmed
 	if v.status != prev || p.StatusSince.IsZero() {
 		p.StatusSince = now
 	}
@@ -553,6 +610,15 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 	}
 	alerts, err = k.incidentStep(tx, p, ps, prev, prevSince, now, openBy, al)
 	return ps, alerts, same, err
+}
+
+// confirmedAt is when a round last confirmed p's status: the time noted
+// at the first round that could not, else its last check.
+func confirmedAt(p store.Page) time.Time {
+	if p.NotReconfirmed != "" {
+		return p.ConfirmedAt
+	}
+	return p.CheckedAt
 }
 
 // mergeScopes keeps the order of what was stored, adding new scopes: the

@@ -1,13 +1,19 @@
 package sandbox
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"maps"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -107,16 +113,90 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// The admin routes change the pretend Facebook, and any web page open in
+// the trainee's browser can send requests to a loopback port: a form or a
+// fetch in "no-cors" mode may POST text/plain across origins without
+// asking (issue 16). So every admin route wants the token generated at
+// start, in a header no cross-origin page may set without the fake's
+// consent (it gives none), and a POST wants a JSON body, which such a page
+// cannot send without asking either. Bodies are capped: the largest real
+// one, a consent with its dialog URL, is a few KB.
+const maxAdminBody = 64 << 10
+
+// newAdminToken is 32 random bytes, unguessable and unrelated to the seed.
+// Like every secret of the pretend Facebook it is a plain string (sandbox
+// imports none of Pagekeeper's packages); only sandbox-server prints it.
+func newAdminToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("sandbox: no randomness for the admin token: " + err.Error())
+	}
+	return "sbx_" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// AdminToken is the token the /_sandbox/ admin routes want (Server.AdminToken).
+func (f *Fake) AdminToken() string { return f.adminToken }
+
+// adminAllowed refuses an admin request without the token, a POST without
+// a JSON body or a body over maxAdminBody, and says what is missing.
+func (f *Fake) adminAllowed(w http.ResponseWriter, r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(f.adminToken)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="Pagekeeper sandbox"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the sandbox's admin routes need its admin token " +
+			"(sandbox-server prints it): send it as Authorization: Bearer <token>"})
+		return false
+	}
+	if r.Method == http.MethodPost {
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "send a JSON body with Content-Type: application/json"})
+			return false
+		}
+	}
+	if r.ContentLength > maxAdminBody {
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("the body is larger than %d KB", maxAdminBody>>10)})
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxAdminBody)
+	return true
+}
+
+// readAdminJSON decodes an admin route's body into v, or answers why not.
+func readAdminJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	b, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("the body is larger than %d KB", maxAdminBody>>10)})
+		return false
+	case err != nil:
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "could not read the body: " + err.Error()})
+		return false
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
+		return false
+	}
+	return true
+}
+
 // serveAdmin serves /_sandbox/: never subject to offline, latency or faults.
+// The relay page is for browsers, not an admin route.
 func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	p := strings.TrimSuffix(r.URL.Path, "/")
+	if p == relayPath {
+		serveRelay(w, r)
+		return
+	}
+	if !f.adminAllowed(w, r) {
+		return
+	}
 	switch {
 	case (p == "/_sandbox" || p == "/_sandbox/status") && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, f.status())
 	case p == "/_sandbox/fault" && r.Method == http.MethodPost:
 		var req FaultRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
+		if !readAdminJSON(w, r, &req) {
 			return
 		}
 		if err := f.ApplyFault(req); err != nil {
@@ -129,8 +209,7 @@ func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			Advance string `json:"advance"`
 			Set     string `json:"set"`
 		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
+		if !readAdminJSON(w, r, &req) {
 			return
 		}
 		if req.Advance != "" {
@@ -154,8 +233,6 @@ func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, f.Stats())
 	case p == "/_sandbox/webhook" || p == "/_sandbox/message":
 		f.serveWebhookAdmin(w, r, p)
-	case p == relayPath:
-		serveRelay(w, r)
 	case p == "/_sandbox/consent" && r.Method == http.MethodPost:
 		f.serveConsent(w, r)
 	default:
@@ -209,8 +286,7 @@ type ConsentRequest struct {
 
 func (f *Fake) serveConsent(w http.ResponseWriter, r *http.Request) {
 	var req ConsentRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
+	if !readAdminJSON(w, r, &req) {
 		return
 	}
 	u, err := f.Consent(req.DialogURL, Consent{As: req.As, Cancel: req.Cancel, Decline: req.Decline, Untick: req.Untick, Tick: req.Tick})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -218,59 +219,145 @@ func TestSendAPIWindow(t *testing.T) {
 	wantError(t, sendJSON(t, s, PageSunriseCafe, sun, msg(SunriseCafePSID, "RESPONSE", "")), 551, 1545041)
 }
 
-func postJSON(t *testing.T, u string, v any) result {
+// adminPost posts v as JSON to an admin route, with the admin token.
+func adminPost(t *testing.T, s *Server, path string, v any) result {
 	t.Helper()
 	b, _ := json.Marshal(v)
-	req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(b))
+	req, _ := http.NewRequest(http.MethodPost, s.URL+path, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+s.AdminToken)
+	return do(t, req)
+}
+
+// adminGet reads an admin route, with the admin token.
+func adminGet(t *testing.T, s *Server, path string) result {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+s.AdminToken)
 	return do(t, req)
 }
 
 func TestAdminRoutes(t *testing.T) {
 	s := start(t, Options{})
 	tok := s.Fake.IssueUserToken(DemoUserID, true, fullScopes)
-	st := get(t, s.URL+"/_sandbox/")
+	st := adminGet(t, s, "/_sandbox/")
 	if st.status != 200 || st.body["app_id"] != s.Fake.Options().AppID || st.body["now"] != "2026-11-01T09:00:00Z" {
 		t.Fatalf("status %s", st.raw)
 	}
-	if r := postJSON(t, s.URL+"/_sandbox/fault", map[string]any{"kind": "password_changed", "user": DemoUserID}); r.status != 200 {
+	if r := adminPost(t, s, "/_sandbox/fault", map[string]any{"kind": "password_changed", "user": DemoUserID}); r.status != 200 {
 		t.Fatal(string(r.raw))
 	}
 	wantTokenError(t, graphGet(t, s, "/me", tok, nil), 460)
-	if r := postJSON(t, s.URL+"/_sandbox/fault", map[string]any{"kind": "reset"}); r.status != 200 {
+	if r := adminPost(t, s, "/_sandbox/fault", map[string]any{"kind": "reset"}); r.status != 200 {
 		t.Fatal(string(r.raw))
 	}
 	if r := graphGet(t, s, "/me", tok, nil); r.status != 200 {
 		t.Fatal("reset over HTTP")
 	}
-	r := postJSON(t, s.URL+"/_sandbox/fault", map[string]any{"kind": "throttle", "page": PageSunriseCafe, "code": 80001})
+	r := adminPost(t, s, "/_sandbox/fault", map[string]any{"kind": "throttle", "page": PageSunriseCafe, "code": 80001})
 	if r.status != 200 {
 		t.Fatal(string(r.raw))
 	}
 	wantError(t, graphGet(t, s, "/"+PageSunriseCafe, s.Fake.PageToken(tok, PageSunriseCafe), nil), 80001, 0)
-	if r := postJSON(t, s.URL+"/_sandbox/fault", map[string]any{"kind": "nonsense"}); r.status != 400 {
+	if r := adminPost(t, s, "/_sandbox/fault", map[string]any{"kind": "nonsense"}); r.status != 400 {
 		t.Fatal("unknown kind accepted")
 	}
-	c := postJSON(t, s.URL+"/_sandbox/clock", map[string]any{"advance": "24h"})
+	c := adminPost(t, s, "/_sandbox/clock", map[string]any{"advance": "24h"})
 	if c.body["now"] != "2026-11-02T09:00:00Z" || !s.Fake.Clock().Now().Equal(DefaultStart.Add(24*time.Hour)) {
 		t.Fatalf("clock %s", c.raw)
 	}
 	// Offline: graph connections drop, the admin routes stay up.
-	postJSON(t, s.URL+"/_sandbox/fault", map[string]any{"kind": "offline"})
+	adminPost(t, s, "/_sandbox/fault", map[string]any{"kind": "offline"})
 	if _, err := http.Get(s.URL + "/me?access_token=" + tok); err == nil {
 		t.Fatal("offline fake answered")
 	}
-	if r := get(t, s.URL+"/_sandbox/"); r.body["faults"].(map[string]any)["offline"] != true {
+	if r := adminGet(t, s, "/_sandbox/"); r.body["faults"].(map[string]any)["offline"] != true {
 		t.Fatalf("status while offline %s", r.raw)
 	}
-	postJSON(t, s.URL+"/_sandbox/fault", map[string]any{"kind": "offline", "enabled": false})
+	adminPost(t, s, "/_sandbox/fault", map[string]any{"kind": "offline", "enabled": false})
 	if r := graphGet(t, s, "/me", tok, nil); r.status != 200 {
 		t.Fatal("still offline")
 	}
-	postJSON(t, s.URL+"/_sandbox/fault", map[string]any{"kind": "latency", "latency_ms": 30})
+	adminPost(t, s, "/_sandbox/fault", map[string]any{"kind": "latency", "latency_ms": 30})
 	t0 := time.Now()
 	graphGet(t, s, "/me", tok, nil)
 	if time.Since(t0) < 30*time.Millisecond {
 		t.Fatal("latency not applied")
+	}
+}
+
+// The admin routes change the pretend Facebook, and any web page in the
+// trainee's browser can send requests to its loopback port. A cross-origin
+// text/plain POST (what a page may send without asking), a missing or
+// wrong token and an oversized body are all refused, and nothing changes
+// (issue 16 item 12). The relay page stays open to browsers.
+func TestAdminRoutesRefuseForeignCallers(t *testing.T) {
+	s := start(t, Options{})
+	tok := s.Fake.IssueUserToken(DemoUserID, true, fullScopes)
+	fault := `{"kind":"password_changed","user":"` + DemoUserID + `"}`
+	send := func(method, path, contentType, auth string, body io.Reader) result {
+		t.Helper()
+		req, _ := http.NewRequest(method, s.URL+path, body)
+		req.Header.Set("Origin", "https://pages.example.net")
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		return do(t, req)
+	}
+	bearer := "Bearer " + s.AdminToken
+	for _, tc := range []struct {
+		name, method, path, contentType, auth string
+		body                                  io.Reader
+		status                                int
+	}{
+		{"a web page's text/plain POST", http.MethodPost, "/_sandbox/fault", "text/plain", "", strings.NewReader(fault), http.StatusUnauthorized},
+		{"text/plain even with the token", http.MethodPost, "/_sandbox/fault", "text/plain;charset=UTF-8", bearer, strings.NewReader(fault), http.StatusUnsupportedMediaType},
+		{"a form post with the token", http.MethodPost, "/_sandbox/fault", "application/x-www-form-urlencoded", bearer, strings.NewReader("kind=reset"), http.StatusUnsupportedMediaType},
+		{"JSON without a token", http.MethodPost, "/_sandbox/fault", "application/json", "", strings.NewReader(fault), http.StatusUnauthorized},
+		{"a wrong token", http.MethodPost, "/_sandbox/fault", "application/json", "Bearer sbx_guess", strings.NewReader(fault), http.StatusUnauthorized},
+		{"the token without Bearer", http.MethodPost, "/_sandbox/fault", "application/json", s.AdminToken, strings.NewReader(fault), http.StatusUnauthorized},
+		{"the status without a token", http.MethodGet, "/_sandbox/status", "", "", nil, http.StatusUnauthorized},
+		{"a consent without a token", http.MethodPost, "/_sandbox/consent", "application/json", "", strings.NewReader(`{"dialog_url":"x"}`), http.StatusUnauthorized},
+		{"a webhook without a token", http.MethodPost, "/_sandbox/webhook", "application/json", "", strings.NewReader(`{"callback_url":"http://127.0.0.1:1/"}`), http.StatusUnauthorized},
+		{"an oversized body", http.MethodPost, "/_sandbox/fault", "application/json", bearer,
+			strings.NewReader(`{"kind":"password_changed","user":"` + DemoUserID + `","scope":"` + strings.Repeat("x", 100<<10) + `"}`), http.StatusRequestEntityTooLarge},
+		{"an oversized body without its length", http.MethodPost, "/_sandbox/message", "application/json", bearer,
+			io.MultiReader(strings.NewReader(`{"page":"`+PageSunriseCafe+`","text":"`), strings.NewReader(strings.Repeat("x", 100<<10)), strings.NewReader(`"}`)), http.StatusRequestEntityTooLarge},
+	} {
+		r := send(tc.method, tc.path, tc.contentType, tc.auth, tc.body)
+		if r.status != tc.status {
+			t.Fatalf("%s: %d %s, want %d", tc.name, r.status, r.raw, tc.status)
+		}
+		if msg, _ := r.body["error"].(string); msg == "" {
+			t.Fatalf("%s: no reason given: %s", tc.name, r.raw)
+		}
+		if r.header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("%s: the answer is shared with other origins", tc.name)
+		}
+		if me := graphGet(t, s, "/me", tok, nil); me.status != http.StatusOK {
+			t.Fatalf("%s: the refused request changed the pretend Facebook: %s", tc.name, me.raw)
+		}
+	}
+	if wh, ok := s.Fake.AppWebhook(); ok {
+		t.Fatalf("a refused request set the app's webhook: %+v", wh)
+	}
+	// A preflight gets no permission either.
+	if r := send(http.MethodOptions, "/_sandbox/fault", "", "", nil); r.header.Get("Access-Control-Allow-Origin") != "" || r.header.Get("Access-Control-Allow-Headers") != "" {
+		t.Fatalf("preflight allowed: %v", r.header)
+	}
+	// The right call works; the relay page needs no token.
+	if r := send(http.MethodPost, "/_sandbox/fault", "application/json; charset=utf-8", bearer, strings.NewReader(fault)); r.status != http.StatusOK {
+		t.Fatalf("the admin's own call: %d %s", r.status, r.raw)
+	}
+	wantTokenError(t, graphGet(t, s, "/me", tok, nil), 460)
+	if r := get(t, s.URL+"/_sandbox/relay?code=x&state=y"); r.status != http.StatusOK {
+		t.Fatalf("relay page: %d", r.status)
+	}
+	// Every start has its own token.
+	if other := start(t, Options{}); other.AdminToken == s.AdminToken || len(s.AdminToken) < 40 {
+		t.Fatal("the admin token is not unguessable")
 	}
 }

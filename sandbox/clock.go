@@ -55,3 +55,15 @@ func (c *Clock) Set(t time.Time) {
 	}
 	c.mu.Unlock()
 }
+
+// mark is the clock's setting rather than its reading: where a frozen
+// clock stands, or by how much a running one is ahead of the wall clock.
+// Only Advance and Set change it.
+func (c *Clock) mark() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running {
+		return "running " + c.t.Sub(c.realStart).String()
+	}
+	return "frozen " + c.t.UTC().Format(time.RFC3339Nano)
+}

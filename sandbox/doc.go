@@ -26,9 +26,10 @@
 //	POST     / with batch=[…]                                             §6
 //	GET      /m.me/{page-username-or-id}?ref=…&as=<psid>                  §7
 //	/_sandbox/…                     admin routes (status, faults, clock, webhook,
-//	                                message, consent) and the hosted relay page
-//	                                (relay.go); they stay reachable while the
-//	                                fake is "offline".
+//	                                message, consent; only with the admin token
+//	                                and JSON bodies, admin.go) and the hosted
+//	                                relay page (relay.go); they stay reachable
+//	                                while the fake is "offline".
 //
 // (§N: the section of docs/FACEBOOK.md.) Field names, the Page tasks enum
 // and the subscribed_fields enum come from Meta's machine-readable specs

@@ -42,6 +42,13 @@ type Fake struct {
 	revID  int
 	usage  map[string]*usageWindow
 	stats  Stats
+	// stateGen is the generation of the saved state this one descends
+	// from: the state file's when it was loaded, bumped by every save.
+	stateGen uint64
+
+	// adminToken guards the /_sandbox/ admin routes (admin.go): random per
+	// start, never saved.
+	adminToken string
 
 	persist   *persister  // nil unless Options.StateFile is set
 	webhook   *appWebhook // app-level webhook subscription (webhooks.go); nil: none
@@ -70,6 +77,8 @@ func New(opts Options) *Fake {
 		f.persist = &persister{path: f.opts.StateFile}
 		if err := f.LoadStateFile(f.opts.StateFile); err != nil {
 			f.persist.loadErr = err
+		} else if st, err := f.snapshot(); err == nil {
+			f.persist.saved = st.digest()
 		}
 	}
 	return f
@@ -93,6 +102,7 @@ func newFake(opts Options) *Fake {
 		codes:        map[string]*authCode{},
 		usage:        map[string]*usageWindow{},
 	}
+	f.adminToken = newAdminToken()
 	f.hooks = newEmitter(f, opts.Webhooks)
 	f.buildWorld()
 	f.ResetStats()
@@ -133,9 +143,12 @@ func (f *Fake) ResetStats() {
 type Server struct {
 	URL  string // http://127.0.0.1:PORT
 	Fake *Fake
-	srv  *http.Server
-	ln   net.Listener
-	done chan struct{}
+	// AdminToken must come with every call of the /_sandbox/ admin routes
+	// (Authorization: Bearer …); sandbox-server prints it.
+	AdminToken string
+	srv        *http.Server
+	ln         net.Listener
+	done       chan struct{}
 }
 
 // Start serves a new Fake on 127.0.0.1 with a free port.
@@ -152,7 +165,7 @@ func StartAt(addr string, opts Options) (*Server, error) {
 		_ = ln.Close()
 		return nil, err
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), Fake: f, ln: ln, done: make(chan struct{}),
+	s := &Server{URL: "http://" + ln.Addr().String(), Fake: f, AdminToken: f.AdminToken(), ln: ln, done: make(chan struct{}),
 		srv: &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}}
 	go func() {
 		defer close(s.done)

@@ -403,8 +403,7 @@ func TestConsentAPI(t *testing.T) {
 	}
 	// The same through the admin route, for scripts.
 	body, _ := json.Marshal(ConsentRequest{DialogURL: dialog, As: SecondUserID})
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/_sandbox/consent", strings.NewReader(string(body)))
-	res := do(t, req)
+	res := adminPost(t, s, "/_sandbox/consent", json.RawMessage(body))
 	redirect, _ := res.body["redirect"].(string)
 	ru, _ := url.Parse(redirect)
 	if res.status != 200 || ru == nil || ru.Query().Get("code") == "" {

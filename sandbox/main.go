@@ -123,6 +123,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Login dialog: %s/%s/dialog/oauth?%s\n", srv.URL, sampleVersion, q.Encode())
 	fmt.Fprintf(stdout, "Admin: %s/_sandbox/status (faults: POST /_sandbox/fault, clock: POST /_sandbox/clock, counters: GET /_sandbox/stats, consent: POST /_sandbox/consent)\n", srv.URL)
+	// The admin routes change the pretend Facebook: only whoever reads this
+	// output may call them (a web page in the browser cannot).
+	fmt.Fprintf(stdout, "Admin token: %s (send it as Authorization: Bearer <token>, with JSON bodies)\n", srv.AdminToken)
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "Sandbox stopped.")

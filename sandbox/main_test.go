@@ -16,7 +16,7 @@ import (
 )
 
 // mainLines are the lines Main prints for a set-up, by prefix.
-var mainLines = []string{"Pagekeeper sandbox (pretend Facebook) at ", "App ID: ", "App: ", "Login configuration: ", "Relay: ", "Login dialog: ", "Admin: "}
+var mainLines = []string{"Pagekeeper sandbox (pretend Facebook) at ", "App ID: ", "App: ", "Login configuration: ", "Relay: ", "Login dialog: ", "Admin: ", "Admin token: "}
 
 // serveMain runs `pagekeeper sandbox-server args…` in-process and returns
 // its printed lines by prefix; stop ends it and checks its exit.
@@ -87,9 +87,20 @@ func TestMainServesThePretendFacebookUntilStopped(t *testing.T) {
 	if cb.Hostname() != "localhost" || cb.Port() != "47321" || cb.Query().Get("code") == "" {
 		t.Fatalf("the relay would forward to %s", cb.Redacted())
 	}
-	p, err := b.Get(strings.Fields(lines["Admin: "])[0])
-	if err != nil || p.Status != http.StatusOK || !strings.Contains(p.Body, `"app_type":"business"`) || !strings.Contains(p.Body, `"mode":"live"`) {
-		t.Fatalf("admin route: %v %+v", err, p)
+	admin := strings.Fields(lines["Admin: "])[0]
+	if p, err := b.Get(admin); err != nil || p.Status != http.StatusUnauthorized {
+		t.Fatalf("the admin route without the printed token: %v %+v", err, p)
+	}
+	req, _ := http.NewRequest(http.MethodGet, admin, nil)
+	req.Header.Set("Authorization", "Bearer "+strings.Fields(lines["Admin token: "])[0])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"app_type":"business"`) || !strings.Contains(string(body), `"mode":"live"`) {
+		t.Fatalf("admin route with the printed token: %d %s", resp.StatusCode, body)
 	}
 }
 

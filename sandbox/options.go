@@ -91,7 +91,9 @@ type Options struct {
 	// StateFile, when set, makes the sandbox survive a restart: New and
 	// Start load it (a missing file is a fresh sandbox), and the fake saves
 	// it (atomically, mode 0600) at most StateSaveInterval after each
-	// change and on Close. See SaveState for what it holds.
+	// change and on Close: only when it changed the pretend Facebook, and
+	// never over a newer save by another sandbox (ErrStateNewer). See
+	// SaveState for what it holds.
 	StateFile string
 }
 

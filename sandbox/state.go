@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +39,11 @@ var (
 	ErrStateForeign = errors.New("the saved state belongs to a different sandbox")
 	// ErrStateVersion: a newer Pagekeeper wrote the file.
 	ErrStateVersion = errors.New("the saved sandbox state was written by a newer Pagekeeper")
+	// ErrStateNewer: another sandbox (another Pagekeeper process on the same
+	// data folder) saved the file after this one read it. Saving would put
+	// the practice world back in time, so this sandbox's changes are not
+	// saved.
+	ErrStateNewer = errors.New("another Pagekeeper sandbox saved newer practice state in the meantime, so this one's changes were not saved; close the other Pagekeeper and start this one again to practise on the newest state")
 )
 
 // StateFileError is a state file that could not be read or written.
@@ -57,8 +63,14 @@ func (e *StateFileError) Error() string {
 func (e *StateFileError) Unwrap() error { return e.Err }
 
 type stateFile struct {
-	Format        string              `json:"format"`
-	Version       int                 `json:"version"`
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	// Generation goes up by one with every save (0: a file written before
+	// generations). A sandbox saves only over the generation it loaded or
+	// last saved itself, so a second process with an older copy never puts
+	// the file back in time. It is written third, so fileGeneration finds
+	// it without reading the rest.
+	Generation    uint64              `json:"generation"`
 	SavedAt       time.Time           `json:"saved_at"`
 	World         stateWorld          `json:"world"`
 	Clock         stateClock          `json:"clock"`
@@ -79,6 +91,8 @@ type stateFile struct {
 	// Webhook is the app-level webhook subscription; queued deliveries
 	// are not kept. Absent in files written before webhooks existed.
 	Webhook *stateWebhook `json:"webhook,omitempty"`
+
+	clockMark string // the clock's setting, for digest
 }
 
 // stateWebhook leaves out the verify token: it only served the handshake.
@@ -268,10 +282,10 @@ func (f *Fake) snapshot() (*stateFile, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := &stateFile{
-		Format: stateFormat, Version: stateVersion, SavedAt: wall.UTC(),
+		Format: stateFormat, Version: stateVersion, Generation: f.stateGen, SavedAt: wall.UTC(),
 		World: stateWorld{AppID: f.opts.AppID, Seed: f.opts.Seed, ExtraPages: f.opts.ExtraPages},
-		Clock: stateClock{Now: now, Running: running, Offset: now.Sub(wall)},
-		Seq:   f.seq, RevID: f.revID,
+		Clock: stateClock{Now: now, Running: running, Offset: now.Sub(wall)}, clockMark: f.clock.mark(),
+		Seq: f.seq, RevID: f.revID,
 		Subscriptions: map[string][]string{}, Published: map[string]bool{}, Usage: map[string]stateUse{},
 	}
 	world := f.pristineWorld()
@@ -444,6 +458,7 @@ func (f *Fake) LoadState(r io.Reader) error {
 	f.tokens, f.userTokens, f.pageTokCache, f.codes = n.tokens, n.userTokens, n.pageTokCache, n.codes
 	f.faults, f.undo, f.revID, f.usage = n.faults, n.undo, n.revID, n.usage
 	f.webhook = n.webhook
+	f.stateGen = st.Generation
 	f.mu.Unlock()
 
 	f.clock.restore(st.Clock)
@@ -697,17 +712,27 @@ func (n *Fake) apply(st *stateFile) error {
 	return nil
 }
 
-// SaveStateFile writes SaveState to path atomically: a temporary file in
-// the same directory (mode 0600), synced, then renamed over path, so a
-// crash leaves either the old state or the new one.
+// SaveStateFile writes SaveState to path atomically (the next
+// generation): a temporary file in the same directory (mode 0600), synced,
+// then renamed over path, so a crash leaves either the old state or the
+// new one. Unlike the saves Options.StateFile makes, it writes whatever is
+// at path.
 func (f *Fake) SaveStateFile(path string) error {
-	if err := f.saveStateFile(path); err != nil {
+	st, err := f.snapshot()
+	if err == nil {
+		st.Generation++
+		err = writeStateFile(path, st)
+	}
+	if err != nil {
 		return &StateFileError{Path: path, Op: "save", Err: err}
 	}
+	f.mu.Lock()
+	f.stateGen = st.Generation
+	f.mu.Unlock()
 	return nil
 }
 
-func (f *Fake) saveStateFile(path string) error {
+func writeStateFile(path string, st *stateFile) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
@@ -717,7 +742,7 @@ func (f *Fake) saveStateFile(path string) error {
 		tmp.Close()
 		return err
 	}
-	if err := f.SaveState(tmp); err != nil {
+	if err := json.NewEncoder(tmp).Encode(st); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -729,6 +754,58 @@ func (f *Fake) saveStateFile(path string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// fileGeneration is the generation of the state file at path, read
+// without the rest of the file (SaveState writes it third); 0 when there
+// is no file or it predates generations.
+func fileGeneration(path string) (uint64, error) {
+	fh, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer fh.Close()
+	dec := json.NewDecoder(fh)
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return 0, fmt.Errorf("%w (not a sandbox state file)", ErrStateCorrupt)
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return 0, fmt.Errorf("%w (%v)", ErrStateCorrupt, err)
+		}
+		if key == "generation" {
+			var g uint64
+			if err := dec.Decode(&g); err != nil {
+				return 0, fmt.Errorf("%w (generation: %v)", ErrStateCorrupt, err)
+			}
+			return g, nil
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return 0, fmt.Errorf("%w (%v)", ErrStateCorrupt, err)
+		}
+	}
+	return 0, nil
+}
+
+// digest identifies what a state says about the pretend Facebook, leaving
+// out what merely reading it changes: usage windows, the trace generator
+// (fbtrace_id), the clock's reading (its setting counts) and the save's own
+// time and generation. A sandbox whose digest is the one it loaded or last
+// saved has nothing to save.
+func (st *stateFile) digest() [sha256.Size]byte {
+	c := *st
+	c.Generation, c.SavedAt, c.Usage, c.TraceRng, c.Clock = 0, time.Time{}, nil, nil, stateClock{}
+	h := sha256.New()
+	_ = json.NewEncoder(h).Encode(&c)
+	h.Write([]byte(st.clockMark))
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
 }
 
 // LoadStateFile loads a file written by SaveStateFile. A file that does not
@@ -777,6 +854,9 @@ func (f *Fake) pristineWorld() *Fake {
 type persister struct {
 	path    string
 	loadErr error // the file could not be loaded: it is left alone
+	// saved is the digest of the state the file held when this sandbox
+	// read it or last wrote it (under saveMu).
+	saved [sha256.Size]byte
 
 	mu      sync.Mutex
 	timer   *time.Timer
@@ -810,11 +890,20 @@ func (f *Fake) touch() {
 	})
 }
 
+// save writes Options.StateFile if this sandbox changed the pretend
+// Facebook since it read or last wrote the file, and only over the
+// generation it read or wrote: a second process with an older copy once
+// overwrote 36 tokens with its 18 on exit (issue 16). The generation is
+// compared just before the atomic rename; two sandboxes saving within that
+// instant are the one case left to chance.
 func (f *Fake) save() error {
 	p := f.persist
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
-	err := f.SaveStateFile(p.path)
+	err := f.saveChanged(p)
+	if err != nil {
+		err = &StateFileError{Path: p.path, Op: "save", Err: err}
+	}
 	p.mu.Lock()
 	p.saveErr = err
 	hook := p.afterSave
@@ -823,6 +912,33 @@ func (f *Fake) save() error {
 		hook(err)
 	}
 	return err
+}
+
+func (f *Fake) saveChanged(p *persister) error {
+	st, err := f.snapshot()
+	if err != nil {
+		return err
+	}
+	d := st.digest()
+	if d == p.saved {
+		return nil
+	}
+	onDisk, err := fileGeneration(p.path)
+	if err != nil {
+		return err
+	}
+	if onDisk > st.Generation {
+		return ErrStateNewer
+	}
+	st.Generation++
+	if err := writeStateFile(p.path, st); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.stateGen = st.Generation
+	f.mu.Unlock()
+	p.saved = d
+	return nil
 }
 
 // StateError says why Options.StateFile could not be loaded (the sandbox

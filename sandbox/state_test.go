@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -341,6 +342,14 @@ func TestStateFileMissingIsFresh(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a sandbox that changed nothing saved: %v", err)
+	}
+	s = start(t, Options{StateFile: path})
+	s.Fake.IssueUserToken(DemoUserID, true, fullScopes)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("Close did not save: %v", err)
 	}
@@ -480,4 +489,121 @@ func BenchmarkSaveState10k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(buf.Len()), "bytes")
+}
+
+// savedTokens reads the state file: its generation and its token values.
+func savedTokens(t *testing.T, path string) (uint64, map[string]bool) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st stateFile
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	toks := map[string]bool{}
+	for _, tk := range st.Tokens {
+		toks[tk.Value] = true
+	}
+	return st.Generation, toks
+}
+
+// Two Pagekeeper processes on one data folder each run a sandbox on its
+// state file. One that only looked (a check round) saves nothing; one that
+// changed the pretend Facebook from a copy older than the file does not
+// overwrite it; the file never goes back in time (issue 16 item 7: 36
+// tokens became 18).
+func TestTwoSandboxesOnOneStateFileNeverGoBackInTime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sandbox-facebook.json")
+	issue := func(f *Fake, n int) []string {
+		var out []string
+		for range n {
+			out = append(out, f.IssueUserToken(DemoUserID, true, fullScopes))
+		}
+		return out
+	}
+	a := start(t, Options{StateFile: path})
+	first := issue(a.Fake, 18)
+	page := a.Fake.PageToken(first[0], PageSunriseCafe)
+	if err := a.Fake.save(); err != nil {
+		t.Fatal(err)
+	}
+
+	// b starts from those 18 and runs what a check round asks.
+	b := start(t, Options{StateFile: path})
+	if d := debugOf(t, b, page); d["is_valid"] != true {
+		t.Fatalf("debug_token: %v", d)
+	}
+	if r := graphGet(t, b, "/v25.0/"+PageSunriseCafe, page, url.Values{"fields": {"id,name,is_published"}}); r.status != http.StatusOK {
+		t.Fatalf("Page read: %s", r.raw)
+	}
+	if r := graphGet(t, b, "/v25.0/"+PageSunriseCafe+"/subscribed_apps", page, nil); r.status != http.StatusOK {
+		t.Fatalf("subscribed_apps: %s", r.raw)
+	}
+	second := issue(a.Fake, 18)
+	if err := a.Fake.save(); err != nil {
+		t.Fatal(err)
+	}
+	genA, _ := savedTokens(t, path)
+	if err := b.Close(); err != nil {
+		t.Fatalf("closing the sandbox that only looked: %v", err)
+	}
+	gen, toks := savedTokens(t, path)
+	if gen != genA {
+		t.Fatalf("the sandbox that only looked saved (generation %d, was %d)", gen, genA)
+	}
+	for _, tk := range append(first, second...) {
+		if !toks[tk] {
+			t.Fatalf("a token of the newer state is gone: %d tokens in the file", len(toks))
+		}
+	}
+
+	// c starts from that state and changes it, but a saves first.
+	c := start(t, Options{StateFile: path})
+	third := issue(a.Fake, 1)
+	if err := a.Fake.save(); err != nil {
+		t.Fatal(err)
+	}
+	c.Fake.RemoveRole(DemoUserID, PageHarborBooks)
+	err := c.Close()
+	var sfe *StateFileError
+	if !errors.Is(err, ErrStateNewer) || !errors.As(err, &sfe) || sfe.Op != "save" || sfe.Path != path {
+		t.Fatalf("saving over a newer state: %v", err)
+	}
+	if !strings.Contains(err.Error(), "were not saved") {
+		t.Fatalf("the message does not say what was lost: %q", err)
+	}
+	_, toks = savedTokens(t, path)
+	var st stateFile
+	raw, _ := os.ReadFile(path)
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range st.Users {
+		if len(u.RemovedRoles) > 0 {
+			t.Fatalf("the older copy's change was saved: %s lost %v", u.ID, u.RemovedRoles)
+		}
+	}
+	if !toks[third[0]] {
+		t.Fatal("the older copy overwrote the newer state: a's last token is gone")
+	}
+
+	// a goes on saving over its own generation, and a new sandbox starts
+	// from the newest state.
+	last := issue(a.Fake, 1)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d := New(Options{StateFile: path})
+	defer d.Close()
+	if err := d.StateError(); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	n, found := len(d.userTokens[DemoUserID]), d.tokens[last[0]] != nil
+	d.mu.Unlock()
+	if !found || n < 38 {
+		t.Fatalf("the newest state has %d of the demo user's tokens (want 38), the last one %v", n, found)
+	}
 }

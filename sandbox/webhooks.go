@@ -850,8 +850,7 @@ func (f *Fake) serveWebhookAdmin(w http.ResponseWriter, r *http.Request, p strin
 		writeJSON(w, http.StatusOK, f.webhookStatus())
 	case p == "/_sandbox/webhook" && r.Method == http.MethodPost:
 		var req WebhookRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			bad(http.StatusBadRequest, "invalid JSON: "+err.Error())
+		if !readAdminJSON(w, r, &req) {
 			return
 		}
 		err := f.SetAppWebhook(req.CallbackURL, req.VerifyToken, req.Fields)
@@ -869,8 +868,7 @@ func (f *Fake) serveWebhookAdmin(w http.ResponseWriter, r *http.Request, p strin
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 	case p == "/_sandbox/message" && r.Method == http.MethodPost:
 		var req MessageRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			bad(http.StatusBadRequest, "invalid JSON: "+err.Error())
+		if !readAdminJSON(w, r, &req) {
 			return
 		}
 		if err := f.CustomerMessage(req.Page, req.PSID, req.Text); err != nil {

@@ -234,13 +234,13 @@ func TestWebhookHandshake(t *testing.T) {
 	}
 
 	// The admin route.
-	if r := postJSON(t, s.URL+"/_sandbox/webhook", map[string]any{"callback_url": ep.URL, "verify_token": "nope", "fields": []string{"messages"}}); r.status != 502 {
+	if r := adminPost(t, s, "/_sandbox/webhook", map[string]any{"callback_url": ep.URL, "verify_token": "nope", "fields": []string{"messages"}}); r.status != 502 {
 		t.Fatalf("admin, wrong token: %d %s", r.status, r.raw)
 	}
-	if r := postJSON(t, s.URL+"/_sandbox/webhook", map[string]any{"callback_url": ep.URL + "/admin", "verify_token": testVerifyToken, "fields": []string{"messages"}}); r.status != 200 {
+	if r := adminPost(t, s, "/_sandbox/webhook", map[string]any{"callback_url": ep.URL + "/admin", "verify_token": testVerifyToken, "fields": []string{"messages"}}); r.status != 200 {
 		t.Fatalf("admin: %d %s", r.status, r.raw)
 	}
-	if st := get(t, s.URL+"/_sandbox/webhook"); st.body["callback_url"] != ep.URL+"/admin" || st.body["subscribed"] != true {
+	if st := adminGet(t, s, "/_sandbox/webhook"); st.body["callback_url"] != ep.URL+"/admin" || st.body["subscribed"] != true {
 		t.Fatalf("admin status %s", st.raw)
 	}
 	if r := graphDo(t, s, http.MethodDelete, "/"+app+"/subscriptions", appTok, nil); string(r.raw) != `{"success":true}` {
@@ -294,7 +294,7 @@ func TestWebhookCustomerMessageSigned(t *testing.T) {
 	}
 
 	// The admin route; characters outside the BMP become surrogate pairs.
-	if r := postJSON(t, s.URL+"/_sandbox/message", map[string]string{"page": PageSunriseCafe, "psid": psid, "text": "👍"}); r.status != 200 {
+	if r := adminPost(t, s, "/_sandbox/message", map[string]string{"page": PageSunriseCafe, "psid": psid, "text": "👍"}); r.status != 200 {
 		t.Fatalf("admin message %s", r.raw)
 	}
 	h = ep.next(t)
@@ -302,7 +302,7 @@ func TestWebhookCustomerMessageSigned(t *testing.T) {
 	if !bytes.Contains(h.raw, []byte(`"text":"\ud83d\udc4d"`)) {
 		t.Fatalf("emoji %s", h.raw)
 	}
-	if r := postJSON(t, s.URL+"/_sandbox/message", map[string]string{"page": "404", "psid": psid, "text": "x"}); r.status != 400 {
+	if r := adminPost(t, s, "/_sandbox/message", map[string]string{"page": "404", "psid": psid, "text": "x"}); r.status != 400 {
 		t.Fatalf("unknown Page: %d", r.status)
 	}
 	waitIdle(t, s.Fake)

@@ -69,6 +69,14 @@ type Page struct {
 	DisconnectedAt time.Time
 	CleanupPending bool
 
+	// NotReconfirmed is why the last round could not check a Page whose
+	// Status is a known problem (Invalid or Needs attention), which it then
+	// kept: a could-not-check reason code ("throttled", "temporary", …), ""
+	// when the last round confirmed the status. ConfirmedAt is when a round
+	// last confirmed it (set while NotReconfirmed is).
+	NotReconfirmed string
+	ConfirmedAt    time.Time
+
 	// Revision is bumped by the store on every write of the Page: a writer
 	// that read the Page earlier can tell whether it changed since.
 	Revision int64
@@ -79,7 +87,7 @@ const pageColumns = `id, name, username, category, link, picture_url, tasks, is_
 	token_type, token_issued_at, token_expires_at, data_access_expires_at,
 	scopes, declined, granular_scopes, webhook_preset, webhook_fields, subscribed_fields,
 	connected_by_fb_id, connected_by_fb_name, connected_by_os_user,
-	connected_at, updated_at, disconnected_at, cleanup_pending, revision`
+	connected_at, updated_at, disconnected_at, cleanup_pending, not_reconfirmed, confirmed_at, revision`
 
 // upsertPageSQL writes every column but revision, which starts at 1 and
 // goes up by one on each write.
@@ -119,7 +127,8 @@ func (tx *Tx) UpsertPage(p Page) error {
 		p.TokenType, ms(p.TokenIssuedAt), ms(p.TokenExpiresAt), ms(p.DataAccessExpiresAt),
 		lists[1], lists[2], lists[3], string(p.WebhookPreset), lists[4], lists[5],
 		p.ConnectedByFBID, p.ConnectedByFBName, p.ConnectedByOSUser,
-		ms(p.ConnectedAt), ms(p.UpdatedAt), ms(p.DisconnectedAt), boolInt(p.CleanupPending))
+		ms(p.ConnectedAt), ms(p.UpdatedAt), ms(p.DisconnectedAt), boolInt(p.CleanupPending),
+		p.NotReconfirmed, ms(p.ConfirmedAt))
 	return err
 }
 
@@ -236,13 +245,13 @@ func scanPage(r scanner) (Page, error) {
 	var p Page
 	var tasks, scopes, declined, granular, wf, sf, status, preset string
 	var published, cleanup int
-	var since, checked, lastOK, issued, expires, dax, connected, updated, disconnected int64
+	var since, checked, lastOK, issued, expires, dax, connected, updated, disconnected, confirmed int64
 	err := r.Scan(&p.ID, &p.Name, &p.Username, &p.Category, &p.Link, &p.PictureURL, &tasks, &published,
 		&status, &p.Reason, &since, &checked, &lastOK,
 		&p.TokenType, &issued, &expires, &dax,
 		&scopes, &declined, &granular, &preset, &wf, &sf,
 		&p.ConnectedByFBID, &p.ConnectedByFBName, &p.ConnectedByOSUser,
-		&connected, &updated, &disconnected, &cleanup, &p.Revision)
+		&connected, &updated, &disconnected, &cleanup, &p.NotReconfirmed, &confirmed, &p.Revision)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}
@@ -254,6 +263,7 @@ func scanPage(r scanner) (Page, error) {
 	p.StatusSince, p.CheckedAt, p.LastOKAt = fromMS(since), fromMS(checked), fromMS(lastOK)
 	p.TokenIssuedAt, p.TokenExpiresAt, p.DataAccessExpiresAt = fromMS(issued), fromMS(expires), fromMS(dax)
 	p.ConnectedAt, p.UpdatedAt, p.DisconnectedAt = fromMS(connected), fromMS(updated), fromMS(disconnected)
+	p.ConfirmedAt = fromMS(confirmed)
 	for _, f := range []struct {
 		text string
 		into any

@@ -4,6 +4,7 @@ package peakheap
 
 import (
 	"runtime"
+	"runtime/metrics"
 	"time"
 )
 
@@ -14,20 +15,38 @@ type Watch struct {
 	base, allocBase uint64
 }
 
+// The heap in use (runtime.MemStats.HeapInuse: objects and the free space
+// in their spans) and the bytes allocated so far (TotalAlloc). Read through
+// runtime/metrics, which, unlike ReadMemStats, does not stop the world:
+// sampling every 5 ms must not cost the measured work CPU.
+var names = []string{"/memory/classes/heap/objects:bytes", "/memory/classes/heap/unused:bytes", "/gc/heap/allocs:bytes"}
+
+func read(s []metrics.Sample) (inuse, allocated uint64) {
+	metrics.Read(s)
+	return s[0].Value.Uint64() + s[1].Value.Uint64(), s[2].Value.Uint64()
+}
+
+func samples() []metrics.Sample {
+	s := make([]metrics.Sample, len(names))
+	for i, n := range names {
+		s[i].Name = n
+	}
+	return s
+}
+
 // Start collects garbage, notes the heap in use, and starts sampling.
 func Start() *Watch {
 	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	w := &Watch{stop: make(chan struct{}), top: make(chan uint64), base: ms.HeapInuse, allocBase: ms.TotalAlloc}
+	base, allocBase := read(samples())
+	w := &Watch{stop: make(chan struct{}), top: make(chan uint64), base: base, allocBase: allocBase}
 	go func() {
+		s := samples()
 		var top uint64
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			top = max(top, m.HeapInuse)
+			inuse, _ := read(s)
+			top = max(top, inuse)
 			select {
 			case <-w.stop:
 				w.top <- top
@@ -44,10 +63,9 @@ func Start() *Watch {
 func (w *Watch) Stop() (peak, allocated uint64) {
 	close(w.stop)
 	top := <-w.top
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	_, allocated = read(samples())
 	if top > w.base {
 		peak = top - w.base
 	}
-	return peak, ms.TotalAlloc - w.allocBase
+	return peak, allocated - w.allocBase
 }

@@ -53,6 +53,7 @@ func TestTheRealPathEndToEnd(t *testing.T) {
 	defer stop()
 	fbURL := lines["Pagekeeper sandbox (pretend Facebook) at "]
 	appID, configID := lines["App ID: "], lines["Login configuration: "]
+	adminToken, _, _ := strings.Cut(lines["Admin token: "], " ")
 
 	// IT's preset next to the program; a fresh data folder.
 	exeDir, dataDir := t.TempDir(), t.TempDir()
@@ -125,7 +126,10 @@ func TestTheRealPathEndToEnd(t *testing.T) {
 
 	// A Page token revoked on Facebook's side (the person lost the Page role).
 	fault, _ := json.Marshal(sandbox.FaultRequest{Kind: "role_lost", Page: sandbox.PageHarborBooks})
-	resp, err := http.Post(fbURL+"/_sandbox/fault", "application/json", bytes.NewReader(fault))
+	req, _ := http.NewRequest(http.MethodPost, fbURL+"/_sandbox/fault", bytes.NewReader(fault))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("fault: %v %v", err, resp)
 	}
@@ -166,7 +170,7 @@ func sandboxServer(t *testing.T, args ...string) (lines map[string]string, stop 
 		codeCh <- sandbox.Main(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), out.w, &errOut)
 	}()
 	lines = map[string]string{}
-	for _, prefix := range []string{"Pagekeeper sandbox (pretend Facebook) at ", "App ID: ", "Login configuration: ", "Relay: ", "Admin: "} {
+	for _, prefix := range []string{"Pagekeeper sandbox (pretend Facebook) at ", "App ID: ", "Login configuration: ", "Relay: ", "Admin: ", "Admin token: "} {
 		l := out.waitLine(t, regexp.MustCompile("^"+regexp.QuoteMeta(prefix)))
 		lines[prefix] = strings.TrimPrefix(l, prefix)
 	}

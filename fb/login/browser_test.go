@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -20,56 +18,9 @@ import (
 	"github.com/pagekeeper/pagekeeper/assets"
 	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/login/relay"
+	"github.com/pagekeeper/pagekeeper/internal/browsertest"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 )
-
-// chromium finds a Chromium to drive, skipping the test when there is none
-// (and failing it in CI, where a missing browser must not pass silently).
-func chromium(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("real browser test skipped in -short mode")
-	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("Chromium is not installed (apt-get install chromium)")
-	}
-	t.Skip("Chromium is not installed: real browser test skipped")
-	return ""
-}
-
-// newBrowser starts a headless Chromium with a fresh profile.
-func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
-	opts := append([]chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}, extra...)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancelCtx()
-		cancelAlloc()
-	})
-	// The first run starts the browser; it must not carry a time-out.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
-	return ctx
-}
 
 // dialog opens the login in the browser, clicks the elements with these
 // ids and returns the text of the callback page the browser ends on.
@@ -104,7 +55,7 @@ func currentURL(t *testing.T, bctx context.Context) string {
 }
 
 func TestRealBrowserLogin(t *testing.T) {
-	bctx := newBrowser(t)
+	bctx := browsertest.Start(t)
 	env := startFake(t, sandbox.Options{})
 	client := fb.New(fb.Config{GraphURL: env.URL, LoginURL: env.URL, AppID: env.Fake.Options().AppID,
 		HTTPClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}})
@@ -162,7 +113,7 @@ func TestRealBrowserLogin(t *testing.T) {
 }
 
 func TestRealBrowserCancel(t *testing.T) {
-	bctx := newBrowser(t)
+	bctx := browsertest.Start(t)
 	env := startFake(t, sandbox.Options{})
 	s := start(t, config(env, nil))
 	text := dialog(t, bctx, s, "cancel")
@@ -183,7 +134,7 @@ func TestRealBrowserRelay(t *testing.T) {
 	}))
 	t.Cleanup(relaySrv.Close)
 	relay := relaySrv.URL + "/pagekeeper/relay.html"
-	bctx := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true))
+	bctx := browsertest.Start(t, chromedp.Flag("ignore-certificate-errors", true))
 	env := startFake(t, sandbox.Options{RegisteredRedirects: []string{relay}})
 	cfg := config(env, nil)
 	cfg.RelayURL = relay
@@ -229,7 +180,7 @@ func TestRelayPageMatchesForward(t *testing.T) {
 	})}
 	go func() { _ = cb.Serve(ln) }()
 	t.Cleanup(func() { _ = cb.Close() })
-	bctx := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true))
+	bctx := browsertest.Start(t, chromedp.Flag("ignore-certificate-errors", true))
 
 	st, err := relay.NewState(port)
 	if err != nil {

@@ -2,8 +2,6 @@ package keeper
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -110,6 +108,24 @@ func statusOfPage(p store.Page) PageStatus {
 
 func (ps *PageStatus) fillTexts() {
 	ps.ReasonText, ps.Explanation, ps.Action, ps.Repair = ps.Reason.Words(), ps.Reason.Explanation(ps.Detail), ps.Reason.Action(), ps.Reason.Repair()
+	if ps.Reason == ReasonNone && ps.Status == StatusDisconnected && ps.CleanupPending {
+		ps.Explanation = msgCleanupPendingWhy.with()
+	}
+}
+
+var (
+	msgCleanupPending    = msg("status.cleanup_pending", "Disconnected (Facebook clean-up pending)")
+	msgCleanupPendingWhy = msg("reason.cleanup_pending",
+		"Disconnected here; Pagekeeper will remove its webhook subscription on Facebook when Facebook can be reached.")
+)
+
+// Words is the Page's status in words ("Needs attention"); a disconnected
+// Page whose clean-up on Facebook is still pending says so.
+func (ps PageStatus) Words() Text {
+	if ps.Status == StatusDisconnected && ps.CleanupPending {
+		return msgCleanupPending.with()
+	}
+	return ps.Status.Words()
 }
 
 // detailFor rebuilds an explanation's detail from the stored facts.
@@ -543,11 +559,11 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 	ps.Detail, ps.Problems, ps.Previous, ps.Changed = v.detail, v.problems, prev, v.status != prev
 	ps.fillTexts()
 	if ps.Changed {
-		detail := fmt.Sprintf("%s to %s", statusWords(prev), statusWords(v.status))
+		detail := msgEventStatus.with("From", prev.Words(), "To", v.status.Words())
 		if v.reason != ReasonNone {
-			detail += ": " + v.reason.Words().String()
+			detail = msgEventStatusWhy.with("From", prev.Words(), "To", v.status.Words(), "Reason", v.reason.Words())
 		}
-		if _, err := tx.AppendEvent(store.Event{At: now, PageID: p.ID, Kind: "status_changed", Detail: detail}); err != nil {
+		if _, err := tx.AppendEvent(newEvent(now, p.ID, "status_changed", detail)); err != nil {
 			return PageStatus{}, nil, false, err
 		}
 	}
@@ -581,7 +597,10 @@ func sameGranular(a, b []store.GranularScope) bool {
 	})
 }
 
-func statusWords(s Status) string { return s.Words().String() }
+var (
+	msgEventStatus    = msg("event.status_changed", "{{.From}} to {{.To}}")
+	msgEventStatusWhy = msg("event.status_changed_reason", "{{.From}} to {{.To}}: {{.Reason}}")
+)
 
 // RenewAuthType is the auth_type the renewing login should use for these
 // Pages: "reauthorize" when any has data access expired, "rerequest" when a
@@ -622,7 +641,7 @@ func (k *Keeper) Resubscribe(ctx context.Context, pageID string, actor Actor) (P
 	}
 	tok, err := k.store.Token(ctx, pageID)
 	if err != nil {
-		return PageStatus{}, fmt.Errorf("%s %s", ReasonTokenUnreadable.Explanation("").String(), ReasonTokenUnreadable.Action().String())
+		return PageStatus{}, problem(joined(" ", ReasonTokenUnreadable.Explanation(""), ReasonTokenUnreadable.Action()))
 	}
 	fields := p.WebhookFields
 	if len(fields) == 0 {
@@ -643,7 +662,7 @@ func (k *Keeper) Resubscribe(ctx context.Context, pageID string, actor Actor) (P
 		have = append(have, a.Fields...)
 	}
 	if miss := missingFields(fields, have); len(miss) > 0 {
-		return PageStatus{}, errors.New(msgVerifyFailed.with("Fields", strings.Join(miss, ", ")).String())
+		return PageStatus{}, problem(msgVerifyFailed.with("Fields", strings.Join(miss, ", ")))
 	}
 	now := k.now()
 	err = k.store.Update(ctx, func(tx *store.Tx) error {
@@ -655,7 +674,7 @@ func (k *Keeper) Resubscribe(ctx context.Context, pageID string, actor Actor) (P
 		if err := tx.UpsertPage(q); err != nil {
 			return err
 		}
-		_, err = tx.AppendEvent(actor.event(pageID, "webhook_resubscribed", msgResubscribeDone.with("Fields", strings.Join(fields, ", ")).String(), now))
+		_, err = tx.AppendEvent(actor.event(pageID, "webhook_resubscribed", msgResubscribeDone.with("Fields", strings.Join(fields, ", ")), now))
 		return err
 	})
 	if err != nil {

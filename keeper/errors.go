@@ -120,16 +120,15 @@ func Explain(err error) (what, todo Text) {
 	if err == nil {
 		return Text{}, Text{}
 	}
-	if t, ok := textOf(err); ok {
-		return t, Text{}
-	}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var lines []Text
 		for _, e := range j.Unwrap() {
-			w, d := Explain(e)
-			lines = append(lines, joined(" ", w, d))
+			lines = append(lines, Describe(e))
 		}
 		return joined("\n", lines...), Text{}
+	}
+	if t, ok := textOf(err); ok {
+		return t, Text{}
 	}
 	var (
 		stopped *LoginStoppedError

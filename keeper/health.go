@@ -26,8 +26,9 @@ type PageStatus struct {
 	ID, Name string
 	Status   Status
 	Reason   Reason
-	// Detail fills the explanation (missing fields, a date, a permission).
-	Detail      string
+	// Detail fills the explanation: missing fields or permissions (a
+	// string), or a date (a Day, shown in the reader's language).
+	Detail      any
 	ReasonText  Text // the reason in a few words
 	Explanation Text
 	Action      Text
@@ -129,14 +130,14 @@ func (ps PageStatus) Words() Text {
 }
 
 // detailFor rebuilds an explanation's detail from the stored facts.
-func detailFor(r Reason, p store.Page) string {
+func detailFor(r Reason, p store.Page) any {
 	switch r {
 	case ReasonWebhookFieldsMissing:
 		return strings.Join(missingFields(p.WebhookFields, p.SubscribedFields), ", ")
 	case ReasonDataAccessExpiring:
-		return p.DataAccessExpiresAt.Format("2 January 2006")
+		return Day(p.DataAccessExpiresAt)
 	case ReasonTokenExpiring:
-		return p.TokenExpiresAt.Format("2 January 2006")
+		return Day(p.TokenExpiresAt)
 	case ReasonPermissionRemoved, ReasonPermissionDeclined:
 		var miss []string
 		for _, s := range append(slices.Clone(requiredPermissions), p.Declined...) {
@@ -153,7 +154,7 @@ func detailFor(r Reason, p store.Page) string {
 type verdict struct {
 	status   Status
 	reason   Reason
-	detail   string
+	detail   any // fills the explanation's {{.Detail}}: a list, or a Day
 	problems []Reason
 }
 
@@ -171,7 +172,7 @@ func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 		}
 		return verdict{status: StatusCouldNotCheck, reason: r}
 	}
-	bad := func(r Reason, detail string) verdict { return verdict{status: r.Status(), reason: r, detail: detail} }
+	bad := func(r Reason, detail any) verdict { return verdict{status: r.Status(), reason: r, detail: detail} }
 	// broken: the answer is a real problem (Invalid or Needs attention).
 	broken := func(e *fb.Error) (Reason, bool) {
 		r := reasonOfError(e)
@@ -226,7 +227,7 @@ func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 	}
 
 	var v verdict
-	add := func(r Reason, detail string) {
+	add := func(r Reason, detail any) {
 		if len(v.problems) == 0 {
 			v.reason, v.detail = r, detail
 		}
@@ -259,10 +260,10 @@ func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 	// (A date already past comes from the login's estimate: the reads just
 	// worked, so the token has not expired.)
 	if d := dataAccess; d.After(now) && d.Sub(now) < ExpiryWarning {
-		add(ReasonDataAccessExpiring, d.Format("2 January 2006"))
+		add(ReasonDataAccessExpiring, Day(d))
 	}
 	if d := expires; d.After(now) && d.Sub(now) < ExpiryWarning {
-		add(ReasonTokenExpiring, d.Format("2 January 2006"))
+		add(ReasonTokenExpiring, Day(d))
 	}
 	if len(v.problems) > 0 {
 		v.status = StatusNeedsAttention

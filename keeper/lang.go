@@ -156,12 +156,11 @@ var (
 	msgHoursMin  = msg("duration.hours_minutes", "{{.H}} h {{.M}} min")
 )
 
-// day is a calendar day in l: "2 January 2006".
+// day is t's calendar day (in t's own location) in l: "2 January 2006".
 func (l Lang) day(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	t = t.Local()
 	return msgDate.with("Day", t.Day(), "Month", monthNames[t.Month()-1].with(), "Year", t.Year()).In(l)
 }
 
@@ -170,7 +169,8 @@ func (l Lang) moment(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return msgMoment.with("Date", l.day(t), "Time", t.Local().Format("15:04")).In(l)
+	t = t.Local()
+	return msgMoment.with("Date", l.day(t), "Time", t.Format("15:04")).In(l)
 }
 
 // duration is d in words in l: "6 hours", "3 days", "1 h 30 min".

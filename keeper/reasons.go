@@ -178,8 +178,8 @@ func (r Reason) Words() Text {
 }
 
 // Explanation says what happened; detail fills {{.Detail}} (missing
-// fields, a date, a permission).
-func (r Reason) Explanation(detail string) Text {
+// fields or permissions, or a Day).
+func (r Reason) Explanation(detail any) Text {
 	if i, ok := r.info(); ok {
 		return i.explanation.with("Detail", detail)
 	}

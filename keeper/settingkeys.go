@@ -125,6 +125,9 @@ func (s Settings) Get(key string) (string, error) {
 	case *RedirectMode:
 		return string(*v), nil
 	case *int:
+		if *v == 0 { // the default (smtp.port: 587, or 465 with tls)
+			return "", nil
+		}
 		return strconv.Itoa(*v), nil
 	case *bool:
 		return strconv.FormatBool(*v), nil

@@ -81,7 +81,8 @@ func fill(tpl string, data map[string]any) string {
 	return b.String()
 }
 
-// Day is a calendar day in a sentence: "2 January 2006", "2 de enero de 2006".
+// Day is a calendar day in a sentence, as its time shows it (in its own
+// location): "2 January 2006", "2 de enero de 2006".
 type Day time.Time
 
 // message is a catalog entry: a key and its English template. Every one is

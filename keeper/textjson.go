@@ -67,7 +67,7 @@ func marshalData(data map[string]any) (map[string]json.RawMessage, error) {
 		case time.Time:
 			tagged = map[string]string{"time": v.UTC().Format(time.RFC3339Nano)}
 		case Day:
-			tagged = map[string]string{"day": time.Time(v).Local().Format(time.DateOnly)}
+			tagged = map[string]string{"day": time.Time(v).Format(time.DateOnly)}
 		case time.Duration:
 			tagged = map[string]string{"duration": v.String()}
 		}
@@ -116,7 +116,7 @@ func unmarshalValue(b json.RawMessage) (any, error) {
 	case tag.Time != nil:
 		return time.Parse(time.RFC3339Nano, *tag.Time)
 	case tag.Day != nil:
-		d, err := time.ParseInLocation(time.DateOnly, *tag.Day, time.Local)
+		d, err := time.Parse(time.DateOnly, *tag.Day)
 		return Day(d), err
 	case tag.Duration != nil:
 		return time.ParseDuration(*tag.Duration)

@@ -199,7 +199,7 @@ func (p *Plan) Select(id string, on bool) (*Warning, error) {
 	}
 	if on {
 		if !c.Connectable {
-			return nil, fmt.Errorf("%w: %s", ErrNotConnectable, c.WhyNot)
+			return nil, &TextError{Text: c.WhyNot, Err: ErrNotConnectable}
 		}
 		c.Selected = true
 		delete(p.unticked, id)

@@ -88,28 +88,30 @@ var (
 	msgLoginTimeout   = msg("login.timeout", "The login timed out: Facebook did not answer in time. Try again.")
 	msgLoginStopped   = msg("login.stopped",
 		"Facebook stopped the login ({{.Code}}). Try again; if it keeps happening, check the app's Facebook Login settings.")
-	msgNoLogin  = msg("login.not_set_up", "Facebook Login is not set up yet: enter your app's App ID in Settings.")
-	msgStopped  = msg("error.stopped", "Stopped. Nothing was changed.")
-	msgReadOnly = msg("error.readonly", "Only the person managing these Pages can change them: {{.Manager}}.")
-	msgNotFound = msg("error.not_found", "There is no such Page here.")
-	msgAlready  = msg("error.already_disconnected", "This Page is already disconnected.")
-	msgConfirm  = msg("error.needs_confirmation", "Nothing was changed: first confirm what happens to {{.Pages}}.")
+	msgNoLogin      = msg("login.not_set_up", "Facebook Login is not set up yet: enter your app's App ID in Settings.")
+	msgStopped      = msg("error.stopped", "Stopped. Nothing was changed.")
+	msgReadOnly     = msg("error.readonly", "Only the person managing these Pages can change them: {{.Manager}}.")
+	msgNotFound     = msg("error.not_found", "There is no such Page here.")
+	msgAlready      = msg("error.already_disconnected", "This Page is already disconnected.")
+	msgConfirm      = msg("error.needs_confirmation", "Nothing was changed: first confirm what happens to {{.Pages}}.")
+	msgReplyTooLong = msg("error.reply_too_long", "A Messenger reply can be at most {{.Max}} characters.")
 )
 
 // sentinelTexts word the errors a front end meets by value.
 var sentinelTexts = []struct {
-	err error
-	msg message
+	err  error
+	text Text
 }{
-	{ErrLoginCancelled, msgLoginCancelled},
-	{ErrLoginTimeout, msgLoginTimeout},
+	{ErrLoginCancelled, msgLoginCancelled.with()},
+	{ErrLoginTimeout, msgLoginTimeout.with()},
 	// Before Facebook's own error, which they wrap.
-	{ErrAppSecretNeeded, msgNeedsSecret},
-	{ErrAppSecretWrong, msgWrongSecret},
-	{ErrNoLogin, msgNoLogin},
-	{ErrNotFound, msgNotFound},
-	{ErrAlreadyDisconnected, msgAlready},
-	{context.Canceled, msgStopped},
+	{ErrAppSecretNeeded, msgNeedsSecret.with()},
+	{ErrAppSecretWrong, msgWrongSecret.with()},
+	{ErrNoLogin, msgNoLogin.with()},
+	{ErrNotFound, msgNotFound.with()},
+	{ErrAlreadyDisconnected, msgAlready.with()},
+	{ErrReplyTooLong, msgReplyTooLong.with("Max", MaxReplyLength)},
+	{context.Canceled, msgStopped.with()},
 }
 
 // Explain says what went wrong and what to do, for a person, as Texts to
@@ -149,7 +151,7 @@ func Explain(err error) (what, todo Text) {
 	}
 	for _, s := range sentinelTexts {
 		if errors.Is(err, s.err) {
-			return s.msg.with(), Text{}
+			return s.text, Text{}
 		}
 	}
 	if e, ok := fb.AsError(err); ok {

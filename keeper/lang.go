@@ -144,9 +144,14 @@ func (l Lang) lookup(key string, data map[string]any) (string, bool) {
 // The words dates and durations are made of, in the catalog like every
 // other sentence.
 var (
-	msgDate      = msg("date.day", "{{.Day}} {{.Month}} {{.Year}}")
-	msgMoment    = msg("date.moment", "{{.Date}}, {{.Time}}")
-	monthNames   = [12]message{msg("date.month.1", "January"), msg("date.month.2", "February"), msg("date.month.3", "March"), msg("date.month.4", "April"), msg("date.month.5", "May"), msg("date.month.6", "June"), msg("date.month.7", "July"), msg("date.month.8", "August"), msg("date.month.9", "September"), msg("date.month.10", "October"), msg("date.month.11", "November"), msg("date.month.12", "December")}
+	msgDate    = msg("date.day", "{{.Day}} {{.Month}} {{.Year}}")
+	msgMoment  = msg("date.moment", "{{.Date}}, {{.Time}}")
+	monthNames = [12]message{
+		msg("date.month.1", "January"), msg("date.month.2", "February"), msg("date.month.3", "March"),
+		msg("date.month.4", "April"), msg("date.month.5", "May"), msg("date.month.6", "June"),
+		msg("date.month.7", "July"), msg("date.month.8", "August"), msg("date.month.9", "September"),
+		msg("date.month.10", "October"), msg("date.month.11", "November"), msg("date.month.12", "December"),
+	}
 	msgOneMinute = msg("duration.minute", "1 minute")
 	msgMinutes   = msg("duration.minutes", "{{.N}} minutes")
 	msgOneHour   = msg("duration.hour", "1 hour")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 )
@@ -123,40 +124,40 @@ func Catalog() map[string]string {
 	return out
 }
 
+// catalogIndex is Catalog, made once (the catalog is complete by then).
+var catalogIndex = sync.OnceValue(Catalog)
+
 // catalogTemplate is the English template of key, if keeper has it.
 func catalogTemplate(key string) (string, bool) {
-	for _, m := range catalog {
-		if m.key == key {
-			return m.template, true
-		}
-	}
-	return "", false
+	tpl, ok := catalogIndex()[key]
+	return tpl, ok
 }
 
 // joined is texts one after the other with sep between them (a space, a
 // line break): a Text without a key whose parts are rendered in the
 // reader's language.
 func joined(sep string, texts ...Text) Text {
-	var tpl strings.Builder
-	data := map[string]any{}
+	var parts []Text
 	for _, t := range texts {
-		if t.IsZero() {
-			continue
+		if !t.IsZero() {
+			parts = append(parts, t)
 		}
-		if len(data) > 0 {
-			tpl.WriteString(sep)
-		}
-		name := "T" + strconv.Itoa(len(data))
-		tpl.WriteString("{{." + name + "}}")
-		data[name] = t
 	}
-	switch len(data) {
+	switch len(parts) {
 	case 0:
 		return Text{}
 	case 1:
-		for _, t := range data {
-			return t.(Text)
+		return parts[0]
+	}
+	var tpl strings.Builder
+	data := make(map[string]any, len(parts))
+	for i, t := range parts {
+		if i > 0 {
+			tpl.WriteString(sep)
 		}
+		name := "T" + strconv.Itoa(i)
+		tpl.WriteString("{{." + name + "}}")
+		data[name] = t
 	}
 	return Text{Template: tpl.String(), Data: data}
 }

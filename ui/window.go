@@ -398,7 +398,7 @@ func (m *MainWindow) showProblem(err error) {
 		lockErr    *keeper.LockHeldError
 	)
 	title := tr("problem.title", "Pagekeeper could not open your data")
-	msg := err.Error()
+	msg := errorText(err)
 	var actions []fyne.CanvasObject
 	switch {
 	case errors.As(err, &keyErr):

@@ -177,7 +177,7 @@ func TestHistoryReadsInTheReadersLanguage(t *testing.T) {
 		want string
 	}{
 		{connected, "Conectada con los campos de webhook"},
-		{disconnected, "Desconectada: quitar la suscripción"},
+		{disconnected, "Desconectada: la eliminación de la suscripción"},
 		{older, "Written by an older Pagekeeper."},
 		{newer, "From a newer one."},
 	} {
@@ -206,7 +206,7 @@ func TestHistoryReadsInTheReadersLanguage(t *testing.T) {
 		t.Error("the export's header must stay the same in every language")
 	}
 	diag, err := e.k.Diagnostics(ctx, sandbox.PageBlueDoorStudio)
-	if err != nil || !strings.Contains(diag, "Historial (lo más reciente primero):") || !strings.Contains(diag, "Desconectada: quitar") ||
+	if err != nil || !strings.Contains(diag, "Historial (lo más reciente primero):") || !strings.Contains(diag, "Desconectada: la eliminación") ||
 		strings.Contains(diag, "History (newest first)") {
 		t.Errorf("diagnostics:\n%s %v", diag, err)
 	}

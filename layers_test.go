@@ -15,7 +15,8 @@ import (
 // The layers docs/DESIGN.md promises, kept by the imports of the
 // non-test code (tests may reach further, e.g. into the sandbox):
 // ui and ui/cli → keeper (and assets); keeper → fb, store, sandbox (and the
-// integration contract it will deliver by); fb and store never import each
+// integration contract it will deliver by, and the translations in assets
+// its catalog renders from); fb and store never import each
 // other or keeper (both may use the leaf fb/token); the sandbox imports only
 // the relay page and its rule, which it plays; the integration contract and
 // its receiver import nothing of the desktop app but the leaf fb/token, so
@@ -25,7 +26,7 @@ import (
 var layers = map[string][]string{ // package → the module's packages it may import
 	"ui":                   {"keeper", "assets"},
 	"ui/cli":               {"keeper"},
-	"keeper":               {"fb", "fb/login", "fb/login/relay", "fb/token", "store", "sandbox", "integration"},
+	"keeper":               {"fb", "fb/login", "fb/login/relay", "fb/token", "store", "sandbox", "integration", "assets"},
 	"fb":                   {"fb/token"},
 	"fb/login":             {"fb", "fb/login/relay", "fb/token"},
 	"fb/login/relay":       {},

@@ -10,7 +10,7 @@ import "embed"
 var Icon []byte
 
 // Translations holds one go-i18n JSON bundle per language (en.json, es.json),
-// loaded by the ui package with fyne's lang.AddTranslationsFS.
+// rendered by keeper (Text.In) for every front end.
 //
 //go:embed translations/*.json
 var Translations embed.FS

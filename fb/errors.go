@@ -62,7 +62,7 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("facebook: ")
-	b.WriteString(e.Reason.short())
+	b.WriteString(e.Reason.String())
 	var parts []string
 	if e.Code != 0 {
 		parts = append(parts, "code "+strconv.Itoa(e.Code))
@@ -86,11 +86,6 @@ func (e *Error) Error() string {
 // Unwrap gives the underlying cause of transport failures (for example
 // context.DeadlineExceeded), never an error carrying the request URL.
 func (e *Error) Unwrap() error { return e.cause }
-
-// Explanation and Action delegate to the Reason so a UI can show an *Error
-// directly.
-func (e *Error) Explanation() string { return e.Reason.Explanation() }
-func (e *Error) Action() string      { return e.Reason.Action() }
 
 // AsError returns the *Error in err's chain, if any.
 func AsError(err error) (*Error, bool) {

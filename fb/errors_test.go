@@ -141,24 +141,22 @@ func TestErrorNeverShowsScrubbedSecrets(t *testing.T) {
 	}
 }
 
-func TestReasonsHaveTexts(t *testing.T) {
-	keys := map[string]Reason{}
-	for r := ReasonUnknown; r < reasonCount; r++ {
-		if !strings.HasPrefix(r.Key(), "reason.") || r.Explanation() == "" || r.Action() == "" || r.short() == "" {
-			t.Errorf("reason %d lacks text", r)
+func TestReasonsHaveStableCodes(t *testing.T) {
+	codes := map[string]Reason{}
+	for _, r := range Reasons() {
+		code := r.String()
+		if code == "" || strings.ToLower(code) != code || strings.ContainsAny(code, " .") {
+			t.Errorf("reason %d has the code %q; codes are lower_snake_case", r, code)
 		}
-		if o, dup := keys[r.Key()]; dup {
-			t.Errorf("reasons %d and %d share key %s", o, r, r.Key())
+		if o, dup := codes[code]; dup {
+			t.Errorf("reasons %d and %d share the code %s", o, r, code)
 		}
-		keys[r.Key()] = r
+		codes[code] = r
 	}
-	if ReasonPasswordChanged.Key() != "reason.password_changed" {
-		t.Errorf("key = %s", ReasonPasswordChanged.Key())
+	if ReasonPasswordChanged.String() != "password_changed" {
+		t.Errorf("code = %s", ReasonPasswordChanged)
 	}
-	if !strings.Contains(ReasonPasswordChanged.Explanation(), "password") {
-		t.Errorf("explanation = %s", ReasonPasswordChanged.Explanation())
-	}
-	if Reason(-1).Key() != "reason.unknown" || Reason(999).Key() != "reason.unknown" {
+	if Reason(-1).String() != "unknown" || Reason(999).String() != "unknown" {
 		t.Error("out-of-range reasons must fall back to unknown")
 	}
 	if ClassOf(errors.New("x")) != ClassUnknown || NeedsLogin(nil) {

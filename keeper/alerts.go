@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -109,11 +108,13 @@ type alertPlan struct {
 	reminder time.Duration
 	cncAfter time.Duration
 	host     string
+	// lang is the language emails are written in (the settings').
+	lang Lang
 }
 
 func (k *Keeper) alertPlan(set Settings) alertPlan {
 	al := alertPlan{desktop: k.opts.Notifier != nil, owners: set.Owners, reminder: time.Duration(set.ReminderInterval),
-		cncAfter: time.Duration(set.CouldNotCheckAlertAfter), host: k.opts.Host}
+		cncAfter: time.Duration(set.CouldNotCheckAlertAfter), host: k.opts.Host, lang: LangOf(set.Language)}
 	al.email = len(set.Owners) > 0 && set.SMTP.Host != ""
 	if al.host == "" {
 		al.host, _ = os.Hostname()
@@ -135,6 +136,9 @@ var (
 	msgRestoredText  = msg("alert.restored.explanation", "{{.Name}} has passed its checks again: its connection to Facebook works and it receives messages.")
 	msgChannels      = msg("alert.channels", "{{.Channels}}: {{.Title}}")
 	msgNoChannel     = msg("alert.no_channel", "No alert channel is set up (add owners and an email server in Settings): {{.Title}}")
+	msgDesktop       = msg("alert.channel.desktop", "Desktop notification")
+	msgEmailTo       = msg("alert.channel.email", "email to {{.To}}")
+	msgNotifyFailed  = msg("event.notify_failed", "The desktop notification could not be shown: {{.Why}}")
 )
 
 // incidentStep opens, continues, reminds or closes the Page's incident
@@ -215,13 +219,13 @@ func (k *Keeper) incidentStep(tx *store.Tx, p store.Page, ps PageStatus, prev St
 func (k *Keeper) alertFor(kind AlertKind, incID int64, p store.Page, ps PageStatus, now time.Time, al alertPlan) Alert {
 	a := Alert{Kind: kind, IncidentID: incID, PageID: p.ID, PageName: p.Name, Status: ps.Status, Reason: ps.Reason,
 		Explanation: ps.Explanation, Action: ps.Action, Repair: ps.Repair, At: now}
-	args := []any{"Name", p.Name, "Status", ps.Status.Words().String(), "Reason", ps.ReasonText.String()}
+	args := []any{"Name", p.Name, "Status", ps.Status.Words(), "Reason", ps.ReasonText}
 	switch {
 	case kind == AlertRestored:
 		a.Title = msgTitleRestored.with(args...)
 		a.Explanation, a.Action, a.Repair, a.Reason = msgRestoredText.with("Name", p.Name), Text{}, RepairNone, ReasonNone
 	case ps.Status == StatusCouldNotCheck && kind == AlertOpened:
-		a.Title = msgTitleCNC.with(append(args, "Duration", humanDuration(al.cncAfter))...)
+		a.Title = msgTitleCNC.with(append(args, "Duration", al.cncAfter)...)
 	case kind == AlertReminder:
 		a.Title = msgTitleReminder.with(args...)
 	default:
@@ -235,28 +239,28 @@ func (k *Keeper) alertFor(kind AlertKind, incID int64, p store.Page, ps PageStat
 // retries by DrainMail), in the round's transaction: an alert is recorded
 // exactly when its incident is.
 func (k *Keeper) queueAlert(tx *store.Tx, a Alert, al alertPlan) error {
-	var channels []string
+	var channels []Text
 	if al.desktop {
-		channels = append(channels, "Desktop notification")
+		channels = append(channels, msgDesktop.with())
 	}
 	if al.email {
 		var to []string
 		for _, o := range al.owners {
 			to = append(to, o.String())
-			subject, text, html := composeEmail(a, al.host)
+			subject, text, html := composeEmail(a, al.host, al.lang)
 			if _, err := tx.Enqueue(outboxEmail, a.PageID, emailJob{To: o.Email, ToName: o.Name, Subject: subject, Text: text,
 				HTML: html, Alert: string(a.Kind), IncidentID: a.IncidentID}, token.Token{}); err != nil {
 				return err
 			}
 		}
-		channels = append(channels, "email to "+strings.Join(to, ", "))
+		channels = append(channels, msgEmailTo.with("To", strings.Join(to, ", ")))
 	}
 	kind := map[AlertKind]string{AlertOpened: "alert_sent", AlertReminder: "reminder_sent", AlertRestored: "restored_sent"}[a.Kind]
-	detail := msgNoChannel.with("Title", a.Title.String()).String()
+	detail := msgNoChannel.with("Title", a.Title)
 	if len(channels) > 0 {
-		detail = msgChannels.with("Channels", strings.Join(channels, " and "), "Title", a.Title.String()).String()
+		detail = msgChannels.with("Channels", listAnd(channels...), "Title", a.Title)
 	}
-	_, err := tx.AppendEvent(store.Event{At: a.At, PageID: a.PageID, Kind: kind, Detail: detail})
+	_, err := tx.AppendEvent(newEvent(a.At, a.PageID, kind, detail))
 	return err
 }
 
@@ -273,24 +277,9 @@ func (k *Keeper) notifyDesktop(ctx context.Context, alerts []Alert) {
 		if err == nil {
 			continue
 		}
-		if _, rerr := k.store.AppendEvent(ctx, store.Event{At: k.now(), PageID: a.PageID, Kind: "notify_failed",
-			Detail: "The desktop notification could not be shown: " + err.Error()}); rerr != nil {
+		if _, rerr := k.store.AppendEvent(ctx, newEvent(k.now(), a.PageID, "notify_failed",
+			msgNotifyFailed.with("Why", Describe(err)))); rerr != nil {
 			k.logf("a desktop notification failed (%v) and could not be recorded: %v", err, rerr)
 		}
 	}
-}
-
-func humanDuration(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%d days", d/(24*time.Hour))
-	case d >= time.Hour && d%time.Hour == 0:
-		if d == time.Hour {
-			return "1 hour"
-		}
-		return fmt.Sprintf("%d hours", d/time.Hour)
-	case d >= time.Minute && d%time.Minute == 0:
-		return fmt.Sprintf("%d minutes", d/time.Minute)
-	}
-	return d.String()
 }

@@ -164,7 +164,7 @@ func whyNot(p fb.Page, declinedPermission string) Text {
 	case declinedPermission != "":
 		return msgWhyDeclined.with("Permission", declinedPermission)
 	case p.Problem != nil:
-		return Text{Key: p.Problem.Reason.Key(), Template: p.Problem.Explanation() + " " + p.Problem.Action()}
+		return Describe(p.Problem)
 	case p.AccessToken.IsZero():
 		return msgWhyNoToken.with()
 	case p.TasksKnown && !caps.CanMessage():
@@ -199,7 +199,7 @@ func (p *Plan) Select(id string, on bool) (*Warning, error) {
 	}
 	if on {
 		if !c.Connectable {
-			return nil, fmt.Errorf("%w: %s", ErrNotConnectable, c.WhyNot)
+			return nil, &TextError{Text: c.WhyNot, Err: ErrNotConnectable}
 		}
 		c.Selected = true
 		delete(p.unticked, id)
@@ -343,7 +343,7 @@ func (k *Keeper) Apply(ctx context.Context, p *Plan, progress func(Progress)) (A
 		res.Pages = append(res.Pages, o)
 	}
 	for _, id := range sortedKeys(p.drop) {
-		pending, err := k.disconnect(ctx, id, p.Actor, "")
+		pending, err := k.disconnect(ctx, id, p.Actor)
 		o := Outcome{PageID: id, PageName: k.pageName(ctx, id), Step: StepDisconnected, Err: err, CleanupPending: pending}
 		if err != nil {
 			o.Step = StepFailed
@@ -378,7 +378,7 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 		have = append(have, a.Fields...)
 	}
 	if miss := missingFields(fields, have); len(miss) > 0 {
-		return errors.New(msgVerifyFailed.with("Fields", strings.Join(miss, ", ")).String())
+		return problem(msgVerifyFailed.with("Fields", strings.Join(miss, ", ")))
 	}
 	progress(Progress{PageID: c.ID, PageName: c.Name, Step: StepVerified})
 
@@ -426,11 +426,12 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 		}
 	}
 
-	kind, detail := "page_connected", fmt.Sprintf("Connected with webhook fields %s (%s preset).", strings.Join(fields, ", "), c.Preset)
+	kind, said := "page_connected", msgEventConnected
 	if c.Connected || p.Renew {
-		kind, detail = "token_renewed", fmt.Sprintf("Connection renewed; webhook fields %s (%s preset).", strings.Join(fields, ", "), c.Preset)
+		kind, said = "token_renewed", msgEventRenewed
 	}
-	detail += " Permissions granted: " + listOrNone(p.Grant.Granted) + "; declined: " + listOrNone(p.Grant.Declined) + "."
+	detail := said.with("Fields", strings.Join(fields, ", "), "Preset", c.Preset.Words(),
+		"Granted", listOrNone(p.Grant.Granted), "Declined", listOrNone(p.Grant.Declined))
 	err = k.store.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.UpsertPage(page); err != nil {
 			return err
@@ -448,16 +449,26 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 	return nil
 }
 
-func (a Actor) event(pageID, kind, detail string, at time.Time) store.Event {
-	return store.Event{At: at, PageID: pageID, ActorFBID: a.FBUserID, ActorFBName: a.FBUserName,
-		ActorOSUser: a.OSUser, Kind: kind, Detail: detail}
+// event is what a did, saying t (newEvent).
+func (a Actor) event(pageID, kind string, t Text, at time.Time) store.Event {
+	e := newEvent(at, pageID, kind, t)
+	e.ActorFBID, e.ActorFBName, e.ActorOSUser = a.FBUserID, a.FBUserName, a.OSUser
+	return e
 }
 
-func listOrNone(xs []string) string {
+var (
+	msgEventConnected = msg("event.page_connected",
+		"Connected with webhook fields {{.Fields}} ({{.Preset}} preset). Permissions granted: {{.Granted}}; declined: {{.Declined}}.")
+	msgEventRenewed = msg("event.token_renewed",
+		"Connection renewed; webhook fields {{.Fields}} ({{.Preset}} preset). Permissions granted: {{.Granted}}; declined: {{.Declined}}.")
+)
+
+// listOrNone is a list of codes (permissions, fields), or "none".
+func listOrNone(xs []string) Text {
 	if len(xs) == 0 {
-		return "none"
+		return msgNone.with()
 	}
-	return strings.Join(xs, ", ")
+	return plain(strings.Join(xs, ", "))
 }
 
 func sortedKeys(m map[string]bool) []string {

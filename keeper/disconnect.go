@@ -11,8 +11,13 @@ import (
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
-var msgDisconnectWarning = msg("disconnect.warn",
-	"{{.Name}} will stop receiving Messenger messages in your integration, and its bot stops answering. Pagekeeper removes its webhook subscription on Facebook and deletes its saved token.")
+var (
+	msgDisconnectWarning = msg("disconnect.warn",
+		"{{.Name}} will stop receiving Messenger messages in your integration, and its bot stops answering. Pagekeeper removes its webhook subscription on Facebook and deletes its saved token.")
+	msgEventDisconnected        = msg("event.page_disconnected", "Disconnected: webhook subscription removal queued, token deleted.")
+	msgEventDisconnectedNoToken = msg("event.page_disconnected_no_token",
+		"Disconnected: token deleted. Pagekeeper had no readable token to remove the webhook subscription on Facebook; remove the app in the Page's settings if it still receives messages.")
+)
 
 // DisconnectWarning is the consequence the owner confirms before Disconnect.
 func (k *Keeper) DisconnectWarning(ctx context.Context, pageID string) (Warning, error) {
@@ -36,7 +41,7 @@ func (k *Keeper) Disconnect(ctx context.Context, pageID string, actor Actor) (cl
 	if err := k.requireManager(); err != nil {
 		return false, err
 	}
-	pending, err := k.disconnect(ctx, pageID, actor, "")
+	pending, err := k.disconnect(ctx, pageID, actor)
 	if err != nil {
 		return false, err
 	}
@@ -54,7 +59,7 @@ const outboxUnsubscribe = "unsubscribe"
 
 // disconnect does the local part in one transaction and queues the remote
 // clean-up (with the sealed token it needs) when there is a token to do it with.
-func (k *Keeper) disconnect(ctx context.Context, pageID string, actor Actor, why string) (cleanupPending bool, err error) {
+func (k *Keeper) disconnect(ctx context.Context, pageID string, actor Actor) (cleanupPending bool, err error) {
 	page, err := k.store.Page(ctx, pageID)
 	if err != nil {
 		return false, err
@@ -65,12 +70,9 @@ func (k *Keeper) disconnect(ctx context.Context, pageID string, actor Actor, why
 	tok, terr := k.store.Token(ctx, pageID)
 	hasToken := terr == nil && !tok.IsZero()
 	now := k.now()
-	detail := "Disconnected: webhook subscription removal queued, token deleted."
+	detail := msgEventDisconnected.with()
 	if !hasToken {
-		detail = "Disconnected: token deleted. Pagekeeper had no readable token to remove the webhook subscription on Facebook; remove the app in the Page's settings if it still receives messages."
-	}
-	if why != "" {
-		detail = why + " " + detail
+		detail = msgEventDisconnectedNoToken.with()
 	}
 	err = k.store.Update(ctx, func(tx *store.Tx) error {
 		if hasToken {
@@ -148,18 +150,16 @@ func (k *Keeper) runUnsubscribe(ctx context.Context, it store.OutboxItem) (done 
 		remoteErr = k.unsubscribe(ctx, it.PageID, tok)
 	}
 	now := k.now()
-	var detail string
+	var detail Text
 	switch {
 	case remoteErr == nil:
-		detail = msgCleanupDone.with().String()
+		detail = msgCleanupDone.with()
 	case facebookSaysGone(remoteErr):
-		detail = msgCleanupGone.with("Why", fb.ReasonOf(remoteErr).Explanation()).String()
+		why, _ := Explain(remoteErr)
+		detail = msgCleanupGone.with("Why", why)
 	default:
-		why := remoteErr.Error()
-		if e, ok := fb.AsError(remoteErr); ok {
-			why = e.Explanation()
-		}
-		if err := k.store.FailOutbox(ctx, it.ID, why, now.Add(outboxBackoff(it.Attempts+1))); err != nil {
+		why, _ := Explain(remoteErr)
+		if err := k.store.FailOutbox(ctx, it.ID, why.String(), now.Add(outboxBackoff(it.Attempts+1))); err != nil {
 			k.logf("a failed Facebook clean-up could not be recorded: %v", err)
 		}
 		return false
@@ -176,7 +176,7 @@ func (k *Keeper) runUnsubscribe(ctx context.Context, it store.OutboxItem) (done 
 		if err := tx.UpsertPage(page); err != nil {
 			return err
 		}
-		_, err = tx.AppendEvent(store.Event{At: now, PageID: it.PageID, Kind: "facebook_cleanup_done", Detail: detail})
+		_, err = tx.AppendEvent(newEvent(now, it.PageID, "facebook_cleanup_done", detail))
 		return err
 	})
 }

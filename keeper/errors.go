@@ -1,6 +1,7 @@
 package keeper
 
 import (
+	"context"
 	"errors"
 
 	"github.com/pagekeeper/pagekeeper/fb"
@@ -82,13 +83,85 @@ type LoginStoppedError struct {
 func (e *LoginStoppedError) Error() string { return e.err.Error() }
 func (e *LoginStoppedError) Unwrap() error { return e.err }
 
-// Explain says what went wrong and what to do, for a person: a Facebook
-// failure by its reason (translation keys "fb.<reason>.explanation" and
-// ".action"); any other error as it reads, with no action.
+var (
+	msgLoginCancelled = msg("login.cancelled", "Login cancelled in Facebook's dialog. Nothing was changed.")
+	msgLoginTimeout   = msg("login.timeout", "The login timed out: Facebook did not answer in time. Try again.")
+	msgLoginStopped   = msg("login.stopped",
+		"Facebook stopped the login ({{.Code}}). Try again; if it keeps happening, check the app's Facebook Login settings.")
+	msgNoLogin      = msg("login.not_set_up", "Facebook Login is not set up yet: enter your app's App ID in Settings.")
+	msgStopped      = msg("error.stopped", "Stopped. Nothing was changed.")
+	msgReadOnly     = msg("error.readonly", "Only the person managing these Pages can change them: {{.Manager}}.")
+	msgNotFound     = msg("error.not_found", "There is no such Page here.")
+	msgAlready      = msg("error.already_disconnected", "This Page is already disconnected.")
+	msgConfirm      = msg("error.needs_confirmation", "Nothing was changed: first confirm what happens to {{.Pages}}.")
+	msgReplyTooLong = msg("error.reply_too_long", "A Messenger reply can be at most {{.Max}} characters.")
+)
+
+// sentinelTexts word the errors a front end meets by value.
+var sentinelTexts = []struct {
+	err  error
+	text Text
+}{
+	{ErrLoginCancelled, msgLoginCancelled.with()},
+	{ErrLoginTimeout, msgLoginTimeout.with()},
+	// Before Facebook's own error, which they wrap.
+	{ErrAppSecretNeeded, msgNeedsSecret.with()},
+	{ErrAppSecretWrong, msgWrongSecret.with()},
+	{ErrNoLogin, msgNoLogin.with()},
+	{ErrNotFound, msgNotFound.with()},
+	{ErrAlreadyDisconnected, msgAlready.with()},
+	{ErrReplyTooLong, msgReplyTooLong.with("Max", MaxReplyLength)},
+	{context.Canceled, msgStopped.with()},
+}
+
+// Explain says what went wrong and what to do, for a person, as Texts to
+// render in their language: Facebook's failures by their reason, keeper's
+// own errors by their kind; several errors joined are said one a line; an
+// error keeper does not know reads as it is, with no action.
 func Explain(err error) (what, todo Text) {
-	if e, ok := fb.AsError(err); ok {
-		key := "fb." + e.Reason.Key()
-		return Text{Key: key + ".explanation", Template: e.Explanation()}, Text{Key: key + ".action", Template: e.Action()}
+	if err == nil {
+		return Text{}, Text{}
 	}
-	return Text{Template: err.Error()}, Text{}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []Text
+		for _, e := range j.Unwrap() {
+			lines = append(lines, Describe(e))
+		}
+		return joined("\n", lines...), Text{}
+	}
+	if t, ok := textOf(err); ok {
+		return t, Text{}
+	}
+	var (
+		stopped *LoginStoppedError
+		ro      *ReadOnlyError
+		confirm *NeedsConfirmationError
+	)
+	switch {
+	case errors.As(err, &stopped):
+		return msgLoginStopped.with("Code", stopped.Code), Text{}
+	case errors.As(err, &ro):
+		return msgReadOnly.with("Manager", ro.Manager.String()), Text{}
+	case errors.As(err, &confirm):
+		var names []Text
+		for _, w := range confirm.Warnings {
+			names = append(names, plain(w.PageName))
+		}
+		return msgConfirm.with("Pages", listAnd(names...)), Text{}
+	}
+	for _, s := range sentinelTexts {
+		if errors.Is(err, s.err) {
+			return s.text, Text{}
+		}
+	}
+	if e, ok := fb.AsError(err); ok {
+		return explainFacebook(e)
+	}
+	return plain(err.Error()), Text{}
+}
+
+// Describe is Explain in one Text: what happened, then what to do.
+func Describe(err error) Text {
+	what, todo := Explain(err)
+	return joined(" ", what, todo)
 }

@@ -17,8 +17,11 @@ var exportHeader = []string{"record", "page_id", "page_name", "status", "reason"
 
 // ExportCSV writes every Page (with its status) and then every event to w
 // as CSV (RFC 4180, every cell quoted, formulas defused: see csvRow), and
-// returns the number of data rows. Tokens are never part of either.
+// returns the number of data rows. Tokens are never part of either. The
+// header and the codes (record, status, kind) are the same in every
+// language; the reason and the detail are in the person's (Lang).
 func (k *Keeper) ExportCSV(ctx context.Context, w io.Writer) (int, error) {
+	lang := k.Lang()
 	k.flushRejected()
 	sum, err := k.Pages(ctx)
 	if err != nil {
@@ -42,17 +45,14 @@ func (k *Keeper) ExportCSV(ctx context.Context, w io.Writer) (int, error) {
 	}
 	for _, p := range sum.Pages {
 		names[p.ID] = p.Name
-		reason := ""
-		if p.Reason != "" {
-			reason = strings.TrimSpace(p.Explanation.String() + " " + p.Action.String())
-		}
+		reason := joined(" ", p.Explanation, p.Action).In(lang)
 		if err := csvRow(bw, "page", p.ID, p.Name, string(p.Status), reason, stamp(p.CheckedAt), "", "", "", "", ""); err != nil {
 			return rows, err
 		}
 		rows++
 	}
 	for _, e := range evs {
-		if err := csvRow(bw, "event", e.PageID, names[e.PageID], "", "", stamp(e.At), e.ActorFBName, e.ActorOSUser, e.Kind, e.Detail,
+		if err := csvRow(bw, "event", e.PageID, names[e.PageID], "", "", stamp(e.At), e.ActorFBName, e.ActorOSUser, e.Kind, storedText(e).In(lang),
 			strconv.Itoa(max(e.Count, 1))); err != nil {
 			return rows, err
 		}

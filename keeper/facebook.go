@@ -51,7 +51,7 @@ func (k *Keeper) newConfig(set Settings) *config {
 	}
 	client := fb.New(fc)
 	base := login.Config{Client: client, AppSecret: fc.AppSecret, Ports: slices.Clone(set.Ports),
-		OpenBrowser: k.opts.OpenBrowser, Language: set.Language, ConfigID: set.LoginConfigID}
+		OpenBrowser: k.opts.OpenBrowser, Pages: loginPages(LangOf(set.Language)), ConfigID: set.LoginConfigID}
 	if set.RedirectMode == RedirectRelay {
 		base.RelayURL = set.RelayURL
 	}

@@ -2,8 +2,6 @@ package keeper
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -28,8 +26,9 @@ type PageStatus struct {
 	ID, Name string
 	Status   Status
 	Reason   Reason
-	// Detail fills the explanation (missing fields, a date, a permission).
-	Detail      string
+	// Detail fills the explanation: missing fields or permissions (a
+	// string), or a date (a Day, shown in the reader's language).
+	Detail      any
 	ReasonText  Text // the reason in a few words
 	Explanation Text
 	Action      Text
@@ -156,17 +155,35 @@ func keepKnownProblem(p store.Page, v verdict) (kept verdict, notReconfirmed Rea
 
 func (ps *PageStatus) fillTexts() {
 	ps.ReasonText, ps.Explanation, ps.Action, ps.Repair = ps.Reason.Words(), ps.Reason.Explanation(ps.Detail), ps.Reason.Action(), ps.Reason.Repair()
+	if ps.Reason == ReasonNone && ps.Status == StatusDisconnected && ps.CleanupPending {
+		ps.Explanation = msgCleanupPendingWhy.with()
+	}
+}
+
+var (
+	msgCleanupPending    = msg("status.cleanup_pending", "Disconnected (Facebook clean-up pending)")
+	msgCleanupPendingWhy = msg("reason.cleanup_pending",
+		"Disconnected here; Pagekeeper will remove its webhook subscription on Facebook when Facebook can be reached.")
+)
+
+// Words is the Page's status in words ("Needs attention"); a disconnected
+// Page whose clean-up on Facebook is still pending says so.
+func (ps PageStatus) Words() Text {
+	if ps.Status == StatusDisconnected && ps.CleanupPending {
+		return msgCleanupPending.with()
+	}
+	return ps.Status.Words()
 }
 
 // detailFor rebuilds an explanation's detail from the stored facts.
-func detailFor(r Reason, p store.Page) string {
+func detailFor(r Reason, p store.Page) any {
 	switch r {
 	case ReasonWebhookFieldsMissing:
 		return strings.Join(missingFields(p.WebhookFields, p.SubscribedFields), ", ")
 	case ReasonDataAccessExpiring:
-		return p.DataAccessExpiresAt.Format("2 January 2006")
+		return Day(p.DataAccessExpiresAt)
 	case ReasonTokenExpiring:
-		return p.TokenExpiresAt.Format("2 January 2006")
+		return Day(p.TokenExpiresAt)
 	case ReasonPermissionRemoved, ReasonPermissionDeclined:
 		var miss []string
 		for _, s := range append(slices.Clone(requiredPermissions), p.Declined...) {
@@ -183,7 +200,7 @@ func detailFor(r Reason, p store.Page) string {
 type verdict struct {
 	status   Status
 	reason   Reason
-	detail   string
+	detail   any // fills the explanation's {{.Detail}}: a list, or a Day
 	problems []Reason
 }
 
@@ -201,7 +218,7 @@ func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 		}
 		return verdict{status: StatusCouldNotCheck, reason: r}
 	}
-	bad := func(r Reason, detail string) verdict { return verdict{status: r.Status(), reason: r, detail: detail} }
+	bad := func(r Reason, detail any) verdict { return verdict{status: r.Status(), reason: r, detail: detail} }
 	// broken: the answer is a real problem (Invalid or Needs attention).
 	broken := func(e *fb.Error) (Reason, bool) {
 		r := reasonOfError(e)
@@ -256,7 +273,7 @@ func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 	}
 
 	var v verdict
-	add := func(r Reason, detail string) {
+	add := func(r Reason, detail any) {
 		if len(v.problems) == 0 {
 			v.reason, v.detail = r, detail
 		}
@@ -289,10 +306,10 @@ func decide(p store.Page, h fb.PageHealth, now time.Time) verdict {
 	// (A date already past comes from the login's estimate: the reads just
 	// worked, so the token has not expired.)
 	if d := dataAccess; d.After(now) && d.Sub(now) < ExpiryWarning {
-		add(ReasonDataAccessExpiring, d.Format("2 January 2006"))
+		add(ReasonDataAccessExpiring, Day(d))
 	}
 	if d := expires; d.After(now) && d.Sub(now) < ExpiryWarning {
-		add(ReasonTokenExpiring, d.Format("2 January 2006"))
+		add(ReasonTokenExpiring, Day(d))
 	}
 	if len(v.problems) > 0 {
 		v.status = StatusNeedsAttention
@@ -600,11 +617,11 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 	ps.Detail, ps.Problems, ps.Previous, ps.Changed = v.detail, v.problems, prev, v.status != prev
 	ps.fillTexts()
 	if ps.Changed {
-		detail := fmt.Sprintf("%s to %s", statusWords(prev), statusWords(v.status))
+		detail := msgEventStatus.with("From", prev.Words(), "To", v.status.Words())
 		if v.reason != ReasonNone {
-			detail += ": " + v.reason.Words().String()
+			detail = msgEventStatusWhy.with("From", prev.Words(), "To", v.status.Words(), "Reason", v.reason.Words())
 		}
-		if _, err := tx.AppendEvent(store.Event{At: now, PageID: p.ID, Kind: "status_changed", Detail: detail}); err != nil {
+		if _, err := tx.AppendEvent(newEvent(now, p.ID, "status_changed", detail)); err != nil {
 			return PageStatus{}, nil, false, err
 		}
 	}
@@ -647,7 +664,10 @@ func sameGranular(a, b []store.GranularScope) bool {
 	})
 }
 
-func statusWords(s Status) string { return s.Words().String() }
+var (
+	msgEventStatus    = msg("event.status_changed", "{{.From}} to {{.To}}")
+	msgEventStatusWhy = msg("event.status_changed_reason", "{{.From}} to {{.To}}: {{.Reason}}")
+)
 
 // RenewAuthType is the auth_type the renewing login should use for these
 // Pages: "reauthorize" when any has data access expired, "rerequest" when a
@@ -688,7 +708,7 @@ func (k *Keeper) Resubscribe(ctx context.Context, pageID string, actor Actor) (P
 	}
 	tok, err := k.store.Token(ctx, pageID)
 	if err != nil {
-		return PageStatus{}, fmt.Errorf("%s %s", ReasonTokenUnreadable.Explanation("").String(), ReasonTokenUnreadable.Action().String())
+		return PageStatus{}, problem(joined(" ", ReasonTokenUnreadable.Explanation(""), ReasonTokenUnreadable.Action()))
 	}
 	fields := p.WebhookFields
 	if len(fields) == 0 {
@@ -709,7 +729,7 @@ func (k *Keeper) Resubscribe(ctx context.Context, pageID string, actor Actor) (P
 		have = append(have, a.Fields...)
 	}
 	if miss := missingFields(fields, have); len(miss) > 0 {
-		return PageStatus{}, errors.New(msgVerifyFailed.with("Fields", strings.Join(miss, ", ")).String())
+		return PageStatus{}, problem(msgVerifyFailed.with("Fields", strings.Join(miss, ", ")))
 	}
 	now := k.now()
 	err = k.store.Update(ctx, func(tx *store.Tx) error {
@@ -721,7 +741,7 @@ func (k *Keeper) Resubscribe(ctx context.Context, pageID string, actor Actor) (P
 		if err := tx.UpsertPage(q); err != nil {
 			return err
 		}
-		_, err = tx.AppendEvent(actor.event(pageID, "webhook_resubscribed", msgResubscribeDone.with("Fields", strings.Join(fields, ", ")).String(), now))
+		_, err = tx.AppendEvent(actor.event(pageID, "webhook_resubscribed", msgResubscribeDone.with("Fields", strings.Join(fields, ", ")), now))
 		return err
 	})
 	if err != nil {

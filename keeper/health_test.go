@@ -291,7 +291,7 @@ func checkFault(t *testing.T, withSecret bool, fault func(*hEnv), status Status,
 	ev := e.events("status_changed")
 	found := false
 	for _, x := range ev {
-		if x.PageID == sunrise && strings.HasPrefix(x.Detail, "Valid to "+statusWords(tc.status)+": "+tc.reason.Words().String()) {
+		if x.PageID == sunrise && strings.HasPrefix(x.Detail, "Valid to "+tc.status.Words().String()+": "+tc.reason.Words().String()) {
 			found = true
 		}
 	}

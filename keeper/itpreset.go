@@ -347,9 +347,9 @@ func (k *Keeper) applyPresetOnce(ctx context.Context, path string) (applied bool
 		return false, err
 	}
 	hexSum := hex.EncodeToString(sum[:])
-	detail := fmt.Sprintf("Settings preset by IT from %s (SHA-256 %s): took %s", path, hexSum[:12], listOrNone(taken))
+	detail := msgPresetApplied.with("Path", path, "SHA", hexSum[:12], "Taken", listOrNone(taken))
 	if len(kept) > 0 {
-		detail += "; kept the owner's own " + strings.Join(kept, ", ")
+		detail = msgPresetAppliedKept.with("Path", path, "SHA", hexSum[:12], "Taken", listOrNone(taken), "Kept", strings.Join(kept, ", "))
 	}
 	now := k.now()
 	err = k.store.Update(ctx, func(tx *store.Tx) error {
@@ -359,7 +359,7 @@ func (k *Keeper) applyPresetOnce(ctx context.Context, path string) (applied bool
 		if err := tx.SetSetting(presetAppliedKey, presetRecord{Path: path, SHA256: hexSum, At: now}); err != nil {
 			return err
 		}
-		_, err := tx.AppendEvent(store.Event{At: now, Kind: "preset_applied", Detail: detail})
+		_, err := tx.AppendEvent(newEvent(now, "", "preset_applied", detail))
 		return err
 	})
 	if err != nil {
@@ -393,10 +393,17 @@ func (k *Keeper) noteRefusedPreset(ctx context.Context, path string, sum [sha256
 		if err := tx.SetSetting(presetRefusedKey, rec); err != nil {
 			return err
 		}
-		_, err := tx.AppendEvent(store.Event{At: rec.At, Kind: "preset_refused", Detail: why.Error()})
+		_, err := tx.AppendEvent(newEvent(rec.At, "", "preset_refused", msgPresetRefused.with("Why", Describe(why))))
 		return err
 	})
 }
+
+var (
+	msgPresetApplied     = msg("event.preset_applied", "Settings preset by IT from {{.Path}} (SHA-256 {{.SHA}}): took {{.Taken}}")
+	msgPresetAppliedKept = msg("event.preset_applied_kept",
+		"Settings preset by IT from {{.Path}} (SHA-256 {{.SHA}}): took {{.Taken}}; kept the owner's own {{.Kept}}")
+	msgPresetRefused = msg("event.preset_refused", "IT's preset was not applied: {{.Why}}")
+)
 
 // mergePreset puts each value the preset changes from the default into
 // current, unless the owner already changed that setting.

@@ -54,37 +54,45 @@ var (
 	msgNoPassword   = msg("email.no_password", "no password for the email account is saved in the system keyring")
 	msgKeyringError = msg("email.keyring_error", "the system keyring could not be read")
 	msgServerSaid   = msg("email.server_refused", "the server refused: {{.Reply}}")
-	msgUnreachable  = msg("email.unreachable", "could not reach the email server {{.Server}}")
+	msgUnreachable  = msg("email.unreachable", "could not reach the email server {{.Server}}: {{.Why}}")
+	msgBadSender    = msg("email.bad_sender", "the sender address “{{.Address}}” is not valid")
+	msgBadAddress   = msg("email.bad_address", "the address “{{.Address}}” is not valid")
+	msgNoOwners     = msg("email.no_owners", "Add at least one owner's email address in Settings first.")
+	msgUnreadable   = msg("event.email_unreadable", "A queued email was unreadable and was dropped.")
+	msgTestSent     = msg("event.test_email_sent", "Test email delivered to {{.To}}.")
+	msgTestFailed   = msg("event.test_email_failed", "Test email to {{.To}} not delivered: {{.Why}}")
+	msgButtonRenew  = msg("row.renew", "Renew")
+	msgButtonResub  = msg("row.resubscribe", "Resubscribe")
 )
 
 // buttonFor names the button that repairs an alert.
-func buttonFor(r Repair) string {
+func buttonFor(r Repair) Text {
 	switch r {
 	case RepairResubscribe:
-		return "Resubscribe"
+		return msgButtonResub.with()
 	case RepairRenew, RepairReauthorize, RepairRerequest, RepairFixOnFacebook:
-		return "Renew"
+		return msgButtonRenew.with()
 	}
-	return ""
+	return Text{}
 }
 
-// composeEmail renders an alert as subject, plain text and simple HTML.
-func composeEmail(a Alert, host string) (subject, text, htmlBody string) {
-	subject = a.Title.String()
-	var open string
+// composeEmail renders an alert in l as subject, plain text and simple HTML.
+func composeEmail(a Alert, host string, l Lang) (subject, text, htmlBody string) {
+	subject = a.Title.In(l)
+	var open Text
 	if a.PageID == "" { // an app-wide notice (the Graph version radar)
-		open = msgEmailOpenSettings.with("Host", host).String()
-	} else if b := buttonFor(a.Repair); b != "" && a.Kind != AlertRestored {
-		open = msgEmailOpen.with("Host", host, "Button", b, "Name", a.PageName).String()
+		open = msgEmailOpenSettings.with("Host", host)
+	} else if b := buttonFor(a.Repair); !b.IsZero() && a.Kind != AlertRestored {
+		open = msgEmailOpen.with("Host", host, "Button", b, "Name", a.PageName)
 	} else {
-		open = msgEmailOpenLook.with("Host", host, "Name", a.PageName).String()
+		open = msgEmailOpenLook.with("Host", host, "Name", a.PageName)
 	}
-	paras := []string{a.Title.String(), a.Explanation.String()}
+	paras := []string{subject, a.Explanation.In(l)}
 	if !a.Action.IsZero() {
-		paras = append(paras, a.Action.String())
+		paras = append(paras, a.Action.In(l))
 	}
-	paras = append(paras, open)
-	footer := msgEmailFooter.with("Host", host).String()
+	paras = append(paras, open.In(l))
+	footer := msgEmailFooter.with("Host", host).In(l)
 	text = strings.Join(paras, "\n\n") + "\n\n-- \n" + footer + "\n"
 	var b strings.Builder
 	b.WriteString("<!DOCTYPE html><html><body style=\"font-family:sans-serif\">")
@@ -109,26 +117,35 @@ func (k *Keeper) smtpPassword(s SMTP, typed Secret) (string, error) {
 	pw, err := k.secrets.Get(keyringService, smtpUser(s.Username))
 	switch {
 	case errors.Is(err, store.ErrKeyNotFound):
-		return "", &mailError{words: msgNoPassword.with().String()}
+		return "", &mailError{words: msgNoPassword.with()}
 	case err != nil:
-		return "", &mailError{words: msgKeyringError.with().String()}
+		return "", &mailError{words: msgKeyringError.with()}
 	}
 	return pw, nil
 }
 
 // mailError is a sending failure in words; temporary ones are retried.
 type mailError struct {
-	words     string
+	words     Text
 	permanent bool
 }
 
-func (e *mailError) Error() string { return e.words }
+func (e *mailError) Error() string { return e.words.String() }
+
+// why is a sending failure in words, in any language.
+func why(err error) Text {
+	var me *mailError
+	if errors.As(err, &me) {
+		return me.words
+	}
+	return Describe(err)
+}
 
 // sendMail sends one message through the server s, logging in with
 // password when s has a user name.
 func (k *Keeper) sendMail(ctx context.Context, s SMTP, password, to, toName, subject, text, htmlBody string) error {
 	if s.Host == "" {
-		return &mailError{words: msgNoSMTP.with().String()}
+		return &mailError{words: msgNoSMTP.with()}
 	}
 	opts := []mail.Option{mail.WithTimeout(30 * time.Second)}
 	port := s.Port
@@ -160,18 +177,18 @@ func (k *Keeper) sendMail(ctx context.Context, s SMTP, password, to, toName, sub
 	}
 	c, err := mail.NewClient(s.Host, opts...)
 	if err != nil {
-		return &mailError{words: err.Error()}
+		return &mailError{words: plain(err.Error())}
 	}
 	m := mail.NewMsg()
 	from, err := s.sender()
 	if err != nil {
-		return &mailError{words: err.Error(), permanent: true}
+		return &mailError{words: Describe(err), permanent: true}
 	}
 	if err := m.FromFormat(from.Name, from.Address); err != nil {
-		return &mailError{words: fmt.Sprintf("the sender address %q is not valid", from.Address), permanent: true}
+		return &mailError{words: msgBadSender.with("Address", from.Address), permanent: true}
 	}
 	if err := m.AddToFormat(toName, to); err != nil {
-		return &mailError{words: fmt.Sprintf("the address %q is not valid", to), permanent: true}
+		return &mailError{words: msgBadAddress.with("Address", to), permanent: true}
 	}
 	m.Subject(subject)
 	m.SetDate()
@@ -192,11 +209,11 @@ func classifyMailError(err error, host string) *mailError {
 	if errors.As(err, &se) {
 		if code := se.ErrorCode(); code > 0 {
 			reply := fmt.Sprintf("%d %s", code, strings.TrimSpace(lastLine(se.Error())))
-			return &mailError{words: msgServerSaid.with("Reply", reply).String(), permanent: code == 550 || code == 551 || code == 553}
+			return &mailError{words: msgServerSaid.with("Reply", reply), permanent: code == 550 || code == 551 || code == 553}
 		}
-		return &mailError{words: msgUnreachable.with("Server", host).String() + ": " + se.Error()}
+		return &mailError{words: msgUnreachable.with("Server", host, "Why", se.Error())}
 	}
-	return &mailError{words: msgUnreachable.with("Server", host).String() + ": " + err.Error()}
+	return &mailError{words: msgUnreachable.with("Server", host, "Why", err.Error())}
 }
 
 func lastLine(s string) string {
@@ -232,7 +249,7 @@ func (k *Keeper) DrainMail(ctx context.Context) (pending int) {
 				if err := tx.CompleteOutbox(it.ID, k.now()); err != nil {
 					return err
 				}
-				_, err := tx.AppendEvent(store.Event{PageID: it.PageID, Kind: "email_failed", Detail: "A queued email was unreadable and was dropped."})
+				_, err := tx.AppendEvent(newEvent(k.now(), it.PageID, "email_failed", msgUnreadable.with()))
 				return err
 			})
 			continue
@@ -269,34 +286,31 @@ func (k *Keeper) sendQueuedEmail(ctx context.Context, s SMTP, it store.OutboxIte
 			if err := tx.CompleteOutbox(it.ID, now); err != nil {
 				return err
 			}
-			_, err := tx.AppendEvent(store.Event{At: now, PageID: it.PageID, Kind: "email_sent",
-				Detail: msgEmailSent.with("To", to, "Subject", job.Subject).String()})
+			_, err := tx.AppendEvent(newEvent(now, it.PageID, "email_sent", msgEmailSent.with("To", to, "Subject", job.Subject)))
 			return err
 		})
 	}
-	why := err.Error()
+	reason := why(err)
 	var me *mailError
 	permanent := errors.As(err, &me) && me.permanent
 	if permanent || it.Attempts+1 >= maxEmailAttempts {
 		return k.recordJob(ctx, "an email given up", func(tx *store.Tx) error {
-			if err := tx.FailOutbox(it.ID, why, now); err != nil {
+			if err := tx.FailOutbox(it.ID, reason.String(), now); err != nil {
 				return err
 			}
 			if err := tx.CompleteOutbox(it.ID, now); err != nil {
 				return err
 			}
-			_, err := tx.AppendEvent(store.Event{At: now, PageID: it.PageID, Kind: "email_failed",
-				Detail: msgEmailGaveUp.with("To", to, "Why", why, "Subject", job.Subject).String()})
+			_, err := tx.AppendEvent(newEvent(now, it.PageID, "email_failed", msgEmailGaveUp.with("To", to, "Why", reason, "Subject", job.Subject)))
 			return err
 		})
 	}
 	next := now.Add(outboxBackoff(it.Attempts + 1))
 	k.recordJob(ctx, "a failed email", func(tx *store.Tx) error {
-		if err := tx.FailOutbox(it.ID, why, next); err != nil {
+		if err := tx.FailOutbox(it.ID, reason.String(), next); err != nil {
 			return err
 		}
-		_, err := tx.AppendEvent(store.Event{At: now, PageID: it.PageID, Kind: "email_failed",
-			Detail: msgEmailFailed.with("To", to, "Why", why, "Next", next.Format("15:04 on 2 Jan")).String()})
+		_, err := tx.AppendEvent(newEvent(now, it.PageID, "email_failed", msgEmailFailed.with("To", to, "Why", reason, "Next", next)))
 		return err
 	})
 	return false
@@ -312,7 +326,7 @@ func (k *Keeper) SendTestEmail(ctx context.Context, s Settings, sec Secrets) err
 		return err
 	}
 	if len(s.Owners) == 0 {
-		return errors.New("add at least one owner's email address in Settings first")
+		return problem(msgNoOwners.with())
 	}
 	password, err := k.smtpPassword(s.SMTP, sec.SMTPPassword)
 	if err != nil {
@@ -322,19 +336,20 @@ func (k *Keeper) SendTestEmail(ctx context.Context, s Settings, sec Secrets) err
 	if host == "" {
 		host, _ = os.Hostname()
 	}
-	body := msgTestBody.with("Host", host).String()
-	subject := msgTestSubject.with().String()
+	l := LangOf(s.Language)
+	body := msgTestBody.with("Host", host).In(l)
+	subject := msgTestSubject.with().In(l)
 	htmlBody := "<!DOCTYPE html><html><body><p>" + html.EscapeString(body) + "</p></body></html>"
 	var errs []error
 	for _, o := range s.Owners {
 		err := k.sendMail(ctx, s.SMTP, password, o.Email, o.Name, subject, body+"\n", htmlBody)
-		kind, detail := "test_email_sent", "Test email delivered to "+o.String()+"."
+		kind, detail := "test_email_sent", msgTestSent.with("To", o.String())
 		if err != nil {
-			kind, detail = "email_failed", "Test email to "+o.String()+" not delivered: "+err.Error()
-			errs = append(errs, fmt.Errorf("%s: %w", o.Email, err))
+			kind, detail = "email_failed", msgTestFailed.with("To", o.String(), "Why", why(err))
+			errs = append(errs, &TextError{Text: detail, Err: err})
 		}
 		if k.viewer == nil {
-			if _, rerr := k.store.AppendEvent(ctx, store.Event{At: k.now(), Kind: kind, Detail: detail}); rerr != nil {
+			if _, rerr := k.store.AppendEvent(ctx, newEvent(k.now(), "", kind, detail)); rerr != nil {
 				k.logf("the test email to %s could not be recorded: %v", o.Email, rerr)
 			}
 		}

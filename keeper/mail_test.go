@@ -311,3 +311,45 @@ func TestTestEmailFromTheSenderAsWritten(t *testing.T) {
 		}
 	}
 }
+
+// The owners' email speaks the language chosen in Settings, and so does
+// the history of its sending.
+func TestAlertEmailInTheChosenLanguage(t *testing.T) {
+	e := newHealthEnv(t, sandbox.Options{Seed: 21})
+	s := startSMTP(t, "alerts@sunrise.example", "pw")
+	e.k = e.open(Options{SMTPTLS: s.client})
+	set := e.smtpSettings(s, "alerts@sunrise.example")
+	set.Language = "es"
+	if err := e.k.UpdateSettings(context.Background(), set, Secrets{SMTPPassword: NewSecret("pw")}); err != nil {
+		t.Fatal(err)
+	}
+	e.connect(sandbox.PageSunriseCafe)
+	e.round()
+	e.fake.ChangePassword(sandbox.DemoUserID)
+	e.round()
+	got := s.received()
+	if len(got) != 1 {
+		t.Fatalf("%d emails", len(got))
+	}
+	msg := decodeQP(got[0])
+	for _, want := range []string{"Abre Pagekeeper en office-pc y pulsa Renovar junto a Sunrise Caf", "No v", "Recibes este correo porque figuras como responsable"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the email lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "Open Pagekeeper") || strings.Contains(msg, "You receive this") {
+		t.Errorf("English in the Spanish email:\n%s", msg)
+	}
+	l, err := e.k.PageLog(context.Background(), sandbox.PageSunriseCafe, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	for _, ev := range l.Events {
+		said = append(said, ev.Text.In(e.k.Lang()))
+	}
+	all := strings.Join(said, "\n")
+	if !strings.Contains(all, "Correo entregado a Ana Rivera <ana@sunrise.example>") || !strings.Contains(all, "De Válida a No válida") {
+		t.Errorf("the history in Spanish:\n%s", all)
+	}
+}

@@ -178,8 +178,8 @@ func (r Reason) Words() Text {
 }
 
 // Explanation says what happened; detail fills {{.Detail}} (missing
-// fields, a date, a permission).
-func (r Reason) Explanation(detail string) Text {
+// fields or permissions, or a Day).
+func (r Reason) Explanation(detail any) Text {
 	if i, ok := r.info(); ok {
 		return i.explanation.with("Detail", detail)
 	}
@@ -254,4 +254,49 @@ func reasonOfError(e *fb.Error) Reason {
 		return ReasonTemporary
 	}
 	return ReasonUnexpected
+}
+
+// failureTexts word the Facebook failures that are no Page's status: an
+// action failed (a reply, a connection) for a reason the person can act on
+// or wait out. The others are said with the Page reason they map to
+// (reasonOfError), so each sentence is written once.
+var failureTexts = map[fb.Reason][2]message{
+	fb.ReasonUnknown: {msg("failure.unknown.explanation", "Facebook reported a problem Pagekeeper does not recognise."),
+		msg("failure.unknown.action", "Try again later. If it keeps happening, log in with Facebook again.")},
+	fb.ReasonPermissionMissing: {msg("failure.permission_missing.explanation", "The connection is missing a permission Pagekeeper needs, or it was declined or removed in Facebook's settings."),
+		msg("failure.permission_missing.action", "Log in with Facebook again and keep every requested permission and Page selected.")},
+	fb.ReasonOutsideMessagingWindow: {msg("failure.outside_messaging_window.explanation", "Facebook only allows replies within 24 hours of the person's last message, and that time has passed."),
+		msg("failure.outside_messaging_window.action", "Wait until the person writes again, then reply.")},
+	fb.ReasonAppRateLimited:      rateLimited,
+	fb.ReasonUserRateLimited:     rateLimited,
+	fb.ReasonPageRateLimited:     rateLimited,
+	fb.ReasonCustomRateLimited:   rateLimited,
+	fb.ReasonBusinessRateLimited: rateLimited,
+	fb.ReasonObjectMissing: {msg("failure.object_missing.explanation", "Facebook says this Page or item does not exist, or this connection is not allowed to see it."),
+		msg("failure.object_missing.action", "Check that the Page still exists and that the connecting account still manages it; if so, log in with Facebook again.")},
+	fb.ReasonPersonUnavailable: {msg("failure.person_unavailable.explanation", "This person isn't available right now: they cannot receive messages from the Page."),
+		msg("failure.person_unavailable.action", "Nothing to do for the connection; the person may be reachable later.")},
+	fb.ReasonInvalidParameter: {msg("failure.invalid_parameter.explanation", "Facebook rejected a request from Pagekeeper as invalid."),
+		msg("failure.invalid_parameter.action", "Try again later. If it keeps happening, report it to Pagekeeper's support.")},
+	fb.ReasonCanceled: {msg("failure.canceled.explanation", "The request to Facebook was cancelled before it finished."),
+		msg("failure.canceled.action", "Nothing to do, or start it again.")},
+	fb.ReasonNotReceiving: {msg("failure.not_receiving.explanation", "This person is not receiving messages from the Page right now (they may have turned them off)."),
+		msg("failure.not_receiving.action", "Nothing to do for the connection; reply when the person writes again.")},
+	fb.ReasonSendFailedOrBlocked: {msg("failure.send_failed_or_blocked.explanation", "Facebook did not deliver the message: either it had a temporary problem, or this person has blocked messages from the Page."),
+		msg("failure.send_failed_or_blocked.action", "Nothing to do for the connection: try again later; if it keeps failing for this person only, they have blocked the Page.")},
+	fb.ReasonPageRestricted: {msg("failure.page_restricted.explanation", "Facebook has temporarily restricted this Page from sending messages."),
+		msg("failure.page_restricted.action", "Log in at facebook.com and read the notices in the Page's Support Inbox; the restriction is lifted by Facebook, not by reconnecting.")},
+}
+
+// rateLimited: every kind of Facebook rate limit reads the same to a person.
+var rateLimited = [2]message{msg("failure.rate_limited.explanation", "Facebook is limiting how many requests may be made right now."), actWait}
+
+// explainFacebook says a Graph failure in words: its own, or those of the
+// Page reason it maps to.
+func explainFacebook(e *fb.Error) (what, todo Text) {
+	if f, ok := failureTexts[e.Reason]; ok {
+		return f[0].with(), f[1].with()
+	}
+	r := reasonOfError(e)
+	return r.Explanation(""), r.Action()
 }

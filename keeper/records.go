@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/store"
@@ -91,7 +92,11 @@ type Event struct {
 	ActorFBName string
 	ActorOSUser string
 	Kind        string // machine code, e.g. "token_renewed"
-	Detail      string // plain words
+	Detail      string // plain words, in English, as written then
+	// Text is the detail to show in the reader's language (Text.In). An
+	// event written before events kept their message, or whose message
+	// this Pagekeeper does not know, reads as its Detail.
+	Text Text
 	// Count is how many times it happened: 1, or more when repeats within a
 	// minute are one event (refused login callbacks).
 	Count int
@@ -99,7 +104,43 @@ type Event struct {
 
 func eventOf(e store.Event) Event {
 	return Event{ID: e.ID, At: e.At, PageID: e.PageID, ActorFBID: e.ActorFBID, ActorFBName: e.ActorFBName,
-		ActorOSUser: e.ActorOSUser, Kind: e.Kind, Detail: e.Detail, Count: max(e.Count, 1)}
+		ActorOSUser: e.ActorOSUser, Kind: e.Kind, Detail: e.Detail, Text: storedText(e), Count: max(e.Count, 1)}
+}
+
+// storedText is an event's sentence, from its message key and values.
+func storedText(e store.Event) Text {
+	tpl, known := catalogTemplate(e.TextKey)
+	if !known {
+		return plain(e.Detail)
+	}
+	var raw map[string]json.RawMessage
+	if json.Unmarshal([]byte(e.TextData), &raw) != nil {
+		return plain(e.Detail)
+	}
+	data, err := unmarshalData(raw)
+	if err != nil {
+		return plain(e.Detail)
+	}
+	return Text{Key: e.TextKey, Template: tpl, Data: data}
+}
+
+// newEvent is an event that says t: in English in its detail, and as its
+// message and values for readers of any language.
+func newEvent(at time.Time, pageID, kind string, t Text) store.Event {
+	e := store.Event{At: at, PageID: pageID, Kind: kind, Detail: t.String(), TextKey: t.Key}
+	if t.Key == "" {
+		return e
+	}
+	raw, err := marshalData(t.Data)
+	if err != nil {
+		return store.Event{At: at, PageID: pageID, Kind: kind, Detail: e.Detail}
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return store.Event{At: at, PageID: pageID, Kind: kind, Detail: e.Detail}
+	}
+	e.TextData = string(b)
+	return e
 }
 
 // LockInfo says who manages a data folder.

@@ -11,6 +11,9 @@ import (
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
+var msgEventRejected = msg("event.login_rejected",
+	"A request to the login callback was refused ({{.Kind}}) from {{.Host}}; the login kept waiting.")
+
 // rejectedWriteEvery bounds how often rejected login callbacks are written:
 // a flood of forged callbacks costs one write a second, not one each.
 const rejectedWriteEvery = time.Second
@@ -38,9 +41,8 @@ func (k *Keeper) recordRejectedCallback(a login.Attempt) {
 	if err != nil {
 		host = a.Remote
 	}
-	ev := store.Event{At: a.At, Kind: "login_rejected", Count: 1,
-		Group:  fmt.Sprintf("login_rejected %s %s %d", a.Kind, host, a.At.Truncate(time.Minute).Unix()),
-		Detail: fmt.Sprintf("A request to the login callback was refused (%s) from %s; the login kept waiting.", a.Kind, host)}
+	ev := newEvent(a.At, "", "login_rejected", msgEventRejected.with("Kind", string(a.Kind), "Host", host))
+	ev.Count, ev.Group = 1, fmt.Sprintf("login_rejected %s %s %d", a.Kind, host, a.At.Truncate(time.Minute).Unix())
 	r := &k.rejected
 	r.mu.Lock()
 	defer r.mu.Unlock()

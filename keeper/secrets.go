@@ -41,10 +41,10 @@ func smtpUser(username string) string   { return "smtp:" + username }
 func (sec Secrets) check(s Settings) error {
 	var errs []error
 	if !sec.AppSecret.IsZero() && s.AppID == "" {
-		errs = append(errs, errors.New("enter the App ID first: the App Secret belongs to it"))
+		errs = append(errs, problem(msgSecretNeedsAppID.with()))
 	}
 	if !sec.SMTPPassword.IsZero() && s.SMTP.Username == "" {
-		errs = append(errs, errors.New("enter the email account's user name first: the password belongs to it"))
+		errs = append(errs, problem(msgSecretNeedsUser.with()))
 	}
 	return errors.Join(errs...)
 }

@@ -78,8 +78,32 @@ func (o Owner) String() string {
 	return `"` + r.Replace(o.Name) + `" <` + o.Email + ">"
 }
 
-// addressForm says how an address is written, for the messages below.
-const addressForm = "write it as ana@example.com or Ana Rivera <ana@example.com>"
+// The words Settings and the settings command say about a wrong value: the
+// one place every front end's checks come from.
+var (
+	msgNotAnAddress = msg("settings.invalid.owner",
+		"“{{.Text}}” is not an email address: write it as ana@example.com or Ana Rivera <ana@example.com>.")
+	msgOwnerEmail = msg("settings.invalid.owner_email",
+		"The email address of {{.Name}} (“{{.Email}}”) is not valid: write it as ana@example.com or Ana Rivera <ana@example.com>.")
+	msgBadSenderAddress = msg("settings.invalid.sender",
+		"The sender address “{{.Text}}” is not valid: write it as alerts@example.com or Pagekeeper <alerts@example.com>.")
+	msgBadAppID         = msg("settings.invalid.app_id", "The App ID is the number shown at the top of your app in Meta's App Dashboard.")
+	msgBadGraphVersion  = msg("settings.invalid.graph_version", "The Graph version “{{.Text}}” should look like v25.0.")
+	msgBadLoginConfigID = msg("settings.invalid.login_config_id",
+		"The Login configuration ID is the number Meta shows for your configuration under Facebook Login for Business, Configurations.")
+	msgBadRelayURL      = msg("settings.invalid.relay_url", "Relay mode needs the https:// address of the relay page you host.")
+	msgBadRedirectMode  = msg("settings.invalid.redirect_mode", "Unknown redirect mode “{{.Text}}”: use loopback or relay.")
+	msgNoPorts          = msg("settings.invalid.no_ports", "At least one login callback port is needed.")
+	msgPortRange        = msg("settings.invalid.port_range", "Port {{.Port}} is outside 1024–65535.")
+	msgBadPort          = msg("settings.bad_port", "“{{.Port}}” is not a port number")
+	msgTooOften         = msg("settings.invalid.check_interval", "Checks can run at most once a minute.")
+	msgBadSMTPSecurity  = msg("settings.invalid.smtp_security", "Email security “{{.Text}}”: use starttls or tls.")
+	msgBadDuration      = msg("settings.invalid.duration", "“{{.Text}}” is not a duration like 1h or 30m.")
+	msgBadBool          = msg("settings.invalid.bool", "“{{.Text}}” is neither true nor false.")
+	msgBadNumber        = msg("settings.invalid.number", "“{{.Text}}” is not a number.")
+	msgSecretNeedsAppID = msg("settings.invalid.secret_app_id", "Enter the App ID first: the App Secret belongs to it.")
+	msgSecretNeedsUser  = msg("settings.invalid.secret_user", "Enter the email account's user name first: the password belongs to it.")
+)
 
 // ParseOwner reads one owner as a person writes it: "ana@example.com" or
 // "Ana Rivera <ana@example.com>" (RFC 5322, read by net/mail: a name with a
@@ -87,26 +111,31 @@ const addressForm = "write it as ana@example.com or Ana Rivera <ana@example.com>
 func ParseOwner(s string) (Owner, error) {
 	a, err := mail.ParseAddress(strings.TrimSpace(s))
 	if err != nil {
-		return Owner{}, fmt.Errorf("%q is not an email address: %s", strings.TrimSpace(s), addressForm)
+		return Owner{}, problem(msgNotAnAddress.with("Text", strings.TrimSpace(s)))
 	}
 	return Owner{Name: a.Name, Email: a.Address}, nil
 }
 
-// ParseOwners reads one owner per line, as in Settings; blank lines are
-// skipped. Every line that is not an address is named in the error.
+// ParseOwners reads owners as Settings and the settings command take them:
+// one per line, or several on a line separated by commas ("Ana
+// <ana@example.com>, bob@example.com"); blank lines are skipped. Every
+// line that is not a list of addresses is named in the error.
 func ParseOwners(text string) ([]Owner, error) {
 	var owners []Owner
 	var errs []error
 	for line := range strings.Lines(text) {
-		if strings.TrimSpace(line) == "" {
+		line = strings.TrimSpace(line)
+		if line == "" {
 			continue
 		}
-		o, err := ParseOwner(line)
+		list, err := mail.ParseAddressList(line)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("owners: %w", err))
+			errs = append(errs, problem(msgNotAnAddress.with("Text", line)))
 			continue
 		}
-		owners = append(owners, o)
+		for _, a := range list {
+			owners = append(owners, Owner{Name: a.Name, Email: a.Address})
+		}
 	}
 	return owners, errors.Join(errs...)
 }
@@ -143,7 +172,7 @@ func (s SMTP) sender() (*mail.Address, error) {
 func parseSender(from string) (*mail.Address, error) {
 	a, err := mail.ParseAddress(from)
 	if err != nil {
-		return nil, fmt.Errorf("the sender address %q is not valid: write it as alerts@example.com or Pagekeeper <alerts@example.com>", from)
+		return nil, problem(msgBadSenderAddress.with("Text", from))
 	}
 	return a, nil
 }
@@ -161,7 +190,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration like 1h or 30m", s)
+		return problem(msgBadDuration.with("Text", s))
 	}
 	*d = Duration(v)
 	return nil
@@ -182,39 +211,40 @@ func DefaultSettings() Settings {
 // Validate says, in words an owner can act on, what is wrong with s.
 func (s Settings) Validate() error {
 	var errs []error
+	bad := func(m message, kv ...any) { errs = append(errs, problem(m.with(kv...))) }
 	if s.AppID != "" && strings.Trim(s.AppID, "0123456789") != "" {
-		errs = append(errs, errors.New("the App ID is the number shown at the top of your app in Meta's App Dashboard"))
+		bad(msgBadAppID)
 	}
 	if s.GraphVersion != "" && !validGraphVersion(s.GraphVersion) {
-		errs = append(errs, fmt.Errorf("the Graph version %q should look like v25.0", s.GraphVersion))
+		bad(msgBadGraphVersion, "Text", s.GraphVersion)
 	}
 	if s.LoginConfigID != "" && strings.Trim(s.LoginConfigID, "0123456789") != "" {
-		errs = append(errs, errors.New("the Login configuration ID is the number Meta shows for your configuration under Facebook Login for Business, Configurations"))
+		bad(msgBadLoginConfigID)
 	}
 	switch s.RedirectMode {
 	case RedirectLoopback, "":
 	case RedirectRelay:
 		u, err := url.Parse(s.RelayURL)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
-			errs = append(errs, errors.New("relay mode needs the https:// address of the relay page you host"))
+			bad(msgBadRelayURL)
 		}
 	default:
-		errs = append(errs, fmt.Errorf("unknown redirect mode %q (use loopback or relay)", s.RedirectMode))
+		bad(msgBadRedirectMode, "Text", string(s.RedirectMode))
 	}
 	if len(s.Ports) == 0 {
-		errs = append(errs, errors.New("at least one login callback port is needed"))
+		bad(msgNoPorts)
 	}
 	for _, p := range s.Ports {
 		if p < 1024 || p > 65535 {
-			errs = append(errs, fmt.Errorf("port %d is outside 1024–65535", p))
+			bad(msgPortRange, "Port", p)
 		}
 	}
 	if s.CheckInterval != 0 && time.Duration(s.CheckInterval) < time.Minute {
-		errs = append(errs, errors.New("checks can run at most once a minute"))
+		bad(msgTooOften)
 	}
 	for _, o := range s.Owners {
 		if a, err := mail.ParseAddress(o.Email); err != nil || a.Name != "" || a.Address != o.Email {
-			errs = append(errs, fmt.Errorf("the email address of %s (%q) is not valid: %s", o.Name, o.Email, addressForm))
+			bad(msgOwnerEmail, "Name", o.Name, "Email", o.Email)
 		}
 	}
 	if s.SMTP.From != "" {
@@ -223,7 +253,10 @@ func (s Settings) Validate() error {
 		}
 	}
 	if s.SMTP.Security != "" && s.SMTP.Security != "starttls" && s.SMTP.Security != "tls" {
-		errs = append(errs, fmt.Errorf("SMTP security %q: use starttls or tls", s.SMTP.Security))
+		bad(msgBadSMTPSecurity, "Text", s.SMTP.Security)
+	}
+	if !validLanguage(s.Language) {
+		bad(msgBadLanguage, "Text", s.Language, "Codes", languageCodes())
 	}
 	return errors.Join(errs...)
 }

@@ -68,7 +68,7 @@ func TestSettingsValidationSpeaksPlainly(t *testing.T) {
 	if err == nil {
 		t.Fatal("expected errors")
 	}
-	for _, want := range []string{"App ID", "https://", "port 80", "Ben"} {
+	for _, want := range []string{"App ID", "https://", "Port 80", "Ben"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
@@ -95,12 +95,20 @@ func TestOwnersAreReadAsEmailAddresses(t *testing.T) {
 
 	_, err = ParseOwners("ana@example.com\nRivera, Ana <ana@example.com>\nben\nana@example.com, ben@example.com")
 	if err == nil {
-		t.Fatal("lines that are not one address each must be refused")
+		t.Fatal("lines that are not addresses must be refused")
 	}
-	for _, want := range []string{`"Rivera, Ana <ana@example.com>"`, `"ben"`, `"ana@example.com, ben@example.com"`, "Ana Rivera <ana@example.com>"} {
+	for _, want := range []string{"“Rivera, Ana <ana@example.com>”", "“ben”", "Ana Rivera <ana@example.com>"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not name %s: %v", want, err)
 		}
+	}
+	if strings.Contains(err.Error(), "ben@example.com") {
+		t.Errorf("a line of addresses separated by commas is refused: %v", err)
+	}
+	// Several on a line, as the settings command takes them.
+	owners, err = ParseOwners(`Ana Rivera <ana@example.com>, ben@example.com, "Rivera, Ana" <ana2@example.com>`)
+	if err != nil || len(owners) != 3 || owners[2] != (Owner{"Rivera, Ana", "ana2@example.com"}) {
+		t.Errorf("a comma-separated line: %+v %v", owners, err)
 	}
 }
 
@@ -131,7 +139,7 @@ func TestSettingsAddresses(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.SMTP.From = "alerts"
-	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), `"alerts"`) {
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "“alerts”") {
 		t.Fatalf("a sender that is not an address must be refused, naming it: %v", err)
 	}
 	s.SMTP.From = ""
@@ -170,7 +178,7 @@ func TestARefusedUpdateChangesNothing(t *testing.T) {
 	bad := k.Settings()
 	bad.Ports = []int{80}
 	err = k.UpdateSettings(context.Background(), bad, Secrets{AppSecret: NewSecret("s3cret")})
-	if err == nil || !strings.Contains(err.Error(), "port 80") || !strings.Contains(err.Error(), "App ID first") {
+	if err == nil || !strings.Contains(err.Error(), "Port 80") || !strings.Contains(err.Error(), "App ID first") {
 		t.Fatalf("err = %v", err)
 	}
 	if strings.Contains(err.Error(), "s3cret") {

@@ -24,7 +24,8 @@ type FlowCheck struct {
 var (
 	msgFlowNoConversations = msg("verify.no_conversations",
 		"No Messenger conversations yet. Send a message to the Page from a personal Facebook account (for example with the m.me link), then check again.")
-	msgFlowNoWindow = msg("verify.no_window",
+	msgEventTestReply = msg("event.test_reply_sent", "Test reply sent to a customer ({{.Length}} characters); Facebook accepted it.")
+	msgFlowNoWindow   = msg("verify.no_window",
 		"Messages arrive, but nobody has written in the last 24 hours, so Facebook does not allow a test reply. Send a message to the Page yourself, then check again.")
 )
 
@@ -87,7 +88,7 @@ func (k *Keeper) SendTestReply(ctx context.Context, pageID, psid, text string, a
 		return "", err
 	}
 	_, err = k.store.AppendEvent(ctx, actor.event(pageID, "test_reply_sent",
-		fmt.Sprintf("Test reply sent to a customer (%d characters); Facebook accepted it.", utf8.RuneCountInString(text)), k.now()))
+		msgEventTestReply.with("Length", utf8.RuneCountInString(text)), k.now()))
 	return res.MessageID, err
 }
 

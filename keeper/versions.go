@@ -61,7 +61,7 @@ func GraphVersionStatus(version string, now time.Time) VersionStatus {
 		return vs
 	}
 	vs.Ends = end
-	args := []any{"Version", version, "Date", end.Format("2 January 2006"), "Newer", fb.DefaultVersion}
+	args := []any{"Version", version, "Date", Day(end), "Newer", fb.DefaultVersion}
 	switch {
 	case !now.Before(end):
 		vs.Attention, vs.Text = true, msgVersionEnded.with(args...)
@@ -86,7 +86,7 @@ func (k *Keeper) versionNotice(tx *store.Tx, set Settings, now time.Time, open *
 	}
 	// No Page: the window's notification names Pagekeeper itself.
 	a := Alert{Kind: AlertOpened, PageName: "Pagekeeper", Status: StatusNeedsAttention, Reason: ReasonGraphVersionEnding,
-		Title:       msgTitleVersion.with("Version", vs.Version, "Date", vs.Ends.Format("2 January 2006")),
+		Title:       msgTitleVersion.with("Version", vs.Version, "Date", Day(vs.Ends)),
 		Explanation: vs.Text, At: now}
 	switch {
 	case open == nil:

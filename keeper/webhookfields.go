@@ -38,6 +38,20 @@ var messengerFields = []string{
 	"calls", "call_permission_reply", "call_settings_update",
 }
 
+var presetWords = map[WebhookPreset]message{
+	PresetBot:        msg("preset.bot", "Bot"),
+	PresetAgentInbox: msg("preset.agent_inbox", "Agent inbox"),
+	PresetCustom:     msg("preset.custom", "Custom"),
+}
+
+// Words is the preset's name for people ("Agent inbox").
+func (p WebhookPreset) Words() Text {
+	if m, ok := presetWords[p]; ok {
+		return m.with()
+	}
+	return plain(string(p))
+}
+
 // DefaultPreset is what a newly connected Page gets.
 const DefaultPreset = PresetBot
 

@@ -17,7 +17,12 @@ type Event struct {
 	ActorFBName string
 	ActorOSUser string // "": the OS user running this process
 	Kind        string // machine code, e.g. "token_renewed"
-	Detail      string // plain words
+	Detail      string // plain words, in English
+	// TextKey and TextData are the detail as a message of keeper's catalog
+	// (its key and its values as JSON), so the history can be shown in the
+	// reader's language; "" for events written before (migration 0005).
+	TextKey  string
+	TextData string
 	// Group, when set, makes repeats one row: appending an event whose Group
 	// is recorded already adds its Count to that row's and changes nothing
 	// else (a flood of forged login callbacks is one row per kind and minute).
@@ -41,23 +46,27 @@ func (tx *Tx) AppendEvent(e Event) (int64, error) {
 	if e.PageID != "" {
 		page = e.PageID
 	}
+	if e.TextData == "" {
+		e.TextData = "{}"
+	}
 	if e.Group == "" {
-		res, err := tx.exec(`INSERT INTO events (at, page_id, actor_fb_id, actor_fb_name, actor_os_user, kind, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, ms(e.At), page, e.ActorFBID, e.ActorFBName, e.ActorOSUser, e.Kind, e.Detail)
+		res, err := tx.exec(`INSERT INTO events (at, page_id, actor_fb_id, actor_fb_name, actor_os_user, kind, detail, text_key, text_data)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ms(e.At), page, e.ActorFBID, e.ActorFBName, e.ActorOSUser, e.Kind, e.Detail,
+			e.TextKey, e.TextData)
 		if err != nil {
 			return 0, err
 		}
 		return res.LastInsertId()
 	}
-	st, err := tx.stmt(`INSERT INTO events (at, page_id, actor_fb_id, actor_fb_name, actor_os_user, kind, detail, group_key, count)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	st, err := tx.stmt(`INSERT INTO events (at, page_id, actor_fb_id, actor_fb_name, actor_os_user, kind, detail, text_key, text_data, group_key, count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (group_key) WHERE group_key IS NOT NULL DO UPDATE SET count = count + excluded.count
 		RETURNING id`)
 	if err != nil {
 		return 0, err
 	}
 	var id int64
-	err = st.QueryRowContext(tx.ctx, ms(e.At), page, e.ActorFBID, e.ActorFBName, e.ActorOSUser, e.Kind, e.Detail, e.Group,
+	err = st.QueryRowContext(tx.ctx, ms(e.At), page, e.ActorFBID, e.ActorFBName, e.ActorOSUser, e.Kind, e.Detail, e.TextKey, e.TextData, e.Group,
 		max(e.Count, 1)).Scan(&id)
 	return id, err
 }
@@ -79,7 +88,7 @@ func (s *Store) Events(ctx context.Context, pageID string, limit int) (es []Even
 	}
 	err = s.read(func(db *sql.DB) error {
 		rows, err := db.QueryContext(ctx, `SELECT id, at, coalesce(page_id, ''), actor_fb_id, actor_fb_name, actor_os_user, kind, detail,
-			coalesce(group_key, ''), count
+			text_key, text_data, coalesce(group_key, ''), count
 			FROM events WHERE ?1 = '' OR page_id = ?1 ORDER BY id DESC LIMIT ?2`, pageID, limit)
 		if err != nil {
 			return err
@@ -89,7 +98,7 @@ func (s *Store) Events(ctx context.Context, pageID string, limit int) (es []Even
 			var e Event
 			var at int64
 			if err := rows.Scan(&e.ID, &at, &e.PageID, &e.ActorFBID, &e.ActorFBName, &e.ActorOSUser, &e.Kind, &e.Detail,
-				&e.Group, &e.Count); err != nil {
+				&e.TextKey, &e.TextData, &e.Group, &e.Count); err != nil {
 				return err
 			}
 			e.At = fromMS(at)

@@ -88,7 +88,10 @@ func TestEventsOfAnOlderSchemaCountOnce(t *testing.T) {
 	all := migrations
 	migrations = all[:2]
 	s := e.open(t)
-	if _, err := s.AppendEvent(ctx, Event{Kind: "page_connected", Detail: "old"}); err != nil {
+	if err := s.Update(ctx, func(tx *Tx) error { // as that version wrote them
+		_, err := tx.exec("INSERT INTO events (at, kind, detail) VALUES (1, 'page_connected', 'old')")
+		return err
+	}); err != nil {
 		migrations = all
 		t.Fatal(err)
 	}
@@ -96,11 +99,51 @@ func TestEventsOfAnOlderSchemaCountOnce(t *testing.T) {
 	migrations = all
 	s = e.open(t)
 	evs, err := s.Events(ctx, "", 0)
-	if err != nil || len(evs) != 1 || evs[0].Count != 1 || evs[0].Detail != "old" {
+	if err != nil || len(evs) != 1 || evs[0].Count != 1 || evs[0].Detail != "old" || evs[0].TextKey != "" || evs[0].TextData != "{}" {
 		t.Fatalf("%+v %v", evs, err)
 	}
 	err = s.Update(ctx, func(tx *Tx) error { _, err := tx.exec("UPDATE events SET detail = 'changed'"); return err })
 	if err == nil || !strings.Contains(err.Error(), "events are append-only") {
 		t.Errorf("after the upgrade events are still append-only: %v", err)
+	}
+}
+
+// An event keeps its message key and values beside the English detail, and
+// they are as unchangeable as the rest of it.
+func TestEventsKeepTheirMessage(t *testing.T) {
+	ctx := context.Background()
+	s := newEnv(t).open(t)
+	const data = `{"Name":"Sunrise Café"}`
+	id, err := s.AppendEvent(ctx, Event{Kind: "page_connected", PageID: "1", Detail: "Sunrise Café connected",
+		TextKey: "event.page_connected", TextData: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grouped, err := s.AppendEvent(ctx, Event{Kind: "login_rejected", Detail: "refused", TextKey: "event.login_rejected", Group: "g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.Events(ctx, "", 0)
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("%+v %v", evs, err)
+	}
+	if e := evs[1]; e.TextKey != "event.page_connected" || e.TextData != data || e.Detail != "Sunrise Café connected" {
+		t.Errorf("read back %+v", e)
+	}
+	if e := evs[0]; e.TextKey != "event.login_rejected" || e.TextData != "{}" {
+		t.Errorf("a grouped event without values: %+v", e)
+	}
+	for _, q := range []string{"UPDATE events SET text_key = 'other' WHERE id = ?", `UPDATE events SET text_data = '{"Name":"x"}' WHERE id = ?`,
+		"UPDATE events SET text_key = 'other', count = count + 1 WHERE id = ?"} {
+		for _, target := range []int64{id, grouped} {
+			err := s.Update(ctx, func(tx *Tx) error { _, err := tx.exec(q, target); return err })
+			if err == nil || !strings.Contains(err.Error(), "events are append-only") {
+				t.Errorf("%s (event %d): want the trigger's error, got %v", q, target, err)
+			}
+		}
+	}
+	_, err = s.AppendEvent(ctx, Event{Kind: "page_connected", Detail: "x", TextKey: "k", TextData: "not json"})
+	if err == nil {
+		t.Error("values that are not JSON were stored")
 	}
 }

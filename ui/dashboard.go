@@ -405,10 +405,7 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 	setText(v.name, r.Name)
 	setText(v.id, r.ID)
 	v.updated.set(relativeTime(r.Updated, now), exactTime(r.Updated))
-	status := statusText(r.Status)
-	if r.Status == keeper.StatusDisconnected && r.CleanupPending {
-		status = tr("status.cleanup_pending", "Disconnected (Facebook clean-up pending)")
-	}
+	status := text(keeper.PageStatus{Status: r.Status, CleanupPending: r.CleanupPending}.Words())
 	imp := statusImportance(r.Status)
 	if v.status.Text != status || v.status.Importance != imp {
 		v.status.Text, v.status.Importance = status, imp

@@ -1,68 +1,48 @@
 package ui
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strconv"
+	"context"
+	"strings"
 	"testing"
 
-	"github.com/pagekeeper/pagekeeper/assets"
 	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/store"
 )
 
-// trCall matches a call of tr with a literal key and fallback: the one way
-// user-facing text is written.
-var trCall = regexp.MustCompile(`\btr\(\s*("(?:[^"\\]|\\.)*")\s*,\s*("(?:[^"\\]|\\.)*"|` + "`[^`]*`" + `)`)
+// In Spanish, a Page's history reads in Spanish, whatever language it was
+// written in: the window renders each event from its message when it shows it.
+func TestThePageLogSpeaksTheChosenLanguage(t *testing.T) {
+	t.Cleanup(func() { SetLanguage("en") })
+	o := folder(t, store.Page{ID: "1002", Name: "Harbor Books", Status: store.StatusInvalid, Reason: "role_lost"})
+	ctx := context.Background()
+	k, err := keeper.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := k.Settings()
+	set.Language = "es"
+	if err := k.UpdateSettings(ctx, set, keeper.Secrets{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(ctx, store.Options{Dir: o.Dir, Keyring: o.Keyring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.AppendEvent(ctx, store.Event{PageID: "1002", Kind: "status_changed", Detail: "Valid to Invalid: Page role lost",
+		TextKey: "event.status_changed_reason", TextData: `{"From":{"key":"status.valid"},"To":{"key":"status.invalid"},"Reason":{"key":"reason.role_lost.words"}}`})
+	if cerr := s.Close(); err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
 
-func TestEveryUserFacingStringIsInEveryBundle(t *testing.T) {
-	files, _ := filepath.Glob("*.go")
-	used := map[string]string{}
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range trCall.FindAllStringSubmatch(string(src), -1) {
-			key, err := strconv.Unquote(m[1])
-			if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			fallback, _ := strconv.Unquote(m[2])
-			used[key] = fallback
-		}
-	}
-	if len(used) < 10 {
-		t.Fatalf("found only %d translation keys; the scanner is broken", len(used))
-	}
-	// keeper's sentences (Facebook's reasons included) reach the owner through text() and errorText().
-	for k, v := range keeper.Catalog() {
-		used[k] = v
-	}
-	for _, bundle := range []string{"en", "es"} {
-		data, err := assets.Translations.ReadFile("translations/" + bundle + ".json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var msgs map[string]string
-		if err := json.Unmarshal(data, &msgs); err != nil {
-			t.Fatalf("%s.json: %v", bundle, err)
-		}
-		for key, fallback := range used {
-			got, ok := msgs[key]
-			if !ok || got == "" {
-				t.Errorf("%s.json lacks %q (%q)", bundle, key, fallback)
-				continue
-			}
-			if bundle == "en" && got != fallback {
-				t.Errorf("en.json %q = %q but the code's fallback is %q", key, got, fallback)
-			}
-		}
-		for key := range msgs {
-			if _, ok := used[key]; !ok {
-				t.Errorf("%s.json has unused key %q", bundle, key)
-			}
-		}
+	m := openWindow(t, Config{NoSchedule: true, Keeper: o})
+	onMain(func() { m.showLog("1002") })
+	eventually(t, "the Page's log", func() bool { return m.Window.Canvas().Overlays().Top() != nil })
+	got := dialogText(m.Window)
+	if !strings.Contains(got, "De Válida a No válida: se perdió el rol en la Página") || !strings.Contains(got, "Historial") ||
+		strings.Contains(got, "Valid to Invalid") {
+		t.Errorf("the log is not in Spanish:\n%s", got)
 	}
 }

@@ -103,7 +103,7 @@ func newHistoryRow() *historyRow {
 func (r *historyRow) set(e keeper.Event) {
 	r.when.SetText(e.At.Local().Format("2 Jan 2006 15:04"))
 	r.who.SetText(actorName(e))
-	r.what.SetText(e.Detail)
+	r.what.SetText(text(e.Text))
 }
 
 func (r *historyRow) CreateRenderer() fyne.WidgetRenderer {

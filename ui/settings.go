@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -195,7 +194,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	v.Save = widget.NewButton(tr("settings.save", "Save"), func() {
 		ns, sec, err := v.read(s)
 		if err != nil {
-			v.Problem.SetText(err.Error())
+			v.Problem.SetText(errorText(err))
 			return
 		}
 		k := m.keeper
@@ -236,13 +235,8 @@ func (v *SettingsView) read(old keeper.Settings) (keeper.Settings, keeper.Secret
 		s.RedirectMode = keeper.RedirectRelay
 	}
 	s.RelayURL = strings.TrimSpace(v.RelayURL.Text)
-	s.Ports = nil
-	for _, f := range strings.FieldsFunc(v.Ports.Text, func(r rune) bool { return r == ',' || r == ' ' }) {
-		p, err := strconv.Atoi(f)
-		if err != nil {
-			return s, keeper.Secrets{}, fmt.Errorf("%s", tr("settings.bad_port", "“{{.Port}}” is not a port number", map[string]any{"Port": f}))
-		}
-		s.Ports = append(s.Ports, p)
+	if err := s.Set("ports", v.Ports.Text); err != nil { // keeper reads every value as the settings command does
+		return s, keeper.Secrets{}, err
 	}
 	s.BusinessPages = v.Business.Checked
 	s.CheckInterval = keeper.Duration(intervalFrom(v.CheckEvery.Selected, time.Duration(old.CheckInterval)))
@@ -253,13 +247,8 @@ func (v *SettingsView) read(old keeper.Settings) (keeper.Settings, keeper.Secret
 	}
 	s.Owners = owners
 	s.SMTP.Host = strings.TrimSpace(v.SMTPHost.Text)
-	s.SMTP.Port = 0
-	if p := strings.TrimSpace(v.SMTPPort.Text); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return s, keeper.Secrets{}, fmt.Errorf("%s", tr("settings.bad_port", "“{{.Port}}” is not a port number", map[string]any{"Port": p}))
-		}
-		s.SMTP.Port = n
+	if err := s.Set("smtp.port", v.SMTPPort.Text); err != nil {
+		return s, keeper.Secrets{}, err
 	}
 	s.SMTP.Username = strings.TrimSpace(v.SMTPUser.Text)
 	s.SMTP.From = strings.TrimSpace(v.SMTPFrom.Text)
@@ -284,7 +273,7 @@ func orDefault(s, d string) string {
 func (m *MainWindow) sendTestEmail(life *bridge, v *SettingsView, old keeper.Settings) {
 	ns, sec, err := v.read(old)
 	if err != nil {
-		v.Problem.SetText(err.Error())
+		v.Problem.SetText(errorText(err))
 		return
 	}
 	k := m.keeper

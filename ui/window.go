@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -287,12 +286,6 @@ func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
 
 // describe is a Page's reason and action in the owner's language.
 func describe(ps keeper.PageStatus) (reason, action string) {
-	if ps.Status == keeper.StatusDisconnected && ps.CleanupPending {
-		return tr("reason.cleanup_pending", "Disconnected here; Pagekeeper will remove its webhook subscription on Facebook when Facebook can be reached."), ""
-	}
-	if ps.Reason == "" {
-		return "", ""
-	}
 	return text(ps.Explanation), text(ps.Action)
 }
 
@@ -302,7 +295,7 @@ func shortReason(ps keeper.PageStatus) string {
 	case ps.Reason != "":
 		return text(ps.ReasonText)
 	case ps.CleanupPending:
-		return tr("status.cleanup_pending", "Disconnected (Facebook clean-up pending)")
+		return text(ps.Words())
 	}
 	return ""
 }
@@ -389,34 +382,11 @@ func (m *MainWindow) disconnect(pageID, name string) {
 
 // showError explains a failed action; it never shows a token (errors never hold one).
 func (m *MainWindow) showError(err error) {
-	var ro *keeper.ReadOnlyError
-	msg := errorText(err)
-	if errors.As(err, &ro) {
-		msg = tr("error.readonly", "Only the person managing these Pages can change them: {{.Manager}}.", map[string]any{"Manager": ro.Manager.String()})
-	}
-	l := widget.NewLabel(msg)
+	l := widget.NewLabel(errorText(err))
 	l.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom(tr("error.title", "Something went wrong"), tr("dialog.close", "Close"),
 		container.NewGridWrap(fyne.NewSize(460, l.MinSize().Height*3), l), m.Window)
 	m.present(d, nil)
-}
-
-// text renders a keeper sentence in the owner's language (a sentence
-// without a key, an error keeper does not know, reads as it is).
-func text(t keeper.Text) string {
-	switch {
-	case t.IsZero():
-		return ""
-	case t.Key == "":
-		return t.String()
-	}
-	return tr(t.Key, t.Template, t.Data)
-}
-
-// errorText is an error in the owner's words: what happened and what to do.
-func errorText(err error) string {
-	what, todo := keeper.Explain(err)
-	return strings.TrimSpace(text(what) + " " + text(todo))
 }
 
 // showProblem explains why the data folder could not be opened and offers
@@ -428,7 +398,7 @@ func (m *MainWindow) showProblem(err error) {
 		lockErr    *keeper.LockHeldError
 	)
 	title := tr("problem.title", "Pagekeeper could not open your data")
-	msg := err.Error()
+	msg := errorText(err)
 	var actions []fyne.CanvasObject
 	switch {
 	case errors.As(err, &keyErr):

@@ -174,21 +174,10 @@ func (w *Wizard) stepLogin() {
 
 // loginFailed explains how the login ended and offers to try again.
 func (w *Wizard) loginFailed(err error) {
-	var msg string
-	switch {
-	case errors.Is(err, keeper.ErrLoginCancelled):
-		msg = tr("wizard.login.cancelled", "Login cancelled in Facebook. Nothing was changed.")
-	case errors.Is(err, keeper.ErrLoginTimeout):
-		msg = tr("wizard.login.timeout", "Login timed out: Facebook did not answer within 5 minutes. Try again.")
-	case errors.Is(err, context.Canceled):
+	if errors.Is(err, context.Canceled) { // the wizard was closed
 		return
-	case errors.Is(err, keeper.ErrNoLogin):
-		msg = tr("wizard.login.setup", "Facebook Login is not set up yet: enter your app's App ID in Settings.")
-	case errors.Is(err, keeper.ErrAppSecretNeeded), errors.Is(err, keeper.ErrAppSecretWrong):
-		msg = err.Error() // says what to do in Settings (before the Facebook error it wraps)
-	default:
-		msg = errorText(err)
 	}
+	msg := errorText(err) // cancelled, timed out, no App ID or Secret: keeper words each
 	w.Waiting.SetText(tr("wizard.login.ended", "The login did not finish."))
 	w.Problem.SetText(msg)
 	w.Problem.Show()

@@ -171,6 +171,10 @@ func TestRelayPageMatchesForward(t *testing.T) {
 		t.Fatal(err)
 	}
 	cb := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/favicon.ico" { // the browser's own request after a page, not a forward
+			http.NotFound(w, r)
+			return
+		}
 		select {
 		case got <- r.URL.RequestURI():
 		default:

@@ -95,7 +95,7 @@ func parseCallback(rawQuery, want string) callback {
 
 // ServeHTTP is the callback server: GET /facebook/callback only.
 func (s *Session) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	m := s.messagesFor(r)
+	m := s.r.Pages
 	if r.URL.Path != CallbackPath {
 		// Browsers ask for /favicon.ico on their own: not worth an audit row.
 		if r.URL.Path != "/favicon.ico" {

@@ -90,12 +90,9 @@ type Config struct {
 	// Session.BrowserErr: the person can still open Session.URL by hand.
 	OpenBrowser func(url string) error
 
-	// Language of the callback pages ("en", "es", "es-MX"…). Empty: the
-	// browser's Accept-Language, then English.
-	Language string
-	// Messages, when set, supplies the callback page texts for a language
-	// (return ok=false to fall back to the built-in ones).
-	Messages func(lang string) (Messages, bool)
+	// Pages are the texts of the callback pages, in the person's language
+	// (keeper renders them from its catalog).
+	Pages Messages
 
 	// OnAttempt is told about every rejected callback (forged, replayed,
 	// malformed). It runs on the HTTP goroutine: keep it short. Attempt

@@ -126,7 +126,7 @@ func config(env *fakeEnv, rec *attempts) Config {
 	c := Config{
 		AppID: o.AppID, LoginURL: env.URL, GraphURL: env.URL, Version: "v25.0",
 		Ports: []int{0}, Timeout: 20 * time.Second, ExchangeTimeout: 5 * time.Second,
-		OpenBrowser: func(string) error { return nil },
+		OpenBrowser: func(string) error { return nil }, Pages: english,
 	}
 	if o.Mode == sandbox.ModeLive {
 		c.RelayURL = sandbox.DemoRelayURL
@@ -291,4 +291,46 @@ func redactForm(v url.Values) url.Values {
 		out.Set(k, "…")
 	}
 	return out
+}
+
+// english are the callback pages' texts the tests hand in, as keeper
+// does with its catalog's (keeper's tests check the real ones).
+var english = Messages{
+	Lang:         "en",
+	SuccessTitle: "Connected to Facebook",
+	Success:      "Connected as {name}. You can close this tab and return to Pagekeeper.",
+
+	CancelledTitle: "Login cancelled",
+	Cancelled:      "Login cancelled – you can close this tab and return to Pagekeeper. Nothing was changed.",
+
+	FailedTitle:         "The Facebook login did not finish",
+	ExchangeRejected:    "exchange rejected",
+	ExchangeTemporary:   "exchange temporary",
+	ExchangeTimeout:     "exchange timeout",
+	ExchangeOffline:     "exchange offline",
+	ExchangeUnknown:     "exchange unknown",
+	DialogError:         "Facebook stopped the login before it finished.",
+	ExchangeNeedsSecret: "needs the App Secret",
+	ExchangeWrongSecret: "wrong App Secret",
+	FacebookSaid:        "Facebook said: “{detail}”",
+	TryAgain:            "Close this tab and start the login again in Pagekeeper. Nothing was changed.",
+
+	RejectedTitle:     "This link does not belong to your login",
+	Rejected:          "This page was opened with a link that does not match the login Pagekeeper is waiting for",
+	ErrorWithoutState: "Facebook reports that the login was not completed.",
+	MissingCode:       "The answer from Facebook is incomplete (it has no login code)",
+
+	UsedTitle: "This login link was already used",
+	Used:      "This login link was already used, so it was ignored.",
+
+	StoppedTitle: "Pagekeeper stopped waiting",
+	Stopped:      "Pagekeeper is no longer waiting for this login",
+
+	BadRequestTitle: "Bad request",
+	TooLong:         "This address is too long to be a login answer, so it was ignored.",
+	Malformed:       "This address is malformed, so it was ignored.",
+	NotFoundTitle:   "Not found",
+	NotFound:        "There is nothing here. Return to Pagekeeper.",
+	MethodTitle:     "Method not allowed",
+	Method:          "Only a browser visit is expected here. Return to Pagekeeper.",
 }

@@ -24,8 +24,6 @@ import (
 // check for leaked goroutines) and does not follow redirects on its own.
 type Browser struct {
 	Client *http.Client
-	// AcceptLanguage is sent with every request when set.
-	AcceptLanguage string
 }
 
 // New returns a Browser.
@@ -57,9 +55,6 @@ func (b *Browser) Get(u string) (*Page, error) {
 
 // Do sends req and reads the answer.
 func (b *Browser) Do(req *http.Request) (*Page, error) {
-	if b.AcceptLanguage != "" {
-		req.Header.Set("Accept-Language", b.AcceptLanguage)
-	}
 	resp, err := b.Client.Do(req)
 	if err != nil {
 		return nil, err

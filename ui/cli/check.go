@@ -59,7 +59,7 @@ func runCheck(args []string, env Env) int {
 		if *asJSON {
 			_ = json.NewEncoder(env.Stdout).Encode(checkJSON{CheckedAt: time.Now().UTC(), ExitCode: CheckCouldNotCheck, Error: err.Error(), Pages: []checkPageJSON{}})
 		} else {
-			fmt.Fprintf(env.Stderr, "pagekeeper check: %v\n", err)
+			fmt.Fprintln(env.Stderr, "pagekeeper check: "+env.errText(err))
 		}
 		return CheckCouldNotCheck
 	}
@@ -70,7 +70,11 @@ func runCheck(args []string, env Env) int {
 	defer k.Close()
 	r, err := k.CheckNow(ctx)
 	if err != nil {
-		return fail(fmt.Errorf("the check could not run: %w", err))
+		if *asJSON {
+			return fail(fmt.Errorf("the check could not run: %w", err))
+		}
+		fmt.Fprintln(env.Stderr, "pagekeeper check: "+env.tr("cli.check.failed", "the check could not run: {{.Why}}", map[string]any{"Why": keeper.Describe(err)}))
+		return CheckCouldNotCheck
 	}
 	code := exitCodeOf(r.Totals)
 	if *asJSON {
@@ -86,23 +90,24 @@ func runCheck(args []string, env Env) int {
 		return code
 	}
 	if len(r.Pages) == 0 {
-		fmt.Fprintln(env.Stdout, "No Pages are connected.")
+		fmt.Fprintln(env.Stdout, env.tr("cli.check.none", "No Pages are connected."))
 		return code
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PAGE\tID\tSTATUS\tREASON\tWHAT TO DO")
+	fmt.Fprintln(tw, env.tr("cli.check.header", "PAGE\tID\tSTATUS\tREASON\tWHAT TO DO"))
 	for _, p := range r.Pages {
-		reason, action := p.ReasonText.String(), p.Action.String()
+		reason, action := env.text(p.ReasonText), env.text(p.Action)
 		if reason == "" {
 			reason, action = "—", "—"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, p.Status.Words(), reason, action)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, env.text(p.Words()), reason, action)
 	}
 	_ = tw.Flush()
 	t := r.Totals
-	fmt.Fprintf(env.Stdout, "\n%d valid, %d need attention, %d invalid, %d could not be checked.\n", t.Valid, t.NeedsAttention, t.Invalid, t.CouldNotCheck)
+	fmt.Fprintln(env.Stdout, "\n"+env.tr("cli.check.totals", "{{.Valid}} valid, {{.NeedsAttention}} need attention, {{.Invalid}} invalid, {{.CouldNotCheck}} could not be checked.",
+		map[string]any{"Valid": t.Valid, "NeedsAttention": t.NeedsAttention, "Invalid": t.Invalid, "CouldNotCheck": t.CouldNotCheck}))
 	if _, ro := k.ReadOnly(); ro {
-		fmt.Fprintln(env.Stdout, "(The window manages these Pages: this check was not recorded.)")
+		fmt.Fprintln(env.Stdout, env.tr("cli.check.not_recorded", "(The window manages these Pages: this check was not recorded.)"))
 	}
 	return code
 }

@@ -30,25 +30,66 @@ const (
 // Env is what a command gets from main.
 type Env struct {
 	Stdout, Stderr io.Writer
+	// Stdin is where `settings set` reads a secret (default os.Stdin):
+	// never from the command line, which other users and the shell's
+	// history can see.
+	Stdin io.Reader
 	// Keeper is how main's global flags open the data folder; a command's
 	// own --sandbox flag switches it to the sandbox.
 	Keeper keeper.Options
 	// Context ends a running command; default: until SIGINT or SIGTERM.
 	Context context.Context
+
+	// lang is the language the command speaks: the system's until the
+	// data folder is open, then the one chosen in Settings (opened).
+	lang *keeper.Lang
 }
 
 // open opens the data folder the flags select.
 func (env Env) open(sandbox bool) (*keeper.Keeper, error) {
 	o := env.Keeper
 	o.Sandbox = o.Sandbox || sandbox
-	return keeper.Open(env.Context, o)
+	return env.openWith(o)
+}
+
+// openWith opens the data folder with o, and speaks its language from then on.
+func (env Env) openWith(o keeper.Options) (*keeper.Keeper, error) {
+	k, err := keeper.Open(env.Context, o)
+	if err == nil && env.lang != nil {
+		*env.lang = k.Lang()
+	}
+	return k, err
 }
 
 // failOpen explains why the data folder could not be opened.
 func failOpen(env Env, err error) int {
-	fmt.Fprintf(env.Stderr, "pagekeeper: %v\n", err)
+	fmt.Fprintf(env.Stderr, "pagekeeper: %s\n", env.errText(err))
 	return ExitCouldNotRun
 }
+
+// language is what the command speaks now.
+func (env Env) language() keeper.Lang {
+	if env.lang == nil {
+		return keeper.SystemLang()
+	}
+	return *env.lang
+}
+
+// tr is the command's own sentence key in its language; data fills its
+// {{.Name}} placeholders (a test checks each key is in every bundle).
+func (env Env) tr(key, english string, data ...map[string]any) string {
+	t := keeper.Text{Key: key, Template: english}
+	if len(data) > 0 {
+		t.Data = data[0]
+	}
+	return t.In(env.language())
+}
+
+// text is a keeper sentence in the command's language.
+func (env Env) text(t keeper.Text) string { return t.In(env.language()) }
+
+// errText is a failure in words: what happened and what to do.
+func (env Env) errText(err error) string { return env.text(keeper.Describe(err)) }
 
 type command struct {
 	name, summary string
@@ -64,6 +105,7 @@ var commands = []command{
 	{"check", "check every connected Page now; exit 0 all valid, 1 a Page needs action, 2 could not check", runCheck},
 	{"log", "show one Page's facts and history", runLog},
 	{"export", "write the Pages and their history to a CSV file", runExport},
+	{"settings", "list, show or change a setting (secrets from standard input)", runSettings},
 	{"sandbox-demo", "connect the sandbox's demo Pages (--break: and break one) for a demonstration", runSandboxDemo},
 }
 
@@ -98,6 +140,11 @@ func Run(name string, args []string, env Env) int {
 	if env.Stderr == nil {
 		env.Stderr = os.Stderr
 	}
+	if env.Stdin == nil {
+		env.Stdin = os.Stdin
+	}
+	l := keeper.SystemLang()
+	env.lang = &l
 	c, ok := find(name)
 	if !ok {
 		fmt.Fprintf(env.Stderr, "pagekeeper: unknown command %q. Commands:\n%s", name, Usage())

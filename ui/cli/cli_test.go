@@ -192,7 +192,7 @@ func TestConnectTimesOut(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := Run("connect", []string{"--no-browser", "--sandbox", "--ports", "0", "--timeout", "100ms"},
 		Env{Stdout: &out, Stderr: &errOut, Context: context.Background(), Keeper: keeper.Options{Dir: t.TempDir()}})
-	if code != ExitFailed || !strings.Contains(errOut.String(), "Login timed out – try again") {
+	if code != ExitFailed || !strings.Contains(errOut.String(), "The login timed out") {
 		t.Fatalf("exit %d\n%s", code, errOut.String())
 	}
 }

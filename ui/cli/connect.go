@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -73,7 +71,7 @@ func runConnect(args []string, env Env) int {
 		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "pagekeeper connect: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintln(env.Stderr, "pagekeeper connect: "+env.tr("cli.unexpected_argument", "unexpected argument “{{.Arg}}”", map[string]any{"Arg": fs.Arg(0)}))
 		return ExitUsage
 	}
 	k, code, ok := env.openForLogin(lf)
@@ -93,12 +91,12 @@ func runConnect(args []string, env Env) int {
 		}
 		for _, c := range plan.Candidates {
 			if _, err := plan.Select(c.ID, want[c.ID] && c.Connectable); err != nil {
-				fmt.Fprintf(env.Stderr, "pagekeeper connect: %s: %v\n", c.Name, err)
+				fmt.Fprintf(env.Stderr, "pagekeeper connect: %s: %s\n", c.Name, env.errText(err))
 			}
 			delete(want, c.ID)
 		}
 		for id := range want {
-			fmt.Fprintf(env.Stderr, "pagekeeper connect: Page %s is not reachable with this login\n", id)
+			fmt.Fprintln(env.Stderr, "pagekeeper connect: "+env.tr("cli.connect.unreachable", "Page {{.ID}} is not reachable with this login", map[string]any{"ID": id}))
 			return ExitFailed
 		}
 	}
@@ -119,7 +117,7 @@ func runRenew(args []string, env Env) int {
 	}
 	ids := fs.Args()
 	if len(ids) == 0 && !*all {
-		fmt.Fprintln(env.Stderr, "pagekeeper renew: name the Page IDs to renew, or --all")
+		fmt.Fprintln(env.Stderr, "pagekeeper renew: "+env.tr("cli.renew.usage", "name the Page IDs to renew, or --all"))
 		return ExitUsage
 	}
 	k, code, ok := env.openForLogin(lf)
@@ -138,7 +136,7 @@ func runRenew(args []string, env Env) int {
 			}
 		}
 		if len(ids) == 0 {
-			fmt.Fprintln(env.Stdout, "No Page needs renewing.")
+			fmt.Fprintln(env.Stdout, env.tr("cli.renew.nothing", "No Page needs renewing."))
 			return ExitOK
 		}
 	}
@@ -150,7 +148,7 @@ func runRenew(args []string, env Env) int {
 	plan.Renew = true
 	for _, id := range ids {
 		if c, found := plan.Candidate(id); !found || !c.Connectable {
-			fmt.Fprintf(env.Stderr, "Page %s was not renewed: this login does not reach it. Log in with an account that manages it and keep it selected.\n", id)
+			fmt.Fprintln(env.Stderr, env.tr("cli.renew.unreachable", "Page {{.ID}} was not renewed: this login does not reach it. Log in with an account that manages it and keep it selected.", map[string]any{"ID": id}))
 			return ExitFailed
 		}
 	}
@@ -159,14 +157,14 @@ func runRenew(args []string, env Env) int {
 	}
 	round, err := k.CheckNow(env.Context, ids...)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "Renewed, but the check afterwards failed: %v\n", err)
+		fmt.Fprintln(env.Stderr, env.tr("cli.renew.check_failed", "Renewed, but the check afterwards failed: {{.Why}}", map[string]any{"Why": keeper.Describe(err)}))
 		return ExitFailed
 	}
 	code = ExitOK
 	for _, p := range round.Pages {
-		fmt.Fprintf(env.Stdout, "%s: %s\n", p.Name, p.Status.Words())
+		fmt.Fprintf(env.Stdout, "%s: %s\n", p.Name, env.text(p.Words()))
 		if p.Status != keeper.StatusValid {
-			fmt.Fprintf(env.Stdout, "    %s %s\n", p.Explanation, p.Action)
+			fmt.Fprintf(env.Stdout, "    %s %s\n", env.text(p.Explanation), env.text(p.Action))
 			code = ExitFailed
 		}
 	}
@@ -182,30 +180,18 @@ func (env Env) openForLogin(lf loginFlags) (*keeper.Keeper, int, bool) {
 		o.OpenBrowser = func(string) error { return errNoBrowserWanted }
 	}
 	if lf.ports != "" {
-		ps, err := parsePorts(lf.ports)
+		ps, err := keeper.ParsePorts(lf.ports)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "pagekeeper: --ports: %v\n", err)
+			fmt.Fprintf(env.Stderr, "pagekeeper: --ports: %s\n", env.errText(err))
 			return nil, ExitUsage, false
 		}
 		o.Ports = ps
 	}
-	k, err := keeper.Open(env.Context, o)
+	k, err := env.openWith(o)
 	if err != nil {
 		return nil, failOpen(env, err), false
 	}
 	return k, ExitOK, true
-}
-
-func parsePorts(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		p, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || p < 0 || p > 65535 {
-			return nil, fmt.Errorf("%q is not a port number", f)
-		}
-		out = append(out, p)
-	}
-	return out, nil
 }
 
 var errNoBrowserWanted = errors.New("--no-browser")
@@ -213,22 +199,22 @@ var errNoBrowserWanted = errors.New("--no-browser")
 // loginAndPlan runs the login and prints what it reaches.
 func loginAndPlan(env Env, k *keeper.Keeper, lf loginFlags, authType string) (*keeper.Plan, int, bool) {
 	if k.InSandbox() {
-		fmt.Fprintln(env.Stdout, "Sandbox: logging in to the built-in pretend Facebook (no real account is used).")
+		fmt.Fprintln(env.Stdout, env.tr("cli.login.sandbox", "Sandbox: logging in to the built-in pretend Facebook (no real account is used)."))
 	}
 	ctx, cancel := context.WithTimeout(env.Context, lf.timeout+time.Minute)
 	defer cancel()
 	sess, err := k.StartLogin(ctx, authType, lf.business)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "pagekeeper: %v\n", err)
+		fmt.Fprintf(env.Stderr, "pagekeeper: %s\n", env.errText(err))
 		return nil, ExitCouldNotRun, false
 	}
-	fmt.Fprintln(env.Stdout, "Open this link in a browser on this computer:")
+	fmt.Fprintln(env.Stdout, env.tr("cli.login.open", "Open this link in a browser on this computer:"))
 	fmt.Fprintln(env.Stdout, sess.URL())
-	fmt.Fprintf(env.Stdout, "Waiting up to %s for Facebook… (Ctrl+C stops)\n", lf.timeout)
+	fmt.Fprintln(env.Stdout, env.tr("cli.login.waiting", "Waiting up to {{.Timeout}} for Facebook… (Ctrl+C stops)", map[string]any{"Timeout": lf.timeout}))
 	if !lf.noBrowser {
 		go func() {
 			if err := <-sess.BrowserErr(); err != nil {
-				fmt.Fprintln(env.Stderr, "Could not open a browser: open the link above yourself.")
+				fmt.Fprintln(env.Stderr, env.tr("cli.login.no_browser", "Could not open a browser: open the link above yourself."))
 			}
 		}()
 	}
@@ -238,48 +224,49 @@ func loginAndPlan(env Env, k *keeper.Keeper, lf loginFlags, authType string) (*k
 		err = keeper.ErrLoginTimeout
 	}
 	if err != nil {
-		fmt.Fprintln(env.Stderr, failureText(err))
+		fmt.Fprintln(env.Stderr, env.errText(err))
 		return nil, ExitFailed, false
 	}
-	fmt.Fprintf(env.Stdout, "Logged in as %s (Facebook ID %s).\n", grant.User.Name, grant.User.ID)
-	fmt.Fprintf(env.Stdout, "Permissions granted: %s\n", listOrNone(grant.Granted))
-	fmt.Fprintf(env.Stdout, "Permissions declined: %s\n", listOrNone(grant.Declined))
+	fmt.Fprintln(env.Stdout, env.tr("cli.login.done", "Logged in as {{.Name}} (Facebook ID {{.ID}}).", map[string]any{"Name": grant.User.Name, "ID": grant.User.ID}))
+	fmt.Fprintln(env.Stdout, env.tr("cli.login.granted", "Permissions granted: {{.List}}", map[string]any{"List": env.listOrNone(grant.Granted)}))
+	fmt.Fprintln(env.Stdout, env.tr("cli.login.declined", "Permissions declined: {{.List}}", map[string]any{"List": env.listOrNone(grant.Declined)}))
 	plan, err := k.PlanConnect(env.Context, grant, keeper.OSActor())
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "Could not list the Pages: %s\n", failureText(err))
+		fmt.Fprintln(env.Stderr, env.tr("cli.plan.failed", "Could not list the Pages: {{.Why}}", map[string]any{"Why": keeper.Describe(err)}))
 		return nil, ExitFailed, false
 	}
-	printPlan(env.Stdout, plan)
+	env.printPlan(plan)
 	return plan, 0, true
 }
 
-func printPlan(w io.Writer, p *keeper.Plan) {
+func (env Env) printPlan(p *keeper.Plan) {
+	w := env.Stdout
 	if len(p.Candidates) == 0 {
-		fmt.Fprintln(w, "No Pages found. Log in again and select your Pages in Facebook's dialog, or check that this account manages them.")
+		fmt.Fprintln(w, env.tr("cli.plan.none", "No Pages found. Log in again and select your Pages in Facebook's dialog, or check that this account manages them."))
 	} else {
-		fmt.Fprintf(w, "Pages found: %d\n", len(p.Candidates))
+		fmt.Fprintln(w, env.tr("cli.plan.found", "Pages found: {{.Count}}", map[string]any{"Count": len(p.Candidates)}))
 	}
 	for _, c := range p.Candidates {
 		name := c.Name
 		if name == "" {
-			name = "(name not readable)"
+			name = env.tr("cli.plan.no_name", "(name not readable)")
 		}
-		tasks := listOrNone(c.Tasks)
+		tasks := env.listOrNone(c.Tasks)
 		if !c.TasksKnown {
-			tasks = "not reported by Facebook for this Page"
+			tasks = env.tr("cli.plan.tasks_unknown", "not reported by Facebook for this Page")
 		}
-		fmt.Fprintf(w, "- %s (ID %s), tasks: %s\n", name, c.ID, tasks)
+		fmt.Fprintln(w, env.tr("cli.plan.page", "- {{.Name}} (ID {{.ID}}), tasks: {{.Tasks}}", map[string]any{"Name": name, "ID": c.ID, "Tasks": tasks}))
 		switch {
 		case !c.Connectable:
-			fmt.Fprintf(w, "    cannot be connected: %s\n", c.WhyNot)
+			fmt.Fprintln(w, "    "+env.tr("cli.plan.cannot", "cannot be connected: {{.Why}}", map[string]any{"Why": c.WhyNot}))
 		case c.Connected:
-			fmt.Fprintln(w, "    connected now; can be renewed")
+			fmt.Fprintln(w, "    "+env.tr("cli.plan.connected", "connected now; can be renewed"))
 		default:
-			fmt.Fprintln(w, "    can be connected")
+			fmt.Fprintln(w, "    "+env.tr("cli.plan.can", "can be connected"))
 		}
 	}
 	for _, m := range p.Missing {
-		fmt.Fprintf(w, "! %s (ID %s): %s\n", m.Name, m.ID, m.Warning)
+		fmt.Fprintf(w, "! %s (ID %s): %s\n", m.Name, m.ID, env.text(m.Warning))
 	}
 }
 
@@ -287,11 +274,11 @@ func printPlan(w io.Writer, p *keeper.Plan) {
 func applyPlan(env Env, k *keeper.Keeper, plan *keeper.Plan, yes bool) int {
 	if warnings := plan.Unconfirmed(); len(warnings) > 0 {
 		if !yes {
-			fmt.Fprintln(env.Stderr, "Nothing was saved. These Pages would be disconnected:")
+			fmt.Fprintln(env.Stderr, env.tr("cli.apply.would_disconnect", "Nothing was saved. These Pages would be disconnected:"))
 			for _, w := range warnings {
-				fmt.Fprintf(env.Stderr, "  %s: %s\n", w.PageName, w.Text)
+				fmt.Fprintf(env.Stderr, "  %s: %s\n", w.PageName, env.text(w.Text))
 			}
-			fmt.Fprintln(env.Stderr, "Log in again and keep them selected, or run again with --yes to disconnect them.")
+			fmt.Fprintln(env.Stderr, env.tr("cli.apply.confirm", "Log in again and keep them selected, or run again with --yes to disconnect them."))
 			return ExitFailed
 		}
 		for _, w := range warnings {
@@ -299,54 +286,37 @@ func applyPlan(env Env, k *keeper.Keeper, plan *keeper.Plan, yes bool) int {
 		}
 	}
 	res, err := k.Apply(env.Context, plan, func(p keeper.Progress) {
+		data := map[string]any{"Name": p.PageName}
 		switch p.Step {
 		case keeper.StepSubscribed:
-			fmt.Fprintf(env.Stdout, "%s: webhooks subscribed\n", p.PageName)
+			fmt.Fprintln(env.Stdout, env.tr("cli.apply.subscribed", "{{.Name}}: webhooks subscribed", data))
 		case keeper.StepVerified:
-			fmt.Fprintf(env.Stdout, "%s: subscription verified\n", p.PageName)
+			fmt.Fprintln(env.Stdout, env.tr("cli.apply.verified", "{{.Name}}: subscription verified", data))
 		case keeper.StepSaved:
-			fmt.Fprintf(env.Stdout, "%s: token stored; connected\n", p.PageName)
+			fmt.Fprintln(env.Stdout, env.tr("cli.apply.saved", "{{.Name}}: token stored; connected", data))
 		case keeper.StepDisconnected:
-			fmt.Fprintf(env.Stdout, "%s: disconnected\n", p.PageName)
+			fmt.Fprintln(env.Stdout, env.tr("cli.apply.disconnected", "{{.Name}}: disconnected", data))
 		case keeper.StepFailed:
-			fmt.Fprintf(env.Stdout, "%s: NOT saved: %s\n", p.PageName, failureText(p.Err))
+			data["Why"] = keeper.Describe(p.Err)
+			fmt.Fprintln(env.Stdout, env.tr("cli.apply.failed", "{{.Name}}: NOT saved: {{.Why}}", data))
 		}
 	})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "pagekeeper: %v\n", err)
+		fmt.Fprintf(env.Stderr, "pagekeeper: %s\n", env.errText(err))
 		return ExitFailed
 	}
 	if n := len(res.Failed()); n > 0 {
-		fmt.Fprintf(env.Stdout, "%d of %d Pages could not be saved; the others are connected.\n", n, len(res.Pages))
+		fmt.Fprintln(env.Stdout, env.tr("cli.apply.some_failed", "{{.Failed}} of {{.Count}} Pages could not be saved; the others are connected.",
+			map[string]any{"Failed": n, "Count": len(res.Pages)}))
 		return ExitFailed
 	}
 	return ExitOK
 }
 
-// failureText says in plain words how an action ended.
-func failureText(err error) string {
-	var stopped *keeper.LoginStoppedError
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, keeper.ErrLoginCancelled):
-		return "Login cancelled in Facebook's dialog. Nothing was changed."
-	case errors.Is(err, keeper.ErrLoginTimeout):
-		return "Login timed out – try again."
-	case errors.Is(err, keeper.ErrAppSecretNeeded), errors.Is(err, keeper.ErrAppSecretWrong):
-		return err.Error() + "."
-	case errors.Is(err, context.Canceled):
-		return "Stopped. Nothing was changed."
-	case errors.As(err, &stopped):
-		return "Facebook stopped the login (" + stopped.Code + "). Try again; if it keeps happening, check the app's Facebook Login settings."
-	}
-	what, todo := keeper.Explain(err)
-	return strings.TrimSpace(what.String() + " " + todo.String())
-}
-
-func listOrNone(xs []string) string {
+// listOrNone is a list of codes (permissions, tasks), or "none".
+func (env Env) listOrNone(xs []string) string {
 	if len(xs) == 0 {
-		return "none"
+		return env.tr("list.none", "none")
 	}
 	return strings.Join(xs, ", ")
 }

@@ -26,7 +26,7 @@ func runSandboxDemo(args []string, env Env) int {
 	}
 	o := env.Keeper
 	o.Sandbox, o.SandboxAutoConsent, o.Ports = true, true, []int{0}
-	k, err := keeper.Open(env.Context, o)
+	k, err := env.openWith(o)
 	if err != nil {
 		return failOpen(env, err)
 	}
@@ -48,16 +48,16 @@ func runSandboxDemo(args []string, env Env) int {
 		}
 	}
 	if err := k.Simulate(env.Context, keeper.Fault{Kind: "role_lost", PageID: broken}); err != nil {
-		fmt.Fprintf(env.Stderr, "pagekeeper sandbox-demo: %v\n", err)
+		fmt.Fprintln(env.Stderr, "pagekeeper sandbox-demo: "+env.errText(err))
 		return ExitFailed
 	}
 	round, err := k.CheckNow(env.Context)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "pagekeeper sandbox-demo: checking: %v\n", err)
+		fmt.Fprintln(env.Stderr, "pagekeeper sandbox-demo: "+env.errText(err))
 		return ExitFailed
 	}
 	for _, p := range round.Pages {
-		fmt.Fprintf(env.Stdout, "%s: %s\n", p.Name, p.Status.Words())
+		fmt.Fprintf(env.Stdout, "%s: %s\n", p.Name, env.text(p.Words()))
 	}
 	return ExitOK
 }

@@ -24,7 +24,7 @@ func runDisconnect(args []string, env Env) int {
 		return code
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(env.Stderr, "pagekeeper disconnect: name exactly one Page ID")
+		fmt.Fprintln(env.Stderr, "pagekeeper disconnect: "+env.tr("cli.one_page_id", "name exactly one Page ID"))
 		return ExitUsage
 	}
 	id := fs.Arg(0)
@@ -35,24 +35,25 @@ func runDisconnect(args []string, env Env) int {
 	defer k.Close()
 	w, err := k.DisconnectWarning(env.Context, id)
 	if errors.Is(err, keeper.ErrNotFound) {
-		fmt.Fprintf(env.Stderr, "pagekeeper disconnect: no Page with ID %s here (see pagekeeper status)\n", id)
+		fmt.Fprintln(env.Stderr, "pagekeeper disconnect: "+env.tr("cli.no_such_page", "no Page with ID {{.ID}} here (see pagekeeper status)", map[string]any{"ID": id}))
 		return ExitUsage
 	} else if err != nil {
 		return failOpen(env, err)
 	}
 	if !*yes {
-		fmt.Fprintf(env.Stderr, "Not disconnected. %s\nRun again with --yes to disconnect %s.\n", w.Text, w.PageName)
+		fmt.Fprintln(env.Stderr, env.tr("cli.disconnect.not_confirmed", "Not disconnected. {{.Warning}}\nRun again with --yes to disconnect {{.Name}}.",
+			map[string]any{"Warning": w.Text, "Name": w.PageName}))
 		return ExitFailed
 	}
 	pending, err := k.Disconnect(env.Context, id, keeper.OSActor())
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "pagekeeper disconnect: %v\n", err)
+		fmt.Fprintln(env.Stderr, "pagekeeper disconnect: "+env.errText(err))
 		return ExitFailed
 	}
 	if pending {
-		fmt.Fprintf(env.Stdout, "%s is disconnected here. Facebook could not be reached; the webhook subscription there will be removed as soon as it can (Pagekeeper retries while it runs).\n", w.PageName)
+		fmt.Fprintln(env.Stdout, env.tr("cli.disconnect.pending", "{{.Name}} is disconnected here. Facebook could not be reached; the webhook subscription there will be removed as soon as it can (Pagekeeper retries while it runs).", map[string]any{"Name": w.PageName}))
 	} else {
-		fmt.Fprintf(env.Stdout, "%s is disconnected: webhook subscription removed, token deleted.\n", w.PageName)
+		fmt.Fprintln(env.Stdout, env.tr("cli.disconnect.done", "{{.Name}} is disconnected: webhook subscription removed, token deleted.", map[string]any{"Name": w.PageName}))
 	}
 	return ExitOK
 }
@@ -111,21 +112,17 @@ func runStatus(args []string, env Env) int {
 		return code
 	}
 	if len(sum.Pages) == 0 {
-		fmt.Fprintln(env.Stdout, "No Pages connected yet. Connect some with `pagekeeper connect` or in the window.")
+		fmt.Fprintln(env.Stdout, env.tr("cli.status.none", "No Pages connected yet. Connect some with `pagekeeper connect` or in the window."))
 		return code
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PAGE\tID\tSTATUS\tWHY\tLAST CHECKED")
+	fmt.Fprintln(tw, env.tr("cli.status.header", "PAGE\tID\tSTATUS\tWHY\tLAST CHECKED"))
 	for _, p := range sum.Pages {
-		checked := "never"
+		checked := env.tr("time.never", "never")
 		if !p.CheckedAt.IsZero() {
 			checked = p.CheckedAt.Local().Format("2006-01-02 15:04")
 		}
-		why := ""
-		if p.Reason != "" {
-			why = p.ReasonText.String()
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, p.Status.Words(), why, checked)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, env.text(p.Words()), env.text(p.ReasonText), checked)
 	}
 	_ = tw.Flush()
 	return code
@@ -141,7 +138,7 @@ func runLog(args []string, env Env) int {
 		return code
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(env.Stderr, "pagekeeper log: name exactly one Page ID")
+		fmt.Fprintln(env.Stderr, "pagekeeper log: "+env.tr("cli.one_page_id", "name exactly one Page ID"))
 		return ExitUsage
 	}
 	k, err := env.open(*sandbox)
@@ -153,7 +150,7 @@ func runLog(args []string, env Env) int {
 	if !*asJSON {
 		text, err := k.Diagnostics(env.Context, id)
 		if errors.Is(err, keeper.ErrNotFound) {
-			fmt.Fprintf(env.Stderr, "pagekeeper log: no Page with ID %s here\n", id)
+			fmt.Fprintln(env.Stderr, "pagekeeper log: "+env.tr("cli.no_such_page", "no Page with ID {{.ID}} here (see pagekeeper status)", map[string]any{"ID": id}))
 			return ExitUsage
 		} else if err != nil {
 			return failOpen(env, err)
@@ -163,7 +160,7 @@ func runLog(args []string, env Env) int {
 	}
 	l, err := k.PageLog(env.Context, id, 1000)
 	if errors.Is(err, keeper.ErrNotFound) {
-		fmt.Fprintf(env.Stderr, "pagekeeper log: no Page with ID %s here\n", id)
+		fmt.Fprintln(env.Stderr, "pagekeeper log: "+env.tr("cli.no_such_page", "no Page with ID {{.ID}} here (see pagekeeper status)", map[string]any{"ID": id}))
 		return ExitUsage
 	} else if err != nil {
 		return failOpen(env, err)
@@ -197,7 +194,7 @@ func runExport(args []string, env Env) int {
 		return code
 	}
 	if *file == "" || fs.NArg() > 0 {
-		fmt.Fprintln(env.Stderr, "pagekeeper export: give the file with --csv FILE")
+		fmt.Fprintln(env.Stderr, "pagekeeper export: "+env.tr("cli.export.usage", "give the file with --csv FILE"))
 		return ExitUsage
 	}
 	k, err := env.open(*sandbox)
@@ -211,13 +208,13 @@ func runExport(args []string, env Env) int {
 		return err
 	})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "pagekeeper export: %v\n", err)
+		fmt.Fprintln(env.Stderr, "pagekeeper export: "+env.errText(err))
 		return ExitFailed
 	}
 	summary := env.Stdout
 	if stream { // the CSV may be on standard output: keep it clean
 		summary = env.Stderr
 	}
-	fmt.Fprintf(summary, "Wrote %d rows to %s\n", n, *file)
+	fmt.Fprintln(summary, env.tr("cli.export.done", "Wrote {{.Rows}} rows to {{.File}}", map[string]any{"Rows": n, "File": *file}))
 	return ExitOK
 }

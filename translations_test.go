@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/pagekeeper/pagekeeper/assets"
+	"github.com/pagekeeper/pagekeeper/keeper"
+)
+
+// trCall matches a front end's own sentence: tr("key", "English" …), the
+// one way the window (ui) and the terminal (ui/cli: env.tr) write text.
+var trCall = regexp.MustCompile(`\btr\(\s*("(?:[^"\\]|\\.)*")\s*,\s*("(?:[^"\\]|\\.)*"|` + "`[^`]*`" + `)`)
+
+// placeholder is a {{.Name}} of a template.
+var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+// sameInSpanish are the keys whose Spanish is rightly the English: names
+// and abbreviations Spanish keeps.
+var sameInSpanish = []string{"log.token", "log.webhooks", "preset.bot", "settings.app_id", "word.no", "time.hm", "time.m",
+	"duration.hours_minutes"}
+
+// Every sentence a person can meet — keeper's catalog (Facebook's reasons,
+// emails, the history, the login's pages) and the window's and the
+// terminal's own — is in both bundles, with the same placeholders, the
+// English as the code writes it, and no bundle keeps a sentence nothing says.
+func TestEverySentenceIsInBothLanguages(t *testing.T) {
+	used := keeper.Catalog()
+	if len(used) < 100 {
+		t.Fatalf("keeper's catalog has only %d sentences", len(used))
+	}
+	fronts := 0
+	for _, dir := range []string{"ui", "ui/cli"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range trCall.FindAllStringSubmatch(string(src), -1) {
+				key, err := strconv.Unquote(m[1])
+				if err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+				english, _ := strconv.Unquote(m[2])
+				if prev, ok := used[key]; ok && prev != english {
+					t.Errorf("%s: %q is %q here but %q elsewhere: one key, one sentence", f, key, english, prev)
+				}
+				used[key] = english
+				fronts++
+			}
+		}
+	}
+	if fronts < 100 {
+		t.Fatalf("found only %d sentences in the front ends; the scanner is broken", fronts)
+	}
+	bundles := map[string]map[string]string{}
+	for _, lang := range keeper.Languages {
+		data, err := assets.Translations.ReadFile("translations/" + lang.Code + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msgs map[string]string
+		if err := json.Unmarshal(data, &msgs); err != nil {
+			t.Fatalf("%s.json: %v", lang.Code, err)
+		}
+		bundles[lang.Code] = msgs
+		for key := range msgs {
+			if _, ok := used[key]; !ok {
+				t.Errorf("%s.json has %q, which nothing says", lang.Code, key)
+			}
+		}
+	}
+	for key, english := range used {
+		want := placeholders(english)
+		for code, msgs := range bundles {
+			got, ok := msgs[key]
+			switch {
+			case !ok || strings.TrimSpace(got) == "":
+				t.Errorf("%s.json lacks %q (%q)", code, key, english)
+			case code == "en" && got != english:
+				t.Errorf("en.json %q = %q but the code says %q", key, got, english)
+			case !slices.Equal(placeholders(got), want):
+				t.Errorf("%s.json %q has the placeholders %v, the English %v", code, key, placeholders(got), want)
+			case code != "en" && got == english && hasWords(english) && !slices.Contains(sameInSpanish, key):
+				t.Errorf("%s.json %q is still the English %q", code, key, english)
+			}
+		}
+	}
+}
+
+func placeholders(s string) []string {
+	var out []string
+	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// hasWords: the text has letters besides its placeholders.
+func hasWords(s string) bool {
+	return strings.ContainsFunc(placeholder.ReplaceAllString(s, ""), unicode.IsLetter)
+}

@@ -39,6 +39,11 @@ func (k *Keeper) Diagnostics(ctx context.Context, pageID string) (string, error)
 	line("Permissions declined: %s", orDash(strings.Join(p.Declined, ", ")))
 	line("Webhooks: preset %s; wanted %s; seen on Facebook %s", orDash(string(p.WebhookPreset)), orDash(strings.Join(p.WebhookFields, ", ")), orDash(strings.Join(p.SubscribedFields, ", ")))
 	line("Connected %s by %s (%s) on this computer as %s", when(p.ConnectedAt), orDash(p.ConnectedByFBName), orDash(p.ConnectedByFBID), orDash(p.ConnectedByOSUser))
+	if in := l.Status.Integration; in.Name != "" {
+		line("Integration: %s; %s; %d events waiting", in.Name, in.Status, in.Pending)
+	} else {
+		line("Integration: none")
+	}
 	if !p.DisconnectedAt.IsZero() {
 		line("Disconnected %s; Facebook clean-up pending: %v", when(p.DisconnectedAt), p.CleanupPending)
 	}

@@ -86,6 +86,10 @@ func (e *LoginStoppedError) Unwrap() error { return e.err }
 // failure by its reason (translation keys "fb.<reason>.explanation" and
 // ".action"); any other error as it reads, with no action.
 func Explain(err error) (what, todo Text) {
+	var ex interface{ explain() (what, todo Text) }
+	if errors.As(err, &ex) {
+		return ex.explain()
+	}
 	if e, ok := fb.AsError(err); ok {
 		key := "fb." + e.Reason.Key()
 		return Text{Key: key + ".explanation", Template: e.Explanation()}, Text{Key: key + ".action", Template: e.Action()}

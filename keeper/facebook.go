@@ -25,6 +25,8 @@ type config struct {
 	// login is the base of every Facebook login (app, ports, relay,
 	// browser, language); StartLogin adds the per-login parts.
 	login login.Config
+	// integrations are the integrations in effect (integrations.go).
+	integrations *integrationSet
 }
 
 // config is the current config; it is set from Open on.
@@ -61,7 +63,11 @@ func (k *Keeper) newConfig(set Settings) *config {
 	if k.fake != nil {
 		k.sandboxLogin(&base)
 	}
-	return &config{settings: set, client: client, login: base}
+	c := &config{settings: set, client: client, login: base}
+	if old := k.config(); old != nil {
+		c.integrations = old.integrations
+	}
+	return c
 }
 
 // appSecret is the App Secret saved for appID, or the zero Token. A

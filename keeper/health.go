@@ -10,6 +10,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/integration"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -48,6 +49,9 @@ type PageStatus struct {
 	CleanupPending bool
 	// ConnectedBy is the Facebook account (user ID) that connected the Page.
 	ConnectedBy string
+	// Integration is where the Page's messages go and what that
+	// integration has of it.
+	Integration IntegrationState
 }
 
 // Totals counts Pages by status.
@@ -112,9 +116,19 @@ func (ps *PageStatus) fillTexts() {
 	ps.ReasonText, ps.Explanation, ps.Action, ps.Repair = ps.Reason.Words(), ps.Reason.Explanation(ps.Detail), ps.Reason.Action(), ps.Reason.Repair()
 }
 
+// detailOf is the verdict's detail, or else the one the stored facts give.
+func (v verdict) detailOf(p store.Page) string {
+	if v.detail != "" {
+		return v.detail
+	}
+	return detailFor(v.reason, p)
+}
+
 // detailFor rebuilds an explanation's detail from the stored facts.
 func detailFor(r Reason, p store.Page) string {
 	switch r {
+	case ReasonIntegrationFailing, ReasonIntegrationStale, ReasonIntegrationSilent:
+		return p.Integration
 	case ReasonWebhookFieldsMissing:
 		return strings.Join(missingFields(p.WebhookFields, p.SubscribedFields), ", ")
 	case ReasonDataAccessExpiring:
@@ -329,6 +343,17 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		fetched <- err
 		close(answered)
 	}()
+	// The integrations are judged while Facebook answers (integration_health.go).
+	var findings map[string][]finding
+	found := make(chan struct{})
+	if k.viewer == nil {
+		go func() {
+			defer close(found)
+			findings = k.integrationFindings(fetchCtx, conn, graph, round.Started)
+		}()
+	} else {
+		close(found)
+	}
 	verdictOf := func(i int, p store.Page, now time.Time) verdict {
 		if conn[i].Token.IsZero() {
 			return verdict{status: StatusInvalid, reason: ReasonTokenUnreadable}
@@ -337,7 +362,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		if v.reason == ReasonThrottled {
 			round.Throttled++
 		}
-		return v
+		return withIntegration(v, findings[conn[i].ID])
 	}
 	regain := func() {
 		if us := graph.Usage(); !us.At.Before(round.Started) {
@@ -346,6 +371,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	}
 
 	if k.viewer != nil {
+		<-found
 		if err := <-fetched; err != nil {
 			return round, err
 		}
@@ -366,7 +392,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 			}
 			v := verdictOf(i, p, now)
 			st := statusOfPage(p)
-			st.Status, st.Reason, st.Detail, st.Problems, st.CheckedAt = v.status, v.reason, v.detail, v.problems, now
+			st.Status, st.Reason, st.Detail, st.Problems, st.CheckedAt = v.status, v.reason, v.detailOf(p), v.problems, now
 			st.Changed = st.Status != st.Previous
 			st.fillTexts()
 			round.Pages = append(round.Pages, st)
@@ -381,6 +407,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		for range answered {
 		}
 		<-fetched
+		<-found
 		return round, err
 	}
 	set := k.config().settings
@@ -424,6 +451,9 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 				if err != nil {
 					return err
 				}
+				if err := k.recordFindings(tx, p, findings[p.ID], now); err != nil {
+					return err
+				}
 				if same {
 					unchanged = append(unchanged, p.ID)
 				}
@@ -432,6 +462,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 			return tx.MarkChecked(unchanged, now)
 		})
 	}
+	<-found
 	if len(unreadable) > 0 {
 		if err := recordPages(unreadable); err != nil {
 			return fail(err)
@@ -474,7 +505,9 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		}
 	}
 	round.Alerts = pending
+	k.fillIntegrationStates(ctx, round.Pages)
 	k.notifyDesktop(ctx, pending)
+	k.wakeDeliveries()
 	k.DrainOutbox(ctx)
 	k.DrainMail(ctx)
 	round.Finished = k.now()
@@ -492,7 +525,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 // same is true and the caller marks all of those checked in one statement.
 func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, now time.Time,
 	openBy map[string]store.Incident, al alertPlan) (ps PageStatus, alerts []Alert, same bool, err error) {
-	prev, prevSince := Status(p.Status), p.StatusSince
+	prev, prevSince, oldName := Status(p.Status), p.StatusSince, p.Name
 	// Facts only from a complete, valid answer: a failed check says
 	// nothing new about the token or the webhooks.
 	changedFacts := false
@@ -539,8 +572,13 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 			return PageStatus{}, nil, false, err
 		}
 	}
+	if oldName != "" && p.Name != oldName {
+		if err := k.queueChanged(tx, p, []integration.Change{integration.ChangeName}, integration.Actor{Kind: integration.ActorPagekeeper}, now); err != nil {
+			return PageStatus{}, nil, false, err
+		}
+	}
 	ps = statusOfPage(p)
-	ps.Detail, ps.Problems, ps.Previous, ps.Changed = v.detail, v.problems, prev, v.status != prev
+	ps.Detail, ps.Problems, ps.Previous, ps.Changed = v.detailOf(p), v.problems, prev, v.status != prev
 	ps.fillTexts()
 	if ps.Changed {
 		detail := fmt.Sprintf("%s to %s", statusWords(prev), statusWords(v.status))
@@ -548,6 +586,9 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 			detail += ": " + v.reason.Words().String()
 		}
 		if _, err := tx.AppendEvent(store.Event{At: now, PageID: p.ID, Kind: "status_changed", Detail: detail}); err != nil {
+			return PageStatus{}, nil, false, err
+		}
+		if err := k.queueStatusChanged(tx, p, prev, v.status, v.reason, v.detailOf(p), now); err != nil {
 			return PageStatus{}, nil, false, err
 		}
 	}

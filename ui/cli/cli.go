@@ -30,6 +30,8 @@ const (
 // Env is what a command gets from main.
 type Env struct {
 	Stdout, Stderr io.Writer
+	// Stdin is where a signing secret is read from (nil = os.Stdin).
+	Stdin io.Reader
 	// Keeper is how main's global flags open the data folder; a command's
 	// own --sandbox flag switches it to the sandbox.
 	Keeper keeper.Options
@@ -64,6 +66,7 @@ var commands = []command{
 	{"check", "check every connected Page now; exit 0 all valid, 1 a Page needs action, 2 could not check", runCheck},
 	{"log", "show one Page's facts and history", runLog},
 	{"export", "write the Pages and their history to a CSV file", runExport},
+	{"integration", "add, list, test or remove the Messenger integrations that receive the Pages", runIntegration},
 	{"sandbox-demo", "connect the sandbox's demo Pages (--break: and break one) for a demonstration", runSandboxDemo},
 }
 

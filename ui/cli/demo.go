@@ -19,9 +19,11 @@ const demoBrokenPage = "Harbor Books"
 func runSandboxDemo(args []string, env Env) int {
 	fs := flag.NewFlagSet("pagekeeper sandbox-demo", flag.ContinueOnError)
 	breakOne := fs.Bool("break", false, "also break one Page ("+demoBrokenPage+" loses its role) and check every Page")
-	if code, ok := parse(fs, args, "Usage: pagekeeper sandbox-demo [--break]\n\n"+
+	into := fs.String("integration", "", "the integration the Pages' messages go to (default: the default integration, Sandbox Bot); none for no integration")
+	if code, ok := parse(fs, args, "Usage: pagekeeper sandbox-demo [--break] [--integration NAME]\n\n"+
 		"Connects the sandbox's demo Pages as if you had logged in, so the sandbox window has\n"+
-		"something to show. Only in the sandbox; nothing real is touched.\n", env); !ok {
+		"something to show, and hands them to the sandbox's own integration (Sandbox Bot). Only in\n"+
+		"the sandbox; nothing real is touched.\n", env); !ok {
 		return code
 	}
 	o := env.Keeper
@@ -35,7 +37,13 @@ func runSandboxDemo(args []string, env Env) int {
 	if !ok {
 		return code
 	}
+	if !chooseIntegration(env, k, plan, *into) {
+		return ExitUsage
+	}
 	if code := applyPlan(env, k, plan, true); code != ExitOK {
+		return code
+	}
+	if code := deliverAndReport(env, k); code != ExitOK {
 		return code
 	}
 	if !*breakOne {

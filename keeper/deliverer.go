@@ -123,7 +123,7 @@ func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 		for _, d := range start {
 			inFlight++
 			go func(d store.Delivery, t *target) {
-				ack, err := ds.client.Deliver(ctx, integration.Delivery{URL: t.URL, Secret: t.secret, ID: d.MessageID, Body: d.Body})
+				ack, err := k.deliverOne(ctx, t, d)
 				results <- deliveryResult{d: d, ack: ack, err: err, at: k.now()}
 			}(d, set.targets[d.Integration])
 		}
@@ -186,6 +186,29 @@ func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 	}
 	k.afterPass(context.WithoutCancel(ctx), set)
 	return pass, fetchErr
+}
+
+// deliverOne makes an attempt. An integration refuses an event it has
+// seen with the same timestamp as a replay (409 replayed): that happens
+// when an attempt's answer was lost (Pagekeeper stopped, or the connection
+// broke) and the retry is signed in the same second; it is signed again in
+// the next second.
+func (k *Keeper) deliverOne(ctx context.Context, t *target, d store.Delivery) (integration.Ack, error) {
+	del := integration.Delivery{URL: t.URL, Secret: t.secret, ID: d.MessageID, Body: d.Body}
+	ack, err := k.dstate.client.Deliver(ctx, del)
+	var ie *integration.Error
+	if !errors.As(err, &ie) || ie.Code != integration.CodeReplayed {
+		return ack, err
+	}
+	now := k.now()
+	wait := time.NewTimer(now.Truncate(time.Second).Add(time.Second).Sub(now))
+	defer wait.Stop()
+	select {
+	case <-ctx.Done():
+		return ack, err
+	case <-wait.C:
+	}
+	return k.dstate.client.Deliver(ctx, del)
 }
 
 func isCanceled(err error) bool {

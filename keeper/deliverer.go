@@ -24,6 +24,13 @@ import (
 // DefaultDeliveryConcurrency is how many events go to one integration at once.
 const DefaultDeliveryConcurrency = 16
 
+// Answers are recorded together when they arrive within recordWindow of
+// the first (at most maxRecordBatch at once).
+const (
+	recordWindow   = 20 * time.Millisecond
+	maxRecordBatch = 512
+)
+
 // deliveryState is the deliverer's; its zero value is not ready (Open makes it).
 type deliveryState struct {
 	pass   sync.Mutex    // one pass at a time
@@ -74,18 +81,55 @@ func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 	if limit <= 0 {
 		limit = DefaultDeliveryConcurrency
 	}
-	busy := map[deliveryKey]bool{} // on their way
-	running := map[string]int{}    // per integration
+	busy := map[deliveryKey]bool{} // started, answer not recorded yet
+	running := map[string]int{}    // attempts on the network, per integration
+	queued := map[int64]bool{}     // in ready, or busy
 	var ready []store.Delivery     // due, not started yet
-	queued := map[int64]bool{}     // in ready or on their way
-	results := make(chan deliveryResult, 256)
-	inFlight := 0
+	attempts := make(chan deliveryResult, 256)
+	// The recorder writes answers while the next attempts are on the
+	// network: one transaction for the answers of a short window (group
+	// commit), so that a renewal committing Page after Page is not slowed
+	// by one fsync per answer.
+	toRecord := make(chan deliveryResult, 1<<14)
+	recorded := make(chan []deliveryResult, 1<<10)
+	go func() {
+		defer close(recorded)
+		for r := range toRecord {
+			batch := []deliveryResult{r}
+			window := time.NewTimer(recordWindow)
+		more:
+			for len(batch) < maxRecordBatch {
+				select {
+				case r, ok := <-toRecord:
+					if !ok {
+						break more
+					}
+					batch = append(batch, r)
+				case <-window.C:
+					break more
+				}
+			}
+			window.Stop()
+			k.recordDeliveries(ctx, set, batch, &pass)
+			recorded <- batch
+		}
+	}()
+	onNetwork, recording := 0, 0
+	release := func(d store.Delivery) {
+		delete(busy, deliveryKey{d.Integration, d.PageID})
+		delete(queued, d.ID)
+	}
 	fetch := true
 	var fetchErr error
 	for {
 		if fetch && ctx.Err() == nil {
 			fetch = false
-			due, err := k.store.DueDeliveries(ctx, k.now(), 2000)
+			// Enough to fill every free place, leaving out what is here already.
+			have := make([]int64, 0, len(queued))
+			for id := range queued {
+				have = append(have, id)
+			}
+			due, err := k.store.DueDeliveries(ctx, k.now(), 2*limit*max(1, len(set.list)), have...)
 			if err != nil {
 				fetchErr = err
 			}
@@ -96,16 +140,18 @@ func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 				}
 			}
 		}
-		// Start what may start; what cannot be tried at all is recorded now.
-		var start, unsendable []store.Delivery
+		// Start what may start; what cannot be tried at all is recorded as such.
+		var start []store.Delivery
 		keep := ready[:0]
 		for _, d := range ready {
 			t, ok := set.targets[d.Integration]
 			switch {
 			case ctx.Err() != nil:
-				keep = append(keep, d)
+				delete(queued, d.ID)
 			case !ok || t.secret.IsZero():
-				unsendable = append(unsendable, d)
+				busy[deliveryKey{d.Integration, d.PageID}] = true
+				recording++
+				toRecord <- deliveryResult{d: d, err: errUnsendable, at: k.now()}
 			case running[d.Integration] < limit:
 				running[d.Integration]++
 				busy[deliveryKey{d.Integration, d.PageID}] = true
@@ -117,67 +163,51 @@ func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 		ready = keep
 		start = k.claim(ctx, start, func(d store.Delivery) {
 			running[d.Integration]--
-			delete(busy, deliveryKey{d.Integration, d.PageID})
-			delete(queued, d.ID)
+			release(d)
 		})
 		for _, d := range start {
-			inFlight++
+			onNetwork++
 			go func(d store.Delivery, t *target) {
 				ack, err := k.deliverOne(ctx, t, d)
-				results <- deliveryResult{d: d, ack: ack, err: err, at: k.now()}
+				attempts <- deliveryResult{d: d, ack: ack, err: err, at: k.now()}
 			}(d, set.targets[d.Integration])
 		}
-		if len(unsendable) > 0 {
-			batch := make([]deliveryResult, 0, len(unsendable))
-			for _, d := range unsendable {
-				delete(queued, d.ID)
-				batch = append(batch, deliveryResult{d: d, err: errUnsendable, at: k.now()})
+		if onNetwork == 0 && recording == 0 {
+			if len(ready) > 0 && ctx.Err() == nil {
+				continue
 			}
-			k.recordDeliveries(ctx, set, batch, &pass)
-		}
-		if inFlight == 0 {
-			if len(ready) == 0 || ctx.Err() != nil {
-				break
+			if fetch && ctx.Err() == nil {
+				continue // what became due behind the last answers
 			}
-			continue
+			break
 		}
-		// Wait for an answer, then take every answer that has arrived and
-		// record them together.
-		var batch []deliveryResult
 		select {
-		case r := <-results:
-			batch = append(batch, r)
-		case <-k.dstate.wake:
-			fetch = true
-			continue
-		}
-	more:
-		for {
-			select {
-			case r := <-results:
-				batch = append(batch, r)
-			default:
-				break more
-			}
-		}
-		inFlight -= len(batch)
-		recorded := batch[:0]
-		for _, r := range batch {
+		case r := <-attempts:
+			onNetwork--
 			running[r.d.Integration]--
-			delete(busy, deliveryKey{r.d.Integration, r.d.PageID})
-			delete(queued, r.d.ID)
-			if r.d.Queued > 1 {
-				fetch = true // the Page's next event may go now
+			if len(ready) < limit {
+				fetch = true // a place is free: more may be due than was read
 			}
 			if ctx.Err() != nil && errors.Is(r.err, ctx.Err()) || isCanceled(r.err) {
-				continue // stopped, not failed: tried again next time
+				release(r.d) // stopped, not failed: tried again next time
+				continue
 			}
-			recorded = append(recorded, r)
-		}
-		k.recordDeliveries(ctx, set, recorded, &pass)
-		if len(ready) == 0 {
+			recording++
+			toRecord <- r
+		case batch := <-recorded:
+			recording -= len(batch)
+			for _, r := range batch {
+				release(r.d)
+				if r.d.Queued > 1 {
+					fetch = true // the Page's next event may go now
+				}
+			}
+		case <-k.dstate.wake:
 			fetch = true
 		}
+	}
+	close(toRecord)
+	for range recorded {
 	}
 	if pending, err := k.store.IntegrationQueues(context.WithoutCancel(ctx)); err == nil {
 		for _, q := range pending {

@@ -228,17 +228,23 @@ func (tx *Tx) SaveIntegrationPage(ip IntegrationPage) error {
 
 // DueDeliveries returns, for each integration and Page with pending events,
 // the first one (its events go one at a time, in order) when it is due at
-// now: oldest first, at most limit, bodies included.
-func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) (out []Delivery, err error) {
+// now: oldest first, at most limit, bodies included, leaving out the
+// events in skip (the caller has them already).
+func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int, skip ...int64) (out []Delivery, err error) {
 	if limit <= 0 {
 		limit = -1
+	}
+	skipped, err := jsonText(skip)
+	if err != nil {
+		return nil, err
 	}
 	cols := strings.ReplaceAll("d."+strings.Join(strings.Fields(deliveryColumns), " d."), " ", "")
 	err = s.read(func(db *sql.DB) error {
 		rows, err := db.QueryContext(ctx, `SELECT `+cols+`, q.n FROM
 			(SELECT min(id) AS first, count(*) AS n FROM deliveries WHERE state = 'pending' GROUP BY integration, page_id) q
 			JOIN deliveries d ON d.id = q.first
-			WHERE d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`, ms(now), limit)
+			WHERE d.next_attempt_at <= ? AND d.id NOT IN (SELECT value FROM json_each(?))
+			ORDER BY d.next_attempt_at, d.id LIMIT ?`, ms(now), skipped, limit)
 		if err != nil {
 			return err
 		}

@@ -313,7 +313,7 @@ func settingError(err error) error {
 	if !ok {
 		return err
 	}
-	return &IntegrationError{What: m.with("Field", settingFields[se.Field].with().String()), err: err}
+	return &IntegrationError{What: m.with("Field", settingFields[se.Field].with()), err: err}
 }
 
 // check validates a setup; a new one must have a name no other has.

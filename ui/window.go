@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"maps"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -87,6 +88,7 @@ func (m *MainWindow) newDashboard() *Dashboard {
 		Resubscribe: m.resubscribe,
 		Disconnect:  m.confirmDisconnect,
 		Log:         m.showLog,
+		Destination: func(r PageRow) { m.showDestination(r.ID, r.Name, r.IntegrationName) },
 	})
 }
 
@@ -233,8 +235,12 @@ func (m *MainWindow) setRows(rows []PageRow) {
 		r := &rows[i]
 		r.Short = shortReason(r.page)
 		r.Reason, r.Action = describe(r.page)
+		r.Integration, r.IntegrationProblem = integrationLine(r.page.Integration)
 	}
 	m.rows = rows
+	if m.keeper != nil {
+		m.Dashboard.SetNoIntegration(len(m.keeper.IntegrationNames()) == 0)
+	}
 	m.Dashboard.SetPages(rows)
 	m.updateTray(rows)
 }
@@ -280,7 +286,7 @@ func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
 	for _, ps := range sum.Pages {
 		rows = append(rows, PageRow{ID: ps.ID, Name: ps.Name, Status: ps.Status, Updated: ps.UpdatedAt,
 			CleanupPending: ps.CleanupPending, ConnectedBy: ps.ConnectedBy, Resubscribe: ps.Repair == keeper.RepairResubscribe,
-			page: ps})
+			IntegrationName: ps.Integration.Name, page: ps})
 	}
 	return rows, nil
 }
@@ -410,7 +416,16 @@ func text(t keeper.Text) string {
 	case t.Key == "":
 		return t.String()
 	}
-	return tr(t.Key, t.Template, t.Data)
+	data := t.Data
+	for k, v := range t.Data {
+		// A sentence inside a sentence ("failing since 10:00: {{.Why}}") is
+		// rendered in the owner's language too.
+		if inner, ok := v.(keeper.Text); ok {
+			data = maps.Clone(data)
+			data[k] = text(inner)
+		}
+	}
+	return tr(t.Key, t.Template, data)
 }
 
 // errorText is an error in the owner's words: what happened and what to do.

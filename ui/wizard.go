@@ -45,14 +45,19 @@ type Wizard struct {
 	Problem    *widget.Label
 	PageChecks map[string]*widget.Check
 	Presets    map[string]*widget.Select
-	MissingOut map[string]*widget.Button // "Disconnect it" per missing Page
-	Progress   map[string]*widget.Label
-	FlowPage   *widget.Select
-	FlowInfo   *widget.Label
-	Reply      *widget.Entry
-	ReplyCount *widget.Label
-	Send       *widget.Button
-	SendResult *widget.Label
+	// Destinations: where each Page's messages go (integrations.go).
+	Destinations map[string]*widget.Select
+	MissingOut   map[string]*widget.Button // "Disconnect it" per missing Page
+	Progress     map[string]*widget.Label
+	FlowPage     *widget.Select
+	FlowInfo     *widget.Label
+	Reply        *widget.Entry
+	ReplyCount   *widget.Label
+	Send         *widget.Button
+	SendResult   *widget.Label
+	// The end-to-end check of step 5 (integrations.go).
+	E2EButton *widget.Button
+	E2EResult *widget.Label
 
 	// stepDone receives the step number each time a step is shown (tests wait on it).
 	stepDone chan int
@@ -237,8 +242,7 @@ func (w *Wizard) stepChoose() {
 				sel.SetSelected(tr("preset.bot", "Bot"))
 			}
 			w.Presets[id] = sel
-			row = container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel(tr("wizard.choose.preset", "Messages go to:")), sel),
-				container.NewVBox(check, note))
+			row = container.NewBorder(nil, nil, nil, w.messagesGoTo(c, sel), container.NewVBox(check, note))
 		}
 		list.Add(row)
 		list.Add(widget.NewSeparator())
@@ -328,6 +332,7 @@ func (w *Wizard) stepSaving() {
 		res, err := k.Apply(ctx, plan, func(p keeper.Progress) {
 			w.life.Do(func() { w.setProgress(p) })
 		})
+		handed := w.handOver(ctx, err)
 		return func() {
 			w.Cancel.Enable()
 			if err != nil {
@@ -338,6 +343,7 @@ func (w *Wizard) stepSaving() {
 			for _, o := range res.Pages {
 				w.setProgress(keeper.Progress{PageID: o.PageID, PageName: o.PageName, Step: o.Step, Err: o.Err})
 			}
+			w.showHandOver(handed)
 			if ids := w.savedIDs(); len(ids) > 0 && w.m.scheduled {
 				// Renewed or new: check them at once, so the table is current.
 				k.RequestCheck(ids...)
@@ -441,8 +447,10 @@ func (w *Wizard) stepVerify() {
 	}
 	replyBox := container.NewVBox(w.Reply, container.NewBorder(nil, nil, w.ReplyCount, w.Send), w.SendResult)
 	replyBox.Hide()
+	e2e := w.newEndToEnd()
 	w.FlowPage = widget.NewSelect(options, func(name string) {
 		pageID = names[name]
+		e2e.setPage(pageID)
 		target = nil
 		replyBox.Hide()
 		w.FlowInfo.SetText(tr("wizard.verify.checking", "Reading the latest conversations…"))
@@ -477,7 +485,7 @@ func (w *Wizard) stepVerify() {
 	done.Importance = widget.HighImportance
 	content := container.NewVBox(
 		wrapped(tr("wizard.verify.what", "Check that messages reach your integration and that replies go out. Choose a Page:")),
-		w.FlowPage, w.FlowInfo, replyBox)
+		w.FlowPage, w.FlowInfo, replyBox, e2e.box)
 	w.show(5, tr("wizard.verify.title", "Check it works"), container.NewVScroll(content), done)
 	if len(options) > 0 {
 		w.FlowPage.SetSelected(options[0])

@@ -45,19 +45,20 @@ type Wizard struct {
 	Problem    *widget.Label
 	PageChecks map[string]*widget.Check
 	Presets    map[string]*widget.Select
-	// Destinations: where each Page's messages go (integrations.go).
+	MissingOut map[string]*widget.Button // "Disconnect it" per missing Page
+	Progress   map[string]*widget.Label
+	FlowPage   *widget.Select
+	FlowInfo   *widget.Label
+	Reply      *widget.Entry
+	ReplyCount *widget.Label
+	Send       *widget.Button
+	SendResult *widget.Label
+
+	// Where each Page's messages go (step 3) and the end-to-end check of
+	// step 5 (integrations.go).
 	Destinations map[string]*widget.Select
-	MissingOut   map[string]*widget.Button // "Disconnect it" per missing Page
-	Progress     map[string]*widget.Label
-	FlowPage     *widget.Select
-	FlowInfo     *widget.Label
-	Reply        *widget.Entry
-	ReplyCount   *widget.Label
-	Send         *widget.Button
-	SendResult   *widget.Label
-	// The end-to-end check of step 5 (integrations.go).
-	E2EButton *widget.Button
-	E2EResult *widget.Label
+	E2EButton    *widget.Button
+	E2EResult    *widget.Label
 
 	// stepDone receives the step number each time a step is shown (tests wait on it).
 	stepDone chan int

@@ -37,6 +37,42 @@ type deliveryState struct {
 	wake   chan struct{} // something was queued
 	client *integration.Client
 	pruned time.Time // when old events were last pruned
+
+	subsMu sync.Mutex
+	subs   map[int]func(DeliveryPass)
+	nextID int
+}
+
+// OnDeliveries subscribes fn to the deliverer's passes that delivered or
+// failed something (the window shows the new states); the returned func
+// unsubscribes. fn runs on the deliverer's goroutine: keep it short.
+func (k *Keeper) OnDeliveries(fn func(DeliveryPass)) (cancel func()) {
+	ds := &k.dstate
+	ds.subsMu.Lock()
+	defer ds.subsMu.Unlock()
+	if ds.subs == nil {
+		ds.subs = map[int]func(DeliveryPass){}
+	}
+	id := ds.nextID
+	ds.nextID++
+	ds.subs[id] = fn
+	return func() {
+		ds.subsMu.Lock()
+		delete(ds.subs, id)
+		ds.subsMu.Unlock()
+	}
+}
+
+func (ds *deliveryState) publish(p DeliveryPass) {
+	ds.subsMu.Lock()
+	fns := make([]func(DeliveryPass), 0, len(ds.subs))
+	for _, f := range ds.subs {
+		fns = append(fns, f)
+	}
+	ds.subsMu.Unlock()
+	for _, f := range fns {
+		f(p)
+	}
 }
 
 // wakeDeliveries tells a waiting deliverer that something was queued.
@@ -215,6 +251,9 @@ func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 		}
 	}
 	k.afterPass(context.WithoutCancel(ctx), set)
+	if pass.Delivered+pass.Failed > 0 {
+		ds.publish(pass)
+	}
 	return pass, fetchErr
 }
 

@@ -381,7 +381,9 @@ type pageRowView struct {
 	renew   *widget.Button
 	discon  *widget.Button
 	log     *widget.Button
-	dest    *widget.Button
+	// Where the Page's messages go (integrations.go).
+	dest  *widget.Button
+	integ *widget.Label
 }
 
 func newPageRowView(d *Dashboard) *pageRowView {
@@ -396,7 +398,6 @@ func newPageRowView(d *Dashboard) *pageRowView {
 		icon:    widget.NewIcon(nil),
 	}
 	v.name.Truncation = fyne.TextTruncateEllipsis
-	v.reason.Truncation = fyne.TextTruncateEllipsis
 	v.renew = widget.NewButtonWithIcon(tr("row.renew", "Renew"), theme.ViewRefreshIcon(), func() {
 		if v.row.Resubscribe {
 			v.act(d.actions.Resubscribe)
@@ -406,11 +407,7 @@ func newPageRowView(d *Dashboard) *pageRowView {
 	})
 	v.discon = widget.NewButtonWithIcon(tr("row.disconnect", "Disconnect"), theme.CancelIcon(), func() { v.act(d.actions.Disconnect) })
 	v.log = widget.NewButtonWithIcon(tr("row.log", "Log"), theme.DocumentIcon(), func() { v.act(d.actions.Log) })
-	v.dest = widget.NewButtonWithIcon(tr("row.destination", "Messages go to…"), theme.MailForwardIcon(), func() {
-		if d.actions.Destination != nil {
-			d.actions.Destination(v.row)
-		}
-	})
+	v.dest, v.integ = newRowIntegration(d, v)
 	v.ExtendBaseWidget(v)
 	return v
 }
@@ -439,22 +436,11 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 		v.status.Text, v.status.Importance = status, imp
 		v.status.Refresh()
 	}
-	// Under the name: the reason, and where the Page's messages go.
-	line, lineImp := r.Short, imp
-	switch {
-	case r.Integration == "":
-	case line == "":
-		line, lineImp = r.Integration, widget.LowImportance
-		if r.IntegrationProblem {
-			lineImp = widget.WarningImportance
-		}
-	default:
-		line += " · " + r.Integration
-	}
-	if v.reason.Text != line || v.reason.Importance != lineImp {
-		v.reason.Text, v.reason.Importance = line, lineImp
+	if v.reason.Text != r.Short || v.reason.Importance != imp {
+		v.reason.Text, v.reason.Importance = r.Short, imp
 		v.reason.Refresh()
 	}
+	v.setIntegration(r)
 	if icon := statusIcon(r.Status); v.icon.Resource != icon {
 		v.icon.SetResource(icon)
 	}
@@ -494,7 +480,6 @@ func setEnabled(b *widget.Button, on bool) {
 }
 
 func (v *pageRowView) CreateRenderer() fyne.WidgetRenderer {
-	nameCol := container.NewVBox(v.name, v.reason)
 	left := fixed(colInitial, container.NewStack(
 		canvas.NewCircle(theme.Color(theme.ColorNameInputBackground)), v.initial))
 	right := container.NewHBox(
@@ -502,7 +487,11 @@ func (v *pageRowView) CreateRenderer() fyne.WidgetRenderer {
 		fixed(colUpdated, v.updated),
 		fixed(colStatus, container.NewHBox(v.icon, v.status)),
 		fixed(colActions, container.NewHBox(v.renew, v.discon, v.log, v.dest)))
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, container.NewCenter(right), nameCol))
+	// Under the name, across the row: the reason in a few words, then where
+	// the Page's messages go.
+	below := container.NewBorder(nil, nil, fixed(colInitial, layout.NewSpacer()), nil,
+		container.NewBorder(nil, nil, v.reason, nil, v.integrationLine()))
+	return widget.NewSimpleRenderer(container.NewVBox(container.NewBorder(nil, nil, left, container.NewCenter(right), v.name), below))
 }
 
 func initialOf(name string) string {

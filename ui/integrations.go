@@ -311,7 +311,7 @@ func (w *Wizard) messagesGoTo(c keeper.Candidate, preset *widget.Select) fyne.Ca
 	if len(k.IntegrationNames()) == 0 {
 		none := widget.NewLabel(tr("wizard.choose.no_integration", "no integration yet"))
 		none.Importance = widget.WarningImportance
-		return container.NewHBox(label, none, preset)
+		return container.NewCenter(container.NewHBox(label, none, preset))
 	}
 	options, selected := destinationChoices(k, c.Integration)
 	id := c.ID
@@ -330,7 +330,7 @@ func (w *Wizard) messagesGoTo(c keeper.Candidate, preset *widget.Select) fyne.Ca
 		w.Destinations = map[string]*widget.Select{}
 	}
 	w.Destinations[id] = sel
-	return container.NewHBox(label, sel, widget.NewLabel(tr("wizard.choose.as", "as")), preset)
+	return container.NewCenter(container.NewHBox(label, sel, widget.NewLabel(tr("wizard.choose.as", "as")), preset))
 }
 
 // endToEnd is the wizard's check that a customer's message reaches the
@@ -491,5 +491,35 @@ func (w *Wizard) showHandOver(states map[string]keeper.IntegrationState) {
 		}
 		l.Wrapping = fyne.TextWrapWord
 		l.Refresh()
+	}
+}
+
+// newRowIntegration makes a row's "Messages go to…" button and the line
+// under the row saying where its messages go.
+func newRowIntegration(d *Dashboard, v *pageRowView) (*widget.Button, *widget.Label) {
+	dest := widget.NewButtonWithIcon(tr("row.destination", "Messages go to…"), theme.MailForwardIcon(), func() {
+		if d.actions.Destination != nil {
+			d.actions.Destination(v.row)
+		}
+	})
+	line := widget.NewLabel("")
+	line.Truncation = fyne.TextTruncateEllipsis
+	return dest, line
+}
+
+// integrationLine is the row's line about its integration.
+func (v *pageRowView) integrationLine() fyne.CanvasObject {
+	return container.NewBorder(nil, nil, widget.NewIcon(theme.MailForwardIcon()), nil, v.integ)
+}
+
+// setIntegration shows where r's messages go (only what changed is touched).
+func (v *pageRowView) setIntegration(r PageRow) {
+	imp := widget.MediumImportance
+	if r.IntegrationProblem {
+		imp = widget.WarningImportance
+	}
+	if v.integ.Text != r.Integration || v.integ.Importance != imp {
+		v.integ.Text, v.integ.Importance = r.Integration, imp
+		v.integ.Refresh()
 	}
 }

@@ -2,14 +2,19 @@ package ui
 
 import (
 	"context"
+	"image"
+	"image/png"
 	"log"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"filippo.io/age"
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/pagekeeper/pagekeeper/integration"
@@ -179,4 +184,61 @@ func (m *MainWindow) reloadAndWait(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the table was not reloaded")
 	}
+}
+
+// TestScreenshotsOfTheIntegrationParts writes the wizard's "Messages go
+// to" step, its end-to-end check and the Settings tab as PNG files into
+// $PAGEKEEPER_SCREENSHOTS, rendered by Fyne's software painter (to look
+// at; not a check).
+func TestScreenshotsOfTheIntegrationParts(t *testing.T) {
+	dir := os.Getenv("PAGEKEEPER_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set PAGEKEEPER_SCREENSHOTS to a folder")
+	}
+	save := func(name string, m *MainWindow) {
+		var img image.Image
+		onMain(func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Logf("%s: Fyne's software painter failed: %v", name, r)
+				}
+			}()
+			img = m.Window.Canvas().Capture()
+		})
+		if img == nil {
+			return
+		}
+		f, err := os.Create(filepath.Join(dir, name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := sandboxWindowWithBot(t)
+	w := toChoosePages(t, m)
+	save("wizard-choose", m)
+	tap(get(func() *widget.Button { return w.Next }))
+	waitStep(t, w, 40)
+	save("wizard-saved", m)
+	tap(get(func() *widget.Button { return w.Next }))
+	waitStep(t, w, 5)
+	onMain(func() { w.FlowPage.SetSelected("Sunrise Café") })
+	tap(get(func() *widget.Button { return w.E2EButton }))
+	waitStep(t, w, 50)
+	save("wizard-check", m)
+	onMain(w.close)
+	var v *SettingsView
+	onMain(func() { v = m.settingsDialog(m.keeper.Settings()) })
+	<-v.Integrations.Loaded
+	onMain(func() {
+		walkObjects(m.Window.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+			if tabs, ok := o.(*container.AppTabs); ok {
+				tabs.SelectIndex(2)
+			}
+		})
+	})
+	save("settings-integrations", m)
 }

@@ -176,6 +176,8 @@ func (m *MainWindow) startChecks(k *keeper.Keeper) {
 		return
 	}
 	m.scheduled = true
+	// Deliveries to the integrations change what the rows say.
+	k.OnDeliveries(func(keeper.DeliveryPass) { m.life.Do(m.reload) })
 	k.OnRound(func(r keeper.Round) {
 		next := time.Now().Add(k.NextRoundIn())
 		m.life.Do(func() { m.roundDone(r, next) })

@@ -303,10 +303,13 @@ func (k *Keeper) Close() error {
 	if k.lock != nil {
 		err = errors.Join(err, k.lock.Release())
 	}
+	// Pagekeeper's own connections to Sandbox Bot go first, so that it can
+	// stop at once (a connection that never carried a request would hold
+	// its graceful stop for 5 seconds).
+	k.dstate.client.CloseIdleConnections()
 	if k.bot != nil {
 		err = errors.Join(err, k.bot.Close())
 	}
-	k.dstate.client.CloseIdleConnections()
 	if k.fake != nil {
 		err = errors.Join(err, k.fake.Close())
 	}

@@ -288,7 +288,11 @@ func (s *Server) Close() error {
 	s.closed.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		err = s.srv.Shutdown(ctx)
+		if err = s.srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+			// A request still running after 5 seconds, or a client's
+			// connection that never carried one: stop anyway.
+			err = s.srv.Close()
+		}
 		s.m.close()
 		err = errors.Join(err, s.db.Close())
 	})

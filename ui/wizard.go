@@ -420,9 +420,9 @@ func (w *Wizard) stepVerify() {
 			return
 		}
 		w.Send.Disable()
-		psid, text, k := target.PSID, w.Reply.Text, w.m.keeper
+		id, psid, text, k := pageID, target.PSID, w.Reply.Text, w.m.keeper
 		w.life.Go(func(ctx context.Context) func() {
-			_, err := k.SendTestReply(ctx, pageID, psid, text, keeper.OSActor())
+			_, err := k.SendTestReply(ctx, id, psid, text, keeper.OSActor())
 			return func() {
 				w.Send.Enable()
 				if err != nil {
@@ -455,9 +455,9 @@ func (w *Wizard) stepVerify() {
 		target = nil
 		replyBox.Hide()
 		w.FlowInfo.SetText(tr("wizard.verify.checking", "Reading the latest conversations…"))
-		k := w.m.keeper
+		k, id := w.m.keeper, pageID // pageID changes with the next choice
 		w.life.Go(func(ctx context.Context) func() {
-			fc, err := k.CheckMessagesFlow(ctx, pageID)
+			fc, err := k.CheckMessagesFlow(ctx, id)
 			return func() {
 				if err != nil {
 					w.FlowInfo.SetText(errorText(err))

@@ -103,6 +103,15 @@ func (k *Keeper) reloadSettings(ctx context.Context) error {
 		return err
 	}
 	k.apply(set)
+	ints, err := k.loadIntegrations(ctx)
+	if err != nil {
+		return err
+	}
+	k.putIntegrations(ints.list)
+	if k.bot != nil {
+		// The restored list knows Sandbox Bot at an old address (or not at all).
+		return k.registerSandboxBot(ctx)
+	}
 	return nil
 }
 

@@ -81,6 +81,13 @@ func (k *Keeper) startSandboxIntegration(ctx context.Context) error {
 	if err := k.fake.Fake.SetAppWebhook(srv.WebhookURL, verify, sandboxWebhookFields); err != nil {
 		return fmt.Errorf("pointing the pretend Facebook's webhooks at Sandbox Bot: %w", err)
 	}
+	return k.registerSandboxBot(ctx)
+}
+
+// registerSandboxBot makes the running Sandbox Bot an integration: added
+// first (the default) the first time, else pointed at its new address.
+func (k *Keeper) registerSandboxBot(ctx context.Context) error {
+	srv := k.bot
 	// The sandbox keeps its secrets in memory: Sandbox Bot's is set at every start.
 	if _, err := k.setSecret(SandboxIntegrationName, Secret{srv.Secret}); err != nil {
 		return err

@@ -361,3 +361,41 @@ func TestIntegrationCommands(t *testing.T) {
 		t.Fatalf("%d %s", code, errOut)
 	}
 }
+
+// sandboxBot starts the example integration in-process, as main does for the sandbox.
+func sandboxBot(_ context.Context, c keeper.SandboxIntegrationConfig) (keeper.SandboxIntegrationServer, error) {
+	srv, err := example.Start(example.Config{KeyFile: filepath.Join(c.Dir, "key.txt"), SecretFile: filepath.Join(c.Dir, "secret.txt"),
+		AppSecret: c.AppSecret, VerifyToken: c.VerifyToken, GraphURL: c.GraphURL})
+	if err != nil {
+		return keeper.SandboxIntegrationServer{}, err
+	}
+	return keeper.SandboxIntegrationServer{URL: srv.DeliveryURL(), WebhookURL: srv.WebhookURL(), Recipient: srv.Recipient,
+		Secret: srv.Secret, Close: srv.Close}, nil
+}
+
+// sandbox-demo hands the demo Pages to Sandbox Bot, the sandbox's own
+// integration; --integration names another (an unknown one is a usage
+// error naming those there are).
+func TestSandboxDemoHandsThePagesToSandboxBot(t *testing.T) {
+	so := keeper.Options{Dir: t.TempDir(), SandboxIntegration: sandboxBot}
+	code, out, errOut := runWith(so, "", "sandbox-demo", "--integration", "Nope")
+	if code != ExitUsage || !strings.Contains(errOut, "There is no integration named “Nope”. Choose one of: Sandbox Bot.") {
+		t.Fatalf("%d %s %s", code, out, errOut)
+	}
+	code, out, errOut = runWith(so, "", "sandbox-demo")
+	if code != ExitOK || !regexp.MustCompile(`(?m)^Sunrise Café: Sandbox Bot has the current token \(since \d\d:\d\d\)\.$`).MatchString(out) {
+		t.Fatalf("%d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runWith(so, "", "status", "--sandbox", "--json")
+	var st struct {
+		Pages []pageJSON `json:"pages"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || code != ExitOK || len(st.Pages) < 4 {
+		t.Fatalf("%d %v %s", code, err, out)
+	}
+	for _, p := range st.Pages {
+		if p.Integration.Name != keeper.SandboxIntegrationName || p.Integration.State != "current" {
+			t.Fatalf("%s: %+v", p.Name, p.Integration)
+		}
+	}
+}

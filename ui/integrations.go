@@ -38,8 +38,8 @@ type IntegrationsView struct {
 
 // IntegrationRow is one integration in the list.
 type IntegrationRow struct {
-	State                *widget.Label
-	Test, Secret, Remove *widget.Button
+	State                        *widget.Label
+	Test, Change, Secret, Remove *widget.Button
 }
 
 // integrationsTab builds the tab; life is the Settings dialog's bridge
@@ -146,11 +146,13 @@ func (v *IntegrationsView) showList(m *MainWindow, life *bridge, list []keeper.I
 			r.State.Importance = widget.WarningImportance
 		}
 		r.Test = widget.NewButtonWithIcon(tr("integrations.test", "Test"), theme.MailSendIcon(), func() { m.testIntegration(v, life, name) })
+		r.Change = widget.NewButtonWithIcon(tr("integrations.change", "Change…"), theme.DocumentCreateIcon(), func() { m.changeIntegration(v, life, in) })
 		r.Secret = widget.NewButtonWithIcon(tr("integrations.set_secret", "Signing secret…"), theme.AccountIcon(), func() { m.askSecret(v, life, name) })
 		r.Remove = widget.NewButtonWithIcon(tr("integrations.remove", "Remove…"), theme.DeleteIcon(), func() {
 			m.confirmRemove(v, life, in, slices.DeleteFunc(slices.Clone(others), func(o string) bool { return o == name }))
 		})
 		if in.Removing || in.Sandbox {
+			r.Change.Disable()
 			r.Secret.Disable()
 			r.Remove.Disable()
 		}
@@ -161,7 +163,7 @@ func (v *IntegrationsView) showList(m *MainWindow, life *bridge, list []keeper.I
 		pages := tr("integrations.pages", "Pages: {{.List}}", map[string]any{"List": listOrDash(in.Pages)})
 		v.Rows[name] = r
 		v.List.Add(widget.NewCard(title, in.URL, container.NewVBox(r.State, wrapped(pages),
-			container.NewHBox(r.Test, r.Secret, r.Remove))))
+			container.NewHBox(r.Test, r.Change, r.Secret, r.Remove))))
 	}
 }
 
@@ -181,6 +183,36 @@ func (m *MainWindow) testIntegration(v *IntegrationsView, life *bridge, name str
 			v.Problem.SetText(tr("integrations.test_ok", "✓ {{.Name}} received the test event.", map[string]any{"Name": name}))
 		}
 	})
+}
+
+// changeIntegration changes an integration's address or public key.
+func (m *MainWindow) changeIntegration(v *IntegrationsView, life *bridge, in keeper.IntegrationInfo) {
+	url, recipient := widget.NewEntry(), widget.NewEntry()
+	url.SetText(in.URL)
+	recipient.SetText(in.Recipient)
+	d := dialog.NewForm(tr("integrations.change_title", "Change {{.Name}}", map[string]any{"Name": in.Name}),
+		tr("integrations.save", "Save"), tr("dialog.cancel", "Cancel"),
+		[]*widget.FormItem{widget.NewFormItem(tr("integrations.url", "Address"), url),
+			widget.NewFormItem(tr("integrations.recipient", "Public key"), recipient)}, func(ok bool) {
+			if !ok {
+				return
+			}
+			k, setup := m.keeper, keeper.IntegrationSetup{Name: in.Name, URL: url.Text, Recipient: recipient.Text}
+			life.Go(func(ctx context.Context) func() {
+				err := k.UpdateIntegration(ctx, setup, keeper.OSActor())
+				return func() {
+					if err != nil {
+						v.Problem.Importance = widget.DangerImportance
+						v.Problem.SetText(errorText(err))
+						return
+					}
+					m.refreshIntegrations(v, life)
+					m.reload()
+				}
+			})
+		}, m.Window)
+	d.Resize(fyne.NewSize(620, 240))
+	m.present(d, nil)
 }
 
 // askSecret takes a new signing secret for an integration (one IT preset

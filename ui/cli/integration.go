@@ -29,6 +29,9 @@ Commands:
                           (or made with --new-secret and printed once)
   list [--json]           list the integrations, the Pages each receives and how deliveries go
   test NAME               send it a test event now and say what it answered
+  change NAME [--url URL] [--recipient age1…]
+                          change its address or public key (each Page is handed its token again
+                          when the key changes)
   set-secret NAME         replace its signing secret (read from standard input)
   remove NAME [--move-pages-to OTHER | --unlink-pages]
                           remove it; its Pages go to OTHER (or to no integration) first
@@ -53,6 +56,8 @@ func runIntegration(args []string, env Env) int {
 		return integrationList(args, env)
 	case "test":
 		return integrationTest(args, env)
+	case "change":
+		return integrationChange(args, env)
 	case "set-secret":
 		return integrationSetSecret(args, env)
 	case "remove":
@@ -157,6 +162,9 @@ func deliverAndReport(env Env, k *keeper.Keeper) int {
 		return failOpen(env, err)
 	}
 	code := ExitOK
+	if len(k.IntegrationNames()) == 0 && len(sum.Pages) > 0 {
+		fmt.Fprintln(env.Stdout, "No integration receives these Pages' messages (add one with `pagekeeper integration add`).")
+	}
 	for _, p := range sum.Pages {
 		in := p.Integration
 		if in.Name == "" || p.Status == keeper.StatusDisconnected {
@@ -258,6 +266,50 @@ func integrationTest(args []string, env Env) int {
 	}
 	fmt.Fprintf(env.Stdout, "%s received the test event.\n", strings.TrimSpace(name))
 	return ExitOK
+}
+
+func integrationChange(args []string, env Env) int {
+	fs := flag.NewFlagSet("pagekeeper integration change", flag.ContinueOnError)
+	sandbox := fs.Bool("sandbox", false, "use the sandbox data folder")
+	url := fs.String("url", "", "its new address")
+	recipient := fs.String("recipient", "", "its new public key (age1…)")
+	name, code, ok := oneName(fs, args, "Usage: pagekeeper integration change NAME [--url URL] [--recipient age1…] [--sandbox]\n\n"+
+		"Changes an integration's address or public key; what waits for it is tried again at once.\n"+
+		"A new key hands each of its Pages its token again, sealed to that key.\n", env)
+	if !ok {
+		return code
+	}
+	if *url == "" && *recipient == "" {
+		fmt.Fprintln(env.Stderr, "pagekeeper integration change: give --url or --recipient (or both)")
+		return ExitUsage
+	}
+	k, err := env.open(*sandbox)
+	if err != nil {
+		return failOpen(env, err)
+	}
+	defer k.Close()
+	list, err := k.Integrations(env.Context)
+	if err != nil {
+		return failOpen(env, err)
+	}
+	setup := keeper.IntegrationSetup{Name: name, URL: *url, Recipient: *recipient}
+	for _, in := range list {
+		if strings.EqualFold(in.Name, strings.TrimSpace(name)) {
+			setup.Name = in.Name
+			if setup.URL == "" {
+				setup.URL = in.URL
+			}
+			if setup.Recipient == "" {
+				setup.Recipient = in.Recipient
+			}
+		}
+	}
+	if err := k.UpdateIntegration(env.Context, setup, keeper.OSActor()); err != nil {
+		fmt.Fprintf(env.Stderr, "pagekeeper integration change: %s\n", failText(err))
+		return ExitFailed
+	}
+	fmt.Fprintf(env.Stdout, "%s is changed.\n", setup.Name)
+	return deliverAndReport(env, k)
 }
 
 func integrationSetSecret(args []string, env Env) int {

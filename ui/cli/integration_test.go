@@ -354,6 +354,13 @@ func TestIntegrationCommands(t *testing.T) {
 	if code, _, errOut := runWith(so, "", "integration", "remove", "Agent Inbox", "--move-pages-to", "X", "--unlink-pages"); code != ExitUsage {
 		t.Fatalf("both: %d %s", code, errOut)
 	}
+	if code, out, errOut := runWith(so, "", "integration", "change", "agent inbox", "--url", "https://inbox2.example.com/pk"); code != ExitOK ||
+		!strings.Contains(out, "Agent Inbox is changed.") {
+		t.Fatalf("change: %d %s %s", code, out, errOut)
+	}
+	if _, out, _ := runWith(so, "", "integration", "list"); !strings.Contains(out, "https://inbox2.example.com/pk") {
+		t.Fatalf("after the change: %s", out)
+	}
 	if code, out, errOut := runWith(so, "", "integration", "remove", "agent inbox"); code != ExitOK || !strings.Contains(out, "is removed") {
 		t.Fatalf("remove: %d %s %s", code, out, errOut)
 	}

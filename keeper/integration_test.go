@@ -456,3 +456,31 @@ func TestAddingAnIntegrationChecksItsSettings(t *testing.T) {
 		t.Fatalf("%q", what)
 	}
 }
+
+// An integration that moved to a new address with a new key: its waiting
+// events go there, and each Page is handed its token again, sealed to the
+// new key (the old one's tokens could not be opened there).
+func TestChangingAnIntegrationsKeyHandsTheTokensOverAgain(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	old, moved := newTestBot(t, e.clock.Now), newTestBot(t, e.clock.Now)
+	e.addBot(old, "Support Bot")
+	ids := e.connectDemo(false)
+	e.deliver()
+	s := moved.setup("Support Bot")
+	if err := e.k.UpdateIntegration(context.Background(), s, Actor{OSUser: "it"}); err != nil {
+		t.Fatal(err)
+	}
+	e.deliver()
+	for _, id := range ids {
+		got := moved.events(id)
+		if len(got) != 1 || !got[0].Type.CarriesToken() || got[0].Fingerprint != e.fingerprint(id) {
+			t.Fatalf("%s: the moved integration got %+v", id, got)
+		}
+		if s := e.integrationOf(id); s.Status != IntegrationCurrent {
+			t.Fatalf("%s: %s", id, s.Status)
+		}
+	}
+	if n := len(old.events("")); n != len(ids) {
+		t.Fatalf("the old address got %d events after the change", n-len(ids))
+	}
+}

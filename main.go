@@ -14,7 +14,9 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"fyne.io/fyne/v2"
@@ -45,7 +47,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	meta := ui.ParseMetadata(fyneAppTOML, assets.Icon)
-	o := keeper.Options{ExeDir: keeper.ExeDir(), Logf: log.Printf, Version: meta.Version}
+	o := keeper.Options{ExeDir: keeper.ExeDir(), Logf: log.Printf, Version: meta.Version, SandboxIntegration: startSandboxBot}
 	fs := flag.NewFlagSet("pagekeeper", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.Dir, "data-dir", "", "data folder (default: your config folder's Pagekeeper, or its sandbox subfolder)")
@@ -76,12 +78,36 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case cmd == integrationExample:
 		return example.Main(fs.Args()[1:], stdout, stderr)
 	case cli.IsCommand(cmd):
-		return cli.Run(cmd, fs.Args()[1:], cli.Env{Stdout: stdout, Stderr: stderr, Keeper: o})
+		return cli.Run(cmd, fs.Args()[1:], cli.Env{Stdout: stdout, Stderr: stderr, Stdin: os.Stdin, Keeper: o})
 	case cmd != "":
 		fmt.Fprintf(stderr, "pagekeeper: unknown command %q (try --help)\n", cmd)
 		return cli.ExitUsage
 	}
 	return runWindow(meta, o, stderr)
+}
+
+// startSandboxBot runs the example integration in this process for the
+// sandbox (keeper may not import integration/example; main wires it).
+func startSandboxBot(_ context.Context, c keeper.SandboxIntegrationConfig) (keeper.SandboxIntegrationServer, error) {
+	srv, err := example.Start(example.Config{
+		KeyFile: filepath.Join(c.Dir, "key.txt"), SecretFile: filepath.Join(c.Dir, "secret.txt"),
+		AppSecret: c.AppSecret, VerifyToken: c.VerifyToken, GraphURL: c.GraphURL,
+		Log: log.New(logfWriter(c.Logf), "Sandbox Bot: ", 0)})
+	if err != nil {
+		return keeper.SandboxIntegrationServer{}, err
+	}
+	return keeper.SandboxIntegrationServer{URL: srv.DeliveryURL(), WebhookURL: srv.WebhookURL(), Recipient: srv.Recipient,
+		Secret: srv.Secret, Close: srv.Close}, nil
+}
+
+// logfWriter hands each line written to it to logf.
+type logfWriter func(format string, args ...any)
+
+func (f logfWriter) Write(p []byte) (int, error) {
+	if f != nil {
+		f("%s", strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
 }
 
 func runWindow(meta fyne.AppMetadata, o keeper.Options, stderr io.Writer) int {

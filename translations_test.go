@@ -25,7 +25,7 @@ var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 // sameInSpanish are the keys whose Spanish is rightly the English: names
 // and abbreviations Spanish keeps.
 var sameInSpanish = []string{"log.token", "log.webhooks", "preset.bot", "settings.app_id", "word.no", "time.hm", "time.m",
-	"duration.hours_minutes"}
+	"duration.hours_minutes", "integration.problem.http"}
 
 // Every sentence a person can meet — keeper's catalog (Facebook's reasons,
 // emails, the history, the login's pages) and the window's and the

@@ -25,6 +25,9 @@ type Conversation struct {
 	// LastCustomerMessage is when the customer last wrote: the Send API's
 	// standard 24-hour window runs from it (docs/FACEBOOK.md §7). Zero when unknown.
 	LastCustomerMessage time.Time
+	// LastPageMessage is when the Page last wrote (a reply); zero when
+	// unknown or never, among the last messages read.
+	LastPageMessage time.Time
 }
 
 // ReplyWindow is the Send API's standard messaging window.
@@ -130,11 +133,14 @@ func (c *Client) Conversations(ctx context.Context, pageID string, pageTok token
 				break
 			}
 		}
-		// Messages come newest first; the first one not from the Page is the customer's last.
+		// Messages come newest first; the first one not from the Page is the
+		// customer's last, the first one from it the Page's.
 		for _, m := range d.Messages.Data {
-			if string(m.From.ID) != pageID {
+			switch {
+			case string(m.From.ID) != pageID && cv.LastCustomerMessage.IsZero():
 				cv.LastCustomerMessage = time.Time(m.CreatedTime)
-				break
+			case string(m.From.ID) == pageID && cv.LastPageMessage.IsZero():
+				cv.LastPageMessage = time.Time(m.CreatedTime)
 			}
 		}
 		out = append(out, cv)

@@ -48,6 +48,9 @@ type Candidate struct {
 	Selected     bool
 	Preset       WebhookPreset
 	CustomFields []string
+	// Integration is where the Page's messages go once saved: the
+	// integration it goes to now, else the default one ("" = none).
+	Integration string
 
 	page fb.Page
 }
@@ -119,13 +122,26 @@ func (k *Keeper) PlanConnect(ctx context.Context, g Grant, actor Actor) (*Plan, 
 	plan := &Plan{Grant: g, Actor: actor, unticked: map[string]bool{}, drop: map[string]bool{}}
 	declined := firstDeclined(g.Declined)
 	seen := map[string]bool{}
+	ints := k.integrations()
+	before := map[string]string{} // where each known Page's messages went
+	for _, p := range known {
+		before[p.ID] = p.Integration
+	}
 	for _, p := range pages {
-		c := Candidate{ID: p.ID, Name: p.Name, Username: p.Username, Tasks: p.Tasks, TasksKnown: p.TasksKnown, page: p, Preset: DefaultPreset}
+		c := Candidate{ID: p.ID, Name: p.Name, Username: p.Username, Tasks: p.Tasks, TasksKnown: p.TasksKnown, page: p, Preset: DefaultPreset,
+			Integration: ints.defaultName()}
+		if t, ok := ints.find(before[p.ID]); ok && !t.Removing {
+			c.Integration = t.Name
+		}
 		if old, ok := connected[p.ID]; ok {
 			c.Connected = true
 			c.Preset, c.CustomFields = WebhookPreset(old.WebhookPreset), old.WebhookFields
 			if c.Name == "" {
 				c.Name = old.Name
+			}
+			c.Integration = old.Integration
+			if t, ok := ints.find(old.Integration); !ok || t.Removing {
+				c.Integration = ints.defaultName()
 			}
 		}
 		c.WhyNot = whyNot(p, declined)
@@ -224,6 +240,25 @@ func (p *Plan) SetPreset(id string, preset WebhookPreset, custom []string) error
 		return err
 	}
 	c.Preset, c.CustomFields = preset, custom
+	return nil
+}
+
+// SetIntegration chooses where a Page's messages go once it is saved
+// (NoIntegration: to none).
+func (k *Keeper) SetIntegration(p *Plan, id, name string) error {
+	c, ok := p.Candidate(id)
+	if !ok {
+		return fmt.Errorf("page %s is not part of this login", id)
+	}
+	if name == NoIntegration {
+		c.Integration = ""
+		return nil
+	}
+	t, ok := k.integrations().find(name)
+	if !ok || t.Removing {
+		return k.unknownIntegration(name)
+	}
+	c.Integration = t.Name
 	return nil
 }
 
@@ -387,6 +422,7 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	before, existed := page, err == nil // what the integrations were told of it
 	page.ID, page.Name, page.Username, page.Category = c.ID, c.Name, c.page.Username, c.page.Category
 	page.Link, page.PictureURL, page.Tasks = c.page.Link, c.page.PictureURL, c.page.Tasks
 	page.IsPublished = c.page.Published == nil || *c.page.Published
@@ -432,19 +468,28 @@ func (k *Keeper) connectOne(ctx context.Context, p *Plan, c *Candidate, progress
 	}
 	detail := said.with("Fields", strings.Join(fields, ", "), "Preset", c.Preset.Words(),
 		"Granted", listOrNone(p.Grant.Granted), "Declined", listOrNone(p.Grant.Declined))
+	page.Integration = c.Integration
+	set := k.integrations()
 	err = k.store.Update(ctx, func(tx *store.Tx) error {
+		var oldTok token.Token
+		if existed {
+			oldTok, _ = tx.Token(c.ID) // unreadable: handed over as new
+		}
 		if err := tx.UpsertPage(page); err != nil {
 			return err
 		}
 		if err := tx.SaveToken(c.ID, tok); err != nil {
 			return err
 		}
-		_, err := tx.AppendEvent(p.Actor.event(c.ID, kind, detail, now))
-		return err
+		if _, err := tx.AppendEvent(p.Actor.event(c.ID, kind, detail, now)); err != nil {
+			return err
+		}
+		return k.handOver(tx, set, before, existed, page, oldTok, tok, p.Actor, now)
 	})
 	if err != nil {
 		return err
 	}
+	k.wakeDeliveries()
 	progress(Progress{PageID: c.ID, PageName: c.Name, Step: StepSaved})
 	return nil
 }

@@ -12,20 +12,22 @@ import (
 // in them (statuses, reasons, permissions, event kinds) stay as they are,
 // so support reads them in any language.
 var (
-	msgDiagTitle      = msg("diag.title", "Pagekeeper {{.Version}} diagnostics ({{.Platform}}), generated {{.When}}")
-	msgDiagPage       = msg("diag.page", "Page: {{.Name}} (ID {{.ID}})")
-	msgDiagStatus     = msg("diag.status", "Status: {{.Status}}; reason: {{.Reason}}; since {{.Since}}; last checked {{.Checked}}; last OK {{.OK}}")
-	msgDiagPublished  = msg("diag.published", "Published: {{.Published}}; tasks: {{.Tasks}}")
-	msgDiagToken      = msg("diag.token", "Token: type {{.Type}}; issued {{.Issued}}; expires {{.Expires}}; data access expires {{.DataAccess}}")
-	msgDiagGranted    = msg("diag.granted", "Permissions granted: {{.List}}")
-	msgDiagDeclined   = msg("diag.declined", "Permissions declined: {{.List}}")
-	msgDiagWebhooks   = msg("diag.webhooks", "Webhooks: preset {{.Preset}}; wanted {{.Wanted}}; seen on Facebook {{.Seen}}")
-	msgDiagConnected  = msg("diag.connected", "Connected {{.When}} by {{.Name}} ({{.ID}}) on this computer as {{.OSUser}}")
-	msgDiagDisconnect = msg("diag.disconnected", "Disconnected {{.When}}; Facebook clean-up pending: {{.Pending}}")
-	msgDiagHistory    = msg("diag.history", "History (newest first):")
-	msgNever          = msg("time.never", "never")
-	msgYes            = msg("word.yes", "yes")
-	msgNo             = msg("word.no", "no")
+	msgDiagTitle         = msg("diag.title", "Pagekeeper {{.Version}} diagnostics ({{.Platform}}), generated {{.When}}")
+	msgDiagPage          = msg("diag.page", "Page: {{.Name}} (ID {{.ID}})")
+	msgDiagStatus        = msg("diag.status", "Status: {{.Status}}; reason: {{.Reason}}; since {{.Since}}; last checked {{.Checked}}; last OK {{.OK}}")
+	msgDiagPublished     = msg("diag.published", "Published: {{.Published}}; tasks: {{.Tasks}}")
+	msgDiagToken         = msg("diag.token", "Token: type {{.Type}}; issued {{.Issued}}; expires {{.Expires}}; data access expires {{.DataAccess}}")
+	msgDiagGranted       = msg("diag.granted", "Permissions granted: {{.List}}")
+	msgDiagDeclined      = msg("diag.declined", "Permissions declined: {{.List}}")
+	msgDiagWebhooks      = msg("diag.webhooks", "Webhooks: preset {{.Preset}}; wanted {{.Wanted}}; seen on Facebook {{.Seen}}")
+	msgDiagConnected     = msg("diag.connected", "Connected {{.When}} by {{.Name}} ({{.ID}}) on this computer as {{.OSUser}}")
+	msgDiagDisconnect    = msg("diag.disconnected", "Disconnected {{.When}}; Facebook clean-up pending: {{.Pending}}")
+	msgDiagHistory       = msg("diag.history", "History (newest first):")
+	msgDiagIntegration   = msg("diag.integration", "Integration: {{.Name}}; {{.Status}}; {{.Pending}} events waiting")
+	msgDiagNoIntegration = msg("diag.integration.none", "Integration: none")
+	msgNever             = msg("time.never", "never")
+	msgYes               = msg("word.yes", "yes")
+	msgNo                = msg("word.no", "no")
 )
 
 // Diagnostics is a plain-text summary of one Page for support, in the
@@ -67,6 +69,11 @@ func (k *Keeper) Diagnostics(ctx context.Context, pageID string) (string, error)
 	line(msgDiagDeclined, "List", orDash(strings.Join(p.Declined, ", ")))
 	line(msgDiagWebhooks, "Preset", orDash(string(p.WebhookPreset)), "Wanted", orDash(strings.Join(p.WebhookFields, ", ")), "Seen", orDash(strings.Join(p.SubscribedFields, ", ")))
 	line(msgDiagConnected, "When", when(p.ConnectedAt), "Name", orDash(p.ConnectedByFBName), "ID", orDash(p.ConnectedByFBID), "OSUser", orDash(p.ConnectedByOSUser))
+	if in := l.Status.Integration; in.Name != "" {
+		line(msgDiagIntegration, "Name", in.Name, "Status", string(in.Status), "Pending", in.Pending)
+	} else {
+		line(msgDiagNoIntegration)
+	}
 	if !p.DisconnectedAt.IsZero() {
 		line(msgDiagDisconnect, "When", when(p.DisconnectedAt), "Pending", yesNo(p.CleanupPending))
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/integration"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -88,9 +89,20 @@ func (k *Keeper) disconnect(ctx context.Context, pageID string, actor Actor) (cl
 		if err := tx.UpsertPage(page); err != nil {
 			return err
 		}
-		_, err := tx.AppendEvent(actor.event(pageID, "page_disconnected", detail, now))
-		return err
+		if _, err := tx.AppendEvent(actor.event(pageID, "page_disconnected", detail, now)); err != nil {
+			return err
+		}
+		if page.Integration == "" {
+			return nil
+		}
+		// Its integration forgets the token; the Page keeps the name, so
+		// that connecting it again sends it there again.
+		return k.queueDisconnect(tx, page.Integration, page,
+			integration.Reason{Code: integration.DisconnectByOwner, Message: msgDisconnectedBy.with().String()}, eventActor(actor), now)
 	})
+	if err == nil {
+		k.wakeDeliveries()
+	}
 	return hasToken, err
 }
 

@@ -116,8 +116,9 @@ var sentinelTexts = []struct {
 
 // Explain says what went wrong and what to do, for a person, as Texts to
 // render in their language: Facebook's failures by their reason, keeper's
-// own errors by their kind; several errors joined are said one a line; an
-// error keeper does not know reads as it is, with no action.
+// own errors by their kind (an IntegrationError by its two Texts); several
+// errors joined are said one a line; an error keeper does not know reads as
+// it is, with no action.
 func Explain(err error) (what, todo Text) {
 	if err == nil {
 		return Text{}, Text{}
@@ -131,6 +132,10 @@ func Explain(err error) (what, todo Text) {
 	}
 	if t, ok := textOf(err); ok {
 		return t, Text{}
+	}
+	var ex interface{ explain() (what, todo Text) }
+	if errors.As(err, &ex) {
+		return ex.explain()
 	}
 	var (
 		stopped *LoginStoppedError

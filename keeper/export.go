@@ -13,7 +13,10 @@ import (
 // so a spreadsheet can filter on the first column.
 // count is how many times an event happened (repeats within a minute, such
 // as forged login callbacks, are one event); 1 for most, empty for a Page.
-var exportHeader = []string{"record", "page_id", "page_name", "status", "reason", "time", "actor_facebook", "actor_os_user", "kind", "detail", "count"}
+// integration and integration_state say where a Page's messages go and
+// what that integration has of it; empty for an event.
+var exportHeader = []string{"record", "page_id", "page_name", "status", "reason", "time", "actor_facebook", "actor_os_user", "kind", "detail", "count",
+	"integration", "integration_state"}
 
 // ExportCSV writes every Page (with its status) and then every event to w
 // as CSV (RFC 4180, every cell quoted, formulas defused: see csvRow), and
@@ -46,14 +49,15 @@ func (k *Keeper) ExportCSV(ctx context.Context, w io.Writer) (int, error) {
 	for _, p := range sum.Pages {
 		names[p.ID] = p.Name
 		reason := joined(" ", p.Explanation, p.Action).In(lang)
-		if err := csvRow(bw, "page", p.ID, p.Name, string(p.Status), reason, stamp(p.CheckedAt), "", "", "", "", ""); err != nil {
+		if err := csvRow(bw, "page", p.ID, p.Name, string(p.Status), reason, stamp(p.CheckedAt), "", "", "", "", "",
+			p.Integration.Name, p.Integration.Text.In(lang)); err != nil {
 			return rows, err
 		}
 		rows++
 	}
 	for _, e := range evs {
 		if err := csvRow(bw, "event", e.PageID, names[e.PageID], "", "", stamp(e.At), e.ActorFBName, e.ActorOSUser, e.Kind, storedText(e).In(lang),
-			strconv.Itoa(max(e.Count, 1))); err != nil {
+			strconv.Itoa(max(e.Count, 1)), "", ""); err != nil {
 			return rows, err
 		}
 		rows++

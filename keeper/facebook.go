@@ -25,6 +25,8 @@ type config struct {
 	// login is the base of every Facebook login (app, ports, relay,
 	// browser, language); StartLogin adds the per-login parts.
 	login login.Config
+	// integrations are the integrations in effect (integrations.go).
+	integrations *integrationSet
 }
 
 // config is the current config; it is set from Open on.
@@ -61,7 +63,11 @@ func (k *Keeper) newConfig(set Settings) *config {
 	if k.fake != nil {
 		k.sandboxLogin(&base)
 	}
-	return &config{settings: set, client: client, login: base}
+	c := &config{settings: set, client: client, login: base}
+	if old := k.config(); old != nil {
+		c.integrations = old.integrations
+	}
+	return c
 }
 
 // appSecret is the App Secret saved for appID, or the zero Token. A
@@ -97,6 +103,15 @@ func (k *Keeper) reloadSettings(ctx context.Context) error {
 		return err
 	}
 	k.apply(set)
+	ints, err := k.loadIntegrations(ctx)
+	if err != nil {
+		return err
+	}
+	k.putIntegrations(ints.list)
+	if k.bot != nil {
+		// The restored list knows Sandbox Bot at an old address (or not at all).
+		return k.registerSandboxBot(ctx)
+	}
 	return nil
 }
 

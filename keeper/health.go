@@ -8,6 +8,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/integration"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -54,6 +55,9 @@ type PageStatus struct {
 	// round confirmed the status.
 	NotReconfirmed Reason
 	ConfirmedAt    time.Time
+	// Integration is where the Page's messages go and what that
+	// integration has of it.
+	Integration IntegrationState
 }
 
 // Totals counts Pages by status.
@@ -175,9 +179,19 @@ func (ps PageStatus) Words() Text {
 	return ps.Status.Words()
 }
 
+// detailOf is the verdict's detail, or else the one the stored facts give.
+func (v verdict) detailOf(p store.Page) any {
+	if v.detail != nil && v.detail != "" {
+		return v.detail
+	}
+	return detailFor(v.reason, p)
+}
+
 // detailFor rebuilds an explanation's detail from the stored facts.
 func detailFor(r Reason, p store.Page) any {
 	switch r {
+	case ReasonIntegrationFailing, ReasonIntegrationStale, ReasonIntegrationSilent:
+		return p.Integration
 	case ReasonWebhookFieldsMissing:
 		return strings.Join(missingFields(p.WebhookFields, p.SubscribedFields), ", ")
 	case ReasonDataAccessExpiring:
@@ -392,6 +406,17 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		fetched <- err
 		close(answered)
 	}()
+	// The integrations are judged while Facebook answers (integration_health.go).
+	var findings map[string][]finding
+	found := make(chan struct{})
+	if k.viewer == nil {
+		go func() {
+			defer close(found)
+			findings = k.integrationFindings(fetchCtx, conn, graph, round.Started)
+		}()
+	} else {
+		close(found)
+	}
 	verdictOf := func(i int, p store.Page, now time.Time) verdict {
 		if conn[i].Token.IsZero() {
 			return verdict{status: StatusInvalid, reason: ReasonTokenUnreadable}
@@ -400,7 +425,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		if v.reason == ReasonThrottled {
 			round.Throttled++
 		}
-		return v
+		return withIntegration(v, findings[conn[i].ID])
 	}
 	regain := func() {
 		if us := graph.Usage(); !us.At.Before(round.Started) {
@@ -409,6 +434,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	}
 
 	if k.viewer != nil {
+		<-found
 		if err := <-fetched; err != nil {
 			return round, err
 		}
@@ -429,7 +455,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 			}
 			v, notReconfirmed := keepKnownProblem(p, verdictOf(i, p, now))
 			st := statusOfPage(p)
-			st.Status, st.Reason, st.Detail, st.Problems, st.CheckedAt = v.status, v.reason, v.detail, v.problems, now
+			st.Status, st.Reason, st.Detail, st.Problems, st.CheckedAt = v.status, v.reason, v.detailOf(p), v.problems, now
 			st.NotReconfirmed, st.ConfirmedAt = notReconfirmed, time.Time{}
 			if notReconfirmed != ReasonNone {
 				st.ConfirmedAt = confirmedAt(p)
@@ -448,6 +474,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		for range answered {
 		}
 		<-fetched
+		<-found
 		return round, err
 	}
 	set := k.config().settings
@@ -491,6 +518,9 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 				if err != nil {
 					return err
 				}
+				if err := k.recordFindings(tx, p, findings[p.ID], now); err != nil {
+					return err
+				}
 				if same {
 					unchanged = append(unchanged, p.ID)
 				}
@@ -499,6 +529,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 			return tx.MarkChecked(unchanged, now)
 		})
 	}
+	<-found
 	if len(unreadable) > 0 {
 		if err := recordPages(unreadable); err != nil {
 			return fail(err)
@@ -541,7 +572,9 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		}
 	}
 	round.Alerts = pending
+	k.fillIntegrationStates(ctx, round.Pages)
 	k.notifyDesktop(ctx, pending)
+	k.wakeDeliveries()
 	k.DrainOutbox(ctx)
 	k.DrainMail(ctx)
 	round.Finished = k.now()
@@ -559,7 +592,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 // same is true and the caller marks all of those checked in one statement.
 func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, now time.Time,
 	openBy map[string]store.Incident, al alertPlan) (ps PageStatus, alerts []Alert, same bool, err error) {
-	prev, prevSince := Status(p.Status), p.StatusSince
+	prev, prevSince, oldName := Status(p.Status), p.StatusSince, p.Name
 	// Facts only from a complete, valid answer: a failed check says
 	// nothing new about the token or the webhooks.
 	changedFacts := false
@@ -613,8 +646,13 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 			return PageStatus{}, nil, false, err
 		}
 	}
+	if oldName != "" && p.Name != oldName {
+		if err := k.queueChanged(tx, p, []integration.Change{integration.ChangeName}, integration.Actor{Kind: integration.ActorPagekeeper}, now); err != nil {
+			return PageStatus{}, nil, false, err
+		}
+	}
 	ps = statusOfPage(p)
-	ps.Detail, ps.Problems, ps.Previous, ps.Changed = v.detail, v.problems, prev, v.status != prev
+	ps.Detail, ps.Problems, ps.Previous, ps.Changed = v.detailOf(p), v.problems, prev, v.status != prev
 	ps.fillTexts()
 	if ps.Changed {
 		detail := msgEventStatus.with("From", prev.Words(), "To", v.status.Words())
@@ -622,6 +660,9 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 			detail = msgEventStatusWhy.with("From", prev.Words(), "To", v.status.Words(), "Reason", v.reason.Words())
 		}
 		if _, err := tx.AppendEvent(newEvent(now, p.ID, "status_changed", detail)); err != nil {
+			return PageStatus{}, nil, false, err
+		}
+		if err := k.queueStatusChanged(tx, p, prev, v.status, v.reason, v.detailOf(p), now); err != nil {
 			return PageStatus{}, nil, false, err
 		}
 	}

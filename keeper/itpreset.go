@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pagekeeper/pagekeeper/integration"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -94,6 +95,7 @@ var presetSettings = []presetField{
 	{"check_interval", func(s *Settings) any { return &s.CheckInterval }, `text like "1h" or "30m"`},
 	{"reminder_interval", func(s *Settings) any { return &s.ReminderInterval }, `text like "24h"`},
 	{"could_not_check_alert_after", func(s *Settings) any { return &s.CouldNotCheckAlertAfter }, `text like "6h"`},
+	{"integration_alert_after", func(s *Settings) any { return &s.IntegrationAlertAfter }, `text like "1h"`},
 	{"owners", func(s *Settings) any { return &s.Owners }, `a list like [{"name": "Ana", "email": "ana@example.com"}]`},
 	{"smtp", func(s *Settings) any { return &s.SMTP }, `an object like {"host": "smtp.example.com", "port": 587}`},
 }
@@ -105,6 +107,9 @@ var personalSettings = map[string]bool{"language": true}
 var (
 	presetOwnerKeys = []string{"name", "email"}
 	presetSMTPKeys  = []string{"host", "port", "username", "from", "security"}
+	// An integration's signing secret never goes in a file: Pagekeeper
+	// shows the integration as "needs its signing secret" until it is given.
+	presetIntegrationKeys = []string{"name", "url", "recipient"}
 )
 
 // secretWords mark a key that would put a secret in a file.
@@ -114,14 +119,21 @@ var secretWords = []string{"secret", "password", "passwd", "token", "credential"
 // preset's values over them. Unknown keys, secrets and invalid values are
 // refused with a message naming the key.
 func LoadPreset(path string) (Settings, error) {
-	s, _, err := readPreset(path)
-	return s, err
+	p, _, err := readPreset(path)
+	return p.Settings, err
 }
 
-func readPreset(path string) (Settings, [sha256.Size]byte, error) {
+// preset is what a preset file sets: settings and integrations (whose
+// signing secrets are never in the file: each waits for its own).
+type preset struct {
+	Settings
+	Integrations []Integration
+}
+
+func readPreset(path string) (preset, [sha256.Size]byte, error) {
 	var sum [sha256.Size]byte
-	fail := func(err error) (Settings, [sha256.Size]byte, error) {
-		return Settings{}, sum, fmt.Errorf("the IT preset file %s: %w", path, err)
+	fail := func(err error) (preset, [sha256.Size]byte, error) {
+		return preset{}, sum, fmt.Errorf("the IT preset file %s: %w", path, err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -143,7 +155,42 @@ func readPreset(path string) (Settings, [sha256.Size]byte, error) {
 	return s, sum, nil
 }
 
-func parsePreset(b []byte) (Settings, error) {
+func parsePreset(b []byte) (preset, error) {
+	s, err := parsePresetSettings(b)
+	if err != nil {
+		return preset{}, err
+	}
+	var raw struct {
+		Integrations []Integration `json:"integrations"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return preset{}, fmt.Errorf("%q should be %s", "integrations", presetIntegrationsExample)
+	}
+	var seen []string
+	for i, in := range raw.Integrations {
+		at := fmt.Sprintf("integrations[%d]", i)
+		if err := errors.Join(integration.CheckName(in.Name), checkURLOnly(in.URL), checkRecipientOnly(in.Recipient)); err != nil {
+			return preset{}, fmt.Errorf("%s: %w", at, err)
+		}
+		name := strings.TrimSpace(in.Name)
+		if slices.ContainsFunc(seen, func(x string) bool { return strings.EqualFold(x, name) }) {
+			return preset{}, fmt.Errorf("%s: the name %q is used twice", at, name)
+		}
+		seen = append(seen, name)
+		u, _ := integration.CheckURL(in.URL)
+		r, _ := integration.ParseRecipient(in.Recipient)
+		raw.Integrations[i] = Integration{Name: name, URL: u.String(), Recipient: r.String()}
+	}
+	return preset{Settings: s, Integrations: raw.Integrations}, nil
+}
+
+const presetIntegrationsExample = `a list like [{"name": "Support Bot", "url": "https://bot.example.com/pagekeeper", "recipient": "age1…"}]`
+
+func checkURLOnly(s string) error { _, err := integration.CheckURL(s); return err }
+
+func checkRecipientOnly(s string) error { _, err := integration.ParseRecipient(s); return err }
+
+func parsePresetSettings(b []byte) (Settings, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		var syn *json.SyntaxError
@@ -194,12 +241,16 @@ func checkPresetKeys(raw map[string]json.RawMessage) error {
 	if v, ok := raw["smtp"]; ok {
 		nested["smtp"] = objectKeys(v)
 	}
-	if v, ok := raw["owners"]; ok {
-		var owners []map[string]json.RawMessage
-		if json.Unmarshal(v, &owners) == nil {
-			for _, o := range owners {
+	for _, list := range []string{"owners", "integrations"} {
+		v, ok := raw[list]
+		if !ok {
+			continue
+		}
+		var entries []map[string]json.RawMessage
+		if json.Unmarshal(v, &entries) == nil {
+			for _, o := range entries {
 				for k := range o {
-					nested["owners"] = append(nested["owners"], k)
+					nested[list] = append(nested[list], k)
 				}
 			}
 		}
@@ -214,10 +265,11 @@ func checkPresetKeys(raw map[string]json.RawMessage) error {
 			}
 		}
 	}
-	allowed := make([]string, 0, len(presetSettings))
+	allowed := make([]string, 0, len(presetSettings)+1)
 	for _, f := range presetSettings {
 		allowed = append(allowed, f.key)
 	}
+	allowed = append(allowed, "integrations")
 	for _, k := range keys {
 		switch {
 		case personalSettings[k]:
@@ -226,7 +278,7 @@ func checkPresetKeys(raw map[string]json.RawMessage) error {
 			return fmt.Errorf("unknown setting %q: correct its spelling or remove it (a preset may set %s)", k, strings.Join(allowed, ", "))
 		}
 	}
-	for parent, inner := range map[string][]string{"smtp": presetSMTPKeys, "owners": presetOwnerKeys} {
+	for parent, inner := range map[string][]string{"smtp": presetSMTPKeys, "owners": presetOwnerKeys, "integrations": presetIntegrationKeys} {
 		for _, nk := range nested[parent] {
 			if !slices.Contains(inner, nk) {
 				return fmt.Errorf("unknown setting %q in %q: correct its spelling or remove it (%q may have %s)", nk, parent, parent, strings.Join(inner, ", "))
@@ -331,7 +383,7 @@ func (k *Keeper) applyPresetOnce(ctx context.Context, path string) (applied bool
 	if err != nil || done {
 		return false, err
 	}
-	preset, sum, err := readPreset(path)
+	pre, sum, err := readPreset(path)
 	if err != nil {
 		k.noteRefusedPreset(ctx, path, sum, err)
 		return false, err
@@ -340,7 +392,21 @@ func (k *Keeper) applyPresetOnce(ctx context.Context, path string) (applied bool
 	if err != nil {
 		return false, err
 	}
-	merged, taken, kept := mergePreset(current, preset)
+	var ints []Integration
+	if _, err := k.store.GetSetting(ctx, integrationsKey, &ints); err != nil {
+		return false, err
+	}
+	merged, taken, kept := mergePreset(current, pre.Settings)
+	var added []string
+	for _, in := range pre.Integrations {
+		if !slices.ContainsFunc(ints, func(x Integration) bool { return strings.EqualFold(x.Name, in.Name) }) {
+			ints = append(ints, in)
+			added = append(added, in.Name)
+		}
+	}
+	if len(added) > 0 {
+		taken = append(taken, "integrations ("+strings.Join(added, ", ")+")") // each waits for its signing secret
+	}
 	if err := merged.Validate(); err != nil {
 		err = fmt.Errorf("the IT preset file %s does not fit the settings already saved: %w", path, err)
 		k.noteRefusedPreset(ctx, path, sum, err)
@@ -359,6 +425,11 @@ func (k *Keeper) applyPresetOnce(ctx context.Context, path string) (applied bool
 		if err := tx.SetSetting(presetAppliedKey, presetRecord{Path: path, SHA256: hexSum, At: now}); err != nil {
 			return err
 		}
+		if len(added) > 0 {
+			if err := tx.SetSetting(integrationsKey, ints); err != nil {
+				return err
+			}
+		}
 		_, err := tx.AppendEvent(newEvent(now, "", "preset_applied", detail))
 		return err
 	})
@@ -367,6 +438,9 @@ func (k *Keeper) applyPresetOnce(ctx context.Context, path string) (applied bool
 	}
 	if k.config() != nil { // applied to a Keeper already built
 		k.apply(merged)
+		if len(added) > 0 {
+			k.putIntegrations(ints)
+		}
 	}
 	return true, nil
 }

@@ -9,6 +9,7 @@ package keeper
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/login"
+	"github.com/pagekeeper/pagekeeper/integration"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
@@ -84,6 +86,22 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Version is Pagekeeper's version, for diagnostics.
 	Version string
+
+	// DeliveryConcurrency bounds the events sent to one integration at
+	// once (0 = DefaultDeliveryConcurrency); a Page's events always go one
+	// at a time, in order.
+	DeliveryConcurrency int
+	// IntegrationRootCAs are the certificate authorities trusted for the
+	// integrations' https addresses (nil = the system's). Tests pass one
+	// trusting their own certificate.
+	IntegrationRootCAs *x509.CertPool
+	// IntegrationTimeout bounds one delivery attempt (0 = 30 s).
+	IntegrationTimeout time.Duration
+	// SandboxIntegration, in the sandbox, starts the example integration
+	// in this process (main wires integration/example, which keeper may not
+	// import); the sandbox registers it as "Sandbox Bot" and points the
+	// pretend Facebook's webhooks at it. Nil: the sandbox runs without it.
+	SandboxIntegration func(ctx context.Context, c SandboxIntegrationConfig) (SandboxIntegrationServer, error)
 }
 
 // DataDir is the folder o opens.
@@ -146,6 +164,11 @@ type Keeper struct {
 	hstate healthState
 	// rejected: counts of refused login callbacks not yet written (rejected.go).
 	rejected rejectedCallbacks
+	// dstate: the deliveries to the integrations (deliverer.go).
+	dstate deliveryState
+	// bot is the sandbox's own integration (nil outside the sandbox, or
+	// without Options.SandboxIntegration).
+	bot *SandboxIntegrationServer
 }
 
 // Open opens the data folder and builds the Keeper whole: the store (as
@@ -174,6 +197,8 @@ func Open(ctx context.Context, o Options) (*Keeper, error) {
 	}
 	o.Dir = dir
 	k := &Keeper{opts: o, now: o.Now, logf: o.Logf, secrets: o.Keyring, http: o.FacebookHTTP}
+	k.dstate = deliveryState{wake: make(chan struct{}, 1), client: integration.NewClient(integration.ClientOptions{
+		Timeout: o.IntegrationTimeout, RootCAs: o.IntegrationRootCAs, Now: o.Now})}
 	dataKeyring := o.Keyring
 	if o.Sandbox {
 		// The sandbox agrees for itself to a key file and keeps practice
@@ -242,7 +267,18 @@ func (k *Keeper) finishOpen(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	k.cfg.Store(k.newConfig(set))
+	ints, err := k.loadIntegrations(ctx)
+	if err != nil {
+		return err
+	}
+	c := k.newConfig(set)
+	c.integrations = ints
+	k.cfg.Store(c)
+	if k.opts.Sandbox && k.viewer == nil {
+		// The sandbox closes the loop out of the box: its own integration
+		// receives the Pages and answers the pretend customers.
+		return k.startSandboxIntegration(ctx)
+	}
 	return nil
 }
 
@@ -266,6 +302,13 @@ func (k *Keeper) Close() error {
 	}
 	if k.lock != nil {
 		err = errors.Join(err, k.lock.Release())
+	}
+	// Pagekeeper's own connections to Sandbox Bot go first, so that it can
+	// stop at once (a connection that never carried a request would hold
+	// its graceful stop for 5 seconds).
+	k.dstate.client.CloseIdleConnections()
+	if k.bot != nil {
+		err = errors.Join(err, k.bot.Close())
 	}
 	if k.fake != nil {
 		err = errors.Join(err, k.fake.Close())

@@ -21,9 +21,15 @@ func (k *Keeper) Pages(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	states, err := k.integrationStates(ctx, ps)
+	if err != nil {
+		return Summary{}, err
+	}
 	s := Summary{Pages: make([]PageStatus, 0, len(ps))}
 	for _, p := range ps {
-		s.Pages = append(s.Pages, statusOfPage(p))
+		st := statusOfPage(p)
+		st.Integration = states[p.ID]
+		s.Pages = append(s.Pages, st)
 		s.Totals.add(Status(p.Status))
 	}
 	return s, nil
@@ -61,6 +67,9 @@ type PageRecord struct {
 	UpdatedAt      time.Time
 	DisconnectedAt time.Time
 	CleanupPending bool
+
+	// Integration names the integration the Page's messages go to ("" = none).
+	Integration string
 }
 
 // GranularScope is a permission limited to some objects (Pages, businesses).
@@ -76,7 +85,8 @@ func recordOf(p store.Page) PageRecord {
 		TokenExpiresAt: p.TokenExpiresAt, DataAccessExpiresAt: p.DataAccessExpiresAt, Scopes: p.Scopes, Declined: p.Declined,
 		WebhookPreset: WebhookPreset(p.WebhookPreset), WebhookFields: p.WebhookFields, SubscribedFields: p.SubscribedFields,
 		ConnectedByFBID: p.ConnectedByFBID, ConnectedByFBName: p.ConnectedByFBName, ConnectedByOSUser: p.ConnectedByOSUser,
-		ConnectedAt: p.ConnectedAt, UpdatedAt: p.UpdatedAt, DisconnectedAt: p.DisconnectedAt, CleanupPending: p.CleanupPending}
+		ConnectedAt: p.ConnectedAt, UpdatedAt: p.UpdatedAt, DisconnectedAt: p.DisconnectedAt, CleanupPending: p.CleanupPending,
+		Integration: p.Integration}
 	for _, g := range p.GranularScopes {
 		r.GranularScopes = append(r.GranularScopes, GranularScope(g))
 	}
@@ -171,7 +181,12 @@ func (k *Keeper) PageLog(ctx context.Context, pageID string, limit int) (PageLog
 	if err != nil {
 		return PageLog{}, err
 	}
+	states, err := k.integrationStates(ctx, []store.Page{p})
+	if err != nil {
+		return PageLog{}, err
+	}
 	l := PageLog{Record: recordOf(p), Status: statusOfPage(p), Events: make([]Event, len(evs))}
+	l.Status.Integration = states[p.ID]
 	for i, e := range evs {
 		l.Events[i] = eventOf(e)
 	}

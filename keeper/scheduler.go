@@ -28,6 +28,13 @@ func (k *Keeper) Run(ctx context.Context) error {
 	// covered by it.
 	h.takePending()
 	go k.drainEveryMinute(ctx)
+	// Deliveries to the integrations go out as soon as they are queued.
+	delivering := make(chan struct{})
+	go func() {
+		defer close(delivering)
+		k.runDeliveries(ctx)
+	}()
+	defer func() { <-delivering }()
 	// from is when the wait for the next round started; zero: a round is
 	// due now. When every Page was checked recently (Pagekeeper was just
 	// restarted), the schedule continues from that check instead.

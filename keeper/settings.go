@@ -36,6 +36,9 @@ type Settings struct {
 	ReminderInterval Duration `json:"reminder_interval"`
 	// CouldNotCheckAlertAfter: how long "could not check" may last before owners are told.
 	CouldNotCheckAlertAfter Duration `json:"could_not_check_alert_after"`
+	// IntegrationAlertAfter: how long deliveries of a Page's events to its
+	// integration may fail before the Page needs attention (and owners are told).
+	IntegrationAlertAfter Duration `json:"integration_alert_after,omitempty"`
 
 	Owners []Owner `json:"owners"`
 	SMTP   SMTP    `json:"smtp"`
@@ -205,6 +208,7 @@ func DefaultSettings() Settings {
 		CheckInterval:           Duration(time.Hour),
 		ReminderInterval:        Duration(24 * time.Hour),
 		CouldNotCheckAlertAfter: Duration(6 * time.Hour),
+		IntegrationAlertAfter:   Duration(time.Hour),
 	}
 }
 

@@ -245,7 +245,7 @@ func TestEverySettingReadsBackByItsName(t *testing.T) {
 	values := map[string]string{
 		"app_id": "1234567890", "graph_version": "v24.0", "redirect_mode": "relay", "login_config_id": "987654321",
 		"ports": "47400, 47401", "relay_url": "https://relay.example.com/pk", "business_pages": "true",
-		"check_interval": "30m", "reminder_interval": "12h", "could_not_check_alert_after": "1h30m",
+		"check_interval": "30m", "reminder_interval": "12h", "could_not_check_alert_after": "1h30m", "integration_alert_after": "2h",
 		"owners":    `Ana Rivera <ana@example.com>, "Rivera, Ben" <ben@example.com>`,
 		"smtp.host": "smtp.example.com", "smtp.port": "465", "smtp.username": "alerts@example.com",
 		"smtp.from": "Pagekeeper <alerts@example.com>", "smtp.security": "tls", "language": "es",

@@ -77,6 +77,9 @@ type Page struct {
 	NotReconfirmed string
 	ConfirmedAt    time.Time
 
+	// Integration names the integration the Page's messages go to ("" = none).
+	Integration string
+
 	// Revision is bumped by the store on every write of the Page: a writer
 	// that read the Page earlier can tell whether it changed since.
 	Revision int64
@@ -87,7 +90,8 @@ const pageColumns = `id, name, username, category, link, picture_url, tasks, is_
 	token_type, token_issued_at, token_expires_at, data_access_expires_at,
 	scopes, declined, granular_scopes, webhook_preset, webhook_fields, subscribed_fields,
 	connected_by_fb_id, connected_by_fb_name, connected_by_os_user,
-	connected_at, updated_at, disconnected_at, cleanup_pending, not_reconfirmed, confirmed_at, revision`
+	connected_at, updated_at, disconnected_at, cleanup_pending, not_reconfirmed, confirmed_at,
+	integration, revision`
 
 // upsertPageSQL writes every column but revision, which starts at 1 and
 // goes up by one on each write.
@@ -128,7 +132,7 @@ func (tx *Tx) UpsertPage(p Page) error {
 		lists[1], lists[2], lists[3], string(p.WebhookPreset), lists[4], lists[5],
 		p.ConnectedByFBID, p.ConnectedByFBName, p.ConnectedByOSUser,
 		ms(p.ConnectedAt), ms(p.UpdatedAt), ms(p.DisconnectedAt), boolInt(p.CleanupPending),
-		p.NotReconfirmed, ms(p.ConfirmedAt))
+		p.NotReconfirmed, ms(p.ConfirmedAt), p.Integration)
 	return err
 }
 
@@ -251,7 +255,8 @@ func scanPage(r scanner) (Page, error) {
 		&p.TokenType, &issued, &expires, &dax,
 		&scopes, &declined, &granular, &preset, &wf, &sf,
 		&p.ConnectedByFBID, &p.ConnectedByFBName, &p.ConnectedByOSUser,
-		&connected, &updated, &disconnected, &cleanup, &p.NotReconfirmed, &confirmed, &p.Revision)
+		&connected, &updated, &disconnected, &cleanup, &p.NotReconfirmed, &confirmed,
+		&p.Integration, &p.Revision)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}

@@ -153,6 +153,62 @@ func TestMigrationBacksUpExistingDatabase(t *testing.T) {
 	}
 }
 
+// A data folder written before the integrations (schema 5: 0004 and 0005
+// in place) upgrades to 0006 keeping its Pages, their kept statuses and
+// their events, and the outbox of deliveries works at once.
+func TestUpgradeToIntegrationsKeepsPagesAndEvents(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	saved := migrations
+	migrations = saved[:5]
+	s := e.open(t)
+	path := s.Path()
+	s.Close()
+	migrations = saved
+	db := rawDB(t, path)
+	if _, err := db.Exec(`INSERT INTO pages (id, name, status, reason, not_reconfirmed, confirmed_at) VALUES ('1', 'Sunrise Café', 'invalid', 'password_changed', 'throttled', 1000)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO events (at, page_id, kind, detail, text_key, text_data) VALUES (1000, '1', 'page_connected', 'Connected.', 'event.page_connected', '{"Fields": "messages"}')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s = e.open(t)
+	var v int
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != len(migrations) || v < 6 {
+		t.Fatalf("user_version %d (%v), want %d", v, err, len(migrations))
+	}
+	p, err := s.Page(ctx, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "Sunrise Café" || p.Status != StatusInvalid || p.NotReconfirmed != "throttled" || p.ConfirmedAt.IsZero() || p.Integration != "" {
+		t.Errorf("after the upgrade: %+v", p)
+	}
+	evs, err := s.Events(ctx, "1", 0)
+	if err != nil || len(evs) != 1 || evs[0].TextKey != "event.page_connected" || evs[0].Detail != "Connected." {
+		t.Errorf("events after the upgrade: %+v %v", evs, err)
+	}
+	p.Integration = "Support Bot"
+	err = s.Update(ctx, func(tx *Tx) error {
+		if err := tx.UpsertPage(p); err != nil {
+			return err
+		}
+		_, err := tx.QueueDelivery(Delivery{Integration: "Support Bot", PageID: "1", Type: "page.connected", MessageID: "msg_1", Body: []byte("{}")})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.Page(ctx, "1"); p.Integration != "Support Bot" || p.NotReconfirmed != "throttled" {
+		t.Errorf("written after the upgrade: %+v", p)
+	}
+	if ds, err := s.Deliveries(ctx, "Support Bot"); err != nil || len(ds) != 1 {
+		t.Errorf("deliveries after the upgrade: %+v %v", ds, err)
+	}
+}
+
 func TestEventsAreAppendOnly(t *testing.T) {
 	ctx := context.Background()
 	s := newEnv(t).open(t)

@@ -32,6 +32,12 @@ type PageRow struct {
 	ConnectedBy string
 	// Resubscribe: the repair is one click (the webhook subscription), not a login.
 	Resubscribe bool
+	// Integration says where its messages go and what that integration
+	// has of it ("Support Bot has the current token (since 12:03)");
+	// IntegrationProblem: it asks something of a person.
+	Integration        string
+	IntegrationName    string
+	IntegrationProblem bool
 
 	page   keeper.PageStatus // what the words are made from
 	search string            // lower-case name and ID, for the filter
@@ -47,6 +53,8 @@ type DashboardOptions struct {
 type DashboardActions struct {
 	Connect, CheckAll, Settings, Simulate func()
 	Renew, Resubscribe, Disconnect, Log   func(pageID string)
+	// Destination asks where the Page's messages go (integrations.go).
+	Destination func(row PageRow)
 }
 
 // Dashboard is the main window's content: a toolbar, a banner for whatever
@@ -76,6 +84,8 @@ type Dashboard struct {
 	content        fyne.CanvasObject
 
 	readOnly string
+	// noIntegration: no integration receives the Pages (the banner says so).
+	noIntegration bool
 }
 
 // NewDashboard builds the dashboard. Call on the Fyne goroutine.
@@ -155,6 +165,12 @@ func (d *Dashboard) SetReadOnly(manager string) {
 	}
 	d.refreshBanner()
 	d.List.Refresh()
+}
+
+// SetNoIntegration says whether no integration is set up.
+func (d *Dashboard) SetNoIntegration(none bool) {
+	d.noIntegration = none
+	d.refreshBanner()
 }
 
 // SetChecked shows when the last check ran and when the next one will.
@@ -257,6 +273,9 @@ func (d *Dashboard) refreshBanner() {
 	if d.readOnly != "" {
 		lines = append(lines, tr("banner.readonly", "View only: {{.Manager}} manages these Pages. Close Pagekeeper there to make changes here.", map[string]any{"Manager": d.readOnly}))
 	}
+	if d.noIntegration && len(d.all) > 0 {
+		lines = append(lines, tr("banner.no_integration", "No integration receives your Pages' messages: add one in Settings → Integrations."))
+	}
 	if d.opts.Sandbox {
 		lines = append(lines, tr("banner.sandbox", "Sandbox: you are practising with a pretend Facebook built into Pagekeeper. Nothing you do here touches your real Pages."))
 	}
@@ -324,7 +343,7 @@ const (
 	colID      = 170
 	colUpdated = 110
 	colStatus  = 190
-	colActions = 300
+	colActions = 450
 )
 
 func columnHeader() fyne.CanvasObject {
@@ -362,6 +381,9 @@ type pageRowView struct {
 	renew   *widget.Button
 	discon  *widget.Button
 	log     *widget.Button
+	// Where the Page's messages go (integrations.go).
+	dest  *widget.Button
+	integ *widget.Label
 }
 
 func newPageRowView(d *Dashboard) *pageRowView {
@@ -376,7 +398,6 @@ func newPageRowView(d *Dashboard) *pageRowView {
 		icon:    widget.NewIcon(nil),
 	}
 	v.name.Truncation = fyne.TextTruncateEllipsis
-	v.reason.Truncation = fyne.TextTruncateEllipsis
 	v.renew = widget.NewButtonWithIcon(tr("row.renew", "Renew"), theme.ViewRefreshIcon(), func() {
 		if v.row.Resubscribe {
 			v.act(d.actions.Resubscribe)
@@ -386,6 +407,7 @@ func newPageRowView(d *Dashboard) *pageRowView {
 	})
 	v.discon = widget.NewButtonWithIcon(tr("row.disconnect", "Disconnect"), theme.CancelIcon(), func() { v.act(d.actions.Disconnect) })
 	v.log = widget.NewButtonWithIcon(tr("row.log", "Log"), theme.DocumentIcon(), func() { v.act(d.actions.Log) })
+	v.dest, v.integ = newRowIntegration(d, v)
 	v.ExtendBaseWidget(v)
 	return v
 }
@@ -415,6 +437,7 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 		v.reason.Text, v.reason.Importance = r.Short, imp
 		v.reason.Refresh()
 	}
+	v.setIntegration(r)
 	if icon := statusIcon(r.Status); v.icon.Resource != icon {
 		v.icon.SetResource(icon)
 	}
@@ -435,6 +458,7 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 	readOnly := v.d.readOnly != ""
 	setEnabled(v.renew, !readOnly && r.Status != keeper.StatusDisconnected)
 	setEnabled(v.discon, !readOnly && r.Status != keeper.StatusDisconnected)
+	setEnabled(v.dest, !readOnly && r.Status != keeper.StatusDisconnected)
 }
 
 func setText(l *widget.Label, s string) {
@@ -453,15 +477,18 @@ func setEnabled(b *widget.Button, on bool) {
 }
 
 func (v *pageRowView) CreateRenderer() fyne.WidgetRenderer {
-	nameCol := container.NewVBox(v.name, v.reason)
 	left := fixed(colInitial, container.NewStack(
 		canvas.NewCircle(theme.Color(theme.ColorNameInputBackground)), v.initial))
 	right := container.NewHBox(
 		fixed(colID, v.id),
 		fixed(colUpdated, v.updated),
 		fixed(colStatus, container.NewHBox(v.icon, v.status)),
-		fixed(colActions, container.NewHBox(v.renew, v.discon, v.log)))
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, container.NewCenter(right), nameCol))
+		fixed(colActions, container.NewHBox(v.renew, v.discon, v.log, v.dest)))
+	// Under the name, across the row: the reason in a few words, then where
+	// the Page's messages go.
+	below := container.NewBorder(nil, nil, fixed(colInitial, layout.NewSpacer()), nil,
+		container.NewBorder(nil, nil, v.reason, nil, v.integrationLine()))
+	return widget.NewSimpleRenderer(container.NewVBox(container.NewBorder(nil, nil, left, container.NewCenter(right), v.name), below))
 }
 
 func initialOf(name string) string {

@@ -25,13 +25,17 @@ type PageLog struct {
 	History     *widget.List
 	CopyButton  *widget.Button
 	LinkButton  *widget.Button
+	// Integration says where the Page's messages go and what that
+	// integration has of it; Destination changes it (integrations.go).
+	Integration *widget.Label
+	Destination *widget.Button
 	events      []keeper.Event
 	content     fyne.CanvasObject
 }
 
 // newPageLog builds the view for a Page's log. diagnostics is the redacted
 // support summary the Copy button puts on the clipboard.
-func newPageLog(l keeper.PageLog, diagnostics string, clip fyne.Clipboard, links func()) *PageLog {
+func newPageLog(l keeper.PageLog, diagnostics string, clip fyne.Clipboard, links, destination func()) *PageLog {
 	p := l.Record
 	v := &PageLog{events: l.Events}
 	v.Status = widget.NewLabelWithStyle(statusText(p.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -78,7 +82,7 @@ func newPageLog(l keeper.PageLog, diagnostics string, clip fyne.Clipboard, links
 		section(tr("log.token", "Token"), v.Token),
 		section(tr("log.webhooks", "Webhooks"), v.Webhooks))
 	top := container.NewVBox(
-		container.NewHBox(widget.NewIcon(statusIcon(p.Status)), v.Status), v.Reason, facts,
+		container.NewHBox(widget.NewIcon(statusIcon(p.Status)), v.Status), v.Reason, v.integrationPart(l, destination), facts,
 		widget.NewLabelWithStyle(tr("log.history", "History"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	v.LinkButton = widget.NewButtonWithIcon(tr("links.open", "Messenger link and QR code"), theme.MailComposeIcon(), links)
 	v.content = container.NewBorder(top, container.NewHBox(v.CopyButton, v.LinkButton), nil, nil, v.History)
@@ -179,7 +183,8 @@ func (m *MainWindow) showLog(pageID string) {
 					return
 				}
 				p := l.Record
-				v := newPageLog(l, diag, fyne.CurrentApp().Clipboard(), func() { m.showLinks(p) })
+				v := newPageLog(l, diag, fyne.CurrentApp().Clipboard(), func() { m.showLinks(p) },
+					func() { m.showDestination(p.ID, p.Name, l.Status.Integration.Name) })
 				d := dialog.NewCustom(tr("log.title", "{{.Name}} · Page ID {{.ID}}", map[string]any{"Name": p.Name, "ID": p.ID}),
 					tr("dialog.close", "Close"), v.content, m.Window)
 				d.Resize(fyne.NewSize(900, 600))

@@ -33,6 +33,8 @@ type SettingsView struct {
 	Language                     *widget.Select
 	Save, TestEmail              *widget.Button
 	Problem                      *widget.Label
+	// Integrations is the Integrations tab (integrations.go).
+	Integrations *IntegrationsView
 
 	langCodes []string // the language of each Language option
 	modeRelay string   // the RedirectMode option that means relay
@@ -184,9 +186,11 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 			widget.NewButton(tr("settings.export", "Export CSV…"), m.exportCSV),
 		))
 	language := widget.NewForm(widget.NewFormItem(tr("settings.language", "Language"), v.Language))
+	v.Integrations = m.integrationsTab(func() *bridge { return life })
 	tabs := container.NewAppTabs(
 		container.NewTabItem(tr("settings.tab_facebook", "Facebook app"), container.NewVScroll(facebook)),
 		container.NewTabItem(tr("settings.tab_alerts", "Checks and alerts"), container.NewVScroll(alerts)),
+		container.NewTabItem(tr("settings.tab_integrations", "Integrations"), v.Integrations.content),
 		container.NewTabItem(tr("settings.tab_data", "Data"), data),
 		container.NewTabItem(tr("settings.tab_language", "Language"), language),
 	)
@@ -220,6 +224,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	d = dialog.NewCustomWithoutButtons(tr("toolbar.settings", "Settings"), body, m.Window)
 	d.Resize(fyne.NewSize(760, 580))
 	life = m.present(d, nil)
+	m.refreshIntegrations(v.Integrations, life)
 	return v
 }
 

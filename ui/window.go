@@ -86,6 +86,7 @@ func (m *MainWindow) newDashboard() *Dashboard {
 		Resubscribe: m.resubscribe,
 		Disconnect:  m.confirmDisconnect,
 		Log:         m.showLog,
+		Destination: func(r PageRow) { m.showDestination(r.ID, r.Name, r.IntegrationName) },
 	})
 }
 
@@ -173,6 +174,8 @@ func (m *MainWindow) startChecks(k *keeper.Keeper) {
 		return
 	}
 	m.scheduled = true
+	// Deliveries to the integrations change what the rows say.
+	k.OnDeliveries(func(keeper.DeliveryPass) { m.life.Do(m.reload) })
 	k.OnRound(func(r keeper.Round) {
 		next := time.Now().Add(k.NextRoundIn())
 		m.life.Do(func() { m.roundDone(r, next) })
@@ -232,8 +235,12 @@ func (m *MainWindow) setRows(rows []PageRow) {
 		r := &rows[i]
 		r.Short = shortReason(r.page)
 		r.Reason, r.Action = describe(r.page)
+		r.Integration, r.IntegrationProblem = integrationLine(r.page.Integration)
 	}
 	m.rows = rows
+	if m.keeper != nil {
+		m.Dashboard.SetNoIntegration(len(m.keeper.IntegrationNames()) == 0)
+	}
 	m.Dashboard.SetPages(rows)
 	m.updateTray(rows)
 }
@@ -279,7 +286,7 @@ func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
 	for _, ps := range sum.Pages {
 		rows = append(rows, PageRow{ID: ps.ID, Name: ps.Name, Status: ps.Status, Updated: ps.UpdatedAt,
 			CleanupPending: ps.CleanupPending, ConnectedBy: ps.ConnectedBy, Resubscribe: ps.Repair == keeper.RepairResubscribe,
-			page: ps})
+			IntegrationName: ps.Integration.Name, page: ps})
 	}
 	return rows, nil
 }

@@ -54,6 +54,12 @@ type Wizard struct {
 	Send       *widget.Button
 	SendResult *widget.Label
 
+	// Where each Page's messages go (step 3) and the end-to-end check of
+	// step 5 (integrations.go).
+	Destinations map[string]*widget.Select
+	E2EButton    *widget.Button
+	E2EResult    *widget.Label
+
 	// stepDone receives the step number each time a step is shown (tests wait on it).
 	stepDone chan int
 }
@@ -226,8 +232,7 @@ func (w *Wizard) stepChoose() {
 				sel.SetSelected(tr("preset.bot", "Bot"))
 			}
 			w.Presets[id] = sel
-			row = container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel(tr("wizard.choose.preset", "Messages go to:")), sel),
-				container.NewVBox(check, note))
+			row = container.NewBorder(nil, nil, nil, w.messagesGoTo(c, sel), container.NewVBox(check, note))
 		}
 		list.Add(row)
 		list.Add(widget.NewSeparator())
@@ -317,6 +322,7 @@ func (w *Wizard) stepSaving() {
 		res, err := k.Apply(ctx, plan, func(p keeper.Progress) {
 			w.life.Do(func() { w.setProgress(p) })
 		})
+		handed := w.handOver(ctx, err)
 		return func() {
 			w.Cancel.Enable()
 			if err != nil {
@@ -327,6 +333,7 @@ func (w *Wizard) stepSaving() {
 			for _, o := range res.Pages {
 				w.setProgress(keeper.Progress{PageID: o.PageID, PageName: o.PageName, Step: o.Step, Err: o.Err})
 			}
+			w.showHandOver(handed)
 			if ids := w.savedIDs(); len(ids) > 0 && w.m.scheduled {
 				// Renewed or new: check them at once, so the table is current.
 				k.RequestCheck(ids...)
@@ -402,9 +409,9 @@ func (w *Wizard) stepVerify() {
 			return
 		}
 		w.Send.Disable()
-		psid, text, k := target.PSID, w.Reply.Text, w.m.keeper
+		id, psid, text, k := pageID, target.PSID, w.Reply.Text, w.m.keeper
 		w.life.Go(func(ctx context.Context) func() {
-			_, err := k.SendTestReply(ctx, pageID, psid, text, keeper.OSActor())
+			_, err := k.SendTestReply(ctx, id, psid, text, keeper.OSActor())
 			return func() {
 				w.Send.Enable()
 				if err != nil {
@@ -430,14 +437,16 @@ func (w *Wizard) stepVerify() {
 	}
 	replyBox := container.NewVBox(w.Reply, container.NewBorder(nil, nil, w.ReplyCount, w.Send), w.SendResult)
 	replyBox.Hide()
+	e2e := w.newEndToEnd()
 	w.FlowPage = widget.NewSelect(options, func(name string) {
 		pageID = names[name]
+		e2e.setPage(pageID)
 		target = nil
 		replyBox.Hide()
 		w.FlowInfo.SetText(tr("wizard.verify.checking", "Reading the latest conversations…"))
-		k := w.m.keeper
+		k, id := w.m.keeper, pageID // pageID changes with the next choice
 		w.life.Go(func(ctx context.Context) func() {
-			fc, err := k.CheckMessagesFlow(ctx, pageID)
+			fc, err := k.CheckMessagesFlow(ctx, id)
 			return func() {
 				if err != nil {
 					w.FlowInfo.SetText(errorText(err))
@@ -466,7 +475,7 @@ func (w *Wizard) stepVerify() {
 	done.Importance = widget.HighImportance
 	content := container.NewVBox(
 		wrapped(tr("wizard.verify.what", "Check that messages reach your integration and that replies go out. Choose a Page:")),
-		w.FlowPage, w.FlowInfo, replyBox)
+		w.FlowPage, w.FlowInfo, replyBox, e2e.box)
 	w.show(5, tr("wizard.verify.title", "Check it works"), container.NewVScroll(content), done)
 	if len(options) > 0 {
 		w.FlowPage.SetSelected(options[0])

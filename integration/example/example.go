@@ -24,10 +24,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
-
-	"filippo.io/age"
 
 	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/token"
@@ -124,93 +123,197 @@ func (c *config) check(fs *flag.FlagSet) error {
 }
 
 func run(ctx context.Context, c config, stdout, stderr io.Writer) error {
-	logger := log.New(stderr, "", log.LstdFlags)
-	id, keyCreated, err := loadOrCreateIdentity(c.keyFile, stderr)
+	srv, err := Start(Config{Addr: c.addr, KeyFile: c.keyFile, SecretFile: c.secretFile, DBFile: c.dbFile,
+		AppSecretFile: c.appSecretFile, VerifyToken: c.verifyToken, GraphURL: c.graphURL, GraphVersion: c.graphVersion,
+		Reply: c.reply, TLSCert: c.tlsCert, TLSKey: c.tlsKey, Log: log.New(stderr, "", log.LstdFlags), Warn: stderr})
 	if err != nil {
 		return err
 	}
-	secret, secretCreated, err := loadOrCreateSecret(c.secretFile, stderr)
-	if err != nil {
-		return err
+	printIntro(stdout, c, srv)
+	select {
+	case err := <-srv.served:
+		srv.Close()
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
 	}
-	var appSecret token.Token
-	if c.appSecretFile != "" {
-		if appSecret, err = readAppSecret(c.appSecretFile, stderr); err != nil {
-			return err
+	srv.log.Printf("stopping")
+	return srv.Close()
+}
+
+// Config is an example integration to start in this process (Start).
+type Config struct {
+	// Addr is where to listen (default 127.0.0.1:0, any free port).
+	Addr string
+	// KeyFile and SecretFile hold the age key and the signing secret; each
+	// is made when missing. DBFile defaults to integration-example.db
+	// beside KeyFile.
+	KeyFile, SecretFile, DBFile string
+	// AppSecret (or the file AppSecretFile) is the Meta app's App Secret:
+	// it verifies Messenger webhooks and signs appsecret_proof. Without it
+	// webhooks are refused.
+	AppSecret     token.Token
+	AppSecretFile string
+	// VerifyToken answers Facebook's webhook verification handshake.
+	VerifyToken string
+	// GraphURL and GraphVersion are the Graph API it replies through
+	// (defaults: Facebook's, fb.DefaultVersion).
+	GraphURL, GraphVersion string
+	// Reply is what every customer message is answered with (default DefaultReply).
+	Reply string
+	// TLSCert and TLSKey serve HTTPS.
+	TLSCert, TLSKey string
+	// Log receives what it does (nil: nothing); Warn, warnings about its
+	// files (nil: Log's writer, or nothing).
+	Log  *log.Logger
+	Warn io.Writer
+}
+
+// Server is a running example integration.
+type Server struct {
+	// URL is its base address (http://127.0.0.1:PORT, or https://).
+	URL string
+	// Recipient is its age public key (age1…), to give Pagekeeper.
+	Recipient string
+	// Secret is the signing secret it shares with Pagekeeper.
+	Secret token.Token
+	// KeyCreated and SecretCreated: Start made the files.
+	KeyCreated, SecretCreated bool
+	// CanVerify: it has an App Secret to verify Messenger webhooks with.
+	CanVerify bool
+
+	log    *log.Logger
+	srv    *http.Server
+	m      *messenger
+	db     *store
+	served chan error
+	closed sync.Once
+}
+
+// DeliveryURL is where Pagekeeper delivers events and reads the status.
+func (s *Server) DeliveryURL() string { return s.URL + PathPagekeeper }
+
+// WebhookURL is the Messenger webhook callback (the Meta app's callback URL).
+func (s *Server) WebhookURL() string { return s.URL + PathWebhook }
+
+// Start starts an example integration in this process; Close stops it.
+func Start(c Config) (*Server, error) {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:0"
+	}
+	if c.DBFile == "" {
+		c.DBFile = filepath.Join(filepath.Dir(c.KeyFile), "integration-example.db")
+	}
+	if c.GraphURL == "" {
+		c.GraphURL = fb.DefaultGraphURL
+	}
+	if c.GraphVersion == "" {
+		c.GraphVersion = fb.DefaultVersion
+	}
+	if c.Reply == "" {
+		c.Reply = DefaultReply
+	}
+	logger := c.Log
+	if logger == nil {
+		logger = log.New(io.Discard, "", 0)
+	}
+	warn := c.Warn
+	if warn == nil {
+		warn = logger.Writer()
+	}
+	id, keyCreated, err := loadOrCreateIdentity(c.KeyFile, warn)
+	if err != nil {
+		return nil, err
+	}
+	secret, secretCreated, err := loadOrCreateSecret(c.SecretFile, warn)
+	if err != nil {
+		return nil, err
+	}
+	appSecret := c.AppSecret
+	if c.AppSecretFile != "" {
+		if appSecret, err = readAppSecret(c.AppSecretFile, warn); err != nil {
+			return nil, err
 		}
 	}
-	db, err := openStore(c.dbFile)
+	db, err := openStore(c.DBFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer db.Close()
-
 	a := &app{store: db, log: logger, now: time.Now}
 	rcv, err := receiver.New(receiver.Options{Secret: secret, Identity: id, Handle: a.handle, Status: db.states, Logf: logger.Printf})
 	if err != nil {
-		return err
+		db.Close()
+		return nil, err
 	}
-	m := &messenger{appSecret: appSecret, verifyToken: c.verifyToken, reply: c.reply, identity: id, store: db, log: logger, now: time.Now,
-		graph: fb.New(fb.Config{GraphURL: c.graphURL, Version: c.graphVersion, AppSecret: appSecret})}
+	m := &messenger{appSecret: appSecret, verifyToken: c.VerifyToken, reply: c.Reply, identity: id, store: db, log: logger, now: time.Now,
+		graph: fb.New(fb.Config{GraphURL: c.GraphURL, Version: c.GraphVersion, AppSecret: appSecret})}
 	mux := http.NewServeMux()
 	mux.Handle(PathPagekeeper, rcv)
 	mux.Handle(PathWebhook, m)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: logger}
-
-	if c.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+	if c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
 		if err != nil {
-			return fmt.Errorf("cannot use --tls-cert %s with --tls-key %s: %w", c.tlsCert, c.tlsKey, err)
+			db.Close()
+			return nil, fmt.Errorf("cannot use --tls-cert %s with --tls-key %s: %w", c.TLSCert, c.TLSKey, err)
 		}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	ln, err := net.Listen("tcp", c.addr)
+	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w", c.addr, err)
+		db.Close()
+		return nil, fmt.Errorf("cannot listen on %s: %w", c.Addr, err)
 	}
-	base := "http://" + ln.Addr().String()
-	if c.tlsCert != "" {
-		base = "https://" + ln.Addr().String()
+	s := &Server{URL: "http://" + ln.Addr().String(), Recipient: id.Recipient().String(), Secret: secret,
+		KeyCreated: keyCreated, SecretCreated: secretCreated, CanVerify: !appSecret.IsZero(),
+		log: logger, srv: srv, m: m, db: db, served: make(chan error, 1)}
+	if c.TLSCert != "" {
+		s.URL = "https://" + ln.Addr().String()
 	}
-	printIntro(stdout, c, id, base, keyCreated, secretCreated, !appSecret.IsZero())
-
 	m.start()
-	defer m.close()
-	served := make(chan error, 1)
 	go func() {
-		if c.tlsCert != "" {
-			served <- srv.ServeTLS(ln, "", "")
+		if c.TLSCert != "" {
+			s.served <- srv.ServeTLS(ln, "", "")
 		} else {
-			served <- srv.Serve(ln)
+			s.served <- srv.Serve(ln)
 		}
 	}()
-	select {
-	case err := <-served:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Printf("stopping")
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdown)
+	return s, nil
 }
 
-func printIntro(w io.Writer, c config, id *age.X25519Identity, base string, keyCreated, secretCreated, canVerify bool) {
-	if keyCreated {
+// Close stops it: the server (giving requests under way 5 seconds), its
+// replies and its database.
+func (s *Server) Close() error {
+	var err error
+	s.closed.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err = s.srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+			// A request still running after 5 seconds, or a client's
+			// connection that never carried one: stop anyway.
+			err = s.srv.Close()
+		}
+		s.m.close()
+		err = errors.Join(err, s.db.Close())
+	})
+	return err
+}
+
+func printIntro(w io.Writer, c config, s *Server) {
+	if s.KeyCreated {
 		fmt.Fprintf(w, "Made a new age key in %s (keep it: it opens the Page tokens Pagekeeper sends).\n", c.keyFile)
 	}
-	if secretCreated {
+	if s.SecretCreated {
 		fmt.Fprintf(w, "Made a new signing secret in %s.\n", c.secretFile)
 	}
-	fmt.Fprintf(w, "Recipient: %s\n", id.Recipient())
-	fmt.Fprintf(w, "Pagekeeper deliveries and status: %s%s\n", base, PathPagekeeper)
-	fmt.Fprintf(w, "Messenger webhook (callback URL): %s%s\n", base, PathWebhook)
-	if !canVerify {
+	fmt.Fprintf(w, "Recipient: %s\n", s.Recipient)
+	fmt.Fprintf(w, "Pagekeeper deliveries and status: %s\n", s.DeliveryURL())
+	fmt.Fprintf(w, "Messenger webhook (callback URL): %s\n", s.WebhookURL())
+	if !s.CanVerify {
 		fmt.Fprintln(w, "No --app-secret-file: Messenger webhooks will be refused until it is given.")
 	}
-	fmt.Fprintf(w, "Add it to Pagekeeper: pagekeeper integration add Example --url %s%s --recipient %s < %s\n", base, PathPagekeeper, id.Recipient(), c.secretFile)
-	fmt.Fprintf(w, "Listening on %s\n", base)
+	fmt.Fprintf(w, "Add it to Pagekeeper: pagekeeper integration add Example --url %s --recipient %s < %s\n", s.DeliveryURL(), s.Recipient, c.secretFile)
+	fmt.Fprintf(w, "Listening on %s\n", s.URL)
 }
 
 // app takes Pagekeeper's deliveries.

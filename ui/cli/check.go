@@ -39,6 +39,8 @@ type checkPageJSON struct {
 	Repair      string    `json:"repair,omitempty"`
 	CheckedAt   time.Time `json:"checked_at"`
 	LastOKAt    time.Time `json:"last_ok_at,omitzero"`
+	// Integration is where the Page's messages go and what it has of the Page.
+	Integration integrationStateJSON `json:"integration"`
 }
 
 func runCheck(args []string, env Env) int {
@@ -68,6 +70,11 @@ func runCheck(args []string, env Env) int {
 		return fail(err)
 	}
 	defer k.Close()
+	// What waits for the integrations goes out first: a delivery that works
+	// now is not reported as failing.
+	dctx, dcancel := context.WithTimeout(ctx, *timeout/2)
+	_, _ = k.DeliverDue(dctx)
+	dcancel()
 	r, err := k.CheckNow(ctx)
 	if err != nil {
 		if *asJSON {
@@ -82,7 +89,7 @@ func runCheck(args []string, env Env) int {
 		for _, p := range r.Pages {
 			out.Pages = append(out.Pages, checkPageJSON{ID: p.ID, Name: p.Name, Status: string(p.Status), Reason: string(p.Reason),
 				ReasonText: p.ReasonText.String(), Explanation: p.Explanation.String(), Action: p.Action.String(),
-				Repair: string(p.Repair), CheckedAt: p.CheckedAt.UTC(), LastOKAt: p.LastOKAt.UTC()})
+				Repair: string(p.Repair), CheckedAt: p.CheckedAt.UTC(), LastOKAt: p.LastOKAt.UTC(), Integration: integrationToJSON(p.Integration)})
 		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")

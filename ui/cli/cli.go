@@ -30,9 +30,9 @@ const (
 // Env is what a command gets from main.
 type Env struct {
 	Stdout, Stderr io.Writer
-	// Stdin is where `settings set` reads a secret (default os.Stdin):
-	// never from the command line, which other users and the shell's
-	// history can see.
+	// Stdin is where `settings set` and `integration add` read a secret
+	// (nil = os.Stdin): never from the command line, which other users and
+	// the shell's history can see.
 	Stdin io.Reader
 	// Keeper is how main's global flags open the data folder; a command's
 	// own --sandbox flag switches it to the sandbox.
@@ -106,6 +106,7 @@ var commands = []command{
 	{"log", "show one Page's facts and history", runLog},
 	{"export", "write the Pages and their history to a CSV file", runExport},
 	{"settings", "list, show or change a setting (secrets from standard input)", runSettings},
+	{"integration", "add, list, test or remove the Messenger integrations that receive the Pages", runIntegration},
 	{"sandbox-demo", "connect the sandbox's demo Pages (--break: and break one) for a demonstration", runSandboxDemo},
 }
 

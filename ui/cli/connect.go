@@ -19,6 +19,7 @@ type loginFlags struct {
 	noBrowser, sandbox, business, yes bool
 	timeout                           time.Duration
 	ports                             string
+	integration                       string
 }
 
 func (l *loginFlags) register(fs *flag.FlagSet) {
@@ -28,6 +29,27 @@ func (l *loginFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&l.yes, "yes", false, "confirm that Pages missing from this login, or left out with --pages, are disconnected")
 	fs.DurationVar(&l.timeout, "timeout", defaultLoginTimeout, "how long to wait for the login")
 	fs.StringVar(&l.ports, "ports", "", "callback ports to try, comma-separated (default: the ports in Settings)")
+	fs.StringVar(&l.integration, "integration", "", "the integration the Pages' messages go to (default: where each goes now, else the default integration); none for no integration")
+}
+
+// chooseIntegration sends every chosen Page's messages to --integration.
+func chooseIntegration(env Env, k *keeper.Keeper, plan *keeper.Plan, name string) bool {
+	if name == "" {
+		return true
+	}
+	if strings.EqualFold(name, "none") {
+		name = keeper.NoIntegration
+	}
+	for _, c := range plan.Candidates {
+		if !c.Selected {
+			continue
+		}
+		if err := k.SetIntegration(plan, c.ID, name); err != nil {
+			fmt.Fprintf(env.Stderr, "pagekeeper: --integration: %s\n", env.errText(err))
+			return false
+		}
+	}
+	return true
 }
 
 // parse parses a command's flags, which may come before or after its
@@ -62,9 +84,10 @@ func runConnect(args []string, env Env) int {
 	fs := flag.NewFlagSet("pagekeeper connect", flag.ContinueOnError)
 	lf.register(fs)
 	pages := fs.String("pages", "", "connect only these Page IDs (comma-separated); default: every Page that can be connected")
-	if code, ok := parse(fs, args, "Usage: pagekeeper connect [--no-browser] [--sandbox] [--business] [--pages ID,…] [--yes]\n\n"+
+	if code, ok := parse(fs, args, "Usage: pagekeeper connect [--no-browser] [--sandbox] [--business] [--pages ID,…] [--integration NAME] [--yes]\n\n"+
 		"Logs in with Facebook, lists the Pages the login reaches (with why a Page cannot be\n"+
-		"connected) and connects them: token stored sealed, webhooks subscribed and verified.\n"+
+		"connected) and connects them: token stored sealed, webhooks subscribed and verified, and\n"+
+		"the token handed to the integration the Page's messages go to.\n"+
 		"Exit status: 0 every chosen Page connected, 1 login failed, a Page failed, or a\n"+
 		"disconnection needs --yes, 2 the data folder could not be opened or the login could\n"+
 		"not start, 64 wrong usage.\n", env); !ok {
@@ -100,7 +123,13 @@ func runConnect(args []string, env Env) int {
 			return ExitFailed
 		}
 	}
-	return applyPlan(env, k, plan, lf.yes)
+	if !chooseIntegration(env, k, plan, lf.integration) {
+		return ExitUsage
+	}
+	if code := applyPlan(env, k, plan, lf.yes); code != ExitOK {
+		return code
+	}
+	return deliverAndReport(env, k)
 }
 
 func runRenew(args []string, env Env) int {
@@ -108,7 +137,7 @@ func runRenew(args []string, env Env) int {
 	fs := flag.NewFlagSet("pagekeeper renew", flag.ContinueOnError)
 	lf.register(fs)
 	all := fs.Bool("all", false, "renew every Page that needs it (Invalid or Needs attention)")
-	if code, ok := parse(fs, args, "Usage: pagekeeper renew [PAGE-ID…|--all] [--no-browser] [--sandbox] [--yes]\n\n"+
+	if code, ok := parse(fs, args, "Usage: pagekeeper renew [PAGE-ID…|--all] [--no-browser] [--sandbox] [--integration NAME] [--yes]\n\n"+
 		"Renews connections with a new Facebook login (asking again for declined permissions or\n"+
 		"expired data access as needed), keeps each Page's history and checks it again at once.\n"+
 		"Exit status: 0 renewed and valid, 1 failed or still not valid, 2 the data folder could\n"+
@@ -152,7 +181,13 @@ func runRenew(args []string, env Env) int {
 			return ExitFailed
 		}
 	}
+	if !chooseIntegration(env, k, plan, lf.integration) {
+		return ExitUsage
+	}
 	if code := applyPlan(env, k, plan, lf.yes); code != ExitOK {
+		return code
+	}
+	if code := deliverAndReport(env, k); code != ExitOK {
 		return code
 	}
 	round, err := k.CheckNow(env.Context, ids...)

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/pagekeeper/pagekeeper/keeper"
 )
@@ -19,9 +21,11 @@ const demoBrokenPage = "Harbor Books"
 func runSandboxDemo(args []string, env Env) int {
 	fs := flag.NewFlagSet("pagekeeper sandbox-demo", flag.ContinueOnError)
 	breakOne := fs.Bool("break", false, "also break one Page ("+demoBrokenPage+" loses its role) and check every Page")
-	if code, ok := parse(fs, args, "Usage: pagekeeper sandbox-demo [--break]\n\n"+
+	into := fs.String("integration", "", "the integration the Pages' messages go to (default: the default integration, Sandbox Bot); none for no integration")
+	if code, ok := parse(fs, args, "Usage: pagekeeper sandbox-demo [--break] [--integration NAME]\n\n"+
 		"Connects the sandbox's demo Pages as if you had logged in, so the sandbox window has\n"+
-		"something to show. Only in the sandbox; nothing real is touched.\n", env); !ok {
+		"something to show, and hands them to the sandbox's own integration (Sandbox Bot). Only in\n"+
+		"the sandbox; nothing real is touched.\n", env); !ok {
 		return code
 	}
 	o := env.Keeper
@@ -35,7 +39,13 @@ func runSandboxDemo(args []string, env Env) int {
 	if !ok {
 		return code
 	}
+	if !chooseIntegration(env, k, plan, *into) {
+		return ExitUsage
+	}
 	if code := applyPlan(env, k, plan, true); code != ExitOK {
+		return code
+	}
+	if code := deliverAndReport(env, k); code != ExitOK {
 		return code
 	}
 	if !*breakOne {
@@ -58,6 +68,13 @@ func runSandboxDemo(args []string, env Env) int {
 	}
 	for _, p := range round.Pages {
 		fmt.Fprintf(env.Stdout, "%s: %s\n", p.Name, env.text(p.Words()))
+	}
+	// The round queued the broken Page's new status for its integration:
+	// deliver it now, so the demo leaves nothing waiting.
+	ctx, cancel := context.WithTimeout(env.Context, time.Minute)
+	defer cancel()
+	if _, err := k.DeliverDue(ctx); err != nil {
+		fmt.Fprintln(env.Stderr, "pagekeeper sandbox-demo: "+env.errText(err))
 	}
 	return ExitOK
 }

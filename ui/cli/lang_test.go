@@ -11,8 +11,9 @@ import (
 )
 
 // Once a person chooses Spanish, the terminal speaks it: the tables, the
-// reasons, the history and the messages of the main commands (the JSON and
-// the CSV header keep their stable English keys).
+// reasons, the history and the messages of the main commands and of the
+// integration commands (the JSON and the CSV header keep their stable
+// English keys).
 func TestTheCommandsSpeakTheChosenLanguage(t *testing.T) {
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer
@@ -34,8 +35,15 @@ func TestTheCommandsSpeakTheChosenLanguage(t *testing.T) {
 		spanish, english []string
 	}{
 		{[]string{"status"}, ExitFailed,
-			[]string{"PÁGINA", "ÚLTIMA COMPROBACIÓN", "No válida", "Harbor Books", "Válida"},
-			[]string{"LAST CHECKED", "Invalid", "Valid", "Page role lost"}},
+			[]string{"PÁGINA", "ÚLTIMA COMPROBACIÓN", "No válida", "Harbor Books", "Válida", "INTEGRACIÓN",
+				"Ninguna integración recibe los mensajes de estas Páginas", "Ninguna integración recibe los mensajes de esta Página."},
+			[]string{"LAST CHECKED", "Invalid", "Valid", "Page role lost", "No integration receives"}},
+		{[]string{"integration", "list"}, ExitOK,
+			[]string{"No hay ninguna integración configurada"},
+			[]string{"No integration is set up"}},
+		{[]string{"integration", "test", "Nadie"}, ExitFailed,
+			[]string{"No hay ninguna integración llamada «Nadie».", "Aún no hay ninguna integración"},
+			[]string{"There is no integration", "No integration is set up yet"}},
 		{[]string{"check"}, ExitFailed,
 			[]string{"QUÉ HACER", "No válida", "válidas", "no se pudieron comprobar"},
 			[]string{"WHAT TO DO", "Invalid", "need attention", "Press Renew"}},
@@ -52,7 +60,11 @@ func TestTheCommandsSpeakTheChosenLanguage(t *testing.T) {
 			[]string{"aquí no hay ninguna Página con el ID 404"},
 			[]string{"no Page with ID"}},
 	} {
-		code, out, errOut := runCmd(t, dir, c.args[0], c.args[1:]...)
+		name, args := c.args[0], c.args[1:]
+		if name == "integration" { // its subcommand comes before runCmd's --sandbox
+			name, args = name+" "+args[0], args[1:]
+		}
+		code, out, errOut := runCmd(t, dir, name, args...)
 		all := out + errOut
 		if code != c.code {
 			t.Errorf("%v: exit %d, want %d\n%s", c.args, code, c.code, all)

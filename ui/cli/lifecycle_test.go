@@ -19,7 +19,11 @@ import (
 func runCmd(t *testing.T, dir, name string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Run(name, append([]string{"--sandbox"}, args...), Env{Stdout: &out, Stderr: &errOut,
+	var before []string // `integration list`: the subcommand, then the flags
+	if cmd, sub, ok := strings.Cut(name, " "); ok {
+		name, before = cmd, []string{sub}
+	}
+	code := Run(name, append(append(before, "--sandbox"), args...), Env{Stdout: &out, Stderr: &errOut,
 		Context: context.Background(), Keeper: keeper.Options{Dir: dir}})
 	return code, out.String(), errOut.String()
 }

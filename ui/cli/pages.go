@@ -68,10 +68,30 @@ type pageJSON struct {
 	Action      string    `json:"action,omitempty"`
 	CheckedAt   time.Time `json:"checked_at,omitzero"`
 	StatusSince time.Time `json:"status_since,omitzero"`
+	// Integration is where the Page's messages go and what it has of the Page.
+	Integration integrationStateJSON `json:"integration"`
+}
+
+// integrationStateJSON is a Page's keeper.IntegrationState (docs/COMMANDS.md).
+type integrationStateJSON struct {
+	Name         string    `json:"name,omitempty"`
+	State        string    `json:"state"`
+	Text         string    `json:"text,omitempty"`
+	Since        time.Time `json:"since,omitzero"`
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	Problem      string    `json:"problem,omitempty"`
+	RetryAt      time.Time `json:"retry_at,omitzero"`
+	Pending      int       `json:"pending"`
+}
+
+func integrationToJSON(s keeper.IntegrationState) integrationStateJSON {
+	return integrationStateJSON{Name: s.Name, State: string(s.Status), Text: s.Text.String(), Since: s.Since,
+		FailingSince: s.FailingSince, Problem: s.Problem.String(), RetryAt: s.RetryAt, Pending: s.Pending}
 }
 
 func toJSON(p keeper.PageStatus) pageJSON {
-	j := pageJSON{ID: p.ID, Name: p.Name, Status: string(p.Status), Reason: string(p.Reason), CheckedAt: p.CheckedAt, StatusSince: p.StatusSince}
+	j := pageJSON{ID: p.ID, Name: p.Name, Status: string(p.Status), Reason: string(p.Reason), CheckedAt: p.CheckedAt, StatusSince: p.StatusSince,
+		Integration: integrationToJSON(p.Integration)}
 	if p.Reason != "" {
 		j.Explanation, j.Action = p.Explanation.String(), p.Action.String()
 	}
@@ -115,14 +135,17 @@ func runStatus(args []string, env Env) int {
 		fmt.Fprintln(env.Stdout, env.tr("cli.status.none", "No Pages connected yet. Connect some with `pagekeeper connect` or in the window."))
 		return code
 	}
+	if len(k.IntegrationNames()) == 0 {
+		fmt.Fprintln(env.Stdout, env.tr("cli.status.no_integration", "No integration receives these Pages' messages (add one with `pagekeeper integration add`)."))
+	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, env.tr("cli.status.header", "PAGE\tID\tSTATUS\tWHY\tLAST CHECKED"))
+	fmt.Fprintln(tw, env.tr("cli.status.header", "PAGE\tID\tSTATUS\tWHY\tLAST CHECKED\tINTEGRATION"))
 	for _, p := range sum.Pages {
 		checked := env.tr("time.never", "never")
 		if !p.CheckedAt.IsZero() {
 			checked = p.CheckedAt.Local().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, env.text(p.Words()), env.text(p.ReasonText), checked)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, env.text(p.Words()), env.text(p.ReasonText), checked, env.text(p.Integration.Text))
 	}
 	_ = tw.Flush()
 	return code

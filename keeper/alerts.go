@@ -114,7 +114,7 @@ type alertPlan struct {
 func (k *Keeper) alertPlan(set Settings) alertPlan {
 	al := alertPlan{desktop: k.opts.Notifier != nil, owners: set.Owners, reminder: time.Duration(set.ReminderInterval),
 		cncAfter: time.Duration(set.CouldNotCheckAlertAfter), host: k.opts.Host}
-	al.email = len(set.Owners) > 0 && set.SMTP.Host != ""
+	al.email = emailChannel(set).SetUp
 	if al.host == "" {
 		al.host, _ = os.Hostname()
 	}
@@ -252,9 +252,10 @@ func (k *Keeper) queueAlert(tx *store.Tx, a Alert, al alertPlan) error {
 		channels = append(channels, "email to "+strings.Join(to, ", "))
 	}
 	kind := map[AlertKind]string{AlertOpened: "alert_sent", AlertReminder: "reminder_sent", AlertRestored: "restored_sent"}[a.Kind]
-	detail := msgNoChannel.with("Title", a.Title.String()).String()
-	if len(channels) > 0 {
-		detail = msgChannels.with("Channels", strings.Join(channels, " and "), "Title", a.Title.String()).String()
+	detail := msgChannels.with("Channels", strings.Join(channels, " and "), "Title", a.Title.String()).String()
+	if len(channels) == 0 {
+		// Nothing went out: the history must not say it was sent.
+		kind, detail = "alert_not_sent", msgNoChannel.with("Title", a.Title.String()).String()
 	}
 	_, err := tx.AppendEvent(store.Event{At: a.At, PageID: a.PageID, Kind: kind, Detail: detail})
 	return err

@@ -122,9 +122,12 @@ func detailFor(r Reason, p store.Page) string {
 	case ReasonTokenExpiring:
 		return p.TokenExpiresAt.Format("2 January 2006")
 	case ReasonPermissionRemoved, ReasonPermissionDeclined:
+		// The Page permissions declined now (the round records them) or
+		// never granted; empty when Facebook did not say which.
 		var miss []string
 		for _, s := range append(slices.Clone(requiredPermissions), p.Declined...) {
-			if !slices.Contains(p.Scopes, s) && !slices.Contains(miss, s) {
+			lacking := slices.Contains(p.Declined, s) || !slices.Contains(p.Scopes, s)
+			if isPagePermission(s) && lacking && !slices.Contains(miss, s) {
 				miss = append(miss, s)
 			}
 		}
@@ -505,6 +508,7 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 			q.TokenType, q.TokenIssuedAt, q.TokenExpiresAt, q.DataAccessExpiresAt = ti.Type, ti.IssuedAt, ti.ExpiresAt, ti.DataAccessExpiresAt
 			if len(ti.Scopes) > 0 {
 				q.Scopes = mergeScopes(p.Scopes, ti.Scopes)
+				q.Declined = declinedNow(p, ti)
 			}
 			q.GranularScopes = nil
 			for _, g := range ti.GranularScopes {
@@ -526,6 +530,11 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 			p, changedFacts = q, true
 		}
 	}
+	// A Page unticked in Facebook's dialog answers as a lost role
+	// (190/492); the login that saw it missing said which it was.
+	if v.reason == ReasonRoleLost && Reason(p.Reason) == ReasonAccessRemoved {
+		v.reason = ReasonAccessRemoved
+	}
 	same = !changedFacts && v.status == prev && string(v.reason) == p.Reason && !p.StatusSince.IsZero()
 	p.Status, p.Reason, p.CheckedAt = store.Status(v.status), string(v.reason), now
 	if v.status != prev || p.StatusSince.IsZero() {
@@ -543,16 +552,45 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 	ps.Detail, ps.Problems, ps.Previous, ps.Changed = v.detail, v.problems, prev, v.status != prev
 	ps.fillTexts()
 	if ps.Changed {
-		detail := fmt.Sprintf("%s to %s", statusWords(prev), statusWords(v.status))
-		if v.reason != ReasonNone {
-			detail += ": " + v.reason.Words().String()
-		}
-		if _, err := tx.AppendEvent(store.Event{At: now, PageID: p.ID, Kind: "status_changed", Detail: detail}); err != nil {
+		if _, err := tx.AppendEvent(statusChangedEvent(p.ID, prev, v.status, v.reason, now)); err != nil {
 			return PageStatus{}, nil, false, err
 		}
 	}
 	alerts, err = k.incidentStep(tx, p, ps, prev, prevSince, now, openBy, al)
 	return ps, alerts, same, err
+}
+
+// statusChangedEvent is the history's line for a status change; the
+// timeline (timeline.go) finds the changes by its kind.
+func statusChangedEvent(pageID string, from, to Status, reason Reason, at time.Time) store.Event {
+	detail := fmt.Sprintf("%s to %s", statusWords(from), statusWords(to))
+	if reason != ReasonNone {
+		detail += ": " + reason.Words().String()
+	}
+	return store.Event{At: at, PageID: pageID, Kind: eventStatusChanged, Detail: detail}
+}
+
+// eventStatusChanged is the kind of a status change's event.
+const eventStatusChanged = "status_changed"
+
+// declinedNow is what the Page's connection lacks now, as the token's
+// inspection says: a Page permission granted at connect that the token no
+// longer has (or no longer has for this Page) is declined; one granted
+// again is not. The log and the explanation then name it.
+func declinedNow(p store.Page, ti fb.TokenInfo) []string {
+	var out []string
+	has := func(s string) bool { return ti.HasScope(s) && grantCovers(ti.GranularScopes, s, p.ID) }
+	for _, s := range p.Declined {
+		if !has(s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range p.Scopes {
+		if isPagePermission(s) && !has(s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // mergeScopes keeps the order of what was stored, adding new scopes: the
@@ -570,7 +608,7 @@ func mergeScopes(stored, now []string) []string {
 
 func samePageFacts(a, b store.Page) bool {
 	return a.TokenType == b.TokenType && a.TokenIssuedAt.Equal(b.TokenIssuedAt) && a.TokenExpiresAt.Equal(b.TokenExpiresAt) &&
-		a.DataAccessExpiresAt.Equal(b.DataAccessExpiresAt) && slices.Equal(a.Scopes, b.Scopes) &&
+		a.DataAccessExpiresAt.Equal(b.DataAccessExpiresAt) && slices.Equal(a.Scopes, b.Scopes) && slices.Equal(a.Declined, b.Declined) &&
 		slices.Equal(a.SubscribedFields, b.SubscribedFields) && a.IsPublished == b.IsPublished &&
 		slices.Equal(a.Tasks, b.Tasks) && a.Name == b.Name && sameGranular(a.GranularScopes, b.GranularScopes)
 }

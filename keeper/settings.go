@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -117,8 +118,28 @@ type SMTP struct {
 	Port     int    `json:"port,omitempty"`
 	Username string `json:"username,omitempty"`
 	From     string `json:"from,omitempty"`
-	// Security: "starttls" (default) or "tls".
+	// Security: "starttls" (default), "tls", or "none" — the last only for
+	// a mail relay on this computer (a loopback host), since the password
+	// and the alerts would otherwise cross a network in the clear.
 	Security string `json:"security,omitempty"`
+}
+
+// The SMTP security modes.
+const (
+	SecurityStartTLS = "starttls"
+	SecurityTLS      = "tls"
+	SecurityNone     = "none"
+)
+
+// IsLoopbackHost reports whether host is this computer (localhost, or a
+// loopback address): the only mail server reached without encryption.
+func IsLoopbackHost(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(host)), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.IsLoopback()
 }
 
 // sender is the From of alert emails: SMTP.From as written in Settings
@@ -127,6 +148,9 @@ type SMTP struct {
 func (s SMTP) sender() (*mail.Address, error) {
 	from := s.From
 	if from == "" {
+		if _, err := mail.ParseAddress(s.Username); err != nil {
+			return nil, errNoSender
+		}
 		from = s.Username
 	}
 	a, err := parseSender(from)
@@ -138,6 +162,10 @@ func (s SMTP) sender() (*mail.Address, error) {
 	}
 	return a, nil
 }
+
+// errNoSender: the sender field is empty and the user name is no address
+// to send from (a user name like "alerts" is common).
+var errNoSender = errors.New("enter the sender address alerts come from, for example Pagekeeper <alerts@example.com> (the user name is not an email address)")
 
 // parseSender reads a sender address as written in Settings.
 func parseSender(from string) (*mail.Address, error) {
@@ -217,13 +245,19 @@ func (s Settings) Validate() error {
 			errs = append(errs, fmt.Errorf("the email address of %s (%q) is not valid: %s", o.Name, o.Email, addressForm))
 		}
 	}
-	if s.SMTP.From != "" {
-		if _, err := parseSender(s.SMTP.From); err != nil {
+	if s.SMTP.Host != "" || s.SMTP.From != "" {
+		if _, err := s.SMTP.sender(); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if s.SMTP.Security != "" && s.SMTP.Security != "starttls" && s.SMTP.Security != "tls" {
-		errs = append(errs, fmt.Errorf("SMTP security %q: use starttls or tls", s.SMTP.Security))
+	switch s.SMTP.Security {
+	case "", SecurityStartTLS, SecurityTLS:
+	case SecurityNone:
+		if s.SMTP.Host != "" && !IsLoopbackHost(s.SMTP.Host) {
+			errs = append(errs, fmt.Errorf("the mail server %s is reached over the network, where the password and the alerts must be encrypted: choose STARTTLS or TLS (no encryption is only for a mail relay on this computer)", s.SMTP.Host))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("SMTP security %q: use starttls, tls, or none (only for a mail relay on this computer)", s.SMTP.Security))
 	}
 	return errors.Join(errs...)
 }

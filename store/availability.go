@@ -44,12 +44,14 @@ func (s *Store) UpAndDown(ctx context.Context, spans []Span, now time.Time, down
 		args = append(args, i, ms(sp.From), ms(sp.To))
 	}
 	query := `WITH days(i, s, e) AS (VALUES ` + values.String() + `),
-	up AS (
-		SELECT COALESCE((SELECT MIN(ev.at) FROM events ev WHERE ev.page_id = p.id AND ev.kind = 'page_connected'), p.connected_at) AS s,
-			CASE WHEN p.status = 'disconnected' AND p.disconnected_at > 0 THEN p.disconnected_at ELSE ?1 END AS e
-		FROM pages p WHERE p.connected_at > 0
+	up AS MATERIALIZED (
+		SELECT s, e, COUNT(*) AS n FROM (
+			SELECT COALESCE((SELECT MIN(ev.at) FROM events ev WHERE ev.page_id = p.id AND ev.kind = 'page_connected'), p.connected_at) AS s,
+				CASE WHEN p.status = 'disconnected' AND p.disconnected_at > 0 THEN p.disconnected_at ELSE ?1 END AS e
+			FROM pages p WHERE p.connected_at > 0
+		) GROUP BY s, e
 	),
-	down AS (
+	down AS MATERIALIZED (
 		SELECT i.opened_at AS s,
 			CASE WHEN i.status = 'open' THEN ?1 ELSE COALESCE((SELECT MAX(ev.at) FROM events ev
 				WHERE ev.page_id = i.page_id AND ev.kind = 'status_changed' AND ev.at > i.opened_at AND ev.at <= i.closed_at),
@@ -58,7 +60,7 @@ func (s *Store) UpAndDown(ctx context.Context, spans []Span, now time.Time, down
 		WHERE i.reason IN (SELECT value FROM json_each(?2)) AND (i.status = 'open' OR i.closed_at > ?3)
 	)
 	SELECT d.i,
-		(SELECT COALESCE(SUM(MAX(0, MIN(u.e, d.e) - MAX(u.s, d.s))), 0) FROM up u WHERE u.s < d.e AND u.e > d.s),
+		(SELECT COALESCE(SUM(u.n * MAX(0, MIN(u.e, d.e) - MAX(u.s, d.s))), 0) FROM up u WHERE u.s < d.e AND u.e > d.s),
 		(SELECT COALESCE(SUM(MAX(0, MIN(x.e, d.e) - MAX(x.s, d.s))), 0) FROM down x WHERE x.s < d.e AND x.e > d.s)
 	FROM days d ORDER BY d.i`
 	out := make([]UpDown, len(spans))

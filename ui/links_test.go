@@ -15,7 +15,7 @@ func TestMessengerLinkWithRefCopyAndQRCode(t *testing.T) {
 	a := test.NewTempApp(t)
 	SetLanguage("en")
 	var saved []byte
-	v := newLinkView(keeper.PageRecord{ID: "110000000000001", Name: "Sunrise Café", Username: "sunrisecafe"},
+	v := newLinkView(keeper.PageRecord{ID: "110000000000001", Name: "Sunrise Café", Username: "sunrisecafe"}, newKeyEntry(nil, nil),
 		a.Clipboard(), func(data []byte, name string) {
 			if !strings.HasSuffix(name, ".png") {
 				t.Errorf("file name %q", name)

@@ -85,7 +85,7 @@ func TestWizardConnectsPagesEndToEnd(t *testing.T) {
 	tap(get(func() *widget.Button { return w.Next })) // Save
 	waitStep(t, w, 40)
 	eventually(t, "Sunrise Café saved", func() bool {
-		return strings.Contains(w.Progress[sandbox.PageSunriseCafe].Text, "token stored, webhooks subscribed, verified")
+		return strings.Contains(w.Saving[sandbox.PageSunriseCafe].Text, "token stored, webhooks subscribed, verified")
 	})
 	tap(get(func() *widget.Button { return w.Next })) // Check it works
 	waitStep(t, w, 5)
@@ -120,9 +120,20 @@ func connectAll(t *testing.T, m *MainWindow) {
 func toChoosePages(t *testing.T, m *MainWindow) *Wizard {
 	t.Helper()
 	w := startWizard(t, m)
-	tap(w.Next)
+	logIn(t, m, w)
 	waitStep(t, w, 3)
 	return w
+}
+
+// logIn presses "Log in with Facebook" and, when Pages are connected,
+// agrees to the warning about Facebook's dialog.
+func logIn(t *testing.T, m *MainWindow, w *Wizard) {
+	t.Helper()
+	connected := get(func() bool { return len(m.rows) > 0 })
+	tap(get(func() *widget.Button { return w.Next }))
+	if connected {
+		tap(waitForDialogButton(t, m.Window, "I'll keep them ticked: open Facebook"))
+	}
 }
 
 func TestWizardUntickingAConnectedPageAsksFirst(t *testing.T) {

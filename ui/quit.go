@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/pagekeeper/pagekeeper/keeper"
@@ -69,10 +69,11 @@ func (m *MainWindow) askOnFirstClose() {
 		m.Quit()
 	}
 	body := wrapped(tr("close.body", "When Pagekeeper is closed, nobody checks your Pages and nobody is told when one stops working. It can keep checking in the background instead: its icon stays in the tray, where you can open it again or quit. You can change this later in Settings."))
-	d := dialog.NewCustomConfirm(tr("close.title", "Keep checking your Pages?"), tr("close.background", "Keep checking in the background"),
-		tr("close.quit", "Quit Pagekeeper"), body, choose, m.Window)
-	m.present(d, nil)
-	d.Resize(m.dialogSize(560, body.MinSize().Height+200))
+	// Escape keeps the window open: nothing is decided.
+	m.showDialog(tr("close.title", "Keep checking your Pages?"), container.New(&maxWidth{w: 520}, body), nil,
+		choice{label: tr("close.quit", "Quit Pagekeeper"), do: func() { choose(false) }},
+		choice{label: tr("close.background", "Keep checking in the background"), importance: widget.HighImportance, isDefault: true,
+			do: func() { choose(true) }})
 }
 
 // Quit ends Pagekeeper as the owner asked (the window closed, the tray's

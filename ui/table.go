@@ -204,6 +204,7 @@ func newPageRowView(d *Dashboard) *pageRowView {
 	}
 	v.name.Truncation = fyne.TextTruncateEllipsis
 	v.reason.Truncation = fyne.TextTruncateEllipsis
+	v.reason.SizeName = theme.SizeNameCaptionText // a second line, smaller: the banner and the log say it in full
 	v.status.Truncation = fyne.TextTruncateEllipsis
 	v.id.Truncation = fyne.TextTruncateEllipsis
 	v.updated.Truncation = fyne.TextTruncateEllipsis

@@ -161,10 +161,14 @@ func (w *Wizard) stepIntro() {
 	warn.Importance = widget.WarningImportance
 	items := []fyne.CanvasObject{}
 	renew, _ := w.connected()
-	if w.renewing() {
+	switch {
+	case w.renewing() && len(renew) == 1:
+		items = append(items, wrapped(tr("wizard.renew.what_one", "Renewing {{.Name}}: log in with Facebook again, as the account that connected it, and keep it ticked in Facebook's dialog.",
+			map[string]any{"Name": renew[0].Name})))
+	case w.renewing():
 		items = append(items, wrapped(tr("wizard.renew.what", "Renewing {{.Names}}: log in with Facebook again, as the account that connected them, and tick them in Facebook's dialog. One login renews them all.",
 			map[string]any{"Names": namesOf(renew)})))
-	} else {
+	default:
 		items = append(items, wrapped(tr("wizard.intro.what", "Pagekeeper will open Facebook in your browser. You log in there and choose the Pages; Facebook then sends you back here.")))
 	}
 	items = append(items,
@@ -194,12 +198,12 @@ func (w *Wizard) beforeFacebook() {
 	var lines []fyne.CanvasObject
 	lines = append(lines, wrapped(tr("wizard.before.what", "Facebook's dialog lists your Pages, each with a tick box. If you untick a Page that is connected here, Facebook removes Pagekeeper's access to it at once: it stops receiving Messenger messages in your integration and its bot stops answering.")))
 	if len(renew) > 0 {
-		l := wrapped(tr("wizard.before.renew", "Tick these to renew them: {{.Names}}.", map[string]any{"Names": namesOf(renew)}))
+		l := wrapped(tr("wizard.before.renew", "To renew, tick: {{.Names}}.", map[string]any{"Names": namesOf(renew)}))
 		l.TextStyle = fyne.TextStyle{Bold: true}
 		lines = append(lines, l)
 	}
 	if len(keep) > 0 {
-		l := wrapped(tr("wizard.before.keep", "Keep these ticked, they are connected: {{.Names}}.", map[string]any{"Names": namesOf(keep)}))
+		l := wrapped(tr("wizard.before.keep", "Keep ticked, connected now: {{.Names}}.", map[string]any{"Names": namesOf(keep)}))
 		l.TextStyle = fyne.TextStyle{Bold: true}
 		lines = append(lines, l)
 	}

@@ -157,6 +157,14 @@ func NewDashboard(opts DashboardOptions, actions DashboardActions) *Dashboard {
 		},
 	)
 	d.List.HideSeparators = false
+	// Choosing a row (arrow keys and Space, or a click beside the buttons)
+	// opens its log: the keyboard's way to a Page.
+	d.List.OnSelected = func(i widget.ListItemID) {
+		d.List.Unselect(i)
+		if i < len(d.visible) && actions.Log != nil {
+			actions.Log(d.all[d.visible[i]].ID)
+		}
+	}
 	d.NoMatch = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	d.NoMatch.Wrapping = fyne.TextWrapWord
 
@@ -362,7 +370,7 @@ func (d *Dashboard) refreshBanner() {
 		r := bad[0]
 		d.Banner.SetText(tr("banner.invalid_one", "{{.Name}} is no longer connected: {{.Reason}} {{.Action}}",
 			map[string]any{"Name": r.Name, "Reason": r.Reason, "Action": r.Action}))
-	case len(bad) > 1 && len(renew) > 1:
+	case len(bad) > 1 && len(renew) > 1 && d.readOnly == "":
 		d.Banner.SetText(tr("banner.invalid_many", "{{.Count}} Pages are no longer connected. One login renews them all: press Renew all and keep every Page ticked in Facebook's dialog.",
 			map[string]any{"Count": len(bad)}))
 	case len(bad) > 1:
@@ -371,14 +379,14 @@ func (d *Dashboard) refreshBanner() {
 	default:
 		d.Banner.SetText("")
 	}
-	showIf(d.RenewAll, len(renew) > 1 && len(bad) > 1)
+	showIf(d.RenewAll, len(renew) > 1 && len(bad) > 1 && d.readOnly == "")
 	d.problems.show(len(bad) > 0)
 	if d.readOnly != "" {
 		d.ReadOnlyNote.SetText(tr("banner.readonly", "View only: {{.Manager}} manages these Pages, checks them and records what it finds; this list refreshes when it does. Close Pagekeeper there to make changes here.",
 			map[string]any{"Manager": d.readOnly}))
 	}
 	d.readOnlyBox.show(d.readOnly != "")
-	d.setupBox.show(d.setupNeeded)
+	d.setupBox.show(d.setupNeeded && d.readOnly == "") // only the manager can set it up
 	d.alertsBox.show(d.alertsNone && !d.setupNeeded && d.readOnly == "" && !d.opts.Sandbox)
 	d.sandboxBox.show(d.opts.Sandbox)
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -77,6 +81,38 @@ func demoFolder(t *testing.T, lang string) keeper.Options {
 	return o
 }
 
+// screenshotDir, when set, is where the screen tests also save what they
+// check, as PNG (the smoke test's screenshots: .ci/smoke, docs/screenshots).
+var screenshotDir = os.Getenv("PAGEKEEPER_SCREENSHOTS")
+
+// checkScreen asserts w's screen is laid out, and saves it when asked.
+func checkScreen(t *testing.T, w fyne.Window, lang string, size fyne.Size, screen string) {
+	t.Helper()
+	assertLaidOut(t, w, screen)
+	if screenshotDir == "" {
+		return
+	}
+	var img image.Image
+	onMain(func() { img = w.Canvas().Capture() })
+	slug := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(screen))
+	name := filepath.Join(screenshotDir, fmt.Sprintf("%s-%.0fx%.0f-%s.png", lang, size.Width, size.Height, strings.Trim(slug, "-")))
+	f, err := os.Create(name)
+	if err == nil {
+		err = png.Encode(f, img)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // sized gives the window the size of the screen being tried. Wrapped text
 // knows its height only once laid out at its width: a second layout pass
 // settles it, as the next frames do in the real window.
@@ -112,7 +148,7 @@ func TestEveryScreenFitsInBothLanguagesAndSizes(t *testing.T) {
 		o := demoFolder(t, lang)
 		m := openWindow(t, Config{NoSchedule: true, Keeper: o, Now: o.Now, Tray: func() bool { return true }})
 		sized(m, size)
-		check := func(screen string) { t.Helper(); assertLaidOut(t, m.Window, screen) }
+		check := func(screen string) { t.Helper(); checkScreen(t, m.Window, lang, size, screen) }
 		check("dashboard")
 		if got := get(func() bool { return m.Dashboard.setupNeeded && m.Dashboard.alertsNone }); !got {
 			t.Error("a folder without an App ID and alerts shows both notices")
@@ -198,7 +234,7 @@ func TestEveryWizardStepFitsInBothLanguagesAndSizes(t *testing.T) {
 		})
 		onMain(func() { m.useLanguage(lang) })
 		sized(m, size)
-		check := func(screen string) { t.Helper(); assertLaidOut(t, m.Window, screen) }
+		check := func(screen string) { t.Helper(); checkScreen(t, m.Window, lang, size, screen) }
 		check("empty dashboard")
 
 		w := startWizard(t, m)
@@ -243,7 +279,7 @@ func TestProblemScreensAndViewOnlyFit(t *testing.T) {
 		kr.FailWith(errors.New("org.freedesktop.secrets was not provided by any .service files"))
 		m := openWindow(t, Config{NoSchedule: true, Keeper: keeper.Options{Dir: t.TempDir(), Keyring: kr}})
 		sized(m, size)
-		assertLaidOut(t, m.Window, "no keyring")
+		checkScreen(t, m.Window, lang, size, "no keyring")
 
 		o := demoFolder(t, lang)
 		manager := openWindow(t, Config{NoSchedule: true, Keeper: o, Now: o.Now})
@@ -252,8 +288,8 @@ func TestProblemScreensAndViewOnlyFit(t *testing.T) {
 		}
 		viewer := openWindow(t, Config{NoSchedule: true, Keeper: o, Now: o.Now})
 		sized(viewer, size)
-		assertLaidOut(t, viewer.Window, "view only")
+		checkScreen(t, viewer.Window, lang, size, "view only")
 		onMain(func() { viewer.showSettings(tabFacebook) })
-		assertLaidOut(t, viewer.Window, "view-only settings")
+		checkScreen(t, viewer.Window, lang, size, "view-only settings")
 	})
 }

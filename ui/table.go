@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"image/color"
 	"strings"
 	"time"
 
@@ -96,7 +97,7 @@ func (c *columns) widths(total float32) [nCols]float32 {
 	if extra := total - need(); extra > 0 {
 		// The name gets the most; the others a little each, so no column
 		// sits alone at the edge of a wide window.
-		shares := map[int]float32{colName: 0.55, colID: 0.15, colUpdated: 0.1, colStatus: 0.2}
+		shares := map[int]float32{colName: 0.4, colID: 0.2, colUpdated: 0.15, colStatus: 0.25}
 		if w[colUpdated] == 0 {
 			shares[colName] += shares[colUpdated]
 			shares[colUpdated] = 0
@@ -168,7 +169,7 @@ func columnHeader(cols *columns, search fyne.CanvasObject) fyne.CanvasObject {
 		l.Truncation = fyne.TextTruncateEllipsis
 		return l
 	}
-	return container.New(rowLayout{cols}, canvas.NewRectangle(nil), bold(tr("column.name", "Name")), bold(tr("column.id", "Page ID")),
+	return container.New(rowLayout{cols}, canvas.NewRectangle(color.Transparent), bold(tr("column.name", "Name")), bold(tr("column.id", "Page ID")),
 		bold(tr("column.updated", "Updated")), bold(tr("column.status", "Status")), search)
 }
 

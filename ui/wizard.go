@@ -324,19 +324,31 @@ func (w *Wizard) afterFacebook() {
 	for _, miss := range w.plan.Missing {
 		rows = append(rows, PageRow{ID: miss.ID, Name: miss.Name})
 	}
+	disconnect := func() {
+		for _, r := range rows {
+			if b := w.MissingOut[r.ID]; b != nil && !b.Disabled() {
+				b.OnTapped()
+			}
+		}
+	}
+	if len(rows) == 1 {
+		name := map[string]any{"Name": rows[0].Name}
+		body := container.NewVBox(
+			wrapped(tr("wizard.after.what_one", "{{.Name}} was not ticked in Facebook's dialog (or your role on it changed), so Facebook has already removed Pagekeeper's access to it: it no longer receives Messenger messages in your integration.", name)),
+			wrapped(tr("wizard.after.ways_one", "Log in again and keep it ticked to renew it, or disconnect it here. Until you do, it is listed as not connected.")))
+		w.m.showDialog(tr("wizard.after.title_one", "Facebook removed access to {{.Name}}", name), container.New(&maxWidth{w: 560}, body), nil,
+			choice{label: tr("wizard.missing.disconnect", "Disconnect it"), icon: theme.CancelIcon(), importance: widget.DangerImportance, do: disconnect},
+			choice{label: tr("wizard.missing.again", "Log in again and tick it"), icon: theme.LoginIcon(), importance: widget.HighImportance,
+				isDefault: true, do: w.beforeFacebook})
+		return
+	}
 	body := container.NewVBox(
 		wrapped(tr("wizard.after.what", "These Pages were not ticked in Facebook's dialog (or your role on them changed), so Facebook has already removed Pagekeeper's access to them: they no longer receive Messenger messages in your integration.")),
 		boldWrapped(namesOf(rows)),
 		wrapped(tr("wizard.after.ways", "Log in again and keep them ticked to renew them, or disconnect them here. Until you do, they are listed as not connected.")))
 	w.m.showDialog(tr("wizard.after.title", "Facebook removed access to {{.N}} Pages", map[string]any{"N": len(rows)}),
 		container.New(&maxWidth{w: 560}, body), nil,
-		choice{label: tr("wizard.after.disconnect", "Disconnect them"), icon: theme.CancelIcon(), importance: widget.DangerImportance, do: func() {
-			for _, r := range rows {
-				if b := w.MissingOut[r.ID]; b != nil && !b.Disabled() {
-					b.OnTapped()
-				}
-			}
-		}},
+		choice{label: tr("wizard.after.disconnect", "Disconnect them"), icon: theme.CancelIcon(), importance: widget.DangerImportance, do: disconnect},
 		choice{label: tr("wizard.after.again", "Log in again and tick them"), icon: theme.LoginIcon(), importance: widget.HighImportance,
 			isDefault: true, do: w.beforeFacebook})
 }

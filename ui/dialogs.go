@@ -121,7 +121,8 @@ func (m *MainWindow) dialogSize(w, h float32) fyne.Size {
 
 // keyboard: Escape closes the top-most dialog (or clears the search when
 // none is open), Enter presses the top dialog's default button, Ctrl+W
-// closes the window, Ctrl+F goes to the search. Fyne gives keys to the
+// closes the window, Ctrl+N connects Pages, Ctrl+F goes to the search (and
+// Tab from there to the list, where Space opens a Page's log). Fyne gives keys to the
 // focused widget only, so text fields pass Escape and Enter on (keyEntry).
 func (m *MainWindow) keyboard() {
 	c := m.Window.Canvas()
@@ -135,6 +136,11 @@ func (m *MainWindow) keyboard() {
 	})
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
 		m.closeRequested()
+	})
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		if len(m.dialogs) == 0 && m.Dashboard != nil && !m.Dashboard.ConnectButton.Disabled() {
+			m.Dashboard.ConnectButton.OnTapped()
+		}
 	})
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
 		if len(m.dialogs) == 0 && m.Dashboard != nil {

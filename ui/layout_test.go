@@ -229,7 +229,8 @@ func TestEveryReasonFitsUnderTheNameAt900(t *testing.T) {
 	for _, l := range Languages {
 		SetLanguage(l.Code)
 		cols := newColumns()
-		room := cols.widths(900 - theme.Padding()*2)[colName]
+		w := cols.widths(900 - theme.Padding()*2)
+		room := w[colName] + theme.Padding() + w[colID] // the reason's line spans the name and the Page ID
 		for key, english := range keeper.Catalog() {
 			if !strings.HasPrefix(key, "reason.") || !strings.HasSuffix(key, ".words") {
 				continue

@@ -123,16 +123,26 @@ func (c *columns) narrowest() float32 {
 
 // rowLayout places a row's cells (one object per column, in order) side by
 // side at the shared widths, each centred vertically, so a name lines up
-// with the other cells of its row.
+// with the other cells of its row. A row may have a seventh object, the
+// reason in a few words: then the name and the Page ID share a first line
+// and the reason takes the line below both (the same height for every
+// row: a list's rows share one).
 type rowLayout struct{ cols *columns }
 
 func (l rowLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	w := l.cols.widths(size.Width)
+	var reason fyne.CanvasObject
+	if len(objects) > nCols {
+		reason = objects[nCols]
+	}
+	nameH := objects[colName].MinSize().Height
+	lineY := (size.Height - nameH) / 2 // the name's line: the middle, or above the reason
+	if reason != nil && reason.Visible() {
+		lineY = (size.Height - nameH - reason.MinSize().Height) / 2
+	}
 	x := float32(0)
-	for i, o := range objects {
-		if i >= nCols {
-			break
-		}
+	var xs [nCols]float32
+	for i, o := range objects[:nCols] {
 		if w[i] == 0 {
 			o.Hide()
 			continue
@@ -140,23 +150,37 @@ func (l rowLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 		if !o.Visible() {
 			o.Show()
 		}
-		h := min(size.Height, o.MinSize().Height)
 		if i == colActions {
 			// The actions keep to the right edge however wide the window.
 			x = size.Width - w[i]
 		}
+		xs[i] = x
+		h := min(size.Height, o.MinSize().Height)
+		y := (size.Height - h) / 2
+		if i == colName || i == colID {
+			y = lineY
+		}
 		o.Resize(fyne.NewSize(w[i], h))
-		o.Move(fyne.NewPos(x, (size.Height-h)/2))
+		o.Move(fyne.NewPos(x, y))
 		x += w[i] + theme.Padding()
+	}
+	if reason != nil && reason.Visible() {
+		h := reason.MinSize().Height
+		reason.Resize(fyne.NewSize(xs[colID]+w[colID]-xs[colName], h))
+		reason.Move(fyne.NewPos(xs[colName], lineY+nameH))
 	}
 }
 
 func (l rowLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	var h float32
-	for _, o := range objects {
-		if o.Visible() {
+	for i, o := range objects {
+		if i < nCols {
 			h = max(h, o.MinSize().Height)
 		}
+	}
+	if len(objects) > nCols {
+		// Room for the reason in every row, shown or not.
+		h = max(h, objects[colName].MinSize().Height+objects[nCols].MinSize().Height)
 	}
 	return fyne.NewSize(l.cols.narrowest(), h)
 }
@@ -249,7 +273,7 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 		v.reason.Refresh()
 	}
 	// No reason, no second line: the name then sits in the row's middle,
-	// level with the other cells.
+	// level with the other cells (rowLayout).
 	if (r.Short == "") == v.reason.Visible() {
 		if r.Short == "" {
 			v.reason.Hide()
@@ -297,39 +321,12 @@ func setEnabled(b *widget.Button, on bool) {
 func (v *pageRowView) CreateRenderer() fyne.WidgetRenderer {
 	cols := v.d.cols
 	initial := container.NewStack(canvas.NewCircle(theme.Color(theme.ColorNameInputBackground)), v.initial)
-	name := container.New(nameLayout{}, v.name, v.reason)
 	status := container.NewBorder(nil, nil, v.icon, nil, v.status)
 	// The repair button has one width for Renew and Resubscribe: changing
 	// it never moves Disconnect and Log.
 	repair := container.New(&fixedWidth{w: cols.repair}, v.renew)
 	actions := container.NewHBox(repair, v.discon, v.log)
-	return widget.NewSimpleRenderer(container.New(rowLayout{cols}, initial, name, v.id, v.updated, status, actions))
-}
-
-// nameLayout is the name cell: the name, and under it the reason when
-// there is one. It always keeps room for both (a list's rows share one
-// height); without a reason the name sits in the middle, level with the
-// other cells of its row.
-type nameLayout struct{}
-
-func (nameLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
-	name, reason := objects[0], objects[1]
-	nh, rh := name.MinSize().Height, reason.MinSize().Height
-	if !reason.Visible() {
-		name.Resize(fyne.NewSize(size.Width, nh))
-		name.Move(fyne.NewPos(0, (size.Height-nh)/2))
-		return
-	}
-	top := (size.Height - nh - rh) / 2
-	name.Resize(fyne.NewSize(size.Width, nh))
-	name.Move(fyne.NewPos(0, top))
-	reason.Resize(fyne.NewSize(size.Width, rh))
-	reason.Move(fyne.NewPos(0, top+nh))
-}
-
-func (nameLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
-	name, reason := objects[0].MinSize(), objects[1].MinSize()
-	return fyne.NewSize(max(name.Width, reason.Width), name.Height+reason.Height)
+	return widget.NewSimpleRenderer(container.New(rowLayout{cols}, initial, v.name, v.id, v.updated, status, actions, v.reason))
 }
 
 // fixedWidth gives its objects one width and their own height.

@@ -118,9 +118,10 @@ func wrapped(s string) *widget.Label {
 	return l
 }
 
-// connected lists the Pages connected here, the ones being renewed first.
-func (w *Wizard) connected() (renew, keep []PageRow) {
-	for _, r := range w.m.rows {
+// connected splits rows into the Pages being renewed and the others
+// connected here.
+func (w *Wizard) connected(rows []PageRow) (renew, keep []PageRow) {
+	for _, r := range rows {
 		switch {
 		case r.Status == keeper.StatusDisconnected:
 		case containsID(w.renewIDs, r.ID):
@@ -160,7 +161,7 @@ func (w *Wizard) stepIntro() {
 	warn := wrapped(tr("wizard.intro.warning", "In Facebook's window, keep every Page you want here ticked. Facebook removes Pagekeeper's access to a Page you untick there at once, and it stops receiving Messenger messages."))
 	warn.Importance = widget.WarningImportance
 	items := []fyne.CanvasObject{}
-	renew, _ := w.connected()
+	renew, _ := w.connected(w.m.rows)
 	switch {
 	case w.renewing() && len(renew) == 1:
 		items = append(items, wrapped(tr("wizard.renew.what_one", "Renewing {{.Name}}: log in with Facebook again, as the account that connected it, and keep it ticked in Facebook's dialog.",
@@ -190,7 +191,23 @@ func (w *Wizard) stepIntro() {
 // are going back and going on. With nothing connected there is nothing to
 // lose, and the login starts at once.
 func (w *Wizard) beforeFacebook() {
-	renew, keep := w.connected()
+	// What is connected now, as recorded (the table may not show the last
+	// connection yet).
+	k := w.m.keeper
+	w.life.Go(func(ctx context.Context) func() {
+		rows, err := loadRows(ctx, k)
+		return func() {
+			if err != nil {
+				w.m.showError(err)
+				return
+			}
+			w.warnBeforeFacebook(rows)
+		}
+	})
+}
+
+func (w *Wizard) warnBeforeFacebook(rows []PageRow) {
+	renew, keep := w.connected(rows)
 	if len(renew)+len(keep) == 0 {
 		w.stepLogin()
 		return

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -131,7 +132,11 @@ func toChoosePages(t *testing.T, m *MainWindow) *Wizard {
 // agrees to the warning about Facebook's dialog.
 func logIn(t *testing.T, m *MainWindow, w *Wizard) {
 	t.Helper()
-	connected := get(func() bool { return len(m.rows) > 0 })
+	sum, err := get(m.Keeper).Pages(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	connected := sum.Totals.Disconnected < len(sum.Pages)
 	tap(get(func() *widget.Button { return w.Next }))
 	if connected {
 		waitDialogs(t, m, 2)

@@ -6,8 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/pagekeeper/pagekeeper/keeper"
 )
 
 // Close means close. Closing the window quits Pagekeeper — ending its work
@@ -113,30 +111,4 @@ func (m *MainWindow) Shutdown() {
 			go fyne.Do(fyne.CurrentApp().Quit)
 		}()
 	})
-}
-
-// alertsReachSomeone says whether an alert under s reaches a person: an
-// alert channel keeper delivers through (email, the integration), or this
-// computer's notification while Pagekeeper keeps checking in the
-// background with its tray icon.
-func (m *MainWindow) alertsReachSomeone(s keeper.Settings) bool {
-	for _, c := range keeper.AlertChannels(s) {
-		if c.SetUp {
-			return true
-		}
-	}
-	return m.backgroundChosen()
-}
-
-// channelLine is one alert channel in Settings: ✓ or ✗, its name and how
-// it is set up (the mark and the words, never colour alone).
-func channelLine(setUp bool, name, state string) *widget.Label {
-	mark := "✗ "
-	imp := widget.LowImportance
-	if setUp {
-		mark, imp = "✓ ", widget.SuccessImportance
-	}
-	l := wrapped(mark + name + ": " + state)
-	l.Importance = imp
-	return l
 }

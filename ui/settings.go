@@ -304,36 +304,6 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	return v
 }
 
-// showChannels lists the alert channels as the form now sets them up, and
-// warns when none reaches a person.
-func (m *MainWindow) showChannels(v *SettingsView, old keeper.Settings) {
-	s := old
-	if owners, err := keeper.ParseOwners(v.Owners.Text); err == nil {
-		s.Owners = owners
-	}
-	s.SMTP.Host = strings.TrimSpace(v.SMTPHost.Text)
-	s.SMTP.From, s.SMTP.Username = strings.TrimSpace(v.SMTPFrom.Text), strings.TrimSpace(v.SMTPUser.Text)
-	var lines []fyne.CanvasObject
-	reaches := false
-	for _, c := range keeper.AlertChannels(s) {
-		lines = append(lines, channelLine(c.SetUp, text(c.Name), text(c.State)))
-		reaches = reaches || c.SetUp
-	}
-	background := v.Background.Checked && !v.Background.Disabled()
-	name := tr("channel.desktop", "Notifications on this computer")
-	switch {
-	case !m.cfg.Tray():
-		lines = append(lines, channelLine(false, name, tr("channel.desktop.no_tray", "only while the window is open (this desktop shows no tray icon)")))
-	case background:
-		lines = append(lines, channelLine(true, name, tr("channel.desktop.on", "on: Pagekeeper keeps checking in the background, with its icon in the tray")))
-	default:
-		lines = append(lines, channelLine(false, name, tr("channel.desktop.window", "only while the window is open: choose below to keep checking in the background")))
-	}
-	v.Channels.Objects = lines
-	v.Channels.Refresh()
-	showIf(v.NoChannel, !reaches && !background)
-}
-
 // setSecurityOptions offers STARTTLS and TLS, and "no encryption" only for
 // a mail relay on this computer, where nothing crosses a network.
 func (v *SettingsView) setSecurityOptions(host, selected string) {

@@ -69,6 +69,9 @@ type MainWindow struct {
 	keeper  *keeper.Keeper
 	open    atomic.Pointer[keeper.Keeper]
 	opening atomic.Pointer[keeper.Keeper]
+	// handOver makes moving opening to open, and Close taking both, one
+	// step each: a Keeper opened while the window closes is closed too.
+	handOver sync.Mutex
 	rows    []PageRow
 	// scheduled: the health checks run in the background (a manager window).
 	scheduled bool
@@ -148,7 +151,10 @@ func (m *MainWindow) Close() error {
 		m.life.Close()
 		m.life.Wait()
 		var errs []error
-		for _, k := range []*keeper.Keeper{m.open.Swap(nil), m.opening.Swap(nil)} {
+		m.handOver.Lock()
+		ks := []*keeper.Keeper{m.open.Swap(nil), m.opening.Swap(nil)}
+		m.handOver.Unlock()
+		for _, k := range ks {
 			if k != nil {
 				errs = append(errs, k.Close())
 			}
@@ -192,12 +198,16 @@ func (m *MainWindow) openFolder(allowKeyFile bool) {
 				m.showProblem(err)
 				return
 			}
+			m.handOver.Lock()
 			k := m.opening.Swap(nil)
+			if k != nil {
+				m.open.Store(k)
+			}
+			m.handOver.Unlock()
 			if k == nil {
-				return // closed meanwhile
+				return // closed meanwhile (Close closed it)
 			}
 			m.keeper = k
-			m.open.Store(k)
 			m.useLanguage(k.Settings().Language)
 			m.setRows(rows)
 			m.startChecks(k)

@@ -72,7 +72,7 @@ type MainWindow struct {
 	// handOver makes moving opening to open, and Close taking both, one
 	// step each: a Keeper opened while the window closes is closed too.
 	handOver sync.Mutex
-	rows    []PageRow
+	rows     []PageRow
 	// scheduled: the health checks run in the background (a manager window).
 	scheduled bool
 	// checkAsked: the owner pressed "Check now"; a failure gets a dialog.

@@ -471,6 +471,7 @@ func (m *MainWindow) pickBackup(backups []keeper.BackupInfo, err error) *Restore
 				}
 				m.useLanguage(k.Settings().Language) // the backup's settings are in effect
 				m.reload()
+				m.loadAvailability()
 			}
 		})
 	}

@@ -234,7 +234,9 @@ func (m *MainWindow) useLanguage(code string) {
 	m.applySettings()
 	m.setRows(m.rows)
 	m.Window.SetContent(m.Dashboard.Content())
-	m.loadAvailability()
+	if old != nil && old.Availability.content.Visible() {
+		m.loadAvailability() // the new dashboard shows the figures too
+	}
 }
 
 // applySettings shows what the settings in effect mean for the owner: a

@@ -337,7 +337,6 @@ func (m *MainWindow) showEvent(e keeper.Event) {
 	body := container.NewVBox(
 		widget.NewLabelWithStyle(e.At.Local().Format("Monday 2 January 2006, 15:04:05")+" · "+actorName(e), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		wrapped(eventText(e)))
-	d := dialog.NewCustom(tr("log.line_title", "History"), tr("dialog.close", "Close"), body, m.Window)
-	m.present(d, nil)
-	d.Resize(m.dialogSize(620, body.MinSize().Height+160))
+	m.showDialog(tr("log.line_title", "History"), container.New(&maxWidth{w: 600}, body), nil,
+		choice{label: tr("dialog.close", "Close"), isDefault: true, isCancel: true})
 }

@@ -576,10 +576,8 @@ func (m *MainWindow) disconnect(pageID, name string) {
 
 // showError explains a failed action; it never shows a token (errors never hold one).
 func (m *MainWindow) showError(err error) {
-	l := wrapped(errorText(err))
-	d := dialog.NewCustom(tr("error.title", "Something went wrong"), tr("dialog.close", "Close"),
-		container.New(&maxWidth{w: 460}, l), m.Window)
-	m.present(d, nil)
+	m.showDialog(tr("error.title", "Something went wrong"), container.New(&maxWidth{w: 460}, wrapped(errorText(err))), nil,
+		choice{label: tr("dialog.close", "Close"), isDefault: true, isCancel: true})
 }
 
 // text renders a keeper sentence in the owner's language (a sentence

@@ -330,7 +330,9 @@ func TestACancelledLoginResetsTheStep(t *testing.T) {
 	m := sandboxWindow(t, func(n int) logintest.Choice { return logintest.Choice{Cancel: n == 1} })
 	w := startWizard(t, m)
 	tap(w.Next)
-	eventually(t, "the cancelled login", func() bool { return w.Problem != nil && w.Problem.Visible() && strings.Contains(w.Problem.Text, "cancelled") })
+	eventually(t, "the cancelled login", func() bool {
+		return w.Problem != nil && w.Problem.Visible() && strings.Contains(w.Problem.Text, "cancelled")
+	})
 	onMain(func() {
 		if w.Progress.Visible() || w.LinkBox.Visible() || w.Link.Text != "" || !w.CopyLink.Disabled() {
 			t.Error("after a cancelled login the progress, the link and its Copy button must go")

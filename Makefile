@@ -17,7 +17,7 @@ FLAKE_PKGS  ?= ./...
 PKGS_BUILD := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 PKGS_TEST  := $(PKGS_BUILD) xvfb xauth imagemagick xdotool chromium desktop-file-utils dpkg-dev
 
-.PHONY: all build run test deps deps-build check-go fmt-check vet staticcheck unit flake fuzz smoke bench clean
+.PHONY: all build run test deps deps-build check-go fmt-check vet staticcheck unit flake fuzz smoke screenshots bench clean
 
 all: build
 
@@ -65,7 +65,11 @@ fuzz:
 	@.ci/fuzz $(FUZZTIME)
 
 smoke: build
-	@.ci/smoke $(BIN)
+	@GO="$(GO)" .ci/smoke $(BIN)
+
+# The smoke test's screenshots, into docs/screenshots (the README shows the main ones).
+screenshots: build
+	@GO="$(GO)" SMOKE_OUT=docs/screenshots .ci/smoke $(BIN)
 
 bench: check-go deps-build
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -benchmem ./...

@@ -127,14 +127,17 @@ func runWindow(meta fyne.AppMetadata, o keeper.Options, stderr io.Writer) int {
 			}
 			log.Printf("ready: showing %d Pages", pages)
 		},
+		// Pagekeeper's shutdown does not depend on Fyne's (ui.Shutdown).
+		Exit: os.Exit,
+		Logf: log.Printf,
 	})
 
-	// SIGTERM/SIGINT end the app as a window close would: cleanly.
+	// SIGTERM/SIGINT end the app as Quit does: the data folder first.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
 		<-sig
-		fyne.Do(a.Quit)
+		w.Shutdown()
 	}()
 
 	w.Window.ShowAndRun()

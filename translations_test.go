@@ -65,16 +65,33 @@ func TestEverySentenceIsInBothLanguages(t *testing.T) {
 		t.Fatalf("found only %d sentences in the front ends; the scanner is broken", fronts)
 	}
 	bundles := map[string]map[string]string{}
+	plurals := map[string]map[string]map[string]string{} // language → key → plural form → text
 	for _, lang := range keeper.Languages {
 		data, err := assets.Translations.ReadFile("translations/" + lang.Code + ".json")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var msgs map[string]string
-		if err := json.Unmarshal(data, &msgs); err != nil {
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(data, &raw); err != nil {
 			t.Fatalf("%s.json: %v", lang.Code, err)
 		}
-		bundles[lang.Code] = msgs
+		msgs, forms := map[string]string{}, map[string]map[string]string{}
+		for key, v := range raw {
+			var one string
+			if json.Unmarshal(v, &one) == nil {
+				msgs[key] = one
+				continue
+			}
+			// A sentence with a count: its plural forms (go-i18n's "one",
+			// "other"); the code's English is the "other".
+			var f map[string]string
+			if err := json.Unmarshal(v, &f); err != nil || f["one"] == "" || f["other"] == "" || len(f) != 2 {
+				t.Errorf("%s.json %q must be a string or {\"one\": …, \"other\": …}: %s", lang.Code, key, v)
+				continue
+			}
+			msgs[key], forms[key] = f["other"], f
+		}
+		bundles[lang.Code], plurals[lang.Code] = msgs, forms
 		for key := range msgs {
 			if _, ok := used[key]; !ok {
 				t.Errorf("%s.json has %q, which nothing says", lang.Code, key)
@@ -94,6 +111,16 @@ func TestEverySentenceIsInBothLanguages(t *testing.T) {
 				t.Errorf("%s.json %q has the placeholders %v, the English %v", code, key, placeholders(got), want)
 			case code != "en" && got == english && hasWords(english) && !slices.Contains(sameInSpanish, key):
 				t.Errorf("%s.json %q is still the English %q", code, key, english)
+			}
+			if f, ok := plurals[code][key]; ok && !slices.Equal(placeholders(f["one"]), want) {
+				t.Errorf("%s.json %q: its \"one\" form has the placeholders %v, the English %v", code, key, placeholders(f["one"]), want)
+			}
+		}
+		// Plural forms in one language, plural forms in all.
+		_, en := plurals["en"][key]
+		for code := range bundles {
+			if _, ok := plurals[code][key]; ok != en {
+				t.Errorf("%q has plural forms in en.json: %v, in %s.json: %v", key, en, code, ok)
 			}
 		}
 	}

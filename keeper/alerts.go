@@ -115,7 +115,7 @@ type alertPlan struct {
 func (k *Keeper) alertPlan(set Settings) alertPlan {
 	al := alertPlan{desktop: k.opts.Notifier != nil, owners: set.Owners, reminder: time.Duration(set.ReminderInterval),
 		cncAfter: time.Duration(set.CouldNotCheckAlertAfter), host: k.opts.Host, lang: LangOf(set.Language)}
-	al.email = len(set.Owners) > 0 && set.SMTP.Host != ""
+	al.email = emailChannel(set).SetUp
 	if al.host == "" {
 		al.host, _ = os.Hostname()
 	}
@@ -256,9 +256,10 @@ func (k *Keeper) queueAlert(tx *store.Tx, a Alert, al alertPlan) error {
 		channels = append(channels, msgEmailTo.with("To", strings.Join(to, ", ")))
 	}
 	kind := map[AlertKind]string{AlertOpened: "alert_sent", AlertReminder: "reminder_sent", AlertRestored: "restored_sent"}[a.Kind]
-	detail := msgNoChannel.with("Title", a.Title)
-	if len(channels) > 0 {
-		detail = msgChannels.with("Channels", listAnd(channels...), "Title", a.Title)
+	detail := msgChannels.with("Channels", listAnd(channels...), "Title", a.Title)
+	if len(channels) == 0 {
+		// Nothing went out: the history must not say it was sent.
+		kind, detail = "alert_not_sent", msgNoChannel.with("Title", a.Title)
 	}
 	_, err := tx.AppendEvent(newEvent(a.At, a.PageID, kind, detail))
 	return err

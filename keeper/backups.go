@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 	"time"
+
+	"github.com/pagekeeper/pagekeeper/store"
 )
 
 // BackupInfo describes one verified backup.
@@ -22,12 +24,22 @@ func (k *Keeper) Backup(ctx context.Context) (string, error) {
 	return k.store.Backup(ctx)
 }
 
-// Backups lists the verified backups, newest first.
-func (k *Keeper) Backups() ([]BackupInfo, error) {
+// Backups lists the backups that verify, newest first, each with how many
+// Pages and events it holds (the restore list shows them). Each is opened
+// and checked: call it off the UI goroutine.
+func (k *Keeper) Backups(ctx context.Context) ([]BackupInfo, error) {
 	bs, err := k.store.Backups()
-	out := make([]BackupInfo, len(bs))
-	for i, b := range bs {
-		out[i] = BackupInfo(b)
+	out := make([]BackupInfo, 0, len(bs))
+	for _, b := range bs {
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		v, verr := store.VerifyBackup(ctx, b.Path)
+		if verr != nil {
+			continue // a backup that does not verify cannot be restored
+		}
+		v.Time = b.Time
+		out = append(out, BackupInfo(v))
 	}
 	return out, err
 }

@@ -85,7 +85,7 @@ var (
 	msgUntick = msg("connect.warn.untick",
 		"{{.Name}} will stop receiving Messenger messages in your integration, and its bot stops answering.")
 	msgMissing = msg("connect.warn.missing",
-		"{{.Name}} is connected here but was not selected in Facebook's dialog (or your role on it changed). If you go on, it will be disconnected: it will stop receiving Messenger messages and its bot stops answering. Log in again and keep it selected, or confirm that it should be disconnected.")
+		"{{.Name}} was not ticked in Facebook's dialog (or your role on it changed), so Facebook has already removed Pagekeeper's access to it: it no longer receives Messenger messages in your integration and its bot stops answering. Log in again and keep it ticked, or disconnect it here.")
 )
 
 // Plan is a login's effect, worked out before anything is applied.
@@ -102,7 +102,8 @@ type Plan struct {
 }
 
 // PlanConnect discovers the Pages the login reaches and reconciles them with
-// what is connected. It changes nothing.
+// what is connected. It changes nothing of what was chosen; it only records
+// what the login already changed at Facebook (markAccessRemoved).
 func (k *Keeper) PlanConnect(ctx context.Context, g Grant, actor Actor) (*Plan, error) {
 	pages, err := k.facebook().DiscoverPages(ctx, g.UserToken, fb.DiscoverOptions{Business: g.Business})
 	if err != nil {
@@ -159,7 +160,50 @@ func (k *Keeper) PlanConnect(ctx context.Context, g Grant, actor Actor) (*Plan, 
 			plan.Missing = append(plan.Missing, Missing{ID: p.ID, Name: p.Name, Warning: msgMissing.with("Name", p.Name)})
 		}
 	}
+	if err := k.markAccessRemoved(ctx, plan.Missing); err != nil {
+		return nil, err
+	}
 	return plan, nil
+}
+
+// markAccessRemoved records at once what the login already did at
+// Facebook: a connected Page missing from it (unticked in Facebook's
+// dialog) lost the app's access there, so it is Invalid now, with the
+// advice that fits — whatever the owner does next, Cancel included.
+func (k *Keeper) markAccessRemoved(ctx context.Context, missing []Missing) error {
+	if len(missing) == 0 || k.viewer != nil {
+		return nil
+	}
+	now := k.now()
+	return k.store.Update(ctx, func(tx *store.Tx) error {
+		for _, m := range missing {
+			p, err := tx.Page(m.ID)
+			if err != nil {
+				return err
+			}
+			if p.Status == store.StatusDisconnected || Reason(p.Reason) == ReasonAccessRemoved {
+				continue
+			}
+			prev := Status(p.Status)
+			// The login confirms the status: no earlier one is kept unconfirmed.
+			p.Status, p.Reason, p.NotReconfirmed, p.ConfirmedAt = store.Status(StatusInvalid), string(ReasonAccessRemoved), "", time.Time{}
+			if prev != StatusInvalid {
+				p.StatusSince = now
+			}
+			if err := tx.UpsertPage(p); err != nil {
+				return err
+			}
+			if _, err := tx.AppendEvent(statusChangedEvent(p.ID, prev, StatusInvalid, ReasonAccessRemoved, now)); err != nil {
+				return err
+			}
+			if prev != StatusInvalid {
+				if err := k.queueStatusChanged(tx, p, prev, StatusInvalid, ReasonAccessRemoved, detailFor(ReasonAccessRemoved, p), now); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 func firstDeclined(declined []string) string {

@@ -90,7 +90,7 @@ var (
 		"Facebook stopped the login ({{.Code}}). Try again; if it keeps happening, check the app's Facebook Login settings.")
 	msgNoLogin      = msg("login.not_set_up", "Facebook Login is not set up yet: enter your app's App ID in Settings.")
 	msgStopped      = msg("error.stopped", "Stopped. Nothing was changed.")
-	msgReadOnly     = msg("error.readonly", "Only the person managing these Pages can change them: {{.Manager}}.")
+	msgReadOnly     = msg("error.readonly", "Only the person managing these Pages can change them: {{.Manager}}. Close Pagekeeper there to make changes here.")
 	msgNotFound     = msg("error.not_found", "There is no such Page here.")
 	msgAlready      = msg("error.already_disconnected", "This Page is already disconnected.")
 	msgConfirm      = msg("error.needs_confirmation", "Nothing was changed: first confirm what happens to {{.Pages}}.")

@@ -121,7 +121,7 @@ func TestGraphVersionRadar(t *testing.T) {
 	set := e.k.Settings()
 	set.GraphVersion = "v21.0" // ends 2027-01-21, within 90 days of the fake's November 2026
 	set.Owners = []Owner{{Name: "Ana", Email: "ana@example.com"}}
-	set.SMTP.Host = "smtp.example.com"
+	set.SMTP.Host, set.SMTP.From = "smtp.example.com", "alerts@example.com"
 	if err := e.k.UpdateSettings(ctx, set, Secrets{}); err != nil {
 		t.Fatal(err)
 	}

@@ -121,8 +121,22 @@ func statusOfPage(p store.Page) PageStatus {
 	return ps
 }
 
-var msgNotReconfirmed = msg("health.not_reconfirmed",
-	"Not re-confirmed: the last check could not reach a verdict ({{.Reason}}). Last confirmed {{.When}}.")
+var (
+	msgNotReconfirmed = msg("health.not_reconfirmed",
+		"Not re-confirmed: the last check could not reach a verdict ({{.Reason}}). Last confirmed {{.When}}.")
+	msgNotReconfirmedNoDate = msg("health.not_reconfirmed_undated",
+		"Not re-confirmed: the last check could not reach a verdict ({{.Reason}}).")
+	msgNotReconfirmedShort = msg("health.not_reconfirmed_short", "not re-confirmed")
+)
+
+// NoteShort is the note in two words, for a row of the Pages table (the
+// Page's log says it in full).
+func (ps PageStatus) NoteShort() Text {
+	if ps.NotReconfirmed == ReasonNone {
+		return Text{}
+	}
+	return msgNotReconfirmedShort.with()
+}
 
 // Note is the "could not check" note beside a kept status (empty when the
 // last round confirmed it): what the window, `status` and `check` show
@@ -131,11 +145,11 @@ func (ps PageStatus) Note() Text {
 	if ps.NotReconfirmed == ReasonNone {
 		return Text{}
 	}
-	when := "before"
-	if !ps.ConfirmedAt.IsZero() {
-		when = ps.ConfirmedAt.Format("2 January 2006 15:04")
+	if ps.ConfirmedAt.IsZero() {
+		return msgNotReconfirmedNoDate.with("Reason", ps.NotReconfirmed.Words())
 	}
-	return msgNotReconfirmed.with("Reason", ps.NotReconfirmed.Words().String(), "When", when)
+	// The reason and the time are rendered in the reader's language.
+	return msgNotReconfirmed.with("Reason", ps.NotReconfirmed.Words(), "When", ps.ConfirmedAt)
 }
 
 // knownProblem: the statuses a Page keeps through a round that could not
@@ -199,9 +213,12 @@ func detailFor(r Reason, p store.Page) any {
 	case ReasonTokenExpiring:
 		return Day(p.TokenExpiresAt)
 	case ReasonPermissionRemoved, ReasonPermissionDeclined:
+		// The Page permissions declined now (the round records them) or
+		// never granted; empty when Facebook did not say which.
 		var miss []string
 		for _, s := range append(slices.Clone(requiredPermissions), p.Declined...) {
-			if !slices.Contains(p.Scopes, s) && !slices.Contains(miss, s) {
+			lacking := slices.Contains(p.Declined, s) || !slices.Contains(p.Scopes, s)
+			if isPagePermission(s) && lacking && !slices.Contains(miss, s) {
 				miss = append(miss, s)
 			}
 		}
@@ -605,6 +622,7 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 			q.TokenType, q.TokenIssuedAt, q.TokenExpiresAt, q.DataAccessExpiresAt = ti.Type, ti.IssuedAt, ti.ExpiresAt, ti.DataAccessExpiresAt
 			if len(ti.Scopes) > 0 {
 				q.Scopes = mergeScopes(p.Scopes, ti.Scopes)
+				q.Declined = declinedNow(p, ti)
 			}
 			q.GranularScopes = nil
 			for _, g := range ti.GranularScopes {
@@ -625,6 +643,11 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 		if !samePageFacts(p, q) {
 			p, changedFacts = q, true
 		}
+	}
+	// A Page unticked in Facebook's dialog answers as a lost role
+	// (190/492); the login that saw it missing said which it was.
+	if v.reason == ReasonRoleLost && Reason(p.Reason) == ReasonAccessRemoved {
+		v.reason = ReasonAccessRemoved
 	}
 	v, notReconfirmed := keepKnownProblem(p, v)
 	confirmed := time.Time{}
@@ -655,11 +678,7 @@ func (k *Keeper) record(tx *store.Tx, p store.Page, h fb.PageHealth, v verdict, 
 	ps.Detail, ps.Problems, ps.Previous, ps.Changed = v.detailOf(p), v.problems, prev, v.status != prev
 	ps.fillTexts()
 	if ps.Changed {
-		detail := msgEventStatus.with("From", prev.Words(), "To", v.status.Words())
-		if v.reason != ReasonNone {
-			detail = msgEventStatusWhy.with("From", prev.Words(), "To", v.status.Words(), "Reason", v.reason.Words())
-		}
-		if _, err := tx.AppendEvent(newEvent(now, p.ID, "status_changed", detail)); err != nil {
+		if _, err := tx.AppendEvent(statusChangedEvent(p.ID, prev, v.status, v.reason, now)); err != nil {
 			return PageStatus{}, nil, false, err
 		}
 		if err := k.queueStatusChanged(tx, p, prev, v.status, v.reason, v.detailOf(p), now); err != nil {
@@ -679,6 +698,39 @@ func confirmedAt(p store.Page) time.Time {
 	return p.CheckedAt
 }
 
+// statusChangedEvent is the history's line for a status change; the
+// timeline (timeline.go) finds the changes by its kind.
+func statusChangedEvent(pageID string, from, to Status, reason Reason, at time.Time) store.Event {
+	detail := msgEventStatus.with("From", from.Words(), "To", to.Words())
+	if reason != ReasonNone {
+		detail = msgEventStatusWhy.with("From", from.Words(), "To", to.Words(), "Reason", reason.Words())
+	}
+	return newEvent(at, pageID, eventStatusChanged, detail)
+}
+
+// eventStatusChanged is the kind of a status change's event.
+const eventStatusChanged = "status_changed"
+
+// declinedNow is what the Page's connection lacks now, as the token's
+// inspection says: a Page permission granted at connect that the token no
+// longer has (or no longer has for this Page) is declined; one granted
+// again is not. The log and the explanation then name it.
+func declinedNow(p store.Page, ti fb.TokenInfo) []string {
+	var out []string
+	has := func(s string) bool { return ti.HasScope(s) && grantCovers(ti.GranularScopes, s, p.ID) }
+	for _, s := range p.Declined {
+		if !has(s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range p.Scopes {
+		if isPagePermission(s) && !has(s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // mergeScopes keeps the order of what was stored, adding new scopes: the
 // stored list is what was granted at connect, which later rounds compare
 // against to notice a declined permission, so removals are not dropped here.
@@ -694,7 +746,7 @@ func mergeScopes(stored, now []string) []string {
 
 func samePageFacts(a, b store.Page) bool {
 	return a.TokenType == b.TokenType && a.TokenIssuedAt.Equal(b.TokenIssuedAt) && a.TokenExpiresAt.Equal(b.TokenExpiresAt) &&
-		a.DataAccessExpiresAt.Equal(b.DataAccessExpiresAt) && slices.Equal(a.Scopes, b.Scopes) &&
+		a.DataAccessExpiresAt.Equal(b.DataAccessExpiresAt) && slices.Equal(a.Scopes, b.Scopes) && slices.Equal(a.Declined, b.Declined) &&
 		slices.Equal(a.SubscribedFields, b.SubscribedFields) && a.IsPublished == b.IsPublished &&
 		slices.Equal(a.Tasks, b.Tasks) && a.Name == b.Name && sameGranular(a.GranularScopes, b.GranularScopes)
 }

@@ -178,7 +178,7 @@ func TestHealthEveryFaultGivesItsStatusReasonAndAction(t *testing.T) {
 	}{
 		{"password changed", func(e *hEnv) { e.fake.ChangePassword(sandbox.DemoUserID) }, StatusInvalid, ReasonPasswordChanged, RepairRenew, nil},
 		{"app removed", func(e *hEnv) { e.fake.RemoveApp(sandbox.DemoUserID) }, StatusInvalid, ReasonAppRemoved, RepairRenew, nil},
-		{"role lost", func(e *hEnv) { e.fake.RemoveRole(sandbox.DemoUserID, sunrise) }, StatusInvalid, ReasonRoleLost, RepairFixOnFacebook, nil},
+		{"role lost", func(e *hEnv) { e.fake.RemoveRole(sandbox.DemoUserID, sunrise) }, StatusInvalid, ReasonRoleLost, RepairRenew, nil},
 		{"token expired", func(e *hEnv) { e.fake.ExpireTokens(sandbox.DemoUserID) }, StatusInvalid, ReasonTokenExpired, RepairRenew, nil},
 		{"checkpoint", func(e *hEnv) { e.fake.Checkpoint(sandbox.DemoUserID) }, StatusInvalid, ReasonCheckpointed, RepairFixOnFacebook, nil},
 		{"unconfirmed", func(e *hEnv) { e.fake.Unconfirm(sandbox.DemoUserID) }, StatusInvalid, ReasonUnconfirmedUser, RepairFixOnFacebook, nil},

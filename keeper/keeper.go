@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -331,6 +332,19 @@ func (k *Keeper) ReadOnly() (manager LockInfo, readOnly bool) {
 
 // Dir is the data folder.
 func (k *Keeper) Dir() string { return k.store.Dir() }
+
+// DataStamp changes whenever the data file is written, by this process or
+// another: the file and its write-ahead log are looked at, not read. A
+// viewer polls it to refresh when the manager changes something.
+func (k *Keeper) DataStamp() string {
+	var b strings.Builder
+	for _, p := range []string{k.store.Path(), k.store.Path() + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			fmt.Fprintf(&b, "%d:%d;", fi.Size(), fi.ModTime().UnixNano())
+		}
+	}
+	return b.String()
+}
 
 // InSandbox reports whether this Keeper talks to the pretend Facebook.
 func (k *Keeper) InSandbox() bool { return k.fake != nil }

@@ -75,6 +75,20 @@ func spoken(code string) (Lang, bool) {
 // pages use it.
 func (k *Keeper) Lang() Lang { return LangOf(k.Settings().Language) }
 
+// pluralCount is the number a sentence's plural form follows: its Count,
+// else its N (nil: none, and a sentence with plural forms takes "other").
+// A bundle gives such a sentence as {"one": "…", "other": "…"}; the code's
+// English is its "other".
+func pluralCount(data map[string]any) any {
+	for _, k := range []string{"Count", "N"} {
+		switch v := data[k].(type) {
+		case int, int64, int32:
+			return v
+		}
+	}
+	return nil
+}
+
 // The bundles are go-i18n's JSON format (the one Fyne's lang reads): one
 // file per language in assets/translations, key → template.
 var (
@@ -134,7 +148,7 @@ func (l Lang) lookup(key string, data map[string]any) (string, bool) {
 	if loc == nil {
 		return "", false
 	}
-	s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data})
+	s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: pluralCount(data)})
 	if s == "" && err != nil {
 		return "", false
 	}
@@ -152,13 +166,11 @@ var (
 		msg("date.month.7", "July"), msg("date.month.8", "August"), msg("date.month.9", "September"),
 		msg("date.month.10", "October"), msg("date.month.11", "November"), msg("date.month.12", "December"),
 	}
-	msgOneMinute = msg("duration.minute", "1 minute")
-	msgMinutes   = msg("duration.minutes", "{{.N}} minutes")
-	msgOneHour   = msg("duration.hour", "1 hour")
-	msgHours     = msg("duration.hours", "{{.N}} hours")
-	msgOneDay    = msg("duration.day", "1 day")
-	msgDays      = msg("duration.days", "{{.N}} days")
-	msgHoursMin  = msg("duration.hours_minutes", "{{.H}} h {{.M}} min")
+	// (With plural forms in the bundles: "1 minute", "2 minutes".)
+	msgMinutes  = msg("duration.minutes", "{{.N}} minutes")
+	msgHours    = msg("duration.hours", "{{.N}} hours")
+	msgDays     = msg("duration.days", "{{.N}} days")
+	msgHoursMin = msg("duration.hours_minutes", "{{.H}} h {{.M}} min")
 )
 
 // day is t's calendar day (in t's own location) in l: "2 January 2006".
@@ -183,21 +195,12 @@ func (l Lang) duration(d time.Duration) string {
 	const day = 24 * time.Hour
 	switch {
 	case d >= day && d%day == 0:
-		if d == day {
-			return msgOneDay.with().In(l)
-		}
 		return msgDays.with("N", int(d/day)).In(l)
 	case d >= time.Hour && d%time.Hour == 0:
-		if d == time.Hour {
-			return msgOneHour.with().In(l)
-		}
 		return msgHours.with("N", int(d/time.Hour)).In(l)
 	case d >= time.Hour && d%time.Minute == 0:
 		return msgHoursMin.with("H", int(d/time.Hour), "M", int(d%time.Hour/time.Minute)).In(l)
 	case d >= time.Minute && d%time.Minute == 0:
-		if d == time.Minute {
-			return msgOneMinute.with().In(l)
-		}
 		return msgMinutes.with("N", int(d/time.Minute)).In(l)
 	}
 	return d.String()

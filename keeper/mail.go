@@ -53,8 +53,6 @@ var (
 	msgNoSMTP       = msg("email.no_smtp", "no email server is set up in Settings")
 	msgNoPassword   = msg("email.no_password", "no password for the email account is saved in the system keyring")
 	msgKeyringError = msg("email.keyring_error", "the system keyring could not be read")
-	msgServerSaid   = msg("email.server_refused", "the server refused: {{.Reply}}")
-	msgUnreachable  = msg("email.unreachable", "could not reach the email server {{.Server}}: {{.Why}}")
 	msgBadSender    = msg("email.bad_sender", "the sender address “{{.Address}}” is not valid")
 	msgBadAddress   = msg("email.bad_address", "the address “{{.Address}}” is not valid")
 	msgNoOwners     = msg("email.no_owners", "Add at least one owner's email address in Settings first.")
@@ -159,12 +157,20 @@ func (k *Keeper) sendMail(ctx context.Context, s SMTP, password, to, toName, sub
 		tlsCfg.ServerName = s.Host
 	}
 	opts = append(opts, mail.WithTLSConfig(tlsCfg))
-	if s.Security == "tls" {
+	switch s.Security {
+	case SecurityTLS:
 		if port == 0 {
 			port = 465
 		}
 		opts = append(opts, mail.WithSSL())
-	} else {
+	case SecurityNone:
+		// Only ever a relay on this computer (Validate): nothing crosses
+		// a network.
+		if port == 0 {
+			port = 25
+		}
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	default:
 		if port == 0 {
 			port = 587
 		}
@@ -196,31 +202,9 @@ func (k *Keeper) sendMail(ctx context.Context, s SMTP, password, to, toName, sub
 	m.SetBodyString(mail.TypeTextPlain, text)
 	m.AddAlternativeString(mail.TypeTextHTML, htmlBody)
 	if err := c.DialAndSendWithContext(ctx, m); err != nil {
-		return classifyMailError(err, s.Host)
+		return classifyMailError(err, s, port)
 	}
 	return nil
-}
-
-// classifyMailError turns a go-mail failure into words for the events,
-// by the SMTP reply code (never the text): 550/551/553 refuse the
-// recipient for good; everything else is tried again.
-func classifyMailError(err error, host string) *mailError {
-	var se *mail.SendError
-	if errors.As(err, &se) {
-		if code := se.ErrorCode(); code > 0 {
-			reply := fmt.Sprintf("%d %s", code, strings.TrimSpace(lastLine(se.Error())))
-			return &mailError{words: msgServerSaid.with("Reply", reply), permanent: code == 550 || code == 551 || code == 553}
-		}
-		return &mailError{words: msgUnreachable.with("Server", host, "Why", se.Error())}
-	}
-	return &mailError{words: msgUnreachable.with("Server", host, "Why", err.Error())}
-}
-
-func lastLine(s string) string {
-	if i := strings.LastIndex(s, ": "); i >= 0 {
-		return s[i+2:]
-	}
-	return s
 }
 
 // DrainMail delivers the queued alert emails that are due, retrying

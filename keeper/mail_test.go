@@ -91,7 +91,7 @@ func (x *smtpSession) Auth(string) (sasl.Server, error) {
 	}), nil
 }
 func (x *smtpSession) Mail(string, *smtp.MailOptions) error {
-	if !x.authd {
+	if !x.authd && x.s.authUser != "" { // a server without users takes mail without a login
 		return smtp.ErrAuthRequired
 	}
 	return nil

@@ -44,6 +44,9 @@ const (
 	ReasonDataAccessExpired Reason = "data_access_expired"
 	ReasonPermissionRemoved Reason = "permission_removed"
 	ReasonPageMissing       Reason = "page_missing"
+	// ReasonAccessRemoved: a connected Page was missing from a login (unticked
+	// in Facebook's dialog): Facebook removed the app's access to it then.
+	ReasonAccessRemoved Reason = "access_removed"
 
 	ReasonWebhookMissing       Reason = "webhook_missing"
 	ReasonWebhookFieldsMissing Reason = "webhook_fields_missing"
@@ -86,9 +89,16 @@ var reasonInfos = map[Reason]reasonInfo{
 	ReasonAppRemoved: {StatusInvalid, msg("reason.app_removed.words", "app removed"),
 		msg("reason.app_removed.explanation", "The account that connected this Page removed the app from its Facebook settings, so Facebook no longer accepts the connection."),
 		msg("reason.app_removed.action", "Press Renew next to the Page, log in with Facebook and allow the app."), RepairRenew},
-	ReasonRoleLost: {StatusInvalid, msg("reason.role_lost.words", "Page role lost"),
-		msg("reason.role_lost.explanation", "The account that connected this Page no longer has a role on it that allows managing it."),
-		msg("reason.role_lost.action", "Ask a Page admin to give that account its role back (or use another admin's account), then press Renew and log in with Facebook."), RepairFixOnFacebook},
+	// Facebook answers 190/492 both when the person's role on the Page was
+	// removed and when the Page was unticked in Facebook's dialog at a
+	// login (the app then has no access to it through that person): the
+	// advice covers both, the common one (renew, keep it ticked) first.
+	ReasonRoleLost: {StatusInvalid, msg("reason.role_lost.words", "no access to the Page"),
+		msg("reason.role_lost.explanation", "Facebook no longer lets Pagekeeper manage this Page through the account that connected it: the Page was unticked in Facebook's dialog at a login, or that account's role on the Page was removed."),
+		msg("reason.role_lost.action", "Press Renew, log in with Facebook and keep this Page ticked in Facebook's dialog. If Facebook does not list the Page, ask a Page admin to give that account its role back."), RepairRenew},
+	ReasonAccessRemoved: {StatusInvalid, msg("reason.access_removed.words", "unticked in Facebook's dialog"),
+		msg("reason.access_removed.explanation", "This Page was not ticked in Facebook's dialog at the last login, so Facebook removed Pagekeeper's access to it at once: it no longer receives Messenger messages in your integration."),
+		msg("reason.access_removed.action", "Press Renew, log in with Facebook and keep this Page ticked in Facebook's dialog."), RepairRenew},
 	ReasonTokenExpired: {StatusInvalid, msg("reason.token_expired.words", "connection expired"),
 		msg("reason.token_expired.explanation", "The connection to Facebook has expired."),
 		actRenew, RepairRenew},
@@ -132,7 +142,7 @@ var reasonInfos = map[Reason]reasonInfo{
 	ReasonPageUnpublished: {StatusNeedsAttention, msg("reason.page_unpublished.words", "Page unpublished"),
 		msg("reason.page_unpublished.explanation", "The Page is unpublished, so Messenger does not work for it."),
 		msg("reason.page_unpublished.action", "Log in at facebook.com and publish the Page again."), RepairFixOnFacebook},
-	ReasonMessagingTaskMissing: {StatusNeedsAttention, msg("reason.messaging_task_missing.words", "role no longer includes messaging"),
+	ReasonMessagingTaskMissing: {StatusNeedsAttention, msg("reason.messaging_task_missing.words", "role lacks messaging"),
 		msg("reason.messaging_task_missing.explanation", "The role of the account that connected this Page no longer includes messaging, so replies may fail."),
 		msg("reason.messaging_task_missing.action", "Ask a Page admin on facebook.com to give that account full control (or the Messages task) again."), RepairFixOnFacebook},
 	ReasonBlocked: {StatusNeedsAttention, msg("reason.blocked.words", "temporarily blocked"),
@@ -142,13 +152,13 @@ var reasonInfos = map[Reason]reasonInfo{
 	ReasonThrottled: {StatusCouldNotCheck, msg("reason.throttled.words", "Facebook asked to slow down"),
 		msg("reason.throttled.explanation", "Facebook is limiting how many requests may be made right now, so this Page could not be checked."),
 		actWait, RepairNone},
-	ReasonTemporary: {StatusCouldNotCheck, msg("reason.temporary.words", "Facebook had a temporary problem"),
+	ReasonTemporary: {StatusCouldNotCheck, msg("reason.temporary.words", "temporary Facebook problem"),
 		msg("reason.temporary.explanation", "Facebook had a temporary problem and could not answer."),
 		actWait, RepairNone},
 	ReasonOffline: {StatusCouldNotCheck, msg("reason.offline.words", "could not reach Facebook"),
 		msg("reason.offline.explanation", "Pagekeeper could not reach Facebook: this computer may be offline, or the network is blocking it."),
 		msg("reason.offline.action", "Check the internet connection; Pagekeeper tries again automatically."), RepairNone},
-	ReasonTimeout: {StatusCouldNotCheck, msg("reason.timeout.words", "Facebook did not answer in time"),
+	ReasonTimeout: {StatusCouldNotCheck, msg("reason.timeout.words", "no answer in time"),
 		msg("reason.timeout.explanation", "Facebook did not answer in time."),
 		actWait, RepairNone},
 	ReasonUnexpected: {StatusCouldNotCheck, msg("reason.unexpected_answer.words", "unexpected answer"),
@@ -180,10 +190,25 @@ func (r Reason) Words() Text {
 // Explanation says what happened; detail fills {{.Detail}} (missing
 // fields or permissions, or a Day).
 func (r Reason) Explanation(detail any) Text {
+	if m, ok := explanationsWithoutDetail[r]; ok && (detail == nil || detail == "") {
+		return m.with()
+	}
 	if i, ok := r.info(); ok {
 		return i.explanation.with("Detail", detail)
 	}
 	return Text{}
+}
+
+// explanationsWithoutDetail are said when the detail is unknown (an error
+// answer names no permission; without an App Secret Facebook says less),
+// so no sentence shows an empty "()".
+var explanationsWithoutDetail = map[Reason]message{
+	ReasonPermissionRemoved: msg("reason.permission_removed.explanation_unknown",
+		"A permission the connection needs was declined or removed in Facebook's settings."),
+	ReasonPermissionDeclined: msg("reason.permission_declined.explanation_unknown",
+		"A permission granted when the Page was connected is no longer granted. Some features stop working."),
+	ReasonWebhookFieldsMissing: msg("reason.webhook_fields_missing.explanation_unknown",
+		"The Page's webhook subscription lacks events your integration needs."),
 }
 
 // Action is the one thing that repairs it.

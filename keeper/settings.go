@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -94,13 +95,17 @@ var (
 	msgBadGraphVersion  = msg("settings.invalid.graph_version", "The Graph version “{{.Text}}” should look like v25.0.")
 	msgBadLoginConfigID = msg("settings.invalid.login_config_id",
 		"The Login configuration ID is the number Meta shows for your configuration under Facebook Login for Business, Configurations.")
-	msgBadRelayURL      = msg("settings.invalid.relay_url", "Relay mode needs the https:// address of the relay page you host.")
-	msgBadRedirectMode  = msg("settings.invalid.redirect_mode", "Unknown redirect mode “{{.Text}}”: use loopback or relay.")
-	msgNoPorts          = msg("settings.invalid.no_ports", "At least one login callback port is needed.")
-	msgPortRange        = msg("settings.invalid.port_range", "Port {{.Port}} is outside 1024–65535.")
-	msgBadPort          = msg("settings.bad_port", "“{{.Port}}” is not a port number")
-	msgTooOften         = msg("settings.invalid.check_interval", "Checks can run at most once a minute.")
-	msgBadSMTPSecurity  = msg("settings.invalid.smtp_security", "Email security “{{.Text}}”: use starttls or tls.")
+	msgBadRelayURL     = msg("settings.invalid.relay_url", "Relay mode needs the https:// address of the relay page you host.")
+	msgBadRedirectMode = msg("settings.invalid.redirect_mode", "Unknown redirect mode “{{.Text}}”: use loopback or relay.")
+	msgNoPorts         = msg("settings.invalid.no_ports", "At least one login callback port is needed.")
+	msgPortRange       = msg("settings.invalid.port_range", "Port {{.Port}} is outside 1024–65535.")
+	msgBadPort         = msg("settings.bad_port", "“{{.Port}}” is not a port number")
+	msgTooOften        = msg("settings.invalid.check_interval", "Checks can run at most once a minute.")
+	msgBadSMTPSecurity = msg("settings.invalid.smtp_security", "Email security “{{.Text}}”: use starttls, tls, or none (only for a mail relay on this computer).")
+	msgSMTPNoneRemote  = msg("settings.invalid.smtp_none_remote",
+		"The mail server {{.Server}} is reached over the network, where the password and the alerts must be encrypted: choose STARTTLS or TLS (no encryption is only for a mail relay on this computer).")
+	msgNoSender = msg("settings.invalid.no_sender",
+		"Enter the sender address alerts come from, for example Pagekeeper <alerts@example.com> (the user name is not an email address).")
 	msgBadDuration      = msg("settings.invalid.duration", "“{{.Text}}” is not a duration like 1h or 30m.")
 	msgBadBool          = msg("settings.invalid.bool", "“{{.Text}}” is neither true nor false.")
 	msgBadNumber        = msg("settings.invalid.number", "“{{.Text}}” is not a number.")
@@ -149,8 +154,28 @@ type SMTP struct {
 	Port     int    `json:"port,omitempty"`
 	Username string `json:"username,omitempty"`
 	From     string `json:"from,omitempty"`
-	// Security: "starttls" (default) or "tls".
+	// Security: "starttls" (default), "tls", or "none" — the last only for
+	// a mail relay on this computer (a loopback host), since the password
+	// and the alerts would otherwise cross a network in the clear.
 	Security string `json:"security,omitempty"`
+}
+
+// The SMTP security modes.
+const (
+	SecurityStartTLS = "starttls"
+	SecurityTLS      = "tls"
+	SecurityNone     = "none"
+)
+
+// IsLoopbackHost reports whether host is this computer (localhost, or a
+// loopback address): the only mail server reached without encryption.
+func IsLoopbackHost(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(host)), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.IsLoopback()
 }
 
 // sender is the From of alert emails: SMTP.From as written in Settings
@@ -159,6 +184,11 @@ type SMTP struct {
 func (s SMTP) sender() (*mail.Address, error) {
 	from := s.From
 	if from == "" {
+		if _, err := mail.ParseAddress(s.Username); err != nil {
+			// The user name is no address to send from (a user name
+			// like "alerts" is common).
+			return nil, problem(msgNoSender.with())
+		}
 		from = s.Username
 	}
 	a, err := parseSender(from)
@@ -251,12 +281,18 @@ func (s Settings) Validate() error {
 			bad(msgOwnerEmail, "Name", o.Name, "Email", o.Email)
 		}
 	}
-	if s.SMTP.From != "" {
-		if _, err := parseSender(s.SMTP.From); err != nil {
+	if s.SMTP.Host != "" || s.SMTP.From != "" {
+		if _, err := s.SMTP.sender(); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if s.SMTP.Security != "" && s.SMTP.Security != "starttls" && s.SMTP.Security != "tls" {
+	switch s.SMTP.Security {
+	case "", SecurityStartTLS, SecurityTLS:
+	case SecurityNone:
+		if s.SMTP.Host != "" && !IsLoopbackHost(s.SMTP.Host) {
+			bad(msgSMTPNoneRemote, "Server", s.SMTP.Host)
+		}
+	default:
 		bad(msgBadSMTPSecurity, "Text", s.SMTP.Security)
 	}
 	if !validLanguage(s.Language) {

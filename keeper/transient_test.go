@@ -146,8 +146,8 @@ func TestAKnownProblemIsNotHiddenByATransientError(t *testing.T) {
 			tc.fault(e, odd)
 			r := e.round()
 			p := r.page(sunrise)
-			if p.Status != StatusInvalid || p.Reason != ReasonRoleLost || p.Repair != RepairFixOnFacebook {
-				t.Fatalf("after a round that could not check: %s/%s/%s, want invalid/role_lost", p.Status, p.Reason, p.Repair)
+			if p.Status != StatusInvalid || p.Reason != ReasonRoleLost || p.Repair != RepairRenew {
+				t.Fatalf("after a round that could not check: %s/%s/%s, want invalid/role_lost/renew", p.Status, p.Reason, p.Repair)
 			}
 			if p.NotReconfirmed != tc.reason || !p.ConfirmedAt.Equal(foundAt) || p.Note().IsZero() {
 				t.Fatalf("not marked as not re-confirmed since %v: %q %v %q", foundAt, p.NotReconfirmed, p.ConfirmedAt, p.Note())

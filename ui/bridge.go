@@ -46,8 +46,12 @@ func (b *bridge) Go(work func(ctx context.Context) (show func())) {
 }
 
 // Do hands f to the Fyne goroutine (from a worker: progress, a result);
-// it is dropped when the owner has closed.
+// it is dropped when the owner has closed. Nothing is handed to Fyne once
+// the owner has closed, so a shutdown never waits on Fyne's queue.
 func (b *bridge) Do(f func()) {
+	if b.ctx.Err() != nil {
+		return
+	}
 	fyne.Do(func() {
 		if b.ctx.Err() == nil {
 			f()

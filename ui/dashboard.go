@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -32,6 +31,11 @@ type PageRow struct {
 	ConnectedBy string
 	// Resubscribe: the repair is one click (the webhook subscription), not a login.
 	Resubscribe bool
+	// Renewable: a login repairs it (Renew, and "Renew all" when several do).
+	Renewable bool
+	// Note says, in two words, that the last check could not confirm the
+	// status (the Page's log says it in full); empty when it did.
+	Note string
 	// Integration says where its messages go and what that integration
 	// has of it ("Support Bot has the current token (since 12:03)");
 	// IntegrationProblem: it asks something of a person.
@@ -40,7 +44,7 @@ type PageRow struct {
 	IntegrationProblem bool
 
 	page   keeper.PageStatus // what the words are made from
-	search string            // lower-case name and ID, for the filter
+	search string            // name and ID folded for the search (searchKey)
 }
 
 // DashboardOptions says what the dashboard offers and tells up front.
@@ -52,18 +56,25 @@ type DashboardOptions struct {
 // DashboardActions are what the buttons do; nil hides or disables a control.
 type DashboardActions struct {
 	Connect, CheckAll, Settings, Simulate func()
+	// RenewAll renews every Page a login repairs, in one login.
+	RenewAll func()
+	// SetUp opens Settings where the App ID goes; SetUpAlerts where the
+	// alert channels are; SetUpIntegrations where the integrations are.
+	SetUp, SetUpAlerts, SetUpIntegrations func()
 	Renew, Resubscribe, Disconnect, Log   func(pageID string)
 	// Destination asks where the Page's messages go (integrations.go).
 	Destination func(row PageRow)
 }
 
-// Dashboard is the main window's content: a toolbar, a banner for whatever
-// needs the owner now, a summary line, and the Pages table (or an empty
-// state that teaches what Pagekeeper does). Widgets are fields so tests can
-// tap and read them.
+// Dashboard is the main window's content: a toolbar, notices for whatever
+// needs the owner now (each with its button), a summary line, the last 30
+// days at a glance, the search, and the Pages table (or an empty state that
+// teaches what Pagekeeper does). Widgets are fields so tests can tap and
+// read them.
 type Dashboard struct {
 	opts    DashboardOptions
 	actions DashboardActions
+	cols    *columns
 
 	all     []PageRow // every Page, problems first
 	visible []int32   // indices into all of the rows the search keeps
@@ -72,20 +83,40 @@ type Dashboard struct {
 	CheckButton    *widget.Button
 	SettingsButton *widget.Button
 	SimulateButton *widget.Button
-	Search         *widget.Entry
-	Banner         *widget.Label
-	banner         *fyne.Container
-	Summary        *widget.Label
-	Checked        *widget.Label
-	List           *widget.List
-	EmptyState     *fyne.Container
-	NoMatch        *widget.Label
-	body           *fyne.Container
-	content        fyne.CanvasObject
+	Search         *keyEntry
 
-	readOnly string
-	// noIntegration: no integration receives the Pages (the banner says so).
+	// Banner says which Pages are no longer connected; RenewAll renews them.
+	Banner       *widget.Label
+	RenewAll     *widget.Button
+	ReadOnlyNote *widget.Label
+	SetupNote    *widget.Label
+	SetupButton  *widget.Button
+	AlertsNote   *widget.Label
+	AlertsButton *widget.Button
+	// IntegrationNote says no integration receives the Pages' messages.
+	IntegrationNote   *widget.Label
+	IntegrationButton *widget.Button
+
+	problems, readOnlyBox, setupBox, alertsBox, integrationBox, sandboxBox *notice
+
+	Summary      *widget.Label
+	Checked      *widget.Label
+	Availability *AvailabilityView
+	List         *widget.List
+	EmptyState   *fyne.Container
+	NoMatch      *widget.Label
+	body         *fyne.Container
+	content      fyne.CanvasObject
+
+	readOnly    string
+	setupNeeded bool
+	alertsNone  bool
+	// noIntegration: no integration receives the Pages.
 	noIntegration bool
+	// lastCheck and nextCheck are what "Last check … · next at …" says;
+	// Tick says it again as time passes.
+	lastCheck, nextCheck  time.Time
+	checking, checkFailed bool
 }
 
 // NewDashboard builds the dashboard. Call on the Fyne goroutine.
@@ -93,27 +124,48 @@ func NewDashboard(opts DashboardOptions, actions DashboardActions) *Dashboard {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d := &Dashboard{opts: opts, actions: actions}
+	d := &Dashboard{opts: opts, actions: actions, cols: newColumns()}
 
 	d.ConnectButton = widget.NewButtonWithIcon(tr("toolbar.connect", "Connect Pages"), theme.ContentAddIcon(), actions.Connect)
 	d.ConnectButton.Importance = widget.HighImportance
 	d.CheckButton = widget.NewButtonWithIcon(tr("toolbar.check", "Check now"), theme.ViewRefreshIcon(), actions.CheckAll)
 	d.SettingsButton = widget.NewButtonWithIcon(tr("toolbar.settings", "Settings"), theme.SettingsIcon(), actions.Settings)
 	d.SimulateButton = widget.NewButtonWithIcon(tr("toolbar.simulate", "Simulate a problem"), theme.WarningIcon(), actions.Simulate)
-	d.Search = widget.NewEntry()
+	// Escape clears the search.
+	d.Search = newKeyEntry(func() { d.Search.SetText("") }, nil)
 	d.Search.SetPlaceHolder(tr("toolbar.search", "Search by name or Page ID"))
 	d.Search.OnChanged = func(string) { d.applyFilter() }
+	d.Search.ActionItem = widget.NewIcon(theme.SearchIcon())
 
-	d.Banner = widget.NewLabel("")
-	d.Banner.Wrapping = fyne.TextWrapWord
-	d.Banner.Importance = widget.WarningImportance
-	d.banner = container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground)),
-		container.NewBorder(nil, nil, container.NewPadded(widget.NewIcon(theme.InfoIcon())), nil, d.Banner))
+	d.RenewAll = widget.NewButtonWithIcon(tr("banner.renew_all", "Renew all"), theme.ViewRefreshIcon(), actions.RenewAll)
+	d.RenewAll.Importance = widget.HighImportance
+	d.problems = newNotice(theme.ErrorIcon(), widget.DangerImportance, d.RenewAll)
+	d.Banner = d.problems.label
+	d.readOnlyBox = newNotice(theme.VisibilityIcon(), widget.WarningImportance)
+	d.ReadOnlyNote = d.readOnlyBox.label
+	d.SetupButton = widget.NewButtonWithIcon(tr("banner.setup_button", "Open Settings"), theme.SettingsIcon(), actions.SetUp)
+	d.SetupButton.Importance = widget.HighImportance
+	d.setupBox = newNotice(theme.SettingsIcon(), widget.WarningImportance, d.SetupButton)
+	d.SetupNote = d.setupBox.label
+	d.SetupNote.SetText(tr("banner.setup", "Facebook Login is not set up yet: Pagekeeper needs your Facebook app's App ID before it can connect Pages."))
+	d.AlertsButton = widget.NewButtonWithIcon(tr("banner.alerts_button", "Set up alerts"), theme.MailSendIcon(), actions.SetUpAlerts)
+	d.alertsBox = newNotice(theme.WarningIcon(), widget.WarningImportance, d.AlertsButton)
+	d.AlertsNote = d.alertsBox.label
+	d.AlertsNote.SetText(tr("banner.no_alerts", "No alert reaches a person: if a Page stops working, nobody is told. Set up email, or keep Pagekeeper checking in the background."))
+	d.IntegrationButton = widget.NewButtonWithIcon(tr("banner.integration_button", "Add an integration"), theme.MailForwardIcon(), actions.SetUpIntegrations)
+	d.integrationBox = newNotice(theme.MailForwardIcon(), widget.WarningImportance, d.IntegrationButton)
+	d.IntegrationNote = d.integrationBox.label
+	d.IntegrationNote.SetText(tr("banner.no_integration", "No integration receives your Pages' messages: add one in Settings → Integrations."))
+	d.sandboxBox = newNotice(theme.InfoIcon(), widget.MediumImportance)
+	d.sandboxBox.label.SetText(tr("banner.sandbox", "Sandbox: you are practising with a pretend Facebook built into Pagekeeper. Nothing you do here touches your real Pages."))
 
 	d.Summary = widget.NewLabel("")
 	d.Summary.TextStyle = fyne.TextStyle{Bold: true}
 	d.Checked = widget.NewLabel("")
 	d.Checked.Importance = widget.LowImportance
+	d.Checked.Truncation = fyne.TextTruncateEllipsis
+	d.Checked.Alignment = fyne.TextAlignTrailing
+	d.Availability = newAvailabilityView()
 
 	d.List = widget.NewList(
 		func() int { return len(d.visible) },
@@ -125,7 +177,16 @@ func NewDashboard(opts DashboardOptions, actions DashboardActions) *Dashboard {
 		},
 	)
 	d.List.HideSeparators = false
+	// Choosing a row (arrow keys and Space, or a click beside the buttons)
+	// opens its log: the keyboard's way to a Page.
+	d.List.OnSelected = func(i widget.ListItemID) {
+		d.List.Unselect(i)
+		if i < len(d.visible) && actions.Log != nil {
+			actions.Log(d.all[d.visible[i]].ID)
+		}
+	}
 	d.NoMatch = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	d.NoMatch.Wrapping = fyne.TextWrapWord
 
 	d.EmptyState = d.emptyState()
 	d.body = container.NewStack(d.EmptyState)
@@ -139,70 +200,129 @@ func NewDashboard(opts DashboardOptions, actions DashboardActions) *Dashboard {
 		tools = append(tools, d.SimulateButton)
 	}
 	tools = append(tools, d.SettingsButton)
-	toolbar := container.NewBorder(nil, nil, container.NewHBox(logo, title), container.NewHBox(tools...),
-		container.NewPadded(d.Search))
-	header := container.NewVBox(toolbar, d.banner,
-		container.NewBorder(nil, nil, d.Summary, d.Checked), columnHeader(), widget.NewSeparator())
+	toolbar := container.NewBorder(nil, nil, container.NewHBox(logo, title), container.NewHBox(tools...))
+	notices := container.NewVBox(d.setupBox.box, d.problems.box, d.readOnlyBox.box, d.alertsBox.box, d.integrationBox.box, d.sandboxBox.box)
+	header := container.NewVBox(toolbar, notices,
+		container.NewBorder(nil, nil, d.Summary, nil, d.Checked),
+		d.Availability.content,
+		columnHeader(d.cols, d.Search), widget.NewSeparator())
 	d.content = container.NewBorder(header, nil, nil, nil, d.body)
 	d.refreshBanner()
 	d.SetPages(nil)
 	return d
 }
 
+// notice is one line of the notices area: an icon, the text and, on the
+// right, its buttons. Hidden while it does not apply (refreshBanner).
+type notice struct {
+	label   *widget.Label
+	buttons *fyne.Container
+	box     *fyne.Container
+}
+
+func newNotice(icon fyne.Resource, imp widget.Importance, buttons ...fyne.CanvasObject) *notice {
+	n := &notice{label: widget.NewLabel(""), buttons: container.NewHBox(buttons...)}
+	n.label.Wrapping = fyne.TextWrapWord
+	n.label.Importance = imp
+	row := container.NewBorder(nil, nil, container.NewPadded(widget.NewIcon(icon)), container.NewCenter(n.buttons), n.label)
+	n.box = container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground)), row)
+	return n
+}
+
+// show shows the notice when on, with those of its buttons that are shown.
+func (n *notice) show(on bool) {
+	showIf(n.box, on)
+	any := false
+	for _, b := range n.buttons.Objects {
+		any = any || b.Visible()
+	}
+	showIf(n.buttons, any)
+}
+
 // Content is the dashboard's root object for a window.
 func (d *Dashboard) Content() fyne.CanvasObject { return d.content }
 
 // SetReadOnly shows who manages the Pages when this window may only look
-// ("" when this window manages them); changing buttons are disabled.
+// ("" when this window manages them): changing buttons are disabled, and
+// Check now too — the manager's Pagekeeper checks, and this list refreshes
+// when it records something.
 func (d *Dashboard) SetReadOnly(manager string) {
 	d.readOnly = manager
-	for _, b := range []*widget.Button{d.ConnectButton, d.SimulateButton} {
-		if manager != "" {
-			b.Disable()
-		} else {
-			b.Enable()
-		}
+	for _, b := range []*widget.Button{d.ConnectButton, d.SimulateButton, d.CheckButton, d.RenewAll} {
+		setEnabled(b, manager == "")
 	}
 	d.refreshBanner()
 	d.List.Refresh()
 }
 
-// SetNoIntegration says whether no integration is set up.
+// SetSetupNeeded says whether Facebook Login still needs its App ID.
+func (d *Dashboard) SetSetupNeeded(on bool) {
+	d.setupNeeded = on
+	d.refreshBanner()
+}
+
+// SetNoIntegration says whether no integration receives the Pages.
 func (d *Dashboard) SetNoIntegration(none bool) {
 	d.noIntegration = none
 	d.refreshBanner()
 }
 
+// SetNoAlerts says whether no alert channel reaches a person.
+func (d *Dashboard) SetNoAlerts(on bool) {
+	d.alertsNone = on
+	d.refreshBanner()
+}
+
 // SetChecked shows when the last check ran and when the next one will.
 func (d *Dashboard) SetChecked(last, next time.Time) {
-	var parts []string
-	if !last.IsZero() {
-		parts = append(parts, tr("summary.last_check", "Last check {{.When}}", map[string]any{"When": relativeTime(last, d.opts.Now())}))
-	}
-	if !next.IsZero() {
-		parts = append(parts, tr("summary.next_check", "next at {{.When}}", map[string]any{"When": next.Local().Format("15:04")}))
-	}
+	d.lastCheck, d.nextCheck, d.checking, d.checkFailed = last, next, false, false
 	d.Checked.Importance = widget.LowImportance
-	d.Checked.SetText(strings.Join(parts, " · "))
+	d.Tick()
+}
+
+// SetChecking says a check of every Page is under way.
+func (d *Dashboard) SetChecking() {
+	d.checking = true
+	d.Checked.Importance = widget.LowImportance
+	d.Checked.SetText(tr("summary.checking", "Checking every Page…"))
 }
 
 // SetCheckFailed says that the last check failed, and why; "Check now"
 // tries again.
 func (d *Dashboard) SetCheckFailed(why string) {
+	d.checking, d.checkFailed = false, true
 	d.Checked.Importance = widget.WarningImportance
 	d.Checked.SetText(tr("summary.check_failed", "The last check failed: {{.Why}}", map[string]any{"Why": why}))
 }
 
+// Tick says the times again ("5 min ago" becomes "6 min ago"): the window
+// calls it every half minute.
+func (d *Dashboard) Tick() {
+	if !d.checking && !d.checkFailed && !d.lastCheck.IsZero() {
+		parts := []string{tr("summary.last_check", "Last check {{.When}}", map[string]any{"When": relativeTime(d.lastCheck, d.opts.Now())})}
+		if !d.nextCheck.IsZero() {
+			parts = append(parts, tr("summary.next_check", "next at {{.When}}", map[string]any{"When": d.nextCheck.Local().Format("15:04")}))
+		}
+		d.Checked.SetText(strings.Join(parts, " · "))
+	}
+	d.List.Refresh() // the "Updated" column of the rows shown
+}
+
+// SetAvailability shows the last 30 days at a glance.
+func (d *Dashboard) SetAvailability(a keeper.Availability) { d.Availability.set(a) }
+
 // SetPages replaces the table's rows, problems first. Call on the Fyne goroutine.
 func (d *Dashboard) SetPages(rows []PageRow) {
 	for i := range rows {
-		rows[i].search = strings.ToLower(rows[i].Name + " " + rows[i].ID)
+		if rows[i].search == "" {
+			rows[i].search = searchKey(rows[i].Name + " " + rows[i].ID)
+		}
 	}
 	slices.SortStableFunc(rows, func(a, b PageRow) int {
 		if c := cmp.Compare(statusRank(a.Status), statusRank(b.Status)); c != 0 {
 			return c
 		}
-		return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		return cmp.Compare(a.search, b.search)
 	})
 	d.all = rows
 	d.Summary.SetText(summaryLine(rows))
@@ -215,6 +335,17 @@ func (d *Dashboard) Rows() []PageRow {
 	out := make([]PageRow, len(d.visible))
 	for i, j := range d.visible {
 		out[i] = d.all[j]
+	}
+	return out
+}
+
+// renewable lists the Pages a login repairs.
+func (d *Dashboard) renewable() []PageRow {
+	var out []PageRow
+	for _, r := range d.all {
+		if r.Renewable {
+			out = append(out, r)
+		}
 	}
 	return out
 }
@@ -239,10 +370,10 @@ func (d *Dashboard) applyFilter() {
 	d.List.Refresh()
 }
 
-// filterRows is the search: case-insensitive, on name or Page ID. It appends
-// the indices of the matching rows to into.
+// filterRows is the search: on name or Page ID, ignoring case and accents.
+// It appends the indices of the matching rows to into.
 func filterRows(rows []PageRow, query string, into []int32) []int32 {
-	q := strings.ToLower(strings.TrimSpace(query))
+	q := searchKey(strings.TrimSpace(query))
 	for i := range rows {
 		if q == "" || strings.Contains(rows[i].search, q) {
 			into = append(into, int32(i))
@@ -251,39 +382,49 @@ func filterRows(rows []PageRow, query string, into []int32) []int32 {
 	return into
 }
 
+// refreshBanner shows the notices that apply, each with its way out.
 func (d *Dashboard) refreshBanner() {
-	var lines []string
-	bad := 0
+	var bad []PageRow
 	for _, r := range d.all {
 		if r.Status == keeper.StatusInvalid {
-			bad++
+			bad = append(bad, r)
 		}
 	}
-	if bad == 1 {
-		for _, r := range d.all {
-			if r.Status == keeper.StatusInvalid {
-				lines = append(lines, tr("banner.invalid_one", "{{.Name}} is no longer connected: {{.Reason}} {{.Action}}",
-					map[string]any{"Name": r.Name, "Reason": r.Reason, "Action": r.Action}))
-			}
-		}
-	} else if bad > 1 {
-		lines = append(lines, tr("banner.invalid_many", "{{.Count}} Pages are no longer connected. They are listed first; press Renew on each.",
-			map[string]any{"Count": bad}))
+	renew := d.renewable()
+	switch {
+	case len(bad) == 1:
+		r := bad[0]
+		d.Banner.SetText(tr("banner.invalid_one", "{{.Name}} is no longer connected: {{.Reason}} {{.Action}}",
+			map[string]any{"Name": r.Name, "Reason": r.Reason, "Action": r.Action}))
+	case len(bad) > 1 && len(renew) > 1 && d.readOnly == "":
+		d.Banner.SetText(tr("banner.invalid_many", "{{.Count}} Pages are no longer connected. One login renews them all: press Renew all and keep every Page ticked in Facebook's dialog.",
+			map[string]any{"Count": len(bad)}))
+	case len(bad) > 1:
+		d.Banner.SetText(tr("banner.invalid_each", "{{.Count}} Pages are no longer connected. They are listed first, each with what to do.",
+			map[string]any{"Count": len(bad)}))
+	default:
+		d.Banner.SetText("")
 	}
+	showIf(d.RenewAll, len(renew) > 1 && len(bad) > 1 && d.readOnly == "")
+	d.problems.show(len(bad) > 0)
 	if d.readOnly != "" {
-		lines = append(lines, tr("banner.readonly", "View only: {{.Manager}} manages these Pages. Close Pagekeeper there to make changes here.", map[string]any{"Manager": d.readOnly}))
+		d.ReadOnlyNote.SetText(tr("banner.readonly", "View only: {{.Manager}} manages these Pages, checks them and records what it finds; this list refreshes when it does. Close Pagekeeper there to make changes here.",
+			map[string]any{"Manager": d.readOnly}))
 	}
-	if d.noIntegration && len(d.all) > 0 {
-		lines = append(lines, tr("banner.no_integration", "No integration receives your Pages' messages: add one in Settings → Integrations."))
-	}
-	if d.opts.Sandbox {
-		lines = append(lines, tr("banner.sandbox", "Sandbox: you are practising with a pretend Facebook built into Pagekeeper. Nothing you do here touches your real Pages."))
-	}
-	d.Banner.SetText(strings.Join(lines, "\n"))
-	if len(lines) == 0 {
-		d.banner.Hide()
-	} else {
-		d.banner.Show()
+	d.readOnlyBox.show(d.readOnly != "")
+	d.setupBox.show(d.setupNeeded && d.readOnly == "") // only the manager can set it up
+	d.alertsBox.show(d.alertsNone && !d.setupNeeded && d.readOnly == "" && !d.opts.Sandbox)
+	showIf(d.IntegrationButton, d.readOnly == "") // only the manager can add one
+	d.integrationBox.show(d.noIntegration && len(d.all) > 0)
+	d.sandboxBox.show(d.opts.Sandbox)
+}
+
+// showIf shows o when on, hides it otherwise (touching it only on a change).
+func showIf(o fyne.CanvasObject, on bool) {
+	if on && !o.Visible() {
+		o.Show()
+	} else if !on && o.Visible() {
+		o.Hide()
 	}
 }
 
@@ -302,10 +443,7 @@ func summaryLine(rows []PageRow) string {
 	}
 	s := tr("summary.pages", "{{.Count}} Pages", map[string]any{"Count": len(rows)}) +
 		" · " + tr("summary.valid", "{{.Count}} valid", map[string]any{"Count": valid})
-	switch {
-	case needs == 1:
-		s += " · " + tr("summary.needs_one", "1 needs you")
-	case needs > 1:
+	if needs > 0 {
 		s += " · " + tr("summary.needs", "{{.Count}} need you", map[string]any{"Count": needs})
 	}
 	return s
@@ -328,198 +466,39 @@ func (d *Dashboard) emptyState() *fyne.Container {
 	connect := widget.NewButtonWithIcon(tr("toolbar.connect", "Connect Pages"), theme.ContentAddIcon(), d.actions.Connect)
 	connect.Importance = widget.HighImportance
 	card := container.NewVBox(title, what, widget.NewSeparator(), need, items, container.NewCenter(connect))
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(580, card.MinSize().Height+40), card))
+	return container.NewCenter(container.New(&maxWidth{w: 580}, card))
+}
+
+// maxWidth lays its objects out at most w wide (less when the space is
+// narrower), as tall as they need at that width.
+type maxWidth struct{ w float32 }
+
+func (m *maxWidth) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Resize(fyne.NewSize(min(m.w, size.Width), size.Height))
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (m *maxWidth) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objects {
+		// Wrapped labels report their one-line width: ask at w.
+		s = s.Max(fyne.NewSize(m.w, heightAt(o, m.w)))
+	}
+	return s
+}
+
+// heightAt is how tall o is at width w (a wrapped label's lines).
+func heightAt(o fyne.CanvasObject, w float32) float32 {
+	if o.Size().Width != w {
+		o.Resize(fyne.NewSize(w, o.MinSize().Height))
+	}
+	return o.MinSize().Height
 }
 
 func checkItem(text string) fyne.CanvasObject {
 	l := widget.NewLabel(text)
 	l.Wrapping = fyne.TextWrapWord
 	return container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), nil, l)
-}
-
-// Column widths shared by the header and every row so they line up.
-const (
-	colInitial = 44
-	colID      = 170
-	colUpdated = 110
-	colStatus  = 190
-	colActions = 450
-)
-
-func columnHeader() fyne.CanvasObject {
-	bold := func(s string) *widget.Label {
-		return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	left := container.NewHBox(fixed(colInitial, layout.NewSpacer()))
-	right := container.NewHBox(
-		fixed(colID, bold(tr("column.id", "Page ID"))),
-		fixed(colUpdated, bold(tr("column.updated", "Updated"))),
-		fixed(colStatus, bold(tr("column.status", "Status"))),
-		fixed(colActions, layout.NewSpacer()))
-	return container.NewBorder(nil, nil, left, right, bold(tr("column.name", "Name")))
-}
-
-// fixed gives o a fixed width so columns line up.
-func fixed(width float32, o fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewGridWrap(fyne.NewSize(width, o.MinSize().Height), o)
-}
-
-// pageRowView is one row: initial, name (with the reason below it), Page ID,
-// when it was updated (exact time on hover), status in words with an icon
-// (never colour alone), and the row's actions.
-type pageRowView struct {
-	widget.BaseWidget
-	d       *Dashboard
-	row     PageRow
-	initial *widget.Label
-	name    *widget.Label
-	reason  *widget.Label
-	id      *widget.Label
-	updated *hoverLabel
-	status  *widget.Label
-	icon    *widget.Icon
-	renew   *widget.Button
-	discon  *widget.Button
-	log     *widget.Button
-	// Where the Page's messages go (integrations.go).
-	dest  *widget.Button
-	integ *widget.Label
-}
-
-func newPageRowView(d *Dashboard) *pageRowView {
-	v := &pageRowView{
-		d:       d,
-		initial: widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		name:    widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		reason:  widget.NewLabel(""),
-		id:      widget.NewLabel(""),
-		updated: newHoverLabel(),
-		status:  widget.NewLabel(""),
-		icon:    widget.NewIcon(nil),
-	}
-	v.name.Truncation = fyne.TextTruncateEllipsis
-	v.renew = widget.NewButtonWithIcon(tr("row.renew", "Renew"), theme.ViewRefreshIcon(), func() {
-		if v.row.Resubscribe {
-			v.act(d.actions.Resubscribe)
-		} else {
-			v.act(d.actions.Renew)
-		}
-	})
-	v.discon = widget.NewButtonWithIcon(tr("row.disconnect", "Disconnect"), theme.CancelIcon(), func() { v.act(d.actions.Disconnect) })
-	v.log = widget.NewButtonWithIcon(tr("row.log", "Log"), theme.DocumentIcon(), func() { v.act(d.actions.Log) })
-	v.dest, v.integ = newRowIntegration(d, v)
-	v.ExtendBaseWidget(v)
-	return v
-}
-
-func (v *pageRowView) act(f func(string)) {
-	if f != nil {
-		f(v.row.ID)
-	}
-}
-
-// set shows r. Rows are recycled as the list scrolls and refreshed on every
-// keystroke of the search, so only what changed is touched (re-theming a
-// button's icon costs more than the whole filter).
-func (v *pageRowView) set(r PageRow, now time.Time) {
-	v.row = r
-	setText(v.initial, initialOf(r.Name))
-	setText(v.name, r.Name)
-	setText(v.id, r.ID)
-	v.updated.set(relativeTime(r.Updated, now), exactTime(r.Updated))
-	status := text(keeper.PageStatus{Status: r.Status, CleanupPending: r.CleanupPending}.Words())
-	imp := statusImportance(r.Status)
-	if v.status.Text != status || v.status.Importance != imp {
-		v.status.Text, v.status.Importance = status, imp
-		v.status.Refresh()
-	}
-	if v.reason.Text != r.Short || v.reason.Importance != imp {
-		v.reason.Text, v.reason.Importance = r.Short, imp
-		v.reason.Refresh()
-	}
-	v.setIntegration(r)
-	if icon := statusIcon(r.Status); v.icon.Resource != icon {
-		v.icon.SetResource(icon)
-	}
-	// The repair button says what it does: Resubscribe is one click, Renew a login.
-	label := tr("row.renew", "Renew")
-	if r.Resubscribe {
-		label = tr("row.resubscribe", "Resubscribe")
-	}
-	// A Page that needs the owner gets its repair button emphasised.
-	btnImp := widget.MediumImportance
-	if r.Status.NeedsOwner() {
-		btnImp = widget.HighImportance
-	}
-	if v.renew.Text != label || v.renew.Importance != btnImp {
-		v.renew.Text, v.renew.Importance = label, btnImp
-		v.renew.Refresh()
-	}
-	readOnly := v.d.readOnly != ""
-	setEnabled(v.renew, !readOnly && r.Status != keeper.StatusDisconnected)
-	setEnabled(v.discon, !readOnly && r.Status != keeper.StatusDisconnected)
-	setEnabled(v.dest, !readOnly && r.Status != keeper.StatusDisconnected)
-}
-
-func setText(l *widget.Label, s string) {
-	if l.Text != s {
-		l.SetText(s)
-	}
-}
-
-func setEnabled(b *widget.Button, on bool) {
-	switch {
-	case on && b.Disabled():
-		b.Enable()
-	case !on && !b.Disabled():
-		b.Disable()
-	}
-}
-
-func (v *pageRowView) CreateRenderer() fyne.WidgetRenderer {
-	left := fixed(colInitial, container.NewStack(
-		canvas.NewCircle(theme.Color(theme.ColorNameInputBackground)), v.initial))
-	right := container.NewHBox(
-		fixed(colID, v.id),
-		fixed(colUpdated, v.updated),
-		fixed(colStatus, container.NewHBox(v.icon, v.status)),
-		fixed(colActions, container.NewHBox(v.renew, v.discon, v.log, v.dest)))
-	// Under the name, across the row: the reason in a few words, then where
-	// the Page's messages go.
-	below := container.NewBorder(nil, nil, fixed(colInitial, layout.NewSpacer()), nil,
-		container.NewBorder(nil, nil, v.reason, nil, v.integrationLine()))
-	return widget.NewSimpleRenderer(container.NewVBox(container.NewBorder(nil, nil, left, container.NewCenter(right), v.name), below))
-}
-
-func initialOf(name string) string {
-	for _, r := range name {
-		return strings.ToUpper(string(r))
-	}
-	return "?"
-}
-
-func relativeTime(t, now time.Time) string {
-	if t.IsZero() {
-		return tr("time.never", "never")
-	}
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return tr("time.now", "just now")
-	case d < time.Hour:
-		return tr("time.minutes", "{{.N}} min ago", map[string]any{"N": int(d.Minutes())})
-	case d < 24*time.Hour:
-		return tr("time.hours", "{{.N}} h ago", map[string]any{"N": int(d.Hours())})
-	case d < 30*24*time.Hour:
-		return tr("time.days", "{{.N}} days ago", map[string]any{"N": int(d.Hours() / 24)})
-	default:
-		return t.Local().Format("2 Jan 2006")
-	}
-}
-
-func exactTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Local().Format("Mon 2 Jan 2006, 15:04:05 MST")
 }

@@ -14,7 +14,7 @@ import (
 // up as a diff of testdata/*.xml (the actual output lands in testdata/failed/).
 func goldenDashboard(t *testing.T, rows []PageRow) fyne.Window {
 	t.Helper()
-	test.NewTempApp(t)
+	test.NewTempApp(t).Settings().SetTheme(Theme())
 	SetLanguage("en")
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	d := NewDashboard(DashboardOptions{Sandbox: true, Now: func() time.Time { return now }}, DashboardActions{})

@@ -32,7 +32,10 @@ type IntegrationsView struct {
 	NewSecret *widget.Entry
 	Problem   *widget.Label
 	// Loaded receives after every refresh of the list (tests wait on it).
-	Loaded  chan struct{}
+	Loaded chan struct{}
+	// shown is called after the list was shown again (Settings lists the
+	// integrations among the alert channels).
+	shown   func()
 	content fyne.CanvasObject
 }
 
@@ -119,6 +122,9 @@ func (m *MainWindow) refreshIntegrations(v *IntegrationsView, life *bridge) {
 				return
 			}
 			v.showList(m, life, list)
+			if v.shown != nil {
+				v.shown()
+			}
 		}
 	})
 }
@@ -512,7 +518,7 @@ func (w *Wizard) handOver(ctx context.Context, applyErr error) map[string]keeper
 func (w *Wizard) showHandOver(states map[string]keeper.IntegrationState) {
 	for _, o := range w.saved {
 		s, ok := states[o.PageID]
-		l := w.Progress[o.PageID]
+		l := w.Saving[o.PageID]
 		if !ok || o.Step != keeper.StepSaved || l == nil || s.Text.IsZero() {
 			continue
 		}
@@ -528,15 +534,44 @@ func (w *Wizard) showHandOver(states map[string]keeper.IntegrationState) {
 
 // newRowIntegration makes a row's "Messages go to…" button and the line
 // under the row saying where its messages go.
-func newRowIntegration(d *Dashboard, v *pageRowView) (*widget.Button, *widget.Label) {
-	dest := widget.NewButtonWithIcon(tr("row.destination", "Messages go to…"), theme.MailForwardIcon(), func() {
+func newRowIntegration(d *Dashboard, v *pageRowView) (*destButton, *widget.Label) {
+	tapped := func() {
 		if d.actions.Destination != nil {
 			d.actions.Destination(v.row)
 		}
-	})
+	}
+	b := &destButton{words: widget.NewButtonWithIcon(tr("row.destination", "Messages go to…"), theme.MailForwardIcon(), tapped),
+		icon: widget.NewButtonWithIcon("", theme.MailForwardIcon(), tapped)}
+	b.box = container.New(b, b.words, b.icon)
 	line := widget.NewLabel("")
 	line.Truncation = fyne.TextTruncateEllipsis
-	return dest, line
+	line.SizeName = theme.SizeNameCaptionText // the row's second line, as its reason
+	return b, line
+}
+
+// destButton is a row's "Messages go to…": its words when the row has
+// room for them, else its icon alone (the same icon starts the line that
+// says where the messages go). It lays out its two buttons itself.
+type destButton struct {
+	words, icon *widget.Button
+	box         *fyne.Container
+}
+
+func (b *destButton) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	wide := size.Width+0.5 >= b.words.MinSize().Width
+	showIf(b.words, wide)
+	showIf(b.icon, !wide)
+	for _, o := range []*widget.Button{b.words, b.icon} {
+		o.Resize(fyne.NewSize(o.MinSize().Width, size.Height))
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (b *destButton) MinSize([]fyne.CanvasObject) fyne.Size { return b.icon.MinSize() }
+
+func (b *destButton) setEnabled(on bool) {
+	setEnabled(b.words, on)
+	setEnabled(b.icon, on)
 }
 
 // integrationLine is the row's line about its integration.

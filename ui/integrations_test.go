@@ -96,7 +96,7 @@ func TestIntegrationsInSettingsAndOnARow(t *testing.T) {
 	m := sandboxWindow(t, func(int) logintest.Choice { return logintest.Choice{} })
 	connectAll(t, m)
 	eventually(t, "the banner to say no integration receives the Pages", func() bool {
-		return strings.Contains(m.Dashboard.Banner.Text, "No integration receives your Pages' messages")
+		return m.Dashboard.integrationBox.box.Visible() && strings.Contains(m.Dashboard.IntegrationNote.Text, "No integration receives your Pages' messages")
 	})
 	if r := get(func() []PageRow { return m.Dashboard.Rows() }); r[0].Integration != "No integration receives this Page's messages." {
 		t.Fatalf("row: %q", r[0].Integration)
@@ -143,8 +143,8 @@ func TestIntegrationsInSettingsAndOnARow(t *testing.T) {
 	}
 	m.reloadAndWait(t)
 	rows := get(func() []PageRow { return m.Dashboard.Rows() })
-	if !strings.HasPrefix(rows[0].Integration, "Support Bot has the current token") || strings.Contains(m.Dashboard.Banner.Text, "No integration") {
-		t.Fatalf("row %q, banner %q", rows[0].Integration, m.Dashboard.Banner.Text)
+	if noneShown := get(func() bool { return m.Dashboard.integrationBox.box.Visible() }); !strings.HasPrefix(rows[0].Integration, "Support Bot has the current token") || noneShown {
+		t.Fatalf("row %q, the no-integration notice shown: %v", rows[0].Integration, noneShown)
 	}
 
 	// Messages go to… no integration: Support Bot is told to forget the Page.
@@ -241,4 +241,30 @@ func TestScreenshotsOfTheIntegrationParts(t *testing.T) {
 		})
 	})
 	save("settings-integrations", m)
+}
+
+// Settings list each integration among the alert channels (it is told every
+// change of status), yet still warn that no alert reaches a person: an
+// integration is a program, not a person. The window's notice says the same.
+func TestAnIntegrationIsListedAsAChannelButNotAsAPerson(t *testing.T) {
+	m := openWindow(t, Config{NoSchedule: true, Tray: func() bool { return false }, Keeper: keeper.Options{Dir: t.TempDir(), Sandbox: true,
+		Ports: []int{0}, SandboxIntegration: sandboxBot}})
+	v := openSettings(t, m)
+	listed := func() bool {
+		return strings.Contains(strings.Join(texts(v.Channels), "\n"), "✓ Sandbox Bot (your integration): told each change of status")
+	}
+	deadline := time.After(30 * time.Second)
+	for !listed() {
+		select {
+		case <-v.Integrations.Loaded: // the list was shown (again)
+		case <-deadline:
+			t.Fatalf("Sandbox Bot is not among the alert channels:\n%s", strings.Join(texts(v.Channels), "\n"))
+		}
+	}
+	if !get(v.NoChannel.Visible) {
+		t.Fatal("with only an integration, Settings must still say that no alert reaches a person")
+	}
+	if get(func() bool { return m.Dashboard.alertsNone }) != true {
+		t.Fatal("the window must still know that no alert reaches a person")
+	}
 }

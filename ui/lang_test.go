@@ -40,8 +40,9 @@ func TestThePageLogSpeaksTheChosenLanguage(t *testing.T) {
 	m := openWindow(t, Config{NoSchedule: true, Keeper: o})
 	onMain(func() { m.showLog("1002") })
 	eventually(t, "the Page's log", func() bool { return m.Window.Canvas().Overlays().Top() != nil })
+	onMain(func() { m.pageLog.Tabs.SelectIndex(2) }) // History
 	got := dialogText(m.Window)
-	if !strings.Contains(got, "De Válida a No válida: se perdió el rol en la Página") || !strings.Contains(got, "Historial") ||
+	if !strings.Contains(got, "De Válida a No válida: sin acceso a la Página") || !strings.Contains(got, "Selecciona una línea para leerla completa.") ||
 		strings.Contains(got, "Valid to Invalid") {
 		t.Errorf("the log is not in Spanish:\n%s", got)
 	}

@@ -21,7 +21,7 @@ import (
 // LinkView builds a custom Messenger link (m.me with a ref) for a Page: the
 // link to copy, its QR code to show and save for posters and receipts.
 type LinkView struct {
-	Ref     *widget.Entry
+	Ref     *keyEntry
 	Link    *widget.Entry
 	Problem *widget.Label
 	Copy    *widget.Button
@@ -31,8 +31,8 @@ type LinkView struct {
 	content fyne.CanvasObject
 }
 
-func newLinkView(p keeper.PageRecord, clip fyne.Clipboard, save func(data []byte, name string)) *LinkView {
-	v := &LinkView{Ref: widget.NewEntry(), Link: widget.NewEntry(), Problem: wrapped("")}
+func newLinkView(p keeper.PageRecord, ref *keyEntry, clip fyne.Clipboard, save func(data []byte, name string)) *LinkView {
+	v := &LinkView{Ref: ref, Link: widget.NewEntry(), Problem: wrapped("")}
 	v.Ref.SetPlaceHolder(tr("links.ref_placeholder", "for example summer-poster"))
 	v.Link.Disable()
 	v.Problem.Importance = widget.DangerImportance
@@ -40,11 +40,7 @@ func newLinkView(p keeper.PageRecord, clip fyne.Clipboard, save func(data []byte
 	v.QR.FillMode = canvas.ImageFillContain
 	v.QR.ScaleMode = canvas.ImageScalePixels
 	v.QR.SetMinSize(fyne.NewSquareSize(220))
-	v.Copy = widget.NewButtonWithIcon(tr("links.copy", "Copy link"), theme.ContentCopyIcon(), func() {
-		if clip != nil {
-			clip.SetContent(v.Link.Text)
-		}
-	})
+	v.Copy = copyButton(tr("links.copy", "Copy link"), clip, func() string { return v.Link.Text })
 	v.Save = widget.NewButtonWithIcon(tr("links.save", "Save QR code…"), theme.DocumentSaveIcon(), func() {
 		if v.png != nil && save != nil {
 			save(v.png, "messenger-"+orDefault(p.Username, p.ID)+".png")
@@ -57,18 +53,25 @@ func newLinkView(p keeper.PageRecord, clip fyne.Clipboard, save func(data []byte
 			v.png, err = qrcode.Encode(link, qrcode.Medium, 512)
 		}
 		if err != nil {
+			// Nothing of the last good link stays: its QR code would be
+			// taken for this ref's.
 			v.png = nil
+			v.QR.Image = image.NewGray(image.Rect(0, 0, 1, 1))
+			v.QR.Hide()
 			v.Link.SetText("")
 			v.Problem.SetText(linkProblem(err))
+			v.Problem.Show()
 			v.Copy.Disable()
 			v.Save.Disable()
 			return
 		}
 		img, _ := png.Decode(bytes.NewReader(v.png))
 		v.QR.Image = img
+		v.QR.Show()
 		v.QR.Refresh()
 		v.Link.SetText(link)
 		v.Problem.SetText("")
+		v.Problem.Hide()
 		v.Copy.Enable()
 		v.Save.Enable()
 	}
@@ -94,8 +97,8 @@ func linkProblem(err error) string {
 }
 
 // showLinks opens the Messenger-link builder for a Page.
-func (m *MainWindow) showLinks(p keeper.PageRecord) {
-	v := newLinkView(p, fyne.CurrentApp().Clipboard(), func(data []byte, name string) {
+func (m *MainWindow) showLinks(p keeper.PageRecord) *LinkView {
+	v := newLinkView(p, m.newEntry(), fyne.CurrentApp().Clipboard(), func(data []byte, name string) {
 		d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 			if err != nil || w == nil {
 				return
@@ -109,8 +112,8 @@ func (m *MainWindow) showLinks(p keeper.PageRecord) {
 		d.SetFilter(storage.NewExtensionFileFilter([]string{".png"}))
 		m.present(d, nil)
 	})
-	d := dialog.NewCustom(tr("links.title", "Messenger link for {{.Name}}", map[string]any{"Name": p.Name}),
-		tr("dialog.close", "Close"), v.content, m.Window)
-	d.Resize(fyne.NewSize(640, 560))
-	m.present(d, nil)
+	d, _ := m.showDialog(tr("links.title", "Messenger link for {{.Name}}", map[string]any{"Name": p.Name}), v.content, v.Ref,
+		choice{label: tr("dialog.close", "Close"), isCancel: true, isDefault: true})
+	d.Resize(m.dialogSize(640, 580))
+	return v
 }

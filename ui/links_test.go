@@ -15,7 +15,7 @@ func TestMessengerLinkWithRefCopyAndQRCode(t *testing.T) {
 	a := test.NewTempApp(t)
 	SetLanguage("en")
 	var saved []byte
-	v := newLinkView(keeper.PageRecord{ID: "110000000000001", Name: "Sunrise Café", Username: "sunrisecafe"},
+	v := newLinkView(keeper.PageRecord{ID: "110000000000001", Name: "Sunrise Café", Username: "sunrisecafe"}, newKeyEntry(nil, nil),
 		a.Clipboard(), func(data []byte, name string) {
 			if !strings.HasSuffix(name, ".png") {
 				t.Errorf("file name %q", name)
@@ -30,8 +30,8 @@ func TestMessengerLinkWithRefCopyAndQRCode(t *testing.T) {
 		t.Fatalf("link = %q", v.Link.Text)
 	}
 	test.Tap(v.Copy)
-	if got := a.Clipboard().Content(); got != v.Link.Text {
-		t.Fatalf("clipboard = %q", got)
+	if got := a.Clipboard().Content(); got != v.Link.Text || v.Copy.Text != "Copied" {
+		t.Fatalf("clipboard = %q, the button says %q", got, v.Copy.Text)
 	}
 	test.Tap(v.Save)
 	img, err := png.Decode(bytes.NewReader(saved))
@@ -42,5 +42,14 @@ func TestMessengerLinkWithRefCopyAndQRCode(t *testing.T) {
 	test.Type(v.Ref, " with spaces")
 	if v.Link.Text != "" || !strings.Contains(v.Problem.Text, "letters, digits") || !v.Copy.Disabled() {
 		t.Fatalf("bad ref: link %q problem %q", v.Link.Text, v.Problem.Text)
+	}
+	// The last good link's QR code must not stay as if it were this ref's.
+	if v.QR.Visible() || !v.Save.Disabled() {
+		t.Fatal("an invalid ref still shows (or saves) the previous QR code")
+	}
+	test.Type(v.Ref, "")
+	v.Ref.SetText("back-to-good")
+	if !v.QR.Visible() || v.Link.Text != "https://m.me/sunrisecafe?ref=back-to-good" {
+		t.Fatalf("a good ref again: link %q, QR shown %v", v.Link.Text, v.QR.Visible())
 	}
 }

@@ -143,3 +143,75 @@ func TestAFailedRoundSaysSoAndOffersCheckNowAgain(t *testing.T) {
 		t.Fatalf("the owner who pressed Check now is told: %q", dlg)
 	}
 }
+
+// The sender takes the format its placeholder shows; placeholders read as
+// examples; "no encryption" is offered only for a relay on this computer,
+// and a failed test email says what to check in words.
+func TestSettingsMailInWords(t *testing.T) {
+	m := openWindow(t, Config{NoSchedule: true, Keeper: folder(t)})
+	v := openSettings(t, m)
+	if ph := get(func() string { return v.SMTPFrom.PlaceHolder }); ph != "for example Pagekeeper <alerts@example.com>" {
+		t.Errorf("the sender's placeholder reads %q", ph)
+	}
+	options := func() []string { return get(func() []string { return v.SMTPSecurity.Options }) }
+	onMain(func() { v.SMTPHost.SetText("smtp.example.com") })
+	if got := options(); len(got) != 2 || !get(v.SecurityNote.Visible) {
+		t.Errorf("a server over the network: %q (and a note saying why no more)", got)
+	}
+	onMain(func() { v.SMTPHost.SetText("localhost") })
+	if got := options(); len(got) != 3 || !strings.Contains(got[2], "this computer") {
+		t.Errorf("a relay on this computer: %q", got)
+	}
+	onMain(func() {
+		v.Owners.SetText("Ana Rivera <ana@example.com>")
+		v.SMTPHost.SetText("127.0.0.1")
+		v.SMTPPort.SetText("1")
+		v.SMTPUser.SetText("alerts")
+		v.SMTPPassword.SetText("typed-not-saved")
+		v.SMTPFrom.SetText("Pagekeeper <alerts@example.com>") // the placeholder's format
+	})
+	tap(v.TestEmail)
+	eventually(t, "the test email's outcome", func() bool { return strings.Contains(v.Problem.Text, "The test email was not sent") })
+	got := get(func() string { return v.Problem.Text })
+	if !strings.Contains(got, "nothing answers at 127.0.0.1 on port 1") || strings.Contains(got, "dial") || strings.Contains(got, "TLSMandatory") {
+		t.Fatalf("the failure in words: %q", got)
+	}
+	tap(v.Save)
+	waitDialogs(t, m, 0)
+	if s := get(m.Keeper).Settings(); s.SMTP.From != "Pagekeeper <alerts@example.com>" {
+		t.Fatalf("the sender saved as %q", s.SMTP.From)
+	}
+}
+
+// Settings list where alerts go and warn when none reaches a person.
+func TestSettingsListTheAlertChannels(t *testing.T) {
+	m := openWindow(t, Config{NoSchedule: true, Keeper: folder(t), Tray: func() bool { return false }})
+	v := openSettings(t, m)
+	channels := func() string { return strings.Join(texts(get(func() fyne.CanvasObject { return v.Channels })), "\n") }
+	if got := channels(); !strings.Contains(got, "✗ Email to the owners") || !strings.Contains(got, "no tray icon") || !get(v.NoChannel.Visible) {
+		t.Fatalf("nothing set up:\n%s", got)
+	}
+	onMain(func() {
+		v.Owners.SetText("Ana Rivera <ana@example.com>")
+		v.SMTPHost.SetText("smtp.example.com")
+		v.SMTPFrom.SetText("alerts@example.com")
+	})
+	if got := channels(); !strings.Contains(got, "✓ Email to the owners: to ana@example.com through smtp.example.com") || get(v.NoChannel.Visible) {
+		t.Fatalf("email set up:\n%s", got)
+	}
+}
+
+// The restore list says how many Pages each backup holds.
+func TestTheRestoreListCountsPages(t *testing.T) {
+	m := seeded(t,
+		store.Page{ID: "110000000000001", Name: "Sunrise Café", Status: store.StatusValid},
+		store.Page{ID: "110000000000002", Name: "Harbor Books", Status: store.StatusValid})
+	if _, err := get(m.Keeper).Backup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	onMain(m.chooseRestore)
+	waitDialogs(t, m, 1)
+	if dlg := strings.Join(texts(get(func() fyne.CanvasObject { return m.Window.Canvas().Overlays().Top() })), "\n"); !strings.Contains(dlg, "· 2 Pages") {
+		t.Fatalf("the restore list shows:\n%s", dlg)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
@@ -89,14 +88,15 @@ func (m *MainWindow) showSimulate() *SimulateView {
 			}
 		})
 	})
-	v.Apply.Importance = widget.WarningImportance
+	v.Apply.Importance = widget.HighImportance
 	form := widget.NewForm(
 		widget.NewFormItem(tr("simulate.what", "Problem"), v.Problem),
 		widget.NewFormItem(tr("simulate.page", "Page"), v.Page))
 	intro := wrapped(tr("simulate.intro", "Break something on the pretend Facebook, then practise the repair Pagekeeper suggests. Nothing real is touched."))
-	d := dialog.NewCustom(tr("toolbar.simulate", "Simulate a problem"), tr("dialog.close", "Close"),
-		container.NewVBox(intro, form, v.Apply, v.Result), m.Window)
-	d.Resize(fyne.NewSize(620, 360))
-	life = m.present(d, nil)
+	var d *dialog.CustomDialog
+	d, life = m.showDialog(tr("toolbar.simulate", "Simulate a problem"), container.NewVBox(intro, form, container.NewHBox(v.Apply), v.Result), nil,
+		choice{label: tr("dialog.close", "Close"), isCancel: true})
+	d.Resize(m.dialogSize(680, 380))
+	m.setDefault(d, func() *widget.Button { return v.Apply })
 	return v
 }

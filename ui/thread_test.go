@@ -30,9 +30,19 @@ type uiDriver struct {
 type uiApp struct {
 	fyne.App
 	drv *uiDriver
+	// onQuit, when set, is told of every Quit (the product asking Fyne to
+	// quit); Fyne's test app does nothing on Quit, like a Fyne whose
+	// shutdown hangs.
+	onQuit func()
 }
 
 func (a *uiApp) Driver() fyne.Driver { return a.drv }
+
+func (a *uiApp) Quit() {
+	if a.onQuit != nil {
+		a.onQuit()
+	}
+}
 
 // current is the test app of the running test, if any.
 var current *uiApp

@@ -18,7 +18,8 @@ var (
 )
 
 // trayMenu builds the system-tray menu: the worst status in words, the Pages
-// that need the owner (each opens its log), Check now, and Open.
+// that need the owner (each opens its log), Check now, Open, and Quit
+// (which ends Pagekeeper the same careful way as closing the window).
 func (m *MainWindow) trayMenu(rows []PageRow) (*fyne.Menu, fyne.Resource) {
 	icon := trayOK
 	headline := tr("tray.ok", "All Pages are connected")
@@ -32,6 +33,9 @@ func (m *MainWindow) trayMenu(rows []PageRow) (*fyne.Menu, fyne.Resource) {
 			attention++
 		default:
 			continue
+		}
+		if len(needing) == 10 {
+			continue // the count says the rest
 		}
 		id := r.ID
 		needing = append(needing, fyne.NewMenuItem(fmt.Sprintf("%s: %s", r.Name, statusText(r.Status)), func() {
@@ -53,14 +57,18 @@ func (m *MainWindow) trayMenu(rows []PageRow) (*fyne.Menu, fyne.Resource) {
 	status.Disabled = true
 	items := []*fyne.MenuItem{fyne.NewMenuItem(tr("tray.open", "Open Pagekeeper"), m.Window.Show), fyne.NewMenuItemSeparator(), status}
 	items = append(items, needing...)
-	items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem(tr("toolbar.check", "Check now"), m.checkAll))
+	quit := fyne.NewMenuItem(tr("tray.quit", "Quit Pagekeeper"), m.Quit)
+	quit.IsQuit = true
+	items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem(tr("toolbar.check", "Check now"), m.checkAll),
+		fyne.NewMenuItemSeparator(), quit)
 	return fyne.NewMenu("Pagekeeper", items...), icon
 }
 
-// updateTray refreshes the tray (where the platform has one).
+// updateTray refreshes the tray, where this desktop has one (without one,
+// Fyne's tray would only keep an invisible process alive).
 func (m *MainWindow) updateTray(rows []PageRow) {
 	desk, ok := fyne.CurrentApp().(desktop.App)
-	if !ok {
+	if !ok || !m.cfg.Tray() {
 		return
 	}
 	menu, icon := m.trayMenu(rows)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,13 @@ import (
 // screens — before the folder is open — speak it too.
 const languagePreference = "language"
 
+// tickEvery is how often the relative times ("5 min ago") are said again.
+const tickEvery = 30 * time.Second
+
+// viewerPollEvery is how often a view-only window looks whether the
+// manager changed something (a stat of the data file: nothing is read).
+const viewerPollEvery = 2 * time.Second
+
 // Config is what the main window needs from main.
 type Config struct {
 	// Keeper says which data folder to open, and how (main's flags); the
@@ -32,6 +40,16 @@ type Config struct {
 	Opened func(pages int, err error)
 	// NoSchedule leaves health checks to the caller (tests).
 	NoSchedule bool
+	// Tray says whether this desktop shows a tray icon (nil: ask it, see
+	// trayAvailable). Without one, closing the window quits.
+	Tray func() bool
+	// Exit ends the process when Fyne's own shutdown does not return within
+	// QuitGrace after Pagekeeper's work and data folder were closed (main
+	// passes os.Exit; nil: no watchdog). See Shutdown.
+	Exit      func(code int)
+	QuitGrace time.Duration
+	// Logf reports what an administrator may want to know (main: the log).
+	Logf func(format string, args ...any)
 }
 
 // MainWindow is Pagekeeper's one window: it opens the data folder off the UI
@@ -44,11 +62,16 @@ type MainWindow struct {
 	cfg       Config
 	// life is the window's bridge: Close cancels every worker and waits for them.
 	life *bridge
-	// keeper is the open data folder (Fyne goroutine only); opening hands a
-	// Keeper over while the window may be closing (see Close).
+	// keeper is the open data folder (Fyne goroutine only); open is the
+	// same for Close, which may run on any goroutine; opening holds a
+	// Keeper being handed over while the window may be closing.
 	keeper  *keeper.Keeper
+	open    atomic.Pointer[keeper.Keeper]
 	opening atomic.Pointer[keeper.Keeper]
-	rows    []PageRow
+	// handOver makes moving opening to open, and Close taking both, one
+	// step each: a Keeper opened while the window closes is closed too.
+	handOver sync.Mutex
+	rows     []PageRow
 	// scheduled: the health checks run in the background (a manager window).
 	scheduled bool
 	// checkAsked: the owner pressed "Check now"; a failure gets a dialog.
@@ -58,7 +81,15 @@ type MainWindow struct {
 	// reloaded receives after every reload of the table (tests wait on it).
 	reloaded chan struct{}
 	wizard   *Wizard
-	dialogs  []dialog.Dialog // open dialogs, top-most last (Escape closes it)
+	settings *SettingsView
+	pageLog  *PageLog
+	// dialogs are the open dialogs, top-most last (Escape closes it, Enter
+	// presses its default button).
+	dialogs []presented
+
+	closeOnce, shutdownOnce sync.Once
+	closeErr                error
+	closed                  chan struct{} // closed when Close has finished
 }
 
 // NewMainWindow creates the window and starts opening the data folder.
@@ -66,22 +97,37 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Tray == nil {
+		cfg.Tray = trayAvailable
+	}
+	if cfg.QuitGrace == 0 {
+		cfg.QuitGrace = 5 * time.Second
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	a.Settings().SetTheme(Theme())
 	SetLanguage(a.Preferences().String(languagePreference))
 	m := &MainWindow{cfg: cfg, Window: a.NewWindow("Pagekeeper"), life: newBridge(), opened: make(chan struct{}),
-		reloaded: make(chan struct{}, 16)}
+		reloaded: make(chan struct{}, 16), closed: make(chan struct{})}
 	m.Window.Resize(fyne.NewSize(1180, 720))
-	m.escapeCloses()
+	m.Window.SetCloseIntercept(m.closeRequested)
+	m.keyboard()
 	m.Dashboard = m.newDashboard()
-	m.open(false)
+	m.openFolder(false)
+	m.tick()
 	return m
 }
 
 func (m *MainWindow) newDashboard() *Dashboard {
 	return NewDashboard(DashboardOptions{Sandbox: m.cfg.Keeper.Sandbox, Now: m.cfg.Now}, DashboardActions{
-		Connect:     func() { m.whenOpen(func() { m.openWizard(false, "") }) },
+		Connect:     func() { m.whenOpen(func() { m.openWizard(nil, "") }) },
 		CheckAll:    m.checkAll,
-		Settings:    func() { m.whenOpen(m.showSettings) },
+		Settings:    func() { m.whenOpen(func() { m.showSettings(tabFacebook) }) },
 		Simulate:    func() { m.whenOpen(func() { m.showSimulate() }) },
+		RenewAll:    m.renewAll,
+		SetUp:       func() { m.whenOpen(func() { m.showSettings(tabFacebook) }) },
+		SetUpAlerts: func() { m.whenOpen(func() { m.showSettings(tabAlerts) }) },
 		Renew:       m.renew,
 		Resubscribe: m.resubscribe,
 		Disconnect:  m.confirmDisconnect,
@@ -97,22 +143,30 @@ func (m *MainWindow) Opened() <-chan struct{} { return m.opened }
 func (m *MainWindow) Keeper() *keeper.Keeper { return m.keeper }
 
 // Close ends the window's work — the scheduler, a login, any action under
-// way — waits for it, and closes the data folder. Call once the window has
-// closed (main does, after ShowAndRun).
+// way — waits for it, and closes the data folder (releasing the manager
+// lock). It may be called on any goroutine, and more than once: it never
+// needs the UI goroutine, so a stuck Fyne cannot keep the folder open.
 func (m *MainWindow) Close() error {
-	m.life.Close()
-	m.life.Wait()
-	var errs []error
-	for _, k := range []*keeper.Keeper{m.keeper, m.opening.Swap(nil)} {
-		if k != nil {
-			errs = append(errs, k.Close())
+	m.closeOnce.Do(func() {
+		m.life.Close()
+		m.life.Wait()
+		var errs []error
+		m.handOver.Lock()
+		ks := []*keeper.Keeper{m.open.Swap(nil), m.opening.Swap(nil)}
+		m.handOver.Unlock()
+		for _, k := range ks {
+			if k != nil {
+				errs = append(errs, k.Close())
+			}
 		}
-	}
-	m.keeper = nil
-	return errors.Join(errs...)
+		m.closeErr = errors.Join(errs...)
+		close(m.closed)
+	})
+	<-m.closed
+	return m.closeErr
 }
 
-func (m *MainWindow) open(allowKeyFile bool) {
+func (m *MainWindow) openFolder(allowKeyFile bool) {
 	m.Window.SetContent(container.NewCenter(container.NewVBox(
 		widget.NewLabel(tr("open.progress", "Opening your Pagekeeper data…")),
 		widget.NewProgressBarInfinite())))
@@ -144,10 +198,21 @@ func (m *MainWindow) open(allowKeyFile bool) {
 				m.showProblem(err)
 				return
 			}
-			m.keeper = m.opening.Swap(nil)
-			m.useLanguage(m.keeper.Settings().Language)
+			m.handOver.Lock()
+			k := m.opening.Swap(nil)
+			if k != nil {
+				m.open.Store(k)
+			}
+			m.handOver.Unlock()
+			if k == nil {
+				return // closed meanwhile (Close closed it)
+			}
+			m.keeper = k
+			m.useLanguage(k.Settings().Language)
 			m.setRows(rows)
-			m.startChecks(m.keeper)
+			m.startChecks(k)
+			// The 30 days at a glance come after the Pages are shown.
+			m.loadAvailability()
 		}
 	})
 }
@@ -157,20 +222,42 @@ func (m *MainWindow) open(allowKeyFile bool) {
 func (m *MainWindow) useLanguage(code string) {
 	SetLanguage(code)
 	fyne.CurrentApp().Preferences().SetString(languagePreference, code)
+	old := m.Dashboard
 	m.Dashboard = m.newDashboard()
 	if holder, ro := m.keeper.ReadOnly(); ro {
 		m.Dashboard.SetReadOnly(holder.String())
 	}
+	if old != nil {
+		m.Dashboard.lastCheck, m.Dashboard.nextCheck = old.lastCheck, old.nextCheck
+		m.Dashboard.Tick()
+	}
+	m.applySettings()
 	m.setRows(m.rows)
 	m.Window.SetContent(m.Dashboard.Content())
+	if old != nil && old.Availability.content.Visible() {
+		m.loadAvailability() // the new dashboard shows the figures too
+	}
+}
+
+// applySettings shows what the settings in effect mean for the owner: a
+// missing App ID, and whether any alert reaches a person.
+func (m *MainWindow) applySettings() {
+	s := m.keeper.Settings()
+	m.Dashboard.SetSetupNeeded(s.AppID == "" && !m.keeper.InSandbox())
+	m.Dashboard.SetNoAlerts(!m.alertsReachSomeone(m.keeper, s))
 }
 
 // startChecks runs the health checks in the background (start-up, schedule,
 // "Check now") when this window manages the folder; each finished round
 // refreshes the table, the tray and the "last check" line, and a failed one
-// says so and offers "Check now" again.
+// says so and offers "Check now" again. A view-only window has no
+// scheduler: it watches the data file and shows what the manager records.
 func (m *MainWindow) startChecks(k *keeper.Keeper) {
-	if _, ro := k.ReadOnly(); ro || m.cfg.NoSchedule {
+	if _, ro := k.ReadOnly(); ro {
+		m.watchManager(k)
+		return
+	}
+	if m.cfg.NoSchedule {
 		return
 	}
 	m.scheduled = true
@@ -188,9 +275,50 @@ func (m *MainWindow) startChecks(k *keeper.Keeper) {
 	})
 }
 
+// watchManager refreshes a view-only window whenever the manager writes
+// the data folder.
+func (m *MainWindow) watchManager(k *keeper.Keeper) {
+	m.life.Go(func(ctx context.Context) func() {
+		t := time.NewTicker(viewerPollEvery)
+		defer t.Stop()
+		last := k.DataStamp()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				if now := k.DataStamp(); now != last {
+					last = now
+					m.life.Do(m.reload)
+				}
+			}
+		}
+	})
+}
+
+// tick says the relative times again every half minute.
+func (m *MainWindow) tick() {
+	m.life.Go(func(ctx context.Context) func() {
+		t := time.NewTicker(tickEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				m.life.Do(func() {
+					if m.keeper != nil {
+						m.Dashboard.Tick()
+					}
+				})
+			}
+		}
+	})
+}
+
 // roundDone shows a finished (or failed) round.
 func (m *MainWindow) roundDone(r keeper.Round, next time.Time) {
-	m.Dashboard.CheckButton.Enable()
+	setEnabled(m.Dashboard.CheckButton, m.Dashboard.readOnly == "")
 	if r.Err != nil {
 		m.Dashboard.SetCheckFailed(errorText(r.Err))
 		if m.checkAsked {
@@ -201,27 +329,33 @@ func (m *MainWindow) roundDone(r keeper.Round, next time.Time) {
 	}
 	m.checkAsked = false
 	m.reload()
+	m.loadAvailability()
 }
 
 // checkAll asks for a check of every Page now; the table refreshes when it ends.
 func (m *MainWindow) checkAll() {
 	m.whenOpen(func() {
+		if _, ro := m.keeper.ReadOnly(); ro {
+			return // the manager's Pagekeeper checks (the button is off)
+		}
 		m.Dashboard.CheckButton.Disable()
-		m.Dashboard.Checked.SetText(tr("summary.checking", "Checking every Page…"))
+		m.Dashboard.SetChecking()
 		if m.scheduled {
 			m.checkAsked = true
 			m.keeper.RequestCheck()
 			return
 		}
-		// No scheduler (a viewer, or tests): one round directly.
+		// No scheduler (tests): one round directly.
 		k := m.keeper
 		m.life.Go(func(ctx context.Context) func() {
-			_, err := k.CheckNow(ctx)
+			r, err := k.CheckNow(ctx)
 			return func() {
 				m.Dashboard.CheckButton.Enable()
 				if err != nil {
 					m.Dashboard.SetCheckFailed(errorText(err))
 					m.showError(err)
+				} else {
+					m.Dashboard.SetChecked(r.Finished, time.Time{})
 				}
 				m.reload()
 			}
@@ -235,7 +369,9 @@ func (m *MainWindow) setRows(rows []PageRow) {
 		r := &rows[i]
 		r.Short = shortReason(r.page)
 		r.Reason, r.Action = describe(r.page)
+		r.Note = text(r.page.NoteShort())
 		r.Integration, r.IntegrationProblem = integrationLine(r.page.Integration)
+		r.Renewable = r.Status == keeper.StatusInvalid && renewRepairs(r.page.Repair)
 	}
 	m.rows = rows
 	if m.keeper != nil {
@@ -243,6 +379,24 @@ func (m *MainWindow) setRows(rows []PageRow) {
 	}
 	m.Dashboard.SetPages(rows)
 	m.updateTray(rows)
+	if d := m.Dashboard; d.lastCheck.IsZero() && !d.checking && !d.checkFailed {
+		// Until a round ends here, the last check is the newest recorded
+		// (a restart right after a round does not check again).
+		var last time.Time
+		for _, r := range rows {
+			if r.page.CheckedAt.After(last) {
+				last = r.page.CheckedAt
+			}
+		}
+		if !last.IsZero() {
+			m.Dashboard.SetChecked(last, time.Time{})
+		}
+	}
+}
+
+// renewRepairs: a login repairs it (not a click, not facebook.com first).
+func renewRepairs(r keeper.Repair) bool {
+	return r == keeper.RepairRenew || r == keeper.RepairReauthorize || r == keeper.RepairRerequest
 }
 
 func (m *MainWindow) markOpened() {
@@ -277,6 +431,25 @@ func (m *MainWindow) reload() {
 	})
 }
 
+// loadAvailability works out the last 30 days off the UI goroutine (one
+// query, however many Pages) and shows them.
+func (m *MainWindow) loadAvailability() {
+	k := m.keeper
+	if k == nil {
+		return
+	}
+	m.life.Go(func(ctx context.Context) func() {
+		a, err := k.Availability(ctx, availabilityDays)
+		if err != nil {
+			m.cfg.Logf("the last 30 days could not be read: %v", err)
+			return nil
+		}
+		return func() { m.Dashboard.SetAvailability(a) }
+	})
+}
+
+// loadRows reads the Pages and prepares their search keys (off the UI
+// goroutine: with 10,000 Pages this is the work).
 func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
 	sum, err := k.Pages(ctx)
 	if err != nil {
@@ -286,7 +459,7 @@ func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
 	for _, ps := range sum.Pages {
 		rows = append(rows, PageRow{ID: ps.ID, Name: ps.Name, Status: ps.Status, Updated: ps.UpdatedAt,
 			CleanupPending: ps.CleanupPending, ConnectedBy: ps.ConnectedBy, Resubscribe: ps.Repair == keeper.RepairResubscribe,
-			IntegrationName: ps.Integration.Name, page: ps})
+			IntegrationName: ps.Integration.Name, page: ps, search: searchKey(ps.Name + " " + ps.ID)})
 	}
 	return rows, nil
 }
@@ -302,7 +475,7 @@ func shortReason(ps keeper.PageStatus) string {
 	case ps.Reason != "":
 		return text(ps.ReasonText)
 	case ps.CleanupPending:
-		return text(ps.Words())
+		return tr("status.cleanup_short", "Facebook clean-up pending")
 	}
 	return ""
 }
@@ -314,14 +487,29 @@ func (m *MainWindow) whenOpen(f func()) {
 	}
 }
 
-// renew renews a Page's connection through the wizard's login, asking
-// Facebook again for whatever lapsed (declined permissions, data access).
-func (m *MainWindow) renew(pageID string) {
+// renew renews a Page's connection: a renewal that names the Page and says
+// to keep it ticked in Facebook's dialog, asking Facebook again for
+// whatever lapsed (declined permissions, data access).
+func (m *MainWindow) renew(pageID string) { m.renewPages([]string{pageID}) }
+
+// renewAll renews every Page a login repairs, in one login.
+func (m *MainWindow) renewAll() {
+	var ids []string
+	for _, r := range m.Dashboard.renewable() {
+		ids = append(ids, r.ID)
+	}
+	m.renewPages(ids)
+}
+
+func (m *MainWindow) renewPages(ids []string) {
 	m.whenOpen(func() {
+		if len(ids) == 0 {
+			return
+		}
 		k := m.keeper
 		m.life.Go(func(ctx context.Context) func() { // RenewAuthType reads the store: not on the Fyne goroutine
-			authType := k.RenewAuthType(ctx, pageID)
-			return func() { m.openWizard(true, authType) }
+			authType := k.RenewAuthType(ctx, ids...)
+			return func() { m.openWizard(ids, authType) }
 		})
 	})
 }
@@ -389,11 +577,8 @@ func (m *MainWindow) disconnect(pageID, name string) {
 
 // showError explains a failed action; it never shows a token (errors never hold one).
 func (m *MainWindow) showError(err error) {
-	l := widget.NewLabel(errorText(err))
-	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(tr("error.title", "Something went wrong"), tr("dialog.close", "Close"),
-		container.NewGridWrap(fyne.NewSize(460, l.MinSize().Height*3), l), m.Window)
-	m.present(d, nil)
+	m.showDialog(tr("error.title", "Something went wrong"), container.New(&maxWidth{w: 460}, wrapped(errorText(err))), nil,
+		choice{label: tr("dialog.close", "Close"), isDefault: true, isCancel: true})
 }
 
 // showProblem explains why the data folder could not be opened and offers
@@ -412,8 +597,8 @@ func (m *MainWindow) showProblem(err error) {
 		title = tr("problem.keyring.title", "No secure storage on this computer")
 		msg = tr("problem.keyring.body", "Pagekeeper protects your Page connections with a key kept in your system's secure storage (keyring), and none is working here. You can start a keyring service and try again, or let Pagekeeper keep the key in a file that only your user account can read.")
 		actions = append(actions,
-			widget.NewButton(tr("problem.retry", "Try again"), func() { m.open(false) }),
-			widget.NewButton(tr("problem.keyring.keyfile", "Keep the key in a protected file"), func() { m.open(true) }))
+			widget.NewButton(tr("problem.retry", "Try again"), func() { m.openFolder(false) }),
+			widget.NewButton(tr("problem.keyring.keyfile", "Keep the key in a protected file"), func() { m.openFolder(true) }))
 	case errors.As(err, &corruptErr):
 		title = tr("problem.corrupt.title", "Your Pagekeeper data file is damaged")
 		msg = corruptErr.Error()
@@ -422,26 +607,25 @@ func (m *MainWindow) showProblem(err error) {
 				m.restore(backup)
 			}))
 		}
-		actions = append(actions, widget.NewButton(tr("problem.corrupt.fresh", "Start with an empty list"), func() { m.open(false) }))
+		actions = append(actions, widget.NewButton(tr("problem.corrupt.fresh", "Start with an empty list"), func() { m.openFolder(false) }))
 	case errors.As(err, &lockErr):
 		title = tr("problem.lock.title", "Pagekeeper is already open")
 		msg = lockErr.Error()
-		actions = append(actions, widget.NewButton(tr("problem.retry", "Try again"), func() { m.open(false) }))
+		actions = append(actions, widget.NewButton(tr("problem.retry", "Try again"), func() { m.openFolder(false) }))
 	case errors.Is(err, keeper.ErrNewerVersion):
 		title = tr("problem.newer.title", "This data needs a newer Pagekeeper")
 	default:
-		actions = append(actions, widget.NewButton(tr("problem.retry", "Try again"), func() { m.open(false) }))
+		actions = append(actions, widget.NewButton(tr("problem.retry", "Try again"), func() { m.openFolder(false) }))
 	}
-	body := widget.NewLabel(msg)
-	body.Wrapping = fyne.TextWrapWord
+	body := wrapped(msg)
 	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	quit := widget.NewButton(tr("problem.quit", "Quit"), func() { fyne.CurrentApp().Quit() })
+	quit := widget.NewButton(tr("problem.quit", "Quit"), m.Quit)
 	actions = append(actions, quit)
 	if len(actions) > 1 {
 		actions[0].(*widget.Button).Importance = widget.HighImportance
 	}
 	card := container.NewVBox(heading, body, container.NewHBox(actions...))
-	m.Window.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(560, card.MinSize().Height+60), card)))
+	m.Window.SetContent(container.NewCenter(container.New(&maxWidth{w: 560}, card)))
 }
 
 // restore puts the backup in place off the UI goroutine, then opens again.
@@ -460,7 +644,7 @@ func (m *MainWindow) restore(backup string) {
 				m.showProblem(err)
 				return
 			}
-			m.open(false)
+			m.openFolder(false)
 		}
 	})
 }

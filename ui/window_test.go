@@ -58,6 +58,8 @@ func texts(o fyne.CanvasObject) []string {
 				out = append(out, w.Text)
 			case *widget.Button:
 				out = append(out, w.Text)
+			case *widget.Select:
+				out = append(out, w.Selected)
 			}
 		})
 	})

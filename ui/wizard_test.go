@@ -1,17 +1,20 @@
 package ui
 
 import (
+	"context"
 	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/pagekeeper/pagekeeper/internal/logintest"
 	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/sandbox"
+	"github.com/pagekeeper/pagekeeper/store"
 )
 
 // sandboxWindow is the window over a fresh sandbox folder, with the test
@@ -85,7 +88,7 @@ func TestWizardConnectsPagesEndToEnd(t *testing.T) {
 	tap(get(func() *widget.Button { return w.Next })) // Save
 	waitStep(t, w, 40)
 	eventually(t, "Sunrise Café saved", func() bool {
-		return strings.Contains(w.Progress[sandbox.PageSunriseCafe].Text, "token stored, webhooks subscribed, verified")
+		return strings.Contains(w.Saving[sandbox.PageSunriseCafe].Text, "token stored, webhooks subscribed, verified")
 	})
 	tap(get(func() *widget.Button { return w.Next })) // Check it works
 	waitStep(t, w, 5)
@@ -120,9 +123,25 @@ func connectAll(t *testing.T, m *MainWindow) {
 func toChoosePages(t *testing.T, m *MainWindow) *Wizard {
 	t.Helper()
 	w := startWizard(t, m)
-	tap(w.Next)
+	logIn(t, m, w)
 	waitStep(t, w, 3)
 	return w
+}
+
+// logIn presses "Log in with Facebook" and, when Pages are connected,
+// agrees to the warning about Facebook's dialog.
+func logIn(t *testing.T, m *MainWindow, w *Wizard) {
+	t.Helper()
+	sum, err := get(m.Keeper).Pages(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	connected := sum.Totals.Disconnected < len(sum.Pages)
+	tap(get(func() *widget.Button { return w.Next }))
+	if connected {
+		waitDialogs(t, m, 2)
+		onMain(m.pressDefault) // "I'll keep them ticked: open Facebook"
+	}
 }
 
 func TestWizardUntickingAConnectedPageAsksFirst(t *testing.T) {
@@ -207,4 +226,150 @@ func TestClosingTheWizardFreesTheLoginPortAtOnce(t *testing.T) {
 	if n := get(func() int { return len(w.PageChecks) }); n == 0 {
 		t.Fatal("the login after the closed ones found no Pages")
 	}
+}
+
+// Before Facebook's dialog, a modal names every connected Page and what
+// unticking one does, with the two ways out; going back starts no login.
+func TestBeforeFacebooksDialogAModalNamesTheConnectedPages(t *testing.T) {
+	var logins atomic.Int32
+	m := sandboxWindow(t, func(int) logintest.Choice { logins.Add(1); return logintest.Choice{} })
+	connectAll(t, m)
+	before := logins.Load()
+
+	w := startWizard(t, m)
+	tap(w.Next)
+	waitDialogs(t, m, 2)
+	dlg := dialogText(m.Window)
+	for _, want := range []string{"Sunrise Café", "Harbor Books", "removes Pagekeeper's access to it at once", "stops receiving Messenger messages"} {
+		if !strings.Contains(dlg, want) {
+			t.Errorf("the warning lacks %q:\n%s", want, dlg)
+		}
+	}
+	onMain(m.escape) // Go back
+	if step := get(func() string { return w.stepName.Text }); !strings.Contains(step, "Step 1") || logins.Load() != before {
+		t.Fatalf("going back must start no login; the wizard shows %q", step)
+	}
+}
+
+// Unticking a connected Page in Facebook's dialog: a modal after the
+// dialog names it with the consequence and the two ways out; and even if
+// the owner then cancels, the table shows it broken at once, with the
+// right advice (renew and keep it ticked, not "ask a Page admin").
+func TestAPageUntickedInFacebooksDialogIsToldAndShownAtOnce(t *testing.T) {
+	m := sandboxWindow(t, func(n int) logintest.Choice {
+		if n == 2 {
+			return logintest.Choice{Untick: []string{"page-" + sandbox.PageHarborBooks}}
+		}
+		return logintest.Choice{}
+	})
+	connectAll(t, m)
+	w := toChoosePages(t, m)
+	waitDialogs(t, m, 2)
+	dlg := dialogText(m.Window)
+	for _, want := range []string{"Harbor Books", "already removed Pagekeeper's access", "Log in again"} {
+		if !strings.Contains(dlg, want) {
+			t.Errorf("the modal after Facebook's dialog lacks %q:\n%s", want, dlg)
+		}
+	}
+	if !strings.Contains(get(func() string { return w.SaveNote.Text }), "Harbor Books") {
+		t.Error("next to the greyed-out Save, the wizard says which Page waits for an answer")
+	}
+	onMain(m.escape)
+	onMain(w.close) // Cancel, as if nothing happened
+	eventually(t, "Harbor Books shown broken", func() bool {
+		for _, r := range m.Dashboard.Rows() {
+			if r.ID == sandbox.PageHarborBooks {
+				return r.Status == keeper.StatusInvalid
+			}
+		}
+		return false
+	})
+	var row PageRow
+	for _, r := range get(m.Dashboard.Rows) {
+		if r.ID == sandbox.PageHarborBooks {
+			row = r
+		}
+	}
+	if !strings.Contains(row.Action, "keep this Page ticked") || strings.Contains(row.Action, "Page admin") || !row.Renewable {
+		t.Fatalf("the advice is %q (renewable %v)", row.Action, row.Renewable)
+	}
+}
+
+// Renew names the Page to tick; Renew all renews every Page a login
+// repairs, in one renewal that names them.
+func TestRenewalsNameThePagesToTick(t *testing.T) {
+	m := seeded(t,
+		store.Page{ID: "110000000000001", Name: "Sunrise Café", Status: store.StatusValid},
+		store.Page{ID: "110000000000002", Name: "Harbor Books", Status: store.StatusInvalid, Reason: "password_changed"},
+		store.Page{ID: "110000000000008", Name: "Maple Street Market", Status: store.StatusInvalid, Reason: "access_removed"})
+	if get(func() bool { return !m.Dashboard.RenewAll.Visible() }) {
+		t.Fatal("two Pages a login repairs: Renew all must be offered")
+	}
+	if banner := get(func() string { return m.Dashboard.Banner.Text }); !strings.Contains(banner, "One login renews them all") {
+		t.Fatalf("the banner says %q", banner)
+	}
+	tap(m.Dashboard.RenewAll)
+	eventually(t, "the renewal", func() bool { return m.wizard != nil })
+	w := get(func() *Wizard { return m.wizard })
+	waitStep(t, w, 1)
+	body := strings.Join(texts(get(func() fyne.CanvasObject { return w.body })), "\n")
+	if !strings.Contains(body, "Harbor Books") || !strings.Contains(body, "Maple Street Market") || strings.Contains(body, "Sunrise Café") {
+		t.Fatalf("the renewal must name the Pages it renews:\n%s", body)
+	}
+	tap(w.Next)
+	waitDialogs(t, m, 2)
+	dlg := dialogText(m.Window)
+	if !strings.Contains(dlg, "To renew, tick: Harbor Books, Maple Street Market") || !strings.Contains(dlg, "Keep ticked, connected now: Sunrise Café") {
+		t.Fatalf("the warning must say which to tick and which to keep ticked:\n%s", dlg)
+	}
+}
+
+// A cancelled login leaves no progress bar, no old link and no Copy button
+// that would copy it; Try again starts afresh.
+func TestACancelledLoginResetsTheStep(t *testing.T) {
+	m := sandboxWindow(t, func(n int) logintest.Choice { return logintest.Choice{Cancel: n == 1} })
+	w := startWizard(t, m)
+	tap(w.Next)
+	eventually(t, "the cancelled login", func() bool {
+		return w.Problem != nil && w.Problem.Visible() && strings.Contains(w.Problem.Text, "cancelled")
+	})
+	onMain(func() {
+		if w.Progress.Visible() || w.LinkBox.Visible() || w.Link.Text != "" || !w.CopyLink.Disabled() {
+			t.Error("after a cancelled login the progress, the link and its Copy button must go")
+		}
+	})
+	tap(w.Retry)
+	waitStep(t, w, 3)
+}
+
+// Step 5 says nothing about one Page while another is chosen, and can
+// check again.
+func TestStepFiveStartsAfreshForEachPage(t *testing.T) {
+	m := sandboxWindow(t, func(int) logintest.Choice { return logintest.Choice{} })
+	w := toChoosePages(t, m)
+	tap(get(func() *widget.Button { return w.Next }))
+	waitStep(t, w, 40)
+	tap(get(func() *widget.Button { return w.Next }))
+	waitStep(t, w, 5)
+	onMain(func() { w.FlowPage.SetSelected("Sunrise Café") })
+	eventually(t, "the reply window", func() bool { return strings.Contains(w.FlowInfo.Text, "You can reply") })
+	tap(w.Send)
+	eventually(t, "the test reply", func() bool { return strings.Contains(w.SendResult.Text, "Facebook accepted the reply") })
+	var other string
+	onMain(func() {
+		for _, o := range w.FlowPage.Options {
+			if o != "Sunrise Café" {
+				other = o
+			}
+		}
+		w.FlowPage.SetSelected(other)
+		if w.SendResult.Text != "" {
+			t.Errorf("choosing %s still says %q about Sunrise Café", other, w.SendResult.Text)
+		}
+	})
+	eventually(t, "the check of "+other, func() bool { return !w.CheckAgain.Disabled() })
+	tap(w.CheckAgain)
+	eventually(t, "checking again", func() bool {
+		return !w.CheckAgain.Disabled() && w.FlowInfo.Text != "" && w.FlowInfo.Text != "Reading the latest conversations…"
+	})
 }

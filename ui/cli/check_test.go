@@ -42,7 +42,7 @@ func TestCheckExitCodesAndJSON(t *testing.T) {
 	found := false
 	for _, p := range j.Pages {
 		if p.Name == "Harbor Books" {
-			found = p.Status == "invalid" && p.Reason == "role_lost" && p.Action != "" && p.Repair == "fix_on_facebook"
+			found = p.Status == "invalid" && p.Reason == "role_lost" && p.Action != "" && p.Repair == "renew"
 		}
 	}
 	if j.ExitCode != CheckNeedsAction || j.Totals.Invalid != 1 || !found {

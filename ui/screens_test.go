@@ -171,9 +171,12 @@ func TestEveryScreenFitsInBothLanguagesAndSizes(t *testing.T) {
 		onMain(m.escape)
 		onMain(m.escape)
 
-		for i, tab := range []string{"facebook", "alerts", "data", "language"} {
+		for i, tab := range []string{"facebook", "alerts", "integrations", "data", "language"} {
 			onMain(func() { m.showSettings(i) })
 			waitDialogs(t, m, 1)
+			if i == tabIntegrations {
+				<-get(func() *SettingsView { return m.settings }).Integrations.Loaded // the list is shown
+			}
 			check("settings: " + tab)
 			onMain(m.escape)
 		}

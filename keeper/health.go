@@ -329,7 +329,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	hs.roundMu.Lock()
 	defer hs.roundMu.Unlock()
 
-	round := Round{Started: k.now(), Stored: k.viewer == nil}
+	round := Round{Started: k.now(), Stored: !k.readOnly()}
 	want := map[string]bool{}
 	for _, id := range pageIDs {
 		want[id] = true
@@ -391,7 +391,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		}
 	}
 
-	if k.viewer != nil {
+	if k.readOnly() {
 		if err := <-fetched; err != nil {
 			return round, err
 		}
@@ -426,11 +426,15 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		return round, nil
 	}
 
+	saved := 0 // Pages whose results are committed, for a round cut short
 	fail := func(err error) (Round, error) {
 		stopFetch()
 		for range answered {
 		}
 		<-fetched
+		if saved > 0 {
+			return round, &RoundSaveError{Saved: saved, Total: len(conn), Err: err}
+		}
 		return round, err
 	}
 	set := k.config().settings
@@ -450,7 +454,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	// is not recorded, as the answer is about what it was.
 	recordPages := func(which []int) error {
 		now := k.now()
-		return k.store.Update(ctx, func(tx *store.Tx) error {
+		err := k.store.Update(ctx, func(tx *store.Tx) error {
 			ids := make([]string, len(which))
 			for j, i := range which {
 				ids[j] = conn[i].ID
@@ -481,6 +485,10 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 			}
 			return tx.MarkChecked(unchanged, now)
 		})
+		if err == nil {
+			saved += len(which)
+		}
+		return err
 	}
 	if len(unreadable) > 0 {
 		if err := recordPages(unreadable); err != nil {

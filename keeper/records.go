@@ -108,9 +108,13 @@ type LockInfo struct {
 	Host      string    `json:"host"`
 	PID       int       `json:"pid"`
 	StartedAt time.Time `json:"started_at"`
+	// Command is the headless command that holds the folder
+	// ("pagekeeper check"); "" is the window.
+	Command string `json:"command,omitempty"`
 }
 
-// String is "alice on laptop-7 (pid 4242) since 09:14".
+// String is "alice on laptop-7 (pid 4242) since 09:14", or
+// "`pagekeeper check` run by alice on laptop-7 (pid 4242) since 09:14".
 func (i LockInfo) String() string { return store.LockInfo(i).String() }
 
 // PageLog is one Page's record, its status in words and its newest events.

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -25,6 +27,7 @@ type checkJSON struct {
 	ExitCode  int             `json:"exit_code"`
 	Totals    keeper.Totals   `json:"totals"`
 	Pages     []checkPageJSON `json:"pages"`
+	DataReset *resetJSON      `json:"data_reset,omitempty"`
 	Error     string          `json:"error,omitempty"`
 }
 
@@ -39,6 +42,11 @@ type checkPageJSON struct {
 	Repair      string    `json:"repair,omitempty"`
 	CheckedAt   time.Time `json:"checked_at"`
 	LastOKAt    time.Time `json:"last_ok_at,omitzero"`
+	// NotReconfirmed is why this round could not check a Page whose known
+	// problem (status, reason) is kept; ConfirmedAt when a round last
+	// confirmed it.
+	NotReconfirmed string    `json:"not_reconfirmed,omitempty"`
+	ConfirmedAt    time.Time `json:"confirmed_at,omitzero"`
 }
 
 func runCheck(args []string, env Env) int {
@@ -52,39 +60,63 @@ func runCheck(args []string, env Env) int {
 		"could not run or some Pages could not be checked, 64 wrong usage. See docs/MONITORING.md.\n", env); !ok {
 		return code
 	}
+	if !noArguments(fs, env, "check") || !timeoutOK(*timeout, env, "check") {
+		return ExitUsage
+	}
 	ctx, cancel := context.WithTimeout(env.Context, *timeout)
 	defer cancel()
 
+	var reset *resetJSON
 	fail := func(err error) int {
+		code := CheckCouldNotCheck
+		if reset != nil {
+			code = CheckNeedsAction // a person must act on the reset whatever else failed
+		}
 		if *asJSON {
-			_ = json.NewEncoder(env.Stdout).Encode(checkJSON{CheckedAt: time.Now().UTC(), ExitCode: CheckCouldNotCheck, Error: err.Error(), Pages: []checkPageJSON{}})
+			_ = json.NewEncoder(env.Stdout).Encode(checkJSON{CheckedAt: time.Now().UTC(), ExitCode: code, Error: err.Error(),
+				Pages: []checkPageJSON{}, DataReset: reset})
 		} else {
 			fmt.Fprintf(env.Stderr, "pagekeeper check: %v\n", err)
+			printReset(env.Stdout, reset)
 		}
-		return CheckCouldNotCheck
+		return code
 	}
-	k, err := env.open(*sandbox)
+	k, err := env.open("check", *sandbox, keeper.UseRead)
 	if err != nil {
 		return fail(err)
 	}
 	defer k.Close()
+	if reset, err = dataReset(env.Context, k); err != nil {
+		return fail(err)
+	}
 	r, err := k.CheckNow(ctx)
-	if err != nil {
+	var partly *keeper.RoundSaveError
+	switch {
+	case errors.As(err, &partly):
+		return fail(err)
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		return fail(fmt.Errorf("the check did not finish within --timeout %s; nothing more was checked. Try again, or give it longer", *timeout))
+	case err != nil:
 		return fail(fmt.Errorf("the check could not run: %w", err))
 	}
 	code := exitCodeOf(r.Totals)
+	if reset != nil {
+		code = CheckNeedsAction
+	}
 	if *asJSON {
-		out := checkJSON{CheckedAt: r.Finished.UTC(), ExitCode: code, Totals: r.Totals, Pages: []checkPageJSON{}}
+		out := checkJSON{CheckedAt: r.Finished.UTC(), ExitCode: code, Totals: r.Totals, Pages: []checkPageJSON{}, DataReset: reset}
 		for _, p := range r.Pages {
 			out.Pages = append(out.Pages, checkPageJSON{ID: p.ID, Name: p.Name, Status: string(p.Status), Reason: string(p.Reason),
 				ReasonText: p.ReasonText.String(), Explanation: p.Explanation.String(), Action: p.Action.String(),
-				Repair: string(p.Repair), CheckedAt: p.CheckedAt.UTC(), LastOKAt: p.LastOKAt.UTC()})
+				Repair: string(p.Repair), CheckedAt: p.CheckedAt.UTC(), LastOKAt: p.LastOKAt.UTC(),
+				NotReconfirmed: string(p.NotReconfirmed), ConfirmedAt: p.ConfirmedAt.UTC()})
 		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(out)
 		return code
 	}
+	printReset(env.Stdout, reset)
 	if len(r.Pages) == 0 {
 		fmt.Fprintln(env.Stdout, "No Pages are connected.")
 		return code
@@ -99,12 +131,40 @@ func runCheck(args []string, env Env) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, p.Status.Words(), reason, action)
 	}
 	_ = tw.Flush()
+	printNotes(env.Stdout, r.Pages)
 	t := r.Totals
 	fmt.Fprintf(env.Stdout, "\n%d valid, %d need attention, %d invalid, %d could not be checked.\n", t.Valid, t.NeedsAttention, t.Invalid, t.CouldNotCheck)
-	if _, ro := k.ReadOnly(); ro {
-		fmt.Fprintln(env.Stdout, "(The window manages these Pages: this check was not recorded.)")
+	if holder, ro := k.ReadOnly(); ro {
+		fmt.Fprintln(env.Stdout, notRecorded(holder, k.Unwritable()))
 	}
 	return code
+}
+
+// notRecorded says why a view-only check recorded nothing: who manages the
+// folder (the window, or which command), or why it cannot be written.
+func notRecorded(holder keeper.LockInfo, unwritable error) string {
+	switch {
+	case unwritable != nil:
+		return fmt.Sprintf("(This check was not recorded: %v)", unwritable)
+	case holder.Command != "":
+		return fmt.Sprintf("(This check was not recorded: %s is using these Pages.)", holder)
+	}
+	return fmt.Sprintf("(This check was not recorded: the Pagekeeper window of %s manages these Pages.)", holder)
+}
+
+// printNotes prints the "not re-confirmed" note of each Page that has one,
+// after the table.
+func printNotes(w io.Writer, pages []keeper.PageStatus) {
+	first := true
+	for _, p := range pages {
+		if note := p.Note(); !note.IsZero() {
+			if first {
+				fmt.Fprintln(w)
+				first = false
+			}
+			fmt.Fprintf(w, "Note: %s: %s\n", p.Name, note)
+		}
+	}
 }
 
 func exitCodeOf(t keeper.Totals) int {

@@ -37,11 +37,18 @@ type Env struct {
 	Context context.Context
 }
 
-// open opens the data folder the flags select.
-func (env Env) open(sandbox bool) (*keeper.Keeper, error) {
+// open opens the data folder the flags select for the command name, which
+// uses it as use says (a reading command never creates a folder; a changing
+// one is refused when another process manages it).
+func (env Env) open(name string, sandbox bool, use keeper.Use) (*keeper.Keeper, error) {
+	return keeper.Open(env.Context, env.options(name, sandbox, use))
+}
+
+func (env Env) options(name string, sandbox bool, use keeper.Use) keeper.Options {
 	o := env.Keeper
 	o.Sandbox = o.Sandbox || sandbox
-	return keeper.Open(env.Context, o)
+	o.Use, o.Command = use, "pagekeeper "+name
+	return o
 }
 
 // failOpen explains why the data folder could not be opened.
@@ -65,6 +72,7 @@ var commands = []command{
 	{"log", "show one Page's facts and history", runLog},
 	{"export", "write the Pages and their history to a CSV file", runExport},
 	{"sandbox-demo", "connect the sandbox's demo Pages (--break: and break one) for a demonstration", runSandboxDemo},
+	{"acknowledge-reset", "acknowledge that the data was reset after a damaged file (status and check say so until then)", runAcknowledgeReset},
 }
 
 func find(name string) (command, bool) {

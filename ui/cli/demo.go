@@ -24,8 +24,11 @@ func runSandboxDemo(args []string, env Env) int {
 		"something to show. Only in the sandbox; nothing real is touched.\n", env); !ok {
 		return code
 	}
-	o := env.Keeper
-	o.Sandbox, o.SandboxAutoConsent, o.Ports = true, true, []int{0}
+	if !noArguments(fs, env, "sandbox-demo") {
+		return ExitUsage
+	}
+	o := env.options("sandbox-demo", true, keeper.UseChange)
+	o.SandboxAutoConsent, o.Ports = true, []int{0}
 	k, err := keeper.Open(env.Context, o)
 	if err != nil {
 		return failOpen(env, err)

@@ -94,6 +94,12 @@ func (k *Keeper) openStore(ctx context.Context, so store.Options) error {
 	if err != nil {
 		return errors.Join(fromStore(err), lock.Release())
 	}
+	if k.opts.Use.changes() {
+		// Before anyone is asked to log in: can anything be saved at all?
+		if err := s.CheckWritable(ctx); err != nil {
+			return errors.Join(fromStore(err), s.Close(), lock.Release())
+		}
+	}
 	k.store, k.lock = s, lock
 	return nil
 }

@@ -29,6 +29,7 @@ var (
 	msgPagesLostN       = msg("storage.reset.pages_lost", "the {{.N}} Pages connected then are no longer connected here")
 	msgPagesLostOne     = msg("storage.reset.page_lost", "the Page connected then is no longer connected here")
 	msgPagesLostUnknown = msg("storage.reset.pages_lost_unknown", "the Pages connected then are no longer connected here")
+	msgNoPagesLost      = msg("storage.reset.no_pages_lost", "it held no connected Page")
 	msgNewestBackup     = msg("storage.reset.newest_backup", " (the newest is {{.Path}})")
 )
 
@@ -38,6 +39,8 @@ func (r DataReset) Text() Text {
 	switch r.PagesLost {
 	case -1:
 		lost = msgPagesLostUnknown.with()
+	case 0:
+		lost = msgNoPagesLost.with()
 	case 1:
 		lost = msgPagesLostOne.with()
 	default:

@@ -154,10 +154,10 @@ func caseOddAnswers(s *suite) {
 	s.expect(same, "after the odd answers, a normal round does not find the Pages as before: %+v", after.Totals)
 	// No Page but the broken one ever went Invalid: no incident, no alert.
 	r := s.program().in(dir).run("export", "--csv", "-")
-	rows, _ := csvRecords(r.stdout)
+	rows, _ := exportRows(r.stdout)
 	invalid := 0
 	for _, row := range rows {
-		if len(row) > 9 && row[8] == "status_changed" && strings.Contains(row[9], "to Invalid") {
+		if row["kind"] == "status_changed" && strings.Contains(row["detail"], "to Invalid") {
 			invalid++
 		}
 	}

@@ -93,10 +93,9 @@ func caseExport(s *suite) {
 	s.expect(strings.HasPrefix(r.stdout, `"record","page_id"`) && strings.Contains(r.stderr, "Wrote"), "export to -: %s", r)
 }
 
-// caseSandbox: the sandbox's admin routes want the printed token and JSON
-// bodies of a bounded size (issue 16 item 12); and two processes on one
-// sandbox folder never put its pretend Facebook back in time (item 7).
-func caseSandbox(s *suite) {
+// caseSandboxAdmin: the sandbox's admin routes want the printed token and
+// JSON bodies of a bounded size (issue 16 item 12).
+func caseSandboxAdmin(s *suite) {
 	pr := s.program().start("sandbox-server", "--addr", "127.0.0.1:0")
 	defer func() {
 		pr.signal(syscall.SIGTERM)
@@ -136,10 +135,13 @@ func caseSandbox(s *suite) {
 		status, err := rawStatus(req)
 		s.expect(err == nil && status == c.status, "%s: HTTP %d (%v), want %d", c.name, status, err, c.status)
 	}
+}
 
-	// Two processes on one sandbox folder: one waits with its copy of the
-	// pretend Facebook while the other changes it; the first one's exit
-	// never writes its older copy over the newer one.
+// caseSandboxState: two processes on one sandbox folder never put its
+// pretend Facebook back in time (issue 16 item 7): one waits with its copy
+// while the other changes it, and the first one's exit never writes its
+// older copy over the newer one.
+func caseSandboxState(s *suite) {
 	dir := s.demoFolder("two-sandboxes")
 	state := filepath.Join(dir, "sandbox-facebook.json")
 	first := s.program().inSandbox(dir).start("connect", "--no-browser", "--yes", "--ports", "0", "--timeout", "2m")

@@ -48,6 +48,7 @@ func (s *suite) runInNamespace(c testCase, seed uint64) {
 	s.fig.Kills += f.Kills
 	s.fig.Files += f.Files
 	s.fig.Bytes += f.Bytes
+	s.fig.Secrets += f.Secrets
 	s.fig.Failures = append(s.fig.Failures, f.Failures...)
 	s.fig.Skipped = append(s.fig.Skipped, f.Skipped...)
 }

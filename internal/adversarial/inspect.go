@@ -148,7 +148,26 @@ func parseCheck(r result) (checkJSON, error) {
 	return j, err
 }
 
-// csvRecords reads an export.
-func csvRecords(text string) ([][]string, error) {
-	return csv.NewReader(strings.NewReader(text)).ReadAll()
+// exportRow is one row of an export, by column name.
+type exportRow map[string]string
+
+// exportRows reads an export by its header's column names.
+func exportRows(text string) ([]exportRow, error) {
+	r := csv.NewReader(strings.NewReader(text))
+	r.FieldsPerRecord = -1
+	all, err := r.ReadAll()
+	if err != nil || len(all) == 0 {
+		return nil, err
+	}
+	var rows []exportRow
+	for _, rec := range all[1:] {
+		row := exportRow{}
+		for i, name := range all[0] {
+			if i < len(rec) {
+				row[name] = rec[i]
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }

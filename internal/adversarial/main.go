@@ -57,7 +57,8 @@ var cases = []testCase{
 	{"kills-during-apply", false, caseKillsDuringApply},
 	{"kills-during-rounds", false, caseKillsDuringRounds},
 	{"export", false, caseExport},
-	{"sandbox", false, caseSandbox},
+	{"sandbox-admin-routes", false, caseSandboxAdmin},
+	{"sandbox-state", false, caseSandboxState},
 	{"windows-installer-check", false, caseWindowsInstallerCheck},
 	{"read-only-folder", true, caseReadOnlyFolder},
 	{"full-disk", true, caseFullDisk},
@@ -69,6 +70,7 @@ type figures struct {
 	Kills    int      `json:"kills"`
 	Files    int      `json:"files"`
 	Bytes    int64    `json:"bytes"`
+	Secrets  int      `json:"secrets"`
 	Failures []string `json:"failures"`
 	Skipped  []string `json:"skipped"`
 }
@@ -129,8 +131,8 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	fmt.Printf("\nadversarial: %d inputs tried, %d kills survived, %d files (%.1f MB) scanned for secrets, %s\n",
-		f.Inputs, f.Kills, f.Files, float64(f.Bytes)/(1<<20), time.Since(started).Round(time.Second))
+	fmt.Printf("\nadversarial: %d inputs tried, %d kills survived, %d files (%.1f MB) scanned for %d secrets, %s\n",
+		f.Inputs, f.Kills, f.Files, float64(f.Bytes)/(1<<20), f.Secrets, time.Since(started).Round(time.Second))
 	for _, sk := range f.Skipped {
 		fmt.Printf("adversarial: SKIPPED %s\n", sk)
 	}
@@ -222,4 +224,8 @@ func (s *suite) path(name string) string {
 	return filepath.Join(s.work, fmt.Sprintf("%03d-%s", s.seq, name))
 }
 
-func (s *suite) figures() figures { return s.fig }
+func (s *suite) figures() figures {
+	f := s.fig
+	f.Secrets = max(f.Secrets, s.secrets.len())
+	return f
+}

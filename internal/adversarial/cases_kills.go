@@ -53,6 +53,7 @@ func caseKillsDuringApply(s *suite) {
 		time.Sleep(time.Duration(s.rng.Int64N(int64(saving))))
 		running := !pr.exited()
 		pr.kill()
+		s.fig.Sent++
 		r := pr.wait()
 		saidSaved := map[string]bool{}
 		for _, l := range strings.Split(r.stdout, "\n") {
@@ -128,6 +129,7 @@ func caseKillsDuringRounds(s *suite) {
 		time.Sleep(time.Duration(s.rng.Int64N(int64(whole))))
 		running := !pr.exited()
 		pr.kill()
+		s.fig.Sent++
 		pr.wait()
 		f, err := inspect(dir)
 		if !s.expect(err == nil && f.integrity == "ok", "kill %d: the data file: %v %q", i, err, f.integrity) {

@@ -46,6 +46,7 @@ func (s *suite) runInNamespace(c testCase, seed uint64) {
 	}
 	s.fig.Inputs += f.Inputs
 	s.fig.Kills += f.Kills
+	s.fig.Sent += f.Sent
 	s.fig.Files += f.Files
 	s.fig.Bytes += f.Bytes
 	s.fig.Secrets += f.Secrets

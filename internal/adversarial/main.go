@@ -67,7 +67,8 @@ var cases = []testCase{
 // figures are what a run reports (and docs/RELIABILITY.md records).
 type figures struct {
 	Inputs   int      `json:"inputs"`
-	Kills    int      `json:"kills"`
+	Kills    int      `json:"kills"`      // SIGKILLs that hit the running program, each survived
+	Sent     int      `json:"kills_sent"` // SIGKILLs sent (some come after the program finished)
 	Files    int      `json:"files"`
 	Bytes    int64    `json:"bytes"`
 	Secrets  int      `json:"secrets"`
@@ -131,8 +132,8 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	fmt.Printf("\nadversarial: %d inputs tried, %d kills survived, %d files (%.1f MB) scanned for %d secrets, %s\n",
-		f.Inputs, f.Kills, f.Files, float64(f.Bytes)/(1<<20), f.Secrets, time.Since(started).Round(time.Second))
+	fmt.Printf("\nadversarial: %d inputs tried, %d kills survived (of %d sent), %d files (%.1f MB) scanned for %d secrets, %s\n",
+		f.Inputs, f.Kills, f.Sent, f.Files, float64(f.Bytes)/(1<<20), f.Secrets, time.Since(started).Round(time.Second))
 	for _, sk := range f.Skipped {
 		fmt.Printf("adversarial: SKIPPED %s\n", sk)
 	}

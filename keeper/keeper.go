@@ -229,7 +229,8 @@ func (k *Keeper) finishOpen(ctx context.Context) error {
 		return err
 	}
 	if set, err = k.moveOldDefaultPorts(ctx, set); err != nil {
-		return err
+		// The new ports are used all the same; the move is saved next time.
+		k.logf("the login's new default ports could not be saved: %v", err)
 	}
 	k.cfg.Store(k.newConfig(set))
 	return nil

@@ -32,6 +32,7 @@ func (k *Keeper) moveOldDefaultPorts(ctx context.Context, s Settings) (Settings,
 	if _, err := k.store.GetSetting(ctx, portsMovedKey, &moved); err != nil || moved {
 		return s, err
 	}
+	// s holds the new ports even when the move cannot be saved.
 	needed := slices.Equal(s.Ports, oldDefaultPorts)
 	if needed {
 		s.Ports = slices.Clone(DefaultSettings().Ports)

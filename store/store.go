@@ -80,7 +80,7 @@ type Options struct {
 	// extraPragmas are added to every connection (tests: max_page_count).
 	extraPragmas []string
 	// immutable reads the file without SQLite's shared-memory index, for a
-	// reader on a full disk (openUnwritable).
+	// read-only open of a folder that cannot be written (canReadImmutable).
 	immutable bool
 }
 

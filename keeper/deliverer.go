@@ -103,10 +103,10 @@ type deliveryResult struct {
 // DeliverDue sends every event that is due, and the events that become due
 // behind them, until none is due or ctx ends; failures are recorded and
 // retried later with back-off. Safe to call from any goroutine: passes do
-// not overlap. A viewer delivers nothing.
+// not overlap. A process that only reads the folder delivers nothing.
 func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 	var pass DeliveryPass
-	if k.viewer != nil {
+	if k.readOnly() {
 		return pass, nil
 	}
 	ds := &k.dstate

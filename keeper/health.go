@@ -121,21 +121,24 @@ func statusOfPage(p store.Page) PageStatus {
 	return ps
 }
 
-var msgNotReconfirmed = msg("health.not_reconfirmed",
-	"Not re-confirmed: the last check could not reach a verdict ({{.Reason}}). Last confirmed {{.When}}.")
+var (
+	msgNotReconfirmed = msg("health.not_reconfirmed",
+		"Not re-confirmed: the last check could not reach a verdict ({{.Reason}}). Last confirmed {{.When}}.")
+	msgNotReconfirmedBefore = msg("health.not_reconfirmed_before",
+		"Not re-confirmed: the last check could not reach a verdict ({{.Reason}}). Last confirmed before.")
+)
 
 // Note is the "could not check" note beside a kept status (empty when the
 // last round confirmed it): what the window, `status` and `check` show
 // next to it.
 func (ps PageStatus) Note() Text {
-	if ps.NotReconfirmed == ReasonNone {
+	switch {
+	case ps.NotReconfirmed == ReasonNone:
 		return Text{}
+	case ps.ConfirmedAt.IsZero():
+		return msgNotReconfirmedBefore.with("Reason", ps.NotReconfirmed.Words())
 	}
-	when := "before"
-	if !ps.ConfirmedAt.IsZero() {
-		when = ps.ConfirmedAt.Format("2 January 2006 15:04")
-	}
-	return msgNotReconfirmed.with("Reason", ps.NotReconfirmed.Words().String(), "When", when)
+	return msgNotReconfirmed.with("Reason", ps.NotReconfirmed.Words(), "When", ps.ConfirmedAt.Local())
 }
 
 // knownProblem: the statuses a Page keeps through a round that could not
@@ -360,7 +363,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	hs.roundMu.Lock()
 	defer hs.roundMu.Unlock()
 
-	round := Round{Started: k.now(), Stored: k.viewer == nil}
+	round := Round{Started: k.now(), Stored: !k.readOnly()}
 	want := map[string]bool{}
 	for _, id := range pageIDs {
 		want[id] = true
@@ -409,7 +412,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	// The integrations are judged while Facebook answers (integration_health.go).
 	var findings map[string][]finding
 	found := make(chan struct{})
-	if k.viewer == nil {
+	if !k.readOnly() {
 		go func() {
 			defer close(found)
 			findings = k.integrationFindings(fetchCtx, conn, graph, round.Started)
@@ -433,7 +436,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		}
 	}
 
-	if k.viewer != nil {
+	if k.readOnly() {
 		<-found
 		if err := <-fetched; err != nil {
 			return round, err
@@ -469,12 +472,16 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		return round, nil
 	}
 
+	saved := 0 // Pages whose results are committed, for a round cut short
 	fail := func(err error) (Round, error) {
 		stopFetch()
 		for range answered {
 		}
 		<-fetched
 		<-found
+		if saved > 0 {
+			return round, &RoundSaveError{Saved: saved, Total: len(conn), Err: err}
+		}
 		return round, err
 	}
 	set := k.config().settings
@@ -494,7 +501,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	// is not recorded, as the answer is about what it was.
 	recordPages := func(which []int) error {
 		now := k.now()
-		return k.store.Update(ctx, func(tx *store.Tx) error {
+		err := k.store.Update(ctx, func(tx *store.Tx) error {
 			ids := make([]string, len(which))
 			for j, i := range which {
 				ids[j] = conn[i].ID
@@ -528,6 +535,10 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 			}
 			return tx.MarkChecked(unchanged, now)
 		})
+		if err == nil {
+			saved += len(which)
+		}
+		return err
 	}
 	<-found
 	if len(unreadable) > 0 {

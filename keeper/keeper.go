@@ -102,6 +102,14 @@ type Options struct {
 	// import); the sandbox registers it as "Sandbox Bot" and points the
 	// pretend Facebook's webhooks at it. Nil: the sandbox runs without it.
 	SandboxIntegration func(ctx context.Context, c SandboxIntegrationConfig) (SandboxIntegrationServer, error)
+
+	// Use is what this process does with the data folder (folder.go):
+	// the window by default.
+	Use Use
+	// Command names the headless command in the manager lock
+	// ("pagekeeper check"), so that others can say what holds the folder;
+	// "" is the window.
+	Command string
 }
 
 // DataDir is the folder o opens.
@@ -145,6 +153,9 @@ type Keeper struct {
 	lock  *store.Lock
 	// viewer is set when another process manages the folder: this one only reads.
 	viewer *store.LockInfo
+	// unwritable is set when a reading command could not even take the lock
+	// (a full disk, a read-only folder): it only reads (folder.go).
+	unwritable *store.WriteError
 	// secrets keeps the App Secret and the SMTP password.
 	secrets store.Keyring
 	// http carries Graph requests for every client built from the settings,
@@ -195,6 +206,9 @@ func Open(ctx context.Context, o Options) (*Keeper, error) {
 	if err != nil {
 		return nil, err
 	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return nil, err
+	}
 	o.Dir = dir
 	k := &Keeper{opts: o, now: o.Now, logf: o.Logf, secrets: o.Keyring, http: o.FacebookHTTP}
 	k.dstate = deliveryState{wake: make(chan struct{}, 1), client: integration.NewClient(integration.ClientOptions{
@@ -216,41 +230,13 @@ func Open(ctx context.Context, o Options) (*Keeper, error) {
 		tr.MaxIdleConnsPerHost = 16
 		k.http = &http.Client{Transport: tr}
 	}
-	if err := k.openStore(ctx, store.Options{Dir: dir, Keyring: dataKeyring, AllowKeyFile: o.AllowKeyFile, Now: o.Now}); err != nil {
+	if err := k.openStore(ctx, o.storeOptions(dir, dataKeyring)); err != nil {
 		return nil, err
 	}
 	if err := k.finishOpen(ctx); err != nil {
 		return nil, errors.Join(err, k.Close())
 	}
 	return k, nil
-}
-
-// openStore takes the manager lock and opens the store; when another live
-// process holds the lock, it opens the store read-only as a viewer.
-func (k *Keeper) openStore(ctx context.Context, so store.Options) error {
-	lock, err := store.AcquireLock(so.Dir)
-	var held *store.LockHeldError
-	switch {
-	case errors.As(err, &held):
-		so.ReadOnly = true
-		s, rerr := store.Open(ctx, so)
-		if rerr != nil {
-			// The real reason the viewer could not open comes first: the
-			// manager's name alone would hide a keyring or disk problem.
-			return fmt.Errorf("%w (%s manages these Pages)", fromStore(rerr), held.Holder)
-		}
-		holder := held.Holder
-		k.store, k.viewer = s, &holder
-		return nil
-	case err != nil:
-		return fromStore(err)
-	}
-	s, err := store.Open(ctx, so)
-	if err != nil {
-		return errors.Join(fromStore(err), lock.Release())
-	}
-	k.store, k.lock = s, lock
-	return nil
 }
 
 // finishOpen starts the sandbox or applies IT's preset, then builds the
@@ -267,6 +253,10 @@ func (k *Keeper) finishOpen(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if set, err = k.moveOldDefaultPorts(ctx, set); err != nil {
+		// The new ports are used all the same; the move is saved next time.
+		k.logf("the login's new default ports could not be saved: %v", err)
+	}
 	ints, err := k.loadIntegrations(ctx)
 	if err != nil {
 		return err
@@ -274,7 +264,7 @@ func (k *Keeper) finishOpen(ctx context.Context) error {
 	c := k.newConfig(set)
 	c.integrations = ints
 	k.cfg.Store(c)
-	if k.opts.Sandbox && k.viewer == nil {
+	if k.opts.Sandbox && !k.readOnly() {
 		// The sandbox closes the loop out of the box: its own integration
 		// receives the Pages and answers the pretend customers.
 		return k.startSandboxIntegration(ctx)
@@ -321,13 +311,21 @@ func (k *Keeper) Close() error {
 // a verified backup; the file it replaces is kept beside it.
 func RestoreBackup(dir, backupPath string) error { return store.RestoreFrom(dir, backupPath) }
 
-// ReadOnly reports who manages the folder when this process only views it.
+// ReadOnly reports who manages the folder when this process only views it
+// (manager is zero when nobody does and the folder cannot be written:
+// see Unwritable).
 func (k *Keeper) ReadOnly() (manager LockInfo, readOnly bool) {
-	if k.viewer == nil {
-		return LockInfo{}, false
+	switch {
+	case k.viewer != nil:
+		return LockInfo(*k.viewer), true
+	case k.unwritable != nil:
+		return LockInfo{}, true
 	}
-	return LockInfo(*k.viewer), true
+	return LockInfo{}, false
 }
+
+// readOnly: this process records nothing (folder.go).
+func (k *Keeper) readOnly() bool { return k.viewer != nil || k.unwritable != nil }
 
 // Dir is the data folder.
 func (k *Keeper) Dir() string { return k.store.Dir() }
@@ -343,8 +341,11 @@ func (e *ReadOnlyError) Error() string {
 }
 
 func (k *Keeper) requireManager() error {
-	if k.viewer != nil {
+	switch {
+	case k.viewer != nil:
 		return &ReadOnlyError{Manager: LockInfo(*k.viewer)}
+	case k.unwritable != nil:
+		return k.unwritable
 	}
 	return nil
 }

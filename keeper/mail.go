@@ -230,7 +230,7 @@ func lastLine(s string) string {
 // outcome that could not be recorded is reported (Logf) and the email is
 // tried again later.
 func (k *Keeper) DrainMail(ctx context.Context) (pending int) {
-	if k.viewer != nil {
+	if k.readOnly() {
 		return 0
 	}
 	items, err := k.store.DueOutbox(ctx, k.now(), 0)
@@ -348,7 +348,7 @@ func (k *Keeper) SendTestEmail(ctx context.Context, s Settings, sec Secrets) err
 			kind, detail = "email_failed", msgTestFailed.with("To", o.String(), "Why", why(err))
 			errs = append(errs, &TextError{Text: detail, Err: err})
 		}
-		if k.viewer == nil {
+		if !k.readOnly() {
 			if _, rerr := k.store.AppendEvent(ctx, newEvent(k.now(), "", kind, detail)); rerr != nil {
 				k.logf("the test email to %s could not be recorded: %v", o.Email, rerr)
 			}

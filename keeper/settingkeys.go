@@ -211,8 +211,8 @@ func (s *Settings) Set(key, value string) error {
 	return nil
 }
 
-// ParsePorts reads port numbers separated by commas or spaces ("47321,
-// 47322"), as Settings, the settings command and --ports take them: at
+// ParsePorts reads port numbers separated by commas or spaces ("27182,
+// 27183"), as Settings, the settings command and --ports take them: at
 // least one, each 0–65535 (Validate asks more of the saved ones).
 func ParsePorts(text string) ([]int, error) {
 	var ports []int

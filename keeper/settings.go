@@ -204,7 +204,7 @@ func DefaultSettings() Settings {
 	return Settings{
 		GraphVersion:            "v25.0",
 		RedirectMode:            RedirectLoopback,
-		Ports:                   []int{47321, 47322, 47323},
+		Ports:                   []int{27182, 27183, 27184},
 		CheckInterval:           Duration(time.Hour),
 		ReminderInterval:        Duration(24 * time.Hour),
 		CouldNotCheckAlertAfter: Duration(6 * time.Hour),

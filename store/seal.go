@@ -116,7 +116,7 @@ func (s *Store) setupKey(ctx context.Context) error {
 		}
 	}
 	if key == nil {
-		key, err = readKeyFile(keyPath)
+		key, err = readKeyFile(keyPath, !s.opts.KeepPermissions && !s.opts.ReadOnly)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
@@ -201,8 +201,8 @@ func (s *Store) sealedCount(ctx context.Context) (int, error) {
 	return n, err
 }
 
-func readKeyFile(path string) ([]byte, error) {
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+func readKeyFile(path string, tighten bool) ([]byte, error) {
+	if fi, err := os.Stat(path); err == nil && tighten && fi.Mode().Perm()&0o077 != 0 {
 		_ = os.Chmod(path, 0o600) // tighten; reading still works if it fails
 	}
 	b, err := os.ReadFile(path)
@@ -245,7 +245,7 @@ func createKeyFile(path string) ([]byte, error) {
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return readKeyFile(path)
+			return readKeyFile(path, true)
 		}
 		return nil, err
 	}

@@ -99,7 +99,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	for i, p := range s.Ports {
 		ports[i] = strconv.Itoa(p)
 	}
-	v.Ports = entry(strings.Join(ports, ", "), "47321, 47322, 47323")
+	v.Ports = entry(strings.Join(ports, ", "), "27182, 27183, 27184")
 	v.RelayURL = entry(s.RelayURL, "https://example.com/pagekeeper-relay.html")
 	v.AppSecret = widget.NewPasswordEntry()
 	v.AppSecret.SetPlaceHolder(tr("settings.secret_placeholder", "optional; kept only in the system keyring"))

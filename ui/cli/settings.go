@@ -64,7 +64,13 @@ func runSettings(args []string, env Env) int {
 			map[string]any{"Key": key}))
 		return ExitUsage
 	}
-	k, err := env.open(*sandbox)
+	// Reading never creates a folder; a change may be the first thing IT
+	// does on a new machine (the App ID before any Page is connected).
+	use := keeper.UseRead
+	if verb == "set" {
+		use = keeper.UseChange
+	}
+	k, err := env.open("settings "+verb, *sandbox, use)
 	if err != nil {
 		return failOpen(env, err)
 	}

@@ -13,6 +13,10 @@ import (
 	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
+// testRecipient is an integration's age public key (its identity is
+// nobody's: nothing is ever delivered to it).
+const testRecipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+
 // Exit codes (docs/COMMANDS.md).
 const (
 	exitOK          = 0
@@ -97,6 +101,28 @@ func caseCommandLine(s *suite) {
 		{[]string{"sandbox-server", "--addr", "0.0.0.0:1"}, exitUsage, []string{"loopback"}},
 		{[]string{"sandbox-server", "extra"}, exitUsage, []string{"unexpected argument"}},
 		{[]string{"integration-example", "--bogus"}, exitUsage, nil},
+		// The integrations and the settings: the same rules.
+		{[]string{"integration"}, exitUsage, []string{"Usage: pagekeeper integration"}},
+		{[]string{"integration", "frobnicate"}, exitUsage, []string{"unknown command"}},
+		{[]string{"integration", "list", "extra"}, exitUsage, []string{`unexpected argument "extra"`}},
+		{[]string{"integration", "test"}, exitUsage, []string{"name exactly one integration"}},
+		{[]string{"integration", "test", "a", "b"}, exitUsage, []string{"name exactly one integration"}},
+		{[]string{"integration", "change", "Sandbox Bot"}, exitUsage, []string{"give --url or --recipient"}},
+		{[]string{"integration", "remove", "Sandbox Bot", "--move-pages-to", "X", "--unlink-pages"}, exitUsage, []string{"exclude each other"}},
+		{[]string{"integration", "add", "X", "--url", "https://x.example.com/pk", "--recipient", testRecipient}, exitUsage,
+			[]string{"no signing secret on standard input"}},
+		{[]string{"integration", "add", "X", "--url", "http://x.example.com/pk", "--recipient", testRecipient, "--new-secret"}, exitFailed,
+			[]string{"plain http to another computer"}},
+		{[]string{"integration", "add", "X", "--url", "https://x.example.com/pk", "--recipient", "age1nope", "--new-secret"}, exitFailed, nil},
+		{[]string{"integration", "test", "Nope"}, exitFailed, []string{"There is no integration named"}},
+		{[]string{"integration", "list"}, exitOK, []string{"Sandbox Bot (default)"}},
+		{[]string{"integration", "list", "--json"}, exitOK, []string{`"name": "Sandbox Bot"`}},
+		{[]string{"integration", "test", "Sandbox Bot"}, exitOK, []string{"Sandbox Bot received the test event"}},
+		{[]string{"settings", "get", "nope"}, exitUsage, nil},
+		{[]string{"settings", "get"}, exitUsage, nil},
+		{[]string{"settings", "set", "app_secret", "s3cret-on-the-command-line"}, exitUsage, []string{"never taken from the command line"}},
+		{[]string{"settings", "set", "check_interval", "forever"}, exitFailed, nil},
+		{[]string{"settings", "get", "ports"}, exitOK, []string{"27182, 27183, 27184"}},
 	} {
 		r := p.run(c.args...)
 		s.expectRun(r, c.code, c.fragments...)
@@ -117,6 +143,8 @@ func caseDataFolders(s *suite) {
 	all := [][]string{
 		{"connect", "--no-browser", "--timeout", "1s"}, {"sandbox-demo"}, {"status"}, {"check"}, {"log", "1"},
 		{"export", "--csv", filepath.Join(base, "x.csv")}, {"disconnect", "1", "--yes"}, {"renew", "1"}, {"acknowledge-reset"},
+		{"integration", "list"}, {"integration", "add", "X", "--url", "https://x.example.com/pk", "--recipient", testRecipient, "--new-secret"},
+		{"integration", "remove", "X"}, {"settings", "list"}, {"settings", "set", "check_interval", "2h"},
 	}
 	// A shared folder every user may write to (the sticky bit, like /tmp),
 	// holding someone else's file.
@@ -142,7 +170,9 @@ func caseDataFolders(s *suite) {
 	// A mistyped folder: the commands that read never create it.
 	typo := filepath.Join(base, "Pagekeper")
 	for _, args := range [][]string{{"status"}, {"check"}, {"check", "--json"}, {"log", "1"}, {"export", "--csv", "-"}, {"renew", "1"},
-		{"disconnect", "1", "--yes"}, {"acknowledge-reset"}} {
+		{"disconnect", "1", "--yes"}, {"acknowledge-reset"}, {"integration", "list"}, {"integration", "test", "X"},
+		{"integration", "change", "X", "--url", "https://x.example.com/pk"}, {"integration", "set-secret", "X"}, {"integration", "remove", "X"},
+		{"settings", "list"}, {"settings", "get", "ports"}} {
 		r := s.program().in(typo).run(args...)
 		s.expectRun(r, exitCouldNotRun, "There is no Pagekeeper data in "+typo)
 		_, err := os.Stat(typo)
@@ -162,7 +192,8 @@ func caseDataFolders(s *suite) {
 	s.expect(modeOf(s, empty) == 0o700, "an empty folder given is %o after use, want 700", modeOf(s, empty))
 	// Pagekeeper's own folder, loosened: the reading commands leave it, a changing one tightens it.
 	chmod(s, fresh, 0o755)
-	for _, args := range [][]string{{"status"}, {"check"}, {"log", sandbox.PageSunriseCafe}, {"export", "--csv", "-"}} {
+	for _, args := range [][]string{{"status"}, {"check"}, {"log", sandbox.PageSunriseCafe}, {"export", "--csv", "-"},
+		{"integration", "list"}, {"settings", "list"}} {
 		r := s.program().inSandbox(fresh).run(args...)
 		s.expect(r.code == exitOK || r.code == exitFailed, "%s", r)
 		s.expect(modeOf(s, fresh) == 0o755, "`%s` changed the folder's permissions to %o", args[0], modeOf(s, fresh))
@@ -192,7 +223,10 @@ func caseHeldFolder(s *suite) {
 		s.fatalf("the holder did not start its login")
 	}
 	for _, args := range [][]string{{"disconnect", sandbox.PageSunriseCafe, "--yes"}, {"connect", "--no-browser"},
-		{"renew", sandbox.PageSunriseCafe, "--no-browser"}, {"renew", "--all"}, {"sandbox-demo"}, {"acknowledge-reset"}} {
+		{"renew", sandbox.PageSunriseCafe, "--no-browser"}, {"renew", "--all"}, {"sandbox-demo"}, {"acknowledge-reset"},
+		{"integration", "add", "X", "--url", "https://x.example.com/pk", "--recipient", testRecipient},
+		{"integration", "change", "Sandbox Bot", "--url", "https://x.example.com/pk"}, {"integration", "set-secret", "Sandbox Bot"},
+		{"integration", "remove", "Sandbox Bot", "--unlink-pages"}, {"settings", "set", "check_interval", "2h"}} {
 		r := p.run(args...)
 		s.expectRun(r, exitCouldNotRun, "`pagekeeper connect` run by", "Wait until it ends")
 		s.expect(!strings.Contains(r.out(), "Open this link"), "%v asked for a login although the folder is held: %s", args, r)
@@ -200,9 +234,10 @@ func caseHeldFolder(s *suite) {
 	r := p.run("check")
 	s.expectRun(r, exitOK, "not recorded: `pagekeeper connect` run by")
 	s.expect(!strings.Contains(r.out(), "window"), "the check says a window holds the folder: %s", r)
-	for _, args := range [][]string{{"status"}, {"log", sandbox.PageSunriseCafe}, {"export", "--csv", "-"}} {
+	for _, args := range [][]string{{"status"}, {"log", sandbox.PageSunriseCafe}, {"export", "--csv", "-"}, {"settings", "list"}} {
 		s.expectRun(p.run(args...), exitOK)
 	}
+	s.expectRun(p.run("integration", "list"), exitOK, "Sandbox Bot")
 }
 
 // caseCallbackPorts: the login's default callback ports lie outside every

@@ -109,8 +109,12 @@ func caseReadOnlyFolder(s *suite) {
 	s.expectRun(p.run("log", sandbox.PageSunriseCafe), exitOK, "Sunrise Café")
 	s.expectRun(p.run("export", "--csv", "-"), exitOK, `"record","page_id"`)
 	s.expectRun(p.run("check"), exitOK, "not recorded", "read-only")
+	s.expectRun(p.run("integration", "list"), exitOK, "Sandbox Bot")
+	s.expectRun(p.run("settings", "get", "ports"), exitOK, "27182")
 	for _, args := range [][]string{{"connect", "--no-browser"}, {"sandbox-demo"}, {"disconnect", sandbox.PageSunriseCafe, "--yes"},
-		{"renew", sandbox.PageSunriseCafe}, {"acknowledge-reset"}} {
+		{"renew", sandbox.PageSunriseCafe}, {"acknowledge-reset"}, {"settings", "set", "check_interval", "2h"},
+		{"integration", "add", "X", "--url", "https://x.example.com/pk", "--recipient", testRecipient, "--new-secret"},
+		{"integration", "remove", "Sandbox Bot", "--unlink-pages"}} {
 		s.expectRun(p.run(args...), exitCouldNotRun, "read-only")
 	}
 }
@@ -133,7 +137,7 @@ func caseFullDisk(s *suite) {
 	p := w.program(dir)
 	for _, free := range []int64{0, 4 << 10, 16 << 10} {
 		undo := s.fillDisk(disk, free)
-		for _, args := range [][]string{{"status"}, {"log", sandbox.PageSunriseCafe}, {"export", "--csv", "-"}} {
+		for _, args := range [][]string{{"status"}, {"log", sandbox.PageSunriseCafe}, {"export", "--csv", "-"}, {"integration", "list"}} {
 			r := p.run(args...)
 			s.expect(r.code == exitOK || r.code == exitFailed, "%d KB free: %s", free>>10, r)
 			s.expectRun(r, r.code)

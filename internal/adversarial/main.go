@@ -56,6 +56,7 @@ var cases = []testCase{
 	{"odd-answers", false, caseOddAnswers},
 	{"kills-during-apply", false, caseKillsDuringApply},
 	{"kills-during-rounds", false, caseKillsDuringRounds},
+	{"integration-outbox", false, caseIntegrationOutbox},
 	{"export", false, caseExport},
 	{"sandbox-admin-routes", false, caseSandboxAdmin},
 	{"sandbox-state", false, caseSandboxState},
@@ -66,14 +67,17 @@ var cases = []testCase{
 
 // figures are what a run reports (and docs/RELIABILITY.md records).
 type figures struct {
-	Inputs   int      `json:"inputs"`
-	Kills    int      `json:"kills"`      // SIGKILLs that hit the running program, each survived
-	Sent     int      `json:"kills_sent"` // SIGKILLs sent (some come after the program finished)
-	Files    int      `json:"files"`
-	Bytes    int64    `json:"bytes"`
-	Secrets  int      `json:"secrets"`
-	Failures []string `json:"failures"`
-	Skipped  []string `json:"skipped"`
+	Inputs  int   `json:"inputs"`
+	Kills   int   `json:"kills"`      // SIGKILLs that hit the running program, each survived
+	Sent    int   `json:"kills_sent"` // SIGKILLs sent (some come after the program finished)
+	Files   int   `json:"files"`
+	Bytes   int64 `json:"bytes"`
+	Secrets int   `json:"secrets"`
+	// BotSecretFiles: Sandbox Bot's key and secret files found (their
+	// secrets are looked for everywhere else).
+	BotSecretFiles int      `json:"bot_secret_files"`
+	Failures       []string `json:"failures"`
+	Skipped        []string `json:"skipped"`
 }
 
 func main() {

@@ -105,14 +105,61 @@ func isPretendFacebookState(name string) bool {
 	return strings.HasPrefix(name, "sandbox-facebook.json")
 }
 
-// scanDir scans every file under dir (the pretend Facebook's state and the
-// suite's own programs aside) and reports each secret found.
+// The sandbox runs its own integration, Sandbox Bot, whose folder
+// (sandbox-bot/ in the sandbox's data folder) holds the integration's two
+// secrets, each in its own file as any integration keeps them: key.txt,
+// the age identity that opens the Page tokens Pagekeeper seals to it, and
+// secret.txt, the signing secret it shares with Pagekeeper. Those two files
+// are where these secrets belong (they must be readable only by their
+// owner); anywhere else — Pagekeeper's database and its outbox, Sandbox
+// Bot's own database, an export, any output — either one is a leak, as is
+// any Page token in clear in any file, Sandbox Bot's database included.
+const sandboxBotDir = "sandbox-bot"
+
+// sandboxBotSecretFile: p is one of Sandbox Bot's two secret files.
+func sandboxBotSecretFile(p string) bool {
+	name := filepath.Base(p)
+	return filepath.Base(filepath.Dir(p)) == sandboxBotDir && (name == "key.txt" || name == "secret.txt")
+}
+
+// addSandboxBotSecrets adds the secret a Sandbox Bot secret file holds,
+// after checking that only its owner may read it.
+func (s *suite) addSandboxBotSecrets(p string) {
+	if fi, err := os.Stat(p); err != nil {
+		s.errorf("%v", err)
+	} else if fi.Mode().Perm()&0o077 != 0 {
+		s.errorf("%s, a secret of Sandbox Bot, is readable by others (%v)", p, fi.Mode())
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		s.errorf("%v", err)
+		return
+	}
+	if filepath.Base(p) == "secret.txt" {
+		s.secrets.add(strings.TrimSpace(string(b)))
+		return
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); strings.HasPrefix(line, "AGE-SECRET-KEY-") {
+			s.secrets.add(line)
+		}
+	}
+}
+
+// scanDir scans every file under dir (the pretend Facebook's state, Sandbox
+// Bot's secret files and the suite's own programs aside) and reports each
+// secret found.
 func (s *suite) scanDir(dir string) {
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && isPretendFacebookState(d.Name()) {
+		switch {
+		case err != nil || d.IsDir():
+		case isPretendFacebookState(d.Name()):
 			if b, err := os.ReadFile(p); err == nil {
 				s.secrets.addFromState(b)
 			}
+		case sandboxBotSecretFile(p):
+			s.addSandboxBotSecrets(p)
+			s.fig.BotSecretFiles++
 		}
 		return nil
 	})
@@ -126,7 +173,7 @@ func (s *suite) scanDir(dir string) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || isPretendFacebookState(d.Name()) || strings.Contains(d.Name(), "-sandbox-server") {
+		if !d.Type().IsRegular() || isPretendFacebookState(d.Name()) || sandboxBotSecretFile(p) || strings.Contains(d.Name(), "-sandbox-server") {
 			// sandbox-server prints its admin token: that is its job.
 			return nil
 		}
@@ -150,5 +197,7 @@ func (s *suite) scanEverything() {
 			s.errorf("only %d secrets are known: the pretend Facebooks' tokens were not collected", s.secrets.len())
 		}
 		s.scanDir(s.work)
+		// The sandbox folders ran Sandbox Bot: its secrets were looked for.
+		s.expect(s.fig.BotSecretFiles >= 2, "no secret file of Sandbox Bot was found (%d): the sandbox ran without it", s.fig.BotSecretFiles)
 	}})
 }

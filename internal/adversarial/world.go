@@ -137,6 +137,31 @@ func (w *world) harvest() {
 	w.s.secrets.addFromState(buf.Bytes())
 }
 
+// pageTokens is every Page token the pretend Facebook issued so far, and
+// the Page it is for.
+func (w *world) pageTokens() map[string]string {
+	var buf bytes.Buffer
+	if err := w.srv.Fake.SaveState(&buf); err != nil {
+		w.s.fatalf("reading the pretend Facebook's state: %v", err)
+	}
+	var st struct {
+		Tokens []struct {
+			Value string `json:"value"`
+			Page  string `json:"page"`
+		} `json:"tokens"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &st); err != nil {
+		w.s.fatalf("the pretend Facebook's state: %v", err)
+	}
+	out := map[string]string{}
+	for _, t := range st.Tokens {
+		if t.Page != "" {
+			out[t.Value] = t.Page
+		}
+	}
+	return out
+}
+
 // fault makes the pretend Facebook play a problem.
 func (w *world) fault(f sandbox.FaultRequest) {
 	if err := w.srv.Fake.ApplyFault(f); err != nil {

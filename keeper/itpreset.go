@@ -312,7 +312,7 @@ func secretKey(k string) bool {
 }
 
 func secretError(key string) error {
-	return fmt.Errorf("%q looks like a secret: put secrets in the keyring, not in a file; remove it from the preset", key)
+	return fmt.Errorf("%q looks like a secret: never put secrets in a file; remove it from the preset and set it with `pagekeeper settings set` or `pagekeeper integration set-secret` (or in Settings), which keep it sealed", key)
 }
 
 func typeWord(t reflect.Type) string {

@@ -42,7 +42,9 @@ type Options struct {
 	// every Page (sandbox-demo, tests).
 	SandboxAutoConsent bool
 	// Keyring keeps the data key and the secrets (App Secret, SMTP
-	// password); nil = the system keyring. Ignored in the sandbox.
+	// password, signing secrets); nil = the system keyring. When the data
+	// key is in the key file instead, so are the secrets: sealed in the data
+	// folder. Ignored in the sandbox.
 	Keyring store.Keyring
 	// AllowKeyFile: the owner agreed to a key file when no keyring works.
 	AllowKeyFile bool
@@ -156,7 +158,8 @@ type Keeper struct {
 	// unwritable is set when a reading command could not even take the lock
 	// (a full disk, a read-only folder): it only reads (folder.go).
 	unwritable *store.WriteError
-	// secrets keeps the App Secret and the SMTP password.
+	// secrets keeps the App Secret, the SMTP password and the signing
+	// secrets: a *secretPlaces, or the sandbox's memory.
 	secrets store.Keyring
 	// http carries Graph requests for every client built from the settings,
 	// so replacing a client leaves no idle connections behind.
@@ -185,7 +188,7 @@ type Keeper struct {
 // Open opens the data folder and builds the Keeper whole: the store (as
 // manager, or read-only when another live process manages the folder), IT's
 // preset on first start, the Facebook client and login set-up from the
-// saved settings and the keyring's secrets, and in the sandbox the pretend
+// saved settings and secrets, and in the sandbox the pretend
 // Facebook.
 func Open(ctx context.Context, o Options) (*Keeper, error) {
 	if o.Now == nil {
@@ -233,6 +236,11 @@ func Open(ctx context.Context, o Options) (*Keeper, error) {
 	if err := k.openStore(ctx, o.storeOptions(dir, dataKeyring)); err != nil {
 		return nil, err
 	}
+	if !o.Sandbox {
+		// The secrets are kept where the data key is: the keyring, or the
+		// data folder when the key is in the key file (secrets.go).
+		k.secrets = &secretPlaces{st: k.store, system: k.secrets}
+	}
 	if err := k.finishOpen(ctx); err != nil {
 		return nil, errors.Join(err, k.Close())
 	}
@@ -257,6 +265,7 @@ func (k *Keeper) finishOpen(ctx context.Context) error {
 		// The new ports are used all the same; the move is saved next time.
 		k.logf("the login's new default ports could not be saved: %v", err)
 	}
+	k.moveSecrets(ctx, set)
 	ints, err := k.loadIntegrations(ctx)
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ import (
 const outboxEmail = "email"
 
 // emailJob is a queued email: everything is already rendered, and nothing
-// in it is secret (the SMTP password is read from the keyring at sending).
+// in it is secret (the SMTP password is read where it is kept at sending).
 type emailJob struct {
 	To         string `json:"to"`
 	ToName     string `json:"to_name,omitempty"`
@@ -51,8 +51,8 @@ var (
 	msgEmailFailed  = msg("email.failed", "Email to {{.To}} not delivered yet ({{.Why}}); trying again at {{.Next}}.")
 	msgEmailGaveUp  = msg("email.gave_up", "Email to {{.To}} could not be delivered ({{.Why}}); Pagekeeper gave up: {{.Subject}}")
 	msgNoSMTP       = msg("email.no_smtp", "no email server is set up in Settings")
-	msgNoPassword   = msg("email.no_password", "no password for the email account is saved in the system keyring")
-	msgKeyringError = msg("email.keyring_error", "the system keyring could not be read")
+	msgNoPassword   = msg("email.no_password", "no password for the email account is saved in {{.Where}}")
+	msgKeyringError = msg("email.keyring_error", "the password of the email account could not be read from {{.Where}}")
 	msgServerSaid   = msg("email.server_refused", "the server refused: {{.Reply}}")
 	msgUnreachable  = msg("email.unreachable", "could not reach the email server {{.Server}}: {{.Why}}")
 	msgBadSender    = msg("email.bad_sender", "the sender address “{{.Address}}” is not valid")
@@ -105,7 +105,7 @@ func composeEmail(a Alert, host string, l Lang) (subject, text, htmlBody string)
 }
 
 // smtpPassword is the email account's password: the one typed (the
-// Settings form's, not saved yet) or else the one saved in the keyring.
+// Settings form's, not saved yet) or else the one saved (SecretsPlace).
 // An account without a user name needs none.
 func (k *Keeper) smtpPassword(s SMTP, typed Secret) (string, error) {
 	switch {
@@ -117,9 +117,10 @@ func (k *Keeper) smtpPassword(s SMTP, typed Secret) (string, error) {
 	pw, err := k.secrets.Get(keyringService, smtpUser(s.Username))
 	switch {
 	case errors.Is(err, store.ErrKeyNotFound):
-		return "", &mailError{words: msgNoPassword.with()}
+		return "", &mailError{words: msgNoPassword.with("Where", k.SecretsPlace())}
 	case err != nil:
-		return "", &mailError{words: msgKeyringError.with()}
+		k.logf("the password of the email account could not be read (%v)", err)
+		return "", &mailError{words: msgKeyringError.with("Where", k.SecretsPlace())}
 	}
 	return pw, nil
 }

@@ -13,7 +13,8 @@ import (
 
 // Settings is everything an owner (or IT, through a preset file) can set.
 // It is stored as one JSON value under the "settings" key. Secrets (the App
-// Secret, the SMTP password) are never here: they live in the OS keyring.
+// Secret, the SMTP password) are never here: they are kept apart, sealed
+// (secrets.go).
 type Settings struct {
 	// The Facebook app Pagekeeper logs in with.
 	AppID        string       `json:"app_id"`
@@ -143,7 +144,7 @@ func ParseOwners(text string) ([]Owner, error) {
 	return owners, errors.Join(errs...)
 }
 
-// SMTP is the mail server alerts go through. The password is in the keyring.
+// SMTP is the mail server alerts go through. The password is kept apart (secrets.go).
 type SMTP struct {
 	Host     string `json:"host,omitempty"`
 	Port     int    `json:"port,omitempty"`
@@ -294,7 +295,7 @@ func (s Settings) clone() Settings {
 }
 
 // UpdateSettings validates s and sec, saves them together (the settings in
-// the data folder, the secrets in the system keyring; when the settings
+// the data folder, the secrets where SecretsPlace says; when the settings
 // cannot be saved, the secrets are put back as they were) and puts them into
 // effect at once: the Graph client and the login set-up are replaced, the
 // scheduler takes the new interval. A health round or a login already

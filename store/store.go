@@ -9,7 +9,8 @@
 // database, a backup, a key file, an event, a log or an error string. Tokens
 // are sealed with AES-256-GCM under a data key kept in the system keyring,
 // or in a key file only when the user agreed to one; there is no silent
-// plaintext fallback. It also never copies the live database file (backups
+// plaintext fallback. With the key file, the secrets a person types are
+// sealed the same way in the database (FolderKeyring, secrets.go). It also never copies the live database file (backups
 // use VACUUM INTO), and never deletes a damaged file: it moves it aside.
 //
 // Durability: WAL with synchronous=FULL, so a committed write survives a
@@ -134,10 +135,12 @@ type Store struct {
 
 	// mu guards db against Restore swapping the file: every operation
 	// holds it for reading, Restore for writing.
-	mu       sync.RWMutex
-	db       *sql.DB
-	seal     *sealer
-	backupMu sync.Mutex
+	mu   sync.RWMutex
+	db   *sql.DB
+	seal *sealer
+	// keyInFile: the data key in use came from the key file (KeyInFile).
+	keyInFile bool
+	backupMu  sync.Mutex
 }
 
 // Open opens (creating if needed) <Dir>/pagekeeper.db, checks it, applies

@@ -319,7 +319,8 @@ func integrationSetSecret(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "pagekeeper integration set-secret: %s\n", env.errText(err))
 		return ExitFailed
 	}
-	fmt.Fprintln(env.Stdout, env.tr("cli.integration.secret_set", "The signing secret of {{.Name}} is set.", map[string]any{"Name": strings.TrimSpace(name)}))
+	fmt.Fprintln(env.Stdout, env.tr("cli.integration.secret_set", "The signing secret of {{.Name}} is saved in {{.Where}}.",
+		map[string]any{"Name": strings.TrimSpace(name), "Where": env.text(k.SecretsPlace())}))
 	return deliverAndReport(env, k)
 }
 

@@ -17,7 +17,7 @@ FLAKE_PKGS  ?= ./...
 PKGS_BUILD := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 PKGS_TEST  := $(PKGS_BUILD) xvfb xauth imagemagick xdotool chromium desktop-file-utils dpkg-dev
 
-.PHONY: all build run test deps deps-build check-go fmt-check vet staticcheck unit flake fuzz smoke screenshots bench clean
+.PHONY: all build run test deps deps-build check-go fmt-check vet staticcheck unit flake fuzz smoke screenshots adversarial bench clean
 
 all: build
 
@@ -37,7 +37,7 @@ build: check-go deps-build
 run: build
 	./$(BIN) --sandbox
 
-test: check-go deps fmt-check vet staticcheck unit fuzz package-check smoke
+test: check-go deps fmt-check vet staticcheck unit fuzz package-check smoke adversarial
 	@echo "make test: all checks passed"
 
 fmt-check:
@@ -70,6 +70,12 @@ smoke: build
 # The smoke test's screenshots, into docs/screenshots (the README shows the main ones).
 screenshots: build
 	@GO="$(GO)" SMOKE_OUT=docs/screenshots .ci/smoke $(BIN)
+
+# The adversarial suite (docs/RELIABILITY.md): drives the built program from outside with bad
+# command lines, odd data folders, forged login callbacks, SIGKILLs, odd Facebook answers and a
+# full disk, then scans everything it wrote for secrets. ADVERSARIAL_FLAGS=-keep keeps its files.
+adversarial: build
+	$(GO) run -tags $(TAGS) ./internal/adversarial -bin $(BIN) $(ADVERSARIAL_FLAGS)
 
 bench: check-go deps-build
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -benchmem ./...

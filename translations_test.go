@@ -112,8 +112,9 @@ func TestEverySentenceIsInBothLanguages(t *testing.T) {
 			case code != "en" && got == english && hasWords(english) && !slices.Contains(sameInSpanish, key):
 				t.Errorf("%s.json %q is still the English %q", code, key, english)
 			}
-			if f, ok := plurals[code][key]; ok && !slices.Equal(placeholders(f["one"]), want) {
-				t.Errorf("%s.json %q: its \"one\" form has the placeholders %v, the English %v", code, key, placeholders(f["one"]), want)
+			// The "one" form may say "the Page" instead of "1 Page".
+			if f, ok := plurals[code][key]; ok && slices.ContainsFunc(placeholders(f["one"]), func(p string) bool { return !slices.Contains(want, p) }) {
+				t.Errorf("%s.json %q: its \"one\" form has the placeholders %v, the English only %v", code, key, placeholders(f["one"]), want)
 			}
 		}
 		// Plural forms in one language, plural forms in all.

@@ -394,3 +394,35 @@ func TestCheckPagesEachReportsNothingOnceTheContextEnded(t *testing.T) {
 		t.Fatalf("interrupted round: err %v, %d groups reported", err, reported.Load())
 	}
 }
+
+// A health batch that Facebook fails as a whole (5xx) is retried as a batch,
+// never as its fifty operations one by one: during an outage, or while
+// Facebook throttles the app, that would multiply the requests by fifty
+// (issue 16's adversarial suite measured 302 requests instead of 2). The
+// round stops and its Pages could not be checked.
+func TestCheckPagesDoesNotAskEachOperationWhenFacebookFails(t *testing.T) {
+	env := startFake(t, sandbox.Options{Seed: 5, ExtraPages: 200}, func(c *Config) {
+		c.BatchConcurrency = 2
+		c.Retry = RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}
+	})
+	ctx := ctxT(t)
+	var pr []PageProbe
+	for i := 1; i <= 200; i++ {
+		pr = append(pr, env.probes(sandbox.ExtraPageID(i))...)
+	}
+	env.fake.FailNext(sandbox.ScopeBatch, 1000, 503)
+	env.fake.ResetStats()
+	hs, err := env.c.CheckPages(ctx, token.Token{}, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range hs {
+		if h.TokenErr == nil || h.TokenErr.Class != ClassTransient {
+			t.Fatalf("Page %d: %+v, want could not check (Facebook failing)", i, h.TokenErr)
+		}
+	}
+	// 600 operations in 12 batches; at most every batch twice (MaxAttempts).
+	if n := env.fake.Stats().Requests; n > 24 {
+		t.Fatalf("%d requests for a round Facebook failed as a whole, want at most 24", n)
+	}
+}

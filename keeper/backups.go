@@ -50,7 +50,13 @@ func (k *Keeper) Restore(ctx context.Context, path string) error {
 	if err := k.requireManager(); err != nil {
 		return err
 	}
-	if err := k.store.Restore(ctx, path); err != nil {
+	// Not while a settings or integration change is under way: it reads
+	// secrets from the store inside its transaction, which the restore's
+	// exclusive lock would deadlock.
+	k.settingsMu.Lock()
+	err := k.store.Restore(ctx, path)
+	k.settingsMu.Unlock()
+	if err != nil {
 		return err
 	}
 	return k.reloadSettings(ctx)

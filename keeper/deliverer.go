@@ -103,10 +103,10 @@ type deliveryResult struct {
 // DeliverDue sends every event that is due, and the events that become due
 // behind them, until none is due or ctx ends; failures are recorded and
 // retried later with back-off. Safe to call from any goroutine: passes do
-// not overlap. A viewer delivers nothing.
+// not overlap. A process that only reads the folder delivers nothing.
 func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 	var pass DeliveryPass
-	if k.viewer != nil {
+	if k.readOnly() {
 		return pass, nil
 	}
 	ds := &k.dstate
@@ -398,11 +398,30 @@ func deliveryBackoff(attempts int, retryable bool, retryAfter time.Duration) tim
 }
 
 var (
-	msgDelivered      = msg("integration.event.delivered", "{{.Type}} delivered to {{.Name}}.")
-	msgDeliveredHolds = msg("integration.event.delivered_holds", "{{.Type}} delivered to {{.Name}}, which now holds the current token.")
-	msgDeliveredOther = msg("integration.event.delivered_other", "{{.Type}} delivered to {{.Name}}, but it says it holds another token.")
-	msgDeliveryFailed = msg("integration.event.failed", "{{.Type}} not delivered to {{.Name}} yet ({{.Why}}); trying again at {{.Next}}.")
+	msgDelivered      = msg("integration.event.delivered", "{{.Name}} received {{.What}}.")
+	msgDeliveredHolds = msg("integration.event.delivered_holds", "{{.Name}} received {{.What}} and now holds the current token.")
+	msgDeliveredOther = msg("integration.event.delivered_other", "{{.Name}} received {{.What}}, but it says it holds another token.")
+	msgDeliveryFailed = msg("integration.event.failed", "{{.Name}} has not received {{.What}} yet ({{.Why}}); trying again at {{.Next}}.")
 )
+
+// eventWords name each event in the history in plain words (the wire name,
+// such as page.token_renewed, means nothing to a page owner).
+var eventWords = map[integration.EventType]message{
+	integration.PageConnected:     msg("integration.what.connected", "the new connection"),
+	integration.PageTokenRenewed:  msg("integration.what.token_renewed", "the renewed connection"),
+	integration.PageChanged:       msg("integration.what.changed", "the Page's new details"),
+	integration.PageDisconnected:  msg("integration.what.disconnected", "the news that the Page was disconnected"),
+	integration.PageStatusChanged: msg("integration.what.status_changed", "the Page's new status"),
+}
+
+// deliveryWhat is what an event told its integration, in words; an event
+// type this version does not know keeps its wire name.
+func deliveryWhat(t integration.EventType) Text {
+	if m, ok := eventWords[t]; ok {
+		return m.with()
+	}
+	return Text{Template: string(t)}
+}
 
 // recordDeliveries writes a batch of answers in one transaction: each
 // event delivered or to be tried again, what the integration has of each
@@ -475,7 +494,7 @@ func (k *Keeper) recordOne(tx *store.Tx, set *integrationSet, r deliveryResult) 
 		if typ == integration.PageStatusChanged || typ == integration.PageChanged {
 			return nil // informational: the history already says what changed
 		}
-		_, err := tx.AppendEvent(newEvent(r.at, d.PageID, "integration_delivered", words.with("Type", d.Type, "Name", d.Integration)))
+		_, err := tx.AppendEvent(newEvent(r.at, d.PageID, "integration_delivered", words.with("What", deliveryWhat(typ), "Name", d.Integration)))
 		return err
 	}
 	code, retryable, after := failureCode(r.err)
@@ -505,7 +524,7 @@ func (k *Keeper) recordOne(tx *store.Tx, set *integrationSet, r deliveryResult) 
 	if !first {
 		return nil // the history says when it started failing, not every retry
 	}
-	_, err := tx.AppendEvent(newEvent(r.at, d.PageID, "integration_failing", msgDeliveryFailed.with("Type", d.Type,
+	_, err := tx.AppendEvent(newEvent(r.at, d.PageID, "integration_failing", msgDeliveryFailed.with("What", deliveryWhat(typ),
 		"Name", d.Integration, "Why", deliveryProblem(code), "Next", clock(next, r.at))))
 	return err
 }

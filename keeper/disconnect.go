@@ -129,7 +129,7 @@ func facebookSaysGone(err error) bool {
 // and retried later with back-off (one that cannot be recorded is reported,
 // Logf, and tried again at the next drain).
 func (k *Keeper) DrainOutbox(ctx context.Context) (pending int) {
-	if k.viewer != nil {
+	if k.readOnly() {
 		return 0
 	}
 	items, err := k.store.DueOutbox(ctx, k.now(), 100)

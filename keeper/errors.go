@@ -137,6 +137,9 @@ func Explain(err error) (what, todo Text) {
 	if errors.As(err, &ex) {
 		return ex.explain()
 	}
+	if t, ok := explainFolder(err); ok {
+		return t, Text{}
+	}
 	var (
 		stopped *LoginStoppedError
 		ro      *ReadOnlyError
@@ -146,7 +149,7 @@ func Explain(err error) (what, todo Text) {
 	case errors.As(err, &stopped):
 		return msgLoginStopped.with("Code", stopped.Code), Text{}
 	case errors.As(err, &ro):
-		return msgReadOnly.with("Manager", ro.Manager.String()), Text{}
+		return msgReadOnly.with("Manager", ro.Manager.Text()), Text{}
 	case errors.As(err, &confirm):
 		var names []Text
 		for _, w := range confirm.Warnings {

@@ -71,8 +71,9 @@ func (k *Keeper) newConfig(set Settings) *config {
 }
 
 // appSecret is the App Secret saved for appID, or the zero Token. A
-// keyring that cannot be read is reported (Logf) and treated as no secret:
-// the secret is optional, and Pagekeeper must open without it.
+// secret that cannot be read is reported (Logf; the error says from where)
+// and treated as no secret: the secret is optional, and Pagekeeper must
+// open without it.
 func (k *Keeper) appSecret(appID string) token.Token {
 	if appID == "" {
 		return token.Token{}
@@ -82,7 +83,7 @@ func (k *Keeper) appSecret(appID string) token.Token {
 	case errors.Is(err, store.ErrKeyNotFound):
 		return token.Token{}
 	case err != nil:
-		k.logf("the App Secret could not be read from the system keyring (%v); logging in without it", err)
+		k.logf("the App Secret could not be read (%v); logging in without it", err)
 		return token.Token{}
 	}
 	return token.New(v)

@@ -124,8 +124,8 @@ func statusOfPage(p store.Page) PageStatus {
 var (
 	msgNotReconfirmed = msg("health.not_reconfirmed",
 		"Not re-confirmed: the last check could not reach a verdict ({{.Reason}}). Last confirmed {{.When}}.")
-	msgNotReconfirmedNoDate = msg("health.not_reconfirmed_undated",
-		"Not re-confirmed: the last check could not reach a verdict ({{.Reason}}).")
+	msgNotReconfirmedBefore = msg("health.not_reconfirmed_before",
+		"Not re-confirmed: the last check could not reach a verdict ({{.Reason}}). Last confirmed before.")
 	msgNotReconfirmedShort = msg("health.not_reconfirmed_short", "not re-confirmed")
 )
 
@@ -142,14 +142,13 @@ func (ps PageStatus) NoteShort() Text {
 // last round confirmed it): what the window, `status` and `check` show
 // next to it.
 func (ps PageStatus) Note() Text {
-	if ps.NotReconfirmed == ReasonNone {
+	switch {
+	case ps.NotReconfirmed == ReasonNone:
 		return Text{}
+	case ps.ConfirmedAt.IsZero():
+		return msgNotReconfirmedBefore.with("Reason", ps.NotReconfirmed.Words())
 	}
-	if ps.ConfirmedAt.IsZero() {
-		return msgNotReconfirmedNoDate.with("Reason", ps.NotReconfirmed.Words())
-	}
-	// The reason and the time are rendered in the reader's language.
-	return msgNotReconfirmed.with("Reason", ps.NotReconfirmed.Words(), "When", ps.ConfirmedAt)
+	return msgNotReconfirmed.with("Reason", ps.NotReconfirmed.Words(), "When", ps.ConfirmedAt.Local())
 }
 
 // knownProblem: the statuses a Page keeps through a round that could not
@@ -377,7 +376,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	hs.roundMu.Lock()
 	defer hs.roundMu.Unlock()
 
-	round := Round{Started: k.now(), Stored: k.viewer == nil}
+	round := Round{Started: k.now(), Stored: !k.readOnly()}
 	want := map[string]bool{}
 	for _, id := range pageIDs {
 		want[id] = true
@@ -426,7 +425,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	// The integrations are judged while Facebook answers (integration_health.go).
 	var findings map[string][]finding
 	found := make(chan struct{})
-	if k.viewer == nil {
+	if !k.readOnly() {
 		go func() {
 			defer close(found)
 			findings = k.integrationFindings(fetchCtx, conn, graph, round.Started)
@@ -450,7 +449,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		}
 	}
 
-	if k.viewer != nil {
+	if k.readOnly() {
 		<-found
 		if err := <-fetched; err != nil {
 			return round, err
@@ -486,12 +485,16 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 		return round, nil
 	}
 
+	saved := 0 // Pages whose results are committed, for a round cut short
 	fail := func(err error) (Round, error) {
 		stopFetch()
 		for range answered {
 		}
 		<-fetched
 		<-found
+		if saved > 0 {
+			return round, &RoundSaveError{Saved: saved, Total: len(conn), Err: err}
+		}
 		return round, err
 	}
 	set := k.config().settings
@@ -511,7 +514,7 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 	// is not recorded, as the answer is about what it was.
 	recordPages := func(which []int) error {
 		now := k.now()
-		return k.store.Update(ctx, func(tx *store.Tx) error {
+		err := k.store.Update(ctx, func(tx *store.Tx) error {
 			ids := make([]string, len(which))
 			for j, i := range which {
 				ids[j] = conn[i].ID
@@ -545,6 +548,10 @@ func (k *Keeper) CheckNow(ctx context.Context, pageIDs ...string) (Round, error)
 			}
 			return tx.MarkChecked(unchanged, now)
 		})
+		if err == nil {
+			saved += len(which)
+		}
+		return err
 	}
 	<-found
 	if len(unreadable) > 0 {

@@ -43,8 +43,8 @@ func TestTheIntegrationsSpeakTheChosenLanguage(t *testing.T) {
 	history := strings.Join(said, "\n")
 	for _, want := range []string{
 		"Integración Support Bot añadida",
-		"page.connected entregado a Support Bot, que ya tiene el token actual.",
-		"page.token_renewed aún no se ha entregado a Support Bot (HTTP 503); se volverá a intentar a las ",
+		"Support Bot recibió la nueva conexión y ya tiene el token actual.",
+		"Support Bot aún no ha recibido la conexión renovada (HTTP 503); se volverá a intentar a las ",
 		"Los mensajes van ahora a ninguna integración (antes: Support Bot).",
 		"Los mensajes van ahora a Support Bot (antes: ninguna integración).",
 	} {
@@ -52,7 +52,7 @@ func TestTheIntegrationsSpeakTheChosenLanguage(t *testing.T) {
 			t.Errorf("the history lacks %q:\n%s", want, history)
 		}
 	}
-	for _, english := range []string{"delivered to", "not delivered", "Messages now go to", "no integration", "added ("} {
+	for _, english := range []string{"received", "not received", "page.connected", "page.token_renewed", "Messages now go to", "no integration", "added ("} {
 		if strings.Contains(history, english) {
 			t.Errorf("English %q in the Spanish history:\n%s", english, history)
 		}

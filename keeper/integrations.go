@@ -20,7 +20,7 @@ import (
 // inbox or own service) that receives each Page's token, as signed events
 // sealed to its key (docs/INTEGRATION.md). The list is a setting of its own
 // (integrationsKey), changed one integration at a time and in effect at
-// once; each signing secret lives only in the keyring. Each connected Page
+// once; each signing secret is kept with the other secrets (secrets.go). Each connected Page
 // goes to at most one integration, by name (store.Page.Integration); the
 // first integration in the list is the default for new Pages.
 
@@ -63,7 +63,7 @@ func (s Secret) Reveal() string { return s.t.Reveal() }
 type target struct {
 	Integration
 	recipient *age.X25519Recipient
-	secret    token.Token // zero: none in the keyring
+	secret    token.Token // zero: none saved
 }
 
 // integrationSet is the list in effect (part of config: never changed, only
@@ -109,8 +109,8 @@ func (s *integrationSet) defaultName() string {
 	return ""
 }
 
-// loadIntegrations reads the list and each secret. A secret the keyring
-// cannot give is reported (Logf): that integration waits for it.
+// loadIntegrations reads the list and each secret. A secret that cannot be
+// read is reported (Logf): that integration waits for it.
 func (k *Keeper) loadIntegrations(ctx context.Context) (*integrationSet, error) {
 	var list []Integration
 	if _, err := k.store.GetSetting(ctx, integrationsKey, &list); err != nil {
@@ -129,7 +129,7 @@ func (k *Keeper) newIntegrationSet(list []Integration) *integrationSet {
 		case err == nil:
 			t.secret = token.New(v)
 		case !errors.Is(err, store.ErrKeyNotFound):
-			k.logf("the signing secret of the integration %q could not be read from the system keyring (%v); its deliveries wait", in.Name, err)
+			k.logf("the signing secret of the integration %q could not be read (%v); its deliveries wait", in.Name, err)
 		}
 		s.targets[in.Name] = t
 	}
@@ -152,7 +152,7 @@ type IntegrationInfo struct {
 	Integration
 	// Default: new Pages go to it.
 	Default bool
-	// HasSecret: its signing secret is in the keyring. Without it nothing
+	// HasSecret: its signing secret is saved. Without it nothing
 	// is delivered ("needs its signing secret").
 	HasSecret bool
 	// Pages lists the names of the Pages whose messages go to it.
@@ -368,7 +368,7 @@ func (k *Keeper) changeIntegrations(ctx context.Context, fn func(tx *store.Tx, l
 	return nil
 }
 
-// setSecret writes an integration's secret to the keyring; undo puts back
+// setSecret saves an integration's secret; undo puts back
 // what was there.
 func (k *Keeper) setSecret(name string, sec Secret) (undo func() error, err error) {
 	user := integrationSecretUser(name)
@@ -394,7 +394,7 @@ var (
 	msgIntRemoved = msg("integration.event.removed", "Integration {{.Name}} removed.")
 )
 
-// AddIntegration adds an integration (its secret into the keyring). The
+// AddIntegration adds an integration (and saves its secret). The
 // first one added becomes the default, and every connected Page that goes
 // to no integration goes to it: each is handed its token (page.connected).
 func (k *Keeper) AddIntegration(ctx context.Context, s IntegrationSetup, actor Actor) error {
@@ -636,7 +636,7 @@ func (k *Keeper) purgeRemoved(ctx context.Context) error {
 	}
 	for _, name := range gone {
 		if err := k.secrets.Delete(keyringService, integrationSecretUser(name)); err != nil && !errors.Is(err, store.ErrKeyNotFound) {
-			k.logf("the signing secret of the removed integration %q could not be deleted from the system keyring: %v", name, err)
+			k.logf("the signing secret of the removed integration %q could not be deleted from %s: %v", name, k.SecretsPlace(), err)
 		}
 	}
 	return nil
@@ -804,7 +804,7 @@ func (k *Keeper) TestIntegration(ctx context.Context, name string, actor Actor) 
 		fail := &IntegrationError{What: msgIntTestFail.with("Name", t.Name, "Why", deliveryProblem(code)), Todo: msgTestFailDo.with(), err: err}
 		detail, err = fail.What, fail
 	}
-	if k.viewer == nil {
+	if !k.readOnly() {
 		if _, rerr := k.store.AppendEvent(context.WithoutCancel(ctx), actor.event("", "integration_test", detail, k.now())); rerr != nil {
 			k.logf("the test of %s could not be recorded: %v", t.Name, rerr)
 		}

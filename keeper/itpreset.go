@@ -89,7 +89,7 @@ var presetSettings = []presetField{
 	{"graph_version", func(s *Settings) any { return &s.GraphVersion }, `text, like "v25.0"`},
 	{"redirect_mode", func(s *Settings) any { return &s.RedirectMode }, `"loopback" or "relay"`},
 	{"login_config_id", func(s *Settings) any { return &s.LoginConfigID }, `text, like "1234567890123456"`},
-	{"ports", func(s *Settings) any { return &s.Ports }, `a list of port numbers, like [47321, 47322]`},
+	{"ports", func(s *Settings) any { return &s.Ports }, `a list of port numbers, like [27182, 27183]`},
 	{"relay_url", func(s *Settings) any { return &s.RelayURL }, `text, like "https://example.com/pagekeeper/relay"`},
 	{"business_pages", func(s *Settings) any { return &s.BusinessPages }, `true or false`},
 	{"check_interval", func(s *Settings) any { return &s.CheckInterval }, `text like "1h" or "30m"`},
@@ -312,7 +312,7 @@ func secretKey(k string) bool {
 }
 
 func secretError(key string) error {
-	return fmt.Errorf("%q looks like a secret: put secrets in the keyring, not in a file; remove it from the preset", key)
+	return fmt.Errorf("%q looks like a secret: never put secrets in a file; remove it from the preset and set it with `pagekeeper settings set` or `pagekeeper integration set-secret` (or in Settings), which keep it sealed", key)
 }
 
 func typeWord(t reflect.Type) string {
@@ -375,7 +375,7 @@ func (k *Keeper) applyPresetIfAny(ctx context.Context) {
 // invalid preset changes no setting, so a corrected file applies next time;
 // the history says why it was refused ("preset_refused", once per content).
 func (k *Keeper) applyPresetOnce(ctx context.Context, path string) (applied bool, err error) {
-	if k.viewer != nil {
+	if k.readOnly() {
 		return false, nil // the manager applies it
 	}
 	var rec presetRecord

@@ -96,9 +96,9 @@ func TestLoadPresetRefusesWithWordsNamingTheProblem(t *testing.T) {
 		{"unknown key", `{"app_id": "1", "check_intervall": "1h"}`, []string{`unknown setting "check_intervall"`, "check_interval"}},
 		{"unknown smtp key", `{"smtp": {"hostname": "x"}}`, []string{`unknown setting "hostname" in "smtp"`, "host"}},
 		{"unknown owner key", `{"owners": [{"name": "Ana", "mail": "a@example.com"}]}`, []string{`unknown setting "mail" in "owners"`}},
-		{"app secret", `{"app_id": "1", "app_secret": "abc"}`, []string{`"app_secret"`, "put secrets in the keyring, not in a file"}},
-		{"smtp password", `{"smtp": {"host": "h", "password": "hunter2"}}`, []string{`"smtp.password"`, "put secrets in the keyring, not in a file"}},
-		{"access token", `{"page_access_token": "EAAB"}`, []string{"put secrets in the keyring, not in a file"}},
+		{"app secret", `{"app_id": "1", "app_secret": "abc"}`, []string{`"app_secret"`, "never put secrets in a file"}},
+		{"smtp password", `{"smtp": {"host": "h", "password": "hunter2"}}`, []string{`"smtp.password"`, "never put secrets in a file"}},
+		{"access token", `{"page_access_token": "EAAB"}`, []string{"never put secrets in a file"}},
 		{"personal", `{"language": "es"}`, []string{`"language" cannot be preset`}},
 		{"invalid port", `{"ports": [80]}`, []string{"Port 80 is outside 1024–65535"}},
 		{"invalid app id", `{"app_id": "my-app"}`, []string{"App ID is the number"}},
@@ -328,7 +328,7 @@ func TestApplyPresetOnceWithABadFileChangesNothingUntilFixed(t *testing.T) {
 	defer k.Close()
 	p := writePreset(t, t.TempDir(), "preset.json", `{"app_id": "1", "app_secret": "s3cr3t"}`)
 	applied, err := k.applyPresetOnce(ctx, p)
-	if err == nil || applied || !strings.Contains(err.Error(), "keyring") || strings.Contains(err.Error(), "s3cr3t") {
+	if err == nil || applied || !strings.Contains(err.Error(), "never put secrets in a file") || strings.Contains(err.Error(), "s3cr3t") {
 		t.Fatalf("applied=%v err=%v", applied, err)
 	}
 	if got := k.Settings(); !reflect.DeepEqual(got, DefaultSettings()) {

@@ -43,7 +43,9 @@ type Options struct {
 	// every Page (sandbox-demo, tests).
 	SandboxAutoConsent bool
 	// Keyring keeps the data key and the secrets (App Secret, SMTP
-	// password); nil = the system keyring. Ignored in the sandbox.
+	// password, signing secrets); nil = the system keyring. When the data
+	// key is in the key file instead, so are the secrets: sealed in the data
+	// folder. Ignored in the sandbox.
 	Keyring store.Keyring
 	// AllowKeyFile: the owner agreed to a key file when no keyring works.
 	AllowKeyFile bool
@@ -103,6 +105,14 @@ type Options struct {
 	// import); the sandbox registers it as "Sandbox Bot" and points the
 	// pretend Facebook's webhooks at it. Nil: the sandbox runs without it.
 	SandboxIntegration func(ctx context.Context, c SandboxIntegrationConfig) (SandboxIntegrationServer, error)
+
+	// Use is what this process does with the data folder (folder.go):
+	// the window by default.
+	Use Use
+	// Command names the headless command in the manager lock
+	// ("pagekeeper check"), so that others can say what holds the folder;
+	// "" is the window.
+	Command string
 }
 
 // DataDir is the folder o opens.
@@ -146,7 +156,11 @@ type Keeper struct {
 	lock  *store.Lock
 	// viewer is set when another process manages the folder: this one only reads.
 	viewer *store.LockInfo
-	// secrets keeps the App Secret and the SMTP password.
+	// unwritable is set when a reading command could not even take the lock
+	// (a full disk, a read-only folder): it only reads (folder.go).
+	unwritable *store.WriteError
+	// secrets keeps the App Secret, the SMTP password and the signing
+	// secrets: a *secretPlaces, or the sandbox's memory.
 	secrets store.Keyring
 	// http carries Graph requests for every client built from the settings,
 	// so replacing a client leaves no idle connections behind.
@@ -175,7 +189,7 @@ type Keeper struct {
 // Open opens the data folder and builds the Keeper whole: the store (as
 // manager, or read-only when another live process manages the folder), IT's
 // preset on first start, the Facebook client and login set-up from the
-// saved settings and the keyring's secrets, and in the sandbox the pretend
+// saved settings and secrets, and in the sandbox the pretend
 // Facebook.
 func Open(ctx context.Context, o Options) (*Keeper, error) {
 	if o.Now == nil {
@@ -194,6 +208,9 @@ func Open(ctx context.Context, o Options) (*Keeper, error) {
 	}
 	dir, err := o.DataDir()
 	if err != nil {
+		return nil, err
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
 		return nil, err
 	}
 	o.Dir = dir
@@ -217,41 +234,18 @@ func Open(ctx context.Context, o Options) (*Keeper, error) {
 		tr.MaxIdleConnsPerHost = 16
 		k.http = &http.Client{Transport: tr}
 	}
-	if err := k.openStore(ctx, store.Options{Dir: dir, Keyring: dataKeyring, AllowKeyFile: o.AllowKeyFile, Now: o.Now}); err != nil {
+	if err := k.openStore(ctx, o.storeOptions(dir, dataKeyring)); err != nil {
 		return nil, err
+	}
+	if !o.Sandbox {
+		// The secrets are kept where the data key is: the keyring, or the
+		// data folder when the key is in the key file (secrets.go).
+		k.secrets = &secretPlaces{st: k.store, system: k.secrets}
 	}
 	if err := k.finishOpen(ctx); err != nil {
 		return nil, errors.Join(err, k.Close())
 	}
 	return k, nil
-}
-
-// openStore takes the manager lock and opens the store; when another live
-// process holds the lock, it opens the store read-only as a viewer.
-func (k *Keeper) openStore(ctx context.Context, so store.Options) error {
-	lock, err := store.AcquireLock(so.Dir)
-	var held *store.LockHeldError
-	switch {
-	case errors.As(err, &held):
-		so.ReadOnly = true
-		s, rerr := store.Open(ctx, so)
-		if rerr != nil {
-			// The real reason the viewer could not open comes first: the
-			// manager's name alone would hide a keyring or disk problem.
-			return fmt.Errorf("%w (%s manages these Pages)", fromStore(rerr), held.Holder)
-		}
-		holder := held.Holder
-		k.store, k.viewer = s, &holder
-		return nil
-	case err != nil:
-		return fromStore(err)
-	}
-	s, err := store.Open(ctx, so)
-	if err != nil {
-		return errors.Join(fromStore(err), lock.Release())
-	}
-	k.store, k.lock = s, lock
-	return nil
 }
 
 // finishOpen starts the sandbox or applies IT's preset, then builds the
@@ -268,6 +262,11 @@ func (k *Keeper) finishOpen(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if set, err = k.moveOldDefaultPorts(ctx, set); err != nil {
+		// The new ports are used all the same; the move is saved next time.
+		k.logf("the login's new default ports could not be saved: %v", err)
+	}
+	k.moveSecrets(ctx, set)
 	ints, err := k.loadIntegrations(ctx)
 	if err != nil {
 		return err
@@ -275,7 +274,7 @@ func (k *Keeper) finishOpen(ctx context.Context) error {
 	c := k.newConfig(set)
 	c.integrations = ints
 	k.cfg.Store(c)
-	if k.opts.Sandbox && k.viewer == nil {
+	if k.opts.Sandbox && !k.readOnly() {
 		// The sandbox closes the loop out of the box: its own integration
 		// receives the Pages and answers the pretend customers.
 		return k.startSandboxIntegration(ctx)
@@ -322,13 +321,21 @@ func (k *Keeper) Close() error {
 // a verified backup; the file it replaces is kept beside it.
 func RestoreBackup(dir, backupPath string) error { return store.RestoreFrom(dir, backupPath) }
 
-// ReadOnly reports who manages the folder when this process only views it.
+// ReadOnly reports who manages the folder when this process only views it
+// (manager is zero when nobody does and the folder cannot be written:
+// see Unwritable).
 func (k *Keeper) ReadOnly() (manager LockInfo, readOnly bool) {
-	if k.viewer == nil {
-		return LockInfo{}, false
+	switch {
+	case k.viewer != nil:
+		return LockInfo(*k.viewer), true
+	case k.unwritable != nil:
+		return LockInfo{}, true
 	}
-	return LockInfo(*k.viewer), true
+	return LockInfo{}, false
 }
+
+// readOnly: this process records nothing (folder.go).
+func (k *Keeper) readOnly() bool { return k.viewer != nil || k.unwritable != nil }
 
 // Dir is the data folder.
 func (k *Keeper) Dir() string { return k.store.Dir() }
@@ -357,8 +364,11 @@ func (e *ReadOnlyError) Error() string {
 }
 
 func (k *Keeper) requireManager() error {
-	if k.viewer != nil {
+	switch {
+	case k.viewer != nil:
 		return &ReadOnlyError{Manager: LockInfo(*k.viewer)}
+	case k.unwritable != nil:
+		return k.unwritable
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ import (
 const outboxEmail = "email"
 
 // emailJob is a queued email: everything is already rendered, and nothing
-// in it is secret (the SMTP password is read from the keyring at sending).
+// in it is secret (the SMTP password is read where it is kept at sending).
 type emailJob struct {
 	To         string `json:"to"`
 	ToName     string `json:"to_name,omitempty"`
@@ -51,8 +51,8 @@ var (
 	msgEmailFailed  = msg("email.failed", "Email to {{.To}} not delivered yet ({{.Why}}); trying again at {{.Next}}.")
 	msgEmailGaveUp  = msg("email.gave_up", "Email to {{.To}} could not be delivered ({{.Why}}); Pagekeeper gave up: {{.Subject}}")
 	msgNoSMTP       = msg("email.no_smtp", "no email server is set up in Settings")
-	msgNoPassword   = msg("email.no_password", "no password for the email account is saved in the system keyring")
-	msgKeyringError = msg("email.keyring_error", "the system keyring could not be read")
+	msgNoPassword   = msg("email.no_password", "no password for the email account is saved in {{.Where}}")
+	msgKeyringError = msg("email.keyring_error", "the password of the email account could not be read from {{.Where}}")
 	msgBadSender    = msg("email.bad_sender", "the sender address “{{.Address}}” is not valid")
 	msgBadAddress   = msg("email.bad_address", "the address “{{.Address}}” is not valid")
 	msgNoOwners     = msg("email.no_owners", "Add at least one owner's email address in Settings first.")
@@ -103,7 +103,7 @@ func composeEmail(a Alert, host string, l Lang) (subject, text, htmlBody string)
 }
 
 // smtpPassword is the email account's password: the one typed (the
-// Settings form's, not saved yet) or else the one saved in the keyring.
+// Settings form's, not saved yet) or else the one saved (SecretsPlace).
 // An account without a user name needs none.
 func (k *Keeper) smtpPassword(s SMTP, typed Secret) (string, error) {
 	switch {
@@ -115,9 +115,10 @@ func (k *Keeper) smtpPassword(s SMTP, typed Secret) (string, error) {
 	pw, err := k.secrets.Get(keyringService, smtpUser(s.Username))
 	switch {
 	case errors.Is(err, store.ErrKeyNotFound):
-		return "", &mailError{words: msgNoPassword.with()}
+		return "", &mailError{words: msgNoPassword.with("Where", k.SecretsPlace())}
 	case err != nil:
-		return "", &mailError{words: msgKeyringError.with()}
+		k.logf("the password of the email account could not be read (%v)", err)
+		return "", &mailError{words: msgKeyringError.with("Where", k.SecretsPlace())}
 	}
 	return pw, nil
 }
@@ -214,7 +215,7 @@ func (k *Keeper) sendMail(ctx context.Context, s SMTP, password, to, toName, sub
 // outcome that could not be recorded is reported (Logf) and the email is
 // tried again later.
 func (k *Keeper) DrainMail(ctx context.Context) (pending int) {
-	if k.viewer != nil {
+	if k.readOnly() {
 		return 0
 	}
 	items, err := k.store.DueOutbox(ctx, k.now(), 0)
@@ -332,7 +333,7 @@ func (k *Keeper) SendTestEmail(ctx context.Context, s Settings, sec Secrets) err
 			kind, detail = "email_failed", msgTestFailed.with("To", o.String(), "Why", why(err))
 			errs = append(errs, &TextError{Text: detail, Err: err})
 		}
-		if k.viewer == nil {
+		if !k.readOnly() {
 			if _, rerr := k.store.AppendEvent(ctx, newEvent(k.now(), "", kind, detail)); rerr != nil {
 				k.logf("the test email to %s could not be recorded: %v", o.Email, rerr)
 			}

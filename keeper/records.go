@@ -159,10 +159,36 @@ type LockInfo struct {
 	Host      string    `json:"host"`
 	PID       int       `json:"pid"`
 	StartedAt time.Time `json:"started_at"`
+	// Command is the headless command that holds the folder
+	// ("pagekeeper check"); "" is the window.
+	Command string `json:"command,omitempty"`
 }
 
-// String is "alice on laptop-7 (pid 4242) since 09:14".
+// String is "alice on laptop-7 (pid 4242) since 09:14", or
+// "`pagekeeper check` run by alice on laptop-7 (pid 4242) since 09:14", in
+// English (Text is for a person).
 func (i LockInfo) String() string { return store.LockInfo(i).String() }
+
+var (
+	msgLockWho     = msg("lock.who", "{{.User}} on {{.Host}} (pid {{.PID}}) since {{.Since}}")
+	msgLockCommand = msg("lock.command", "`{{.Command}}` run by {{.Who}}")
+	msgSomeone     = msg("lock.someone", "someone")
+)
+
+// Text names who holds the folder, in the reader's language: the user,
+// the computer, the process and since when, after the command when a
+// headless command holds it.
+func (i LockInfo) Text() Text {
+	user := plain(i.User)
+	if i.User == "" {
+		user = msgSomeone.with()
+	}
+	who := msgLockWho.with("User", user, "Host", i.Host, "PID", i.PID, "Since", i.StartedAt.Local())
+	if i.Command != "" {
+		return msgLockCommand.with("Command", i.Command, "Who", who)
+	}
+	return who
+}
 
 // PageLog is one Page's record, its status in words and its newest events.
 type PageLog struct {

@@ -18,11 +18,14 @@ import (
 // sandboxSeed fixes the pretend world (Pages, people, tokens' randomness).
 const sandboxSeed = 20261122
 
+// sandboxStateFile keeps the pretend Facebook's state in the sandbox folder.
+const sandboxStateFile = "sandbox-facebook.json"
+
 // startSandbox runs the pretend Facebook on a free loopback port, its state
 // kept in the data folder so practice survives a restart.
 func (k *Keeper) startSandbox() error {
 	opts := sandbox.Options{Seed: sandboxSeed, Clock: sandbox.NewRunningClock(time.Now()),
-		StateFile: filepath.Join(k.opts.Dir, "sandbox-facebook.json")}
+		StateFile: filepath.Join(k.opts.Dir, sandboxStateFile)}
 	srv, err := sandbox.Start(opts)
 	var bad *sandbox.StateFileError
 	if errors.As(err, &bad) {

@@ -21,6 +21,10 @@ import (
 // trainee connects a Page, its messages go to Sandbox Bot, a pretend
 // customer writes, Sandbox Bot answers through the pretend Send API.
 
+// sandboxBotDir is Sandbox Bot's own folder (its key, signing secret and
+// database) inside the sandbox's data folder.
+const sandboxBotDir = "sandbox-bot"
+
 // SandboxIntegrationConfig is what the sandbox's integration is started with.
 type SandboxIntegrationConfig struct {
 	// Dir is its own folder (key, secret, database).
@@ -72,7 +76,7 @@ func (k *Keeper) startSandboxIntegration(ctx context.Context) error {
 	b := make([]byte, 16)
 	rand.Read(b)
 	verify := base64.RawURLEncoding.EncodeToString(b)
-	srv, err := k.opts.SandboxIntegration(ctx, SandboxIntegrationConfig{Dir: filepath.Join(k.opts.Dir, "sandbox-bot"),
+	srv, err := k.opts.SandboxIntegration(ctx, SandboxIntegrationConfig{Dir: filepath.Join(k.opts.Dir, sandboxBotDir),
 		GraphURL: k.fake.URL, AppSecret: token.New(k.fake.Fake.Options().AppSecret), VerifyToken: verify, Logf: k.logf})
 	if err != nil {
 		return fmt.Errorf("starting the sandbox's integration (Sandbox Bot): %w", err)

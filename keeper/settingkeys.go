@@ -19,7 +19,7 @@ import (
 // Setting is one setting by its name.
 type Setting struct {
 	Key string
-	// Secret: kept only in the system keyring; set from standard input,
+	// Secret: kept sealed, apart from the settings (secrets.go); set from standard input,
 	// never shown (SecretSaved says whether one is saved).
 	Secret bool
 }
@@ -61,7 +61,7 @@ func SettingKeys() []Setting {
 
 var (
 	msgUnknownSetting = msg("settings.unknown", "There is no setting “{{.Key}}”. The settings are: {{.Keys}}.")
-	msgSecretSetting  = msg("settings.secret", "“{{.Key}}” is a secret: it is kept in the system keyring and never shown.")
+	msgSecretSetting  = msg("settings.secret", "“{{.Key}}” is a secret: it is kept sealed (in the system keyring, or without one in the data folder) and never shown.")
 	msgBadLanguage    = msg("settings.invalid.language",
 		"“{{.Text}}” is not a language Pagekeeper speaks: use {{.Codes}}, or nothing for the system's language.")
 )
@@ -211,8 +211,8 @@ func (s *Settings) Set(key, value string) error {
 	return nil
 }
 
-// ParsePorts reads port numbers separated by commas or spaces ("47321,
-// 47322"), as Settings, the settings command and --ports take them: at
+// ParsePorts reads port numbers separated by commas or spaces ("27182,
+// 27183"), as Settings, the settings command and --ports take them: at
 // least one, each 0–65535 (Validate asks more of the saved ones).
 func ParsePorts(text string) ([]int, error) {
 	var ports []int
@@ -242,7 +242,7 @@ func (sec *Secrets) Set(key string, value Secret) error {
 	return nil
 }
 
-// SecretSaved reports whether the keyring holds the secret key for the
+// SecretSaved reports whether a secret is saved under key for the
 // settings in effect (the App Secret of the App ID, the password of the
 // email account); it never reads the value out of the keeper.
 func (k *Keeper) SecretSaved(key string) (bool, error) {

@@ -14,7 +14,8 @@ import (
 
 // Settings is everything an owner (or IT, through a preset file) can set.
 // It is stored as one JSON value under the "settings" key. Secrets (the App
-// Secret, the SMTP password) are never here: they live in the OS keyring.
+// Secret, the SMTP password) are never here: they are kept apart, sealed
+// (secrets.go).
 type Settings struct {
 	// The Facebook app Pagekeeper logs in with.
 	AppID        string       `json:"app_id"`
@@ -148,7 +149,7 @@ func ParseOwners(text string) ([]Owner, error) {
 	return owners, errors.Join(errs...)
 }
 
-// SMTP is the mail server alerts go through. The password is in the keyring.
+// SMTP is the mail server alerts go through. The password is kept apart (secrets.go).
 type SMTP struct {
 	Host     string `json:"host,omitempty"`
 	Port     int    `json:"port,omitempty"`
@@ -234,7 +235,7 @@ func DefaultSettings() Settings {
 	return Settings{
 		GraphVersion:            "v25.0",
 		RedirectMode:            RedirectLoopback,
-		Ports:                   []int{47321, 47322, 47323},
+		Ports:                   []int{27182, 27183, 27184},
 		CheckInterval:           Duration(time.Hour),
 		ReminderInterval:        Duration(24 * time.Hour),
 		CouldNotCheckAlertAfter: Duration(6 * time.Hour),
@@ -330,7 +331,7 @@ func (s Settings) clone() Settings {
 }
 
 // UpdateSettings validates s and sec, saves them together (the settings in
-// the data folder, the secrets in the system keyring; when the settings
+// the data folder, the secrets where SecretsPlace says; when the settings
 // cannot be saved, the secrets are put back as they were) and puts them into
 // effect at once: the Graph client and the login set-up are replaced, the
 // scheduler takes the new interval. A health round or a login already

@@ -23,7 +23,7 @@ const (
 // The login Pagekeeper starts by default, for the sample dialog link Main
 // prints (fb/login's defaults; sandbox cannot import fb, whose tests use it).
 const (
-	samplePort    = 47321 // login.DefaultPorts[0]
+	samplePort    = 27182 // login.DefaultPorts[0]
 	sampleVersion = "v25.0"
 	sampleScopes  = "pages_show_list,pages_manage_metadata,pages_messaging,pages_read_engagement"
 )

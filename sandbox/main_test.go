@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,7 +85,7 @@ func TestMainServesThePretendFacebookUntilStopped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cb.Hostname() != "localhost" || cb.Port() != "47321" || cb.Query().Get("code") == "" {
+	if cb.Hostname() != "localhost" || cb.Port() != strconv.Itoa(samplePort) || cb.Query().Get("code") == "" {
 		t.Fatalf("the relay would forward to %s", cb.Redacted())
 	}
 	admin := strings.Fields(lines["Admin: "])[0]

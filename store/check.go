@@ -42,12 +42,12 @@ func checkFile(ctx context.Context, o Options, path string) (bool, error) {
 		// place), so it means something truncated ours.
 		cause = errors.New("the file is empty (zero bytes)")
 	} else {
-		if fi.Mode().Perm()&0o077 != 0 && !o.ReadOnly {
+		if fi.Mode().Perm()&0o077 != 0 && !o.ReadOnly && !o.KeepPermissions {
 			if err := os.Chmod(path, 0o600); err != nil {
 				return false, asWriteError(fmt.Errorf("cannot make %s private: %w", path, err))
 			}
 		}
-		err := probe(ctx, path, o.ReadOnly)
+		err := probe(ctx, path, o)
 		var d *damage
 		if !errors.As(err, &d) {
 			return err == nil, err
@@ -60,10 +60,13 @@ func checkFile(ctx context.Context, o Options, path string) (bool, error) {
 	return false, quarantine(ctx, o, path, cause)
 }
 
-func probe(ctx context.Context, path string, readOnly bool) (err error) {
+func probe(ctx context.Context, path string, o Options) (err error) {
 	q := fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS)
-	if readOnly {
+	if o.ReadOnly {
 		q += "&mode=ro"
+	}
+	if o.immutable {
+		q += "&immutable=1"
 	}
 	db, err := sql.Open("sqlite", fileURI(path)+q)
 	if err != nil {
@@ -165,10 +168,14 @@ func quarantine(ctx context.Context, o Options, path string, cause error) error 
 			}
 		}
 		syncDir(filepath.Dir(path))
-		_ = addPending(o.Dir, pendingEvent{At: o.Now(), Kind: "storage_damaged",
-			Detail: fmt.Sprintf("The data file was damaged (%v) and was moved aside to %s", cause, filepath.Base(target))})
 	}
 	ce.NewestBackup = newestVerifiedBackup(ctx, o.Dir)
+	if ce.MovedTo != "" {
+		lost := pagesLost(ctx, ce.MovedTo, ce.NewestBackup)
+		_ = addPending(o.Dir, pendingEvent{At: o.Now(), Kind: kindDamaged,
+			Detail:  fmt.Sprintf("The data file was damaged (%v) and was moved aside to %s", cause, filepath.Base(target)),
+			MovedTo: filepath.Base(target), PagesLost: &lost})
+	}
 	return ce
 }
 

@@ -118,10 +118,26 @@ func sqliteCode(err error) int {
 
 const (
 	sqliteReadOnly = 8
+	sqliteIOErr    = 10
 	sqliteCorrupt  = 11
 	sqliteFull     = 13
+	sqliteCantOpen = 14
 	sqliteNotADB   = 26
+
+	// sqliteIOErrShmSize: SQLite could not grow its shared-memory index
+	// (the -shm file beside a WAL database). A full disk is what makes it
+	// fail; SQLite reports it as an I/O error, not as SQLITE_FULL.
+	sqliteIOErrShmSize = sqliteIOErr | 19<<8
 )
+
+// sqliteExtendedCode returns the extended SQLite result code of err, or 0.
+func sqliteExtendedCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
 
 func isCorruption(err error) bool {
 	c := sqliteCode(err)
@@ -139,7 +155,7 @@ func asWriteError(err error) error {
 		return err
 	}
 	switch {
-	case sqliteCode(err) == sqliteFull, errors.Is(err, syscall.ENOSPC):
+	case sqliteCode(err) == sqliteFull, sqliteExtendedCode(err) == sqliteIOErrShmSize, errors.Is(err, syscall.ENOSPC):
 		return &WriteError{Reason: WriteDiskFull, Cause: err}
 	case sqliteCode(err) == sqliteReadOnly, errors.Is(err, syscall.EROFS):
 		return &WriteError{Reason: WriteReadOnly, Cause: err}

@@ -17,9 +17,21 @@ type LockInfo struct {
 	Host      string    `json:"host"`
 	PID       int       `json:"pid"`
 	StartedAt time.Time `json:"started_at"`
+	// Command is the headless command that holds the lock
+	// ("pagekeeper check"); "" is the window (or a Pagekeeper too old to say).
+	Command string `json:"command,omitempty"`
 }
 
+// String is "alice on laptop-7 (pid 4242) since 09:14", after the command
+// when a command holds the lock: "`pagekeeper check` run by alice on …".
 func (i LockInfo) String() string {
+	if i.Command != "" {
+		return "`" + i.Command + "` run by " + i.who()
+	}
+	return i.who()
+}
+
+func (i LockInfo) who() string {
 	when := i.StartedAt.Local()
 	stamp := when.Format("15:04")
 	if y, m, d := when.Date(); y != time.Now().Year() || m != time.Now().Month() || d != time.Now().Day() {
@@ -36,6 +48,10 @@ func (i LockInfo) String() string {
 type LockHeldError struct{ Holder LockInfo }
 
 func (e *LockHeldError) Error() string {
+	if e.Holder.Command != "" {
+		return "Another Pagekeeper command is using these Pages: " + e.Holder.String() +
+			". Wait until it ends (or stop it), then try again."
+	}
 	return "Pagekeeper is already managing these Pages: " + e.Holder.String() +
 		". Use that window, or close it and try again."
 }
@@ -50,12 +66,14 @@ type Lock struct {
 
 var errLocked = errors.New("locked by another process")
 
-// AcquireLock takes the manager lock of dir, or returns *LockHeldError
-// naming the holder. A lock file left by a dead process is taken over.
-func AcquireLock(dir string) (*Lock, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, asWriteError(err)
-	}
+// AcquireLock takes the manager lock of dir for the window (AcquireLockFor).
+func AcquireLock(dir string) (*Lock, error) { return AcquireLockFor(dir, "") }
+
+// AcquireLockFor takes the manager lock of dir, or returns *LockHeldError
+// naming the holder; command names what holds it ("" the window), so that
+// others can say who. A lock file left by a dead process is taken over.
+// The folder must exist (PrepareFolder): the lock never creates one.
+func AcquireLockFor(dir, command string) (*Lock, error) {
 	p := filepath.Join(dir, lockFileName)
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -69,7 +87,7 @@ func AcquireLock(dir string) (*Lock, error) {
 		}
 		return nil, err
 	}
-	info := LockInfo{Host: hostname(), PID: os.Getpid(), StartedAt: time.Now().UTC().Truncate(time.Second)}
+	info := LockInfo{Host: hostname(), PID: os.Getpid(), StartedAt: time.Now().UTC().Truncate(time.Second), Command: command}
 	if u, err := user.Current(); err == nil {
 		info.User = u.Username
 	}

@@ -70,6 +70,8 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	switch {
+	case v < 0:
+		return &schemaMismatch{version: v, err: fmt.Errorf("schema version %d", v)}
 	case v > len(migrations):
 		return &NewerVersionError{Schema: v}
 	case v == len(migrations):
@@ -77,12 +79,53 @@ func (s *Store) migrate(ctx context.Context) error {
 	case s.opts.ReadOnly:
 		return fmt.Errorf("this data needs an upgrade (schema %d to %d), which a read-only window cannot do; open Pagekeeper normally once", v, len(migrations))
 	}
+	// The file's version is only a number in its header: a file whose
+	// number is lower than its tables (damaged, or set by hand) would fail
+	// half-way with SQLite's words. The pending migrations are tried first
+	// and rolled back, so such a file is found before it is backed up or
+	// changed, and is treated as damaged.
+	if err := tryMigrations(ctx, s.db, v); err != nil {
+		return err
+	}
 	if v > 0 {
 		if _, err := s.backupLocked(ctx); err != nil {
 			return fmt.Errorf("not upgrading the data because the backup before the upgrade failed: %w", err)
 		}
 	}
 	return asWriteError(applyMigrations(ctx, s.db))
+}
+
+// schemaMismatch: the pending migrations do not apply to the file's tables,
+// so its schema version is not the one its tables have.
+type schemaMismatch struct {
+	version int
+	err     error
+}
+
+func (e *schemaMismatch) Error() string {
+	return fmt.Sprintf("its schema version (%d) does not match its tables", e.version)
+}
+
+func (e *schemaMismatch) Unwrap() error { return e.err }
+
+// tryMigrations applies the migrations after version v in one transaction
+// and rolls them back. A write the disk refuses is a *WriteError; any other
+// failure a *schemaMismatch.
+func tryMigrations(ctx context.Context, db *sql.DB, v int) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return asWriteError(err)
+	}
+	defer tx.Rollback()
+	for _, m := range migrations[v:] {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			if we := asWriteError(err); we != err {
+				return we
+			}
+			return &schemaMismatch{version: v, err: fmt.Errorf("migration %04d_%s: %w", m.version, m.name, err)}
+		}
+	}
+	return nil
 }
 
 // applyMigrations runs each pending migration in its own immediate

@@ -41,6 +41,11 @@ const (
 type sealer struct {
 	aead  cipher.AEAD
 	keyID [keyIDLen]byte
+	// also opens (never seals) what was sealed under the key file's key
+	// while the keyring, which holds this folder's key, was out of reach:
+	// tokens and secrets saved then stay readable when it is back. Nil if
+	// there is no other key.
+	also *sealer
 }
 
 func newSealer(key []byte) (*sealer, error) {
@@ -84,6 +89,9 @@ func (s *sealer) Open(ad, blob []byte) (token.Token, error) {
 		return token.Token{}, fmt.Errorf("%w (unknown format)", ErrTokenUnreadable)
 	}
 	if string(blob[1:1+keyIDLen]) != string(s.keyID[:]) {
+		if s.also != nil {
+			return s.also.Open(ad, blob)
+		}
 		return token.Token{}, fmt.Errorf("%w (sealed under another key)", ErrTokenUnreadable)
 	}
 	pt, err := s.aead.Open(nil, blob[1+keyIDLen:sealHeader], blob[sealHeader:], ad)
@@ -97,8 +105,12 @@ func (s *sealer) Open(ad, blob []byte) (token.Token, error) {
 // existing key file (the user agreed to it earlier); then, if the keyring
 // works but is empty, a new key in the keyring; then, with consent, a new
 // key file; otherwise a *KeyringError. A missing key never deletes sealed
-// tokens: they stay and report ErrTokenUnreadable until renewed.
+// tokens: they stay and report ErrTokenUnreadable until renewed. It also
+// records whether the key in use is the key file's (KeyInFile), and, when
+// the keyring's key is used while a key file exists too, lets the sealer
+// open what was sealed under the file's key.
 func (s *Store) setupKey(ctx context.Context) error {
+	s.seal, s.keyInFile = nil, false
 	dbID, err := s.databaseID(ctx)
 	if err != nil {
 		return err
@@ -115,11 +127,15 @@ func (s *Store) setupKey(ctx context.Context) error {
 			return &KeyringError{Cause: errors.New("the key stored in the system keyring is malformed")}
 		}
 	}
+	var fileKey []byte
 	if key == nil {
-		key, err = readKeyFile(keyPath)
+		key, err = readKeyFile(keyPath, !s.opts.KeepPermissions && !s.opts.ReadOnly)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
+		s.keyInFile = key != nil
+	} else if b, err := readKeyFile(keyPath, false); err == nil {
+		fileKey = b
 	}
 	var events []Event
 	if key == nil && !s.opts.ReadOnly {
@@ -143,6 +159,7 @@ func (s *Store) setupKey(ctx context.Context) error {
 			if key, err = createKeyFile(keyPath); err != nil {
 				return asWriteError(err)
 			}
+			s.keyInFile = true
 			events = append(events, Event{Kind: keyFileEvent,
 				Detail: "Tokens are protected by a key file in the data folder because no system keyring was available"})
 		}
@@ -154,6 +171,11 @@ func (s *Store) setupKey(ctx context.Context) error {
 	if key != nil {
 		if s.seal, err = newSealer(key); err != nil {
 			return err
+		}
+		if fileKey != nil && string(fileKey) != string(key) {
+			if s.seal.also, err = newSealer(fileKey); err != nil {
+				return err
+			}
 		}
 	}
 	if len(events) > 0 {
@@ -201,8 +223,8 @@ func (s *Store) sealedCount(ctx context.Context) (int, error) {
 	return n, err
 }
 
-func readKeyFile(path string) ([]byte, error) {
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+func readKeyFile(path string, tighten bool) ([]byte, error) {
+	if fi, err := os.Stat(path); err == nil && tighten && fi.Mode().Perm()&0o077 != 0 {
 		_ = os.Chmod(path, 0o600) // tighten; reading still works if it fails
 	}
 	b, err := os.ReadFile(path)
@@ -245,7 +267,7 @@ func createKeyFile(path string) ([]byte, error) {
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return readKeyFile(path)
+			return readKeyFile(path, true)
 		}
 		return nil, err
 	}

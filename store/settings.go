@@ -48,3 +48,13 @@ func (s *Store) getSetting(ctx context.Context, key string, into any) (bool, err
 	}
 	return true, nil
 }
+
+// writeCheckKey is the setting CheckWritable writes.
+const writeCheckKey = "write_check"
+
+// CheckWritable makes one small write, so that a command about to ask a
+// person for something (a Facebook login) learns first that nothing could
+// be saved afterwards: a full disk, a read-only folder (*WriteError).
+func (s *Store) CheckWritable(ctx context.Context) error {
+	return s.SetSetting(ctx, writeCheckKey, s.now().UTC())
+}

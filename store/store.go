@@ -9,7 +9,8 @@
 // database, a backup, a key file, an event, a log or an error string. Tokens
 // are sealed with AES-256-GCM under a data key kept in the system keyring,
 // or in a key file only when the user agreed to one; there is no silent
-// plaintext fallback. It also never copies the live database file (backups
+// plaintext fallback. With the key file, the secrets a person types are
+// sealed the same way in the database (FolderKeyring, secrets.go). It also never copies the live database file (backups
 // use VACUUM INTO), and never deletes a damaged file: it moves it aside.
 //
 // Durability: WAL with synchronous=FULL, so a committed write survives a
@@ -66,9 +67,22 @@ type Options struct {
 	// OSUser is recorded as the actor of storage events (default: the
 	// current OS user name).
 	OSUser string
+	// NeedData opens only a folder that already holds Pagekeeper's data:
+	// neither the folder nor a database is created (*NoDataError), except
+	// the fresh database after a damaged one was moved aside (folder.go).
+	NeedData bool
+	// KeepPermissions never changes the permissions of the folder or its
+	// files (the commands that only read or check).
+	KeepPermissions bool
+	// OtherNames are more names (glob patterns) that belong to Pagekeeper
+	// in the folder (FolderOptions.OtherNames).
+	OtherNames []string
 
 	// extraPragmas are added to every connection (tests: max_page_count).
 	extraPragmas []string
+	// immutable reads the file without SQLite's shared-memory index, for a
+	// read-only open of a folder that cannot be written (canReadImmutable).
+	immutable bool
 }
 
 // DefaultDir is <user config dir>/Pagekeeper.
@@ -121,10 +135,12 @@ type Store struct {
 
 	// mu guards db against Restore swapping the file: every operation
 	// holds it for reading, Restore for writing.
-	mu       sync.RWMutex
-	db       *sql.DB
-	seal     *sealer
-	backupMu sync.Mutex
+	mu   sync.RWMutex
+	db   *sql.DB
+	seal *sealer
+	// keyInFile: the data key in use came from the key file (KeyInFile).
+	keyInFile bool
+	backupMu  sync.Mutex
 }
 
 // Open opens (creating if needed) <Dir>/pagekeeper.db, checks it, applies
@@ -137,16 +153,28 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ensureDir(o.Dir, o.ReadOnly); err != nil {
+	s, err := open(ctx, o)
+	if err != nil && o.ReadOnly && !o.immutable && canReadImmutable(o.Dir, err) {
+		o.immutable = true
+		return open(ctx, o)
+	}
+	return s, err
+}
+
+func open(ctx context.Context, o Options) (*Store, error) {
+	if err := PrepareFolder(o.Dir, o.Folder()); err != nil {
 		return nil, err
 	}
 	s := &Store{opts: o, dir: o.Dir, path: filepath.Join(o.Dir, dbFileName)}
 	fresh := false
 	if exists, err := checkFile(ctx, o, s.path); err != nil {
-		return nil, err
+		return nil, asWriteError(err)
 	} else if !exists {
+		if n, ok := PendingReset(o.Dir); ok && o.ReadOnly {
+			return nil, &ResetPendingError{Notice: n}
+		}
 		if o.ReadOnly {
-			return nil, fmt.Errorf("there is no Pagekeeper data in %s yet: %w", o.Dir, os.ErrNotExist)
+			return nil, &NoDataError{Dir: o.Dir}
 		}
 		if err := createDatabase(ctx, s.path); err != nil {
 			return nil, asWriteError(err)
@@ -154,7 +182,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		fresh = true
 	}
 	if err := s.openLocked(ctx, fresh); err != nil {
-		return nil, err
+		var sm *schemaMismatch
+		if errors.As(err, &sm) {
+			return nil, quarantine(ctx, o, s.path, sm)
+		}
+		return nil, asWriteError(err)
 	}
 	return s, nil
 }
@@ -162,7 +194,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 // openLocked opens the pool on s.path, migrates, sets up the key and
 // records pending storage events. Callers hold s.mu (or own s alone).
 func (s *Store) openLocked(ctx context.Context, fresh bool) error {
-	db, err := sql.Open("sqlite", dsn(s.path, s.opts.ReadOnly, s.opts.extraPragmas))
+	db, err := sql.Open("sqlite", dsn(s.path, s.opts))
 	if err != nil {
 		return err
 	}
@@ -210,7 +242,7 @@ func (s *Store) now() time.Time { return s.opts.Now() }
 // dsn sets every per-connection setting in the DSN: database/sql pools
 // connections and the driver does not reset them, so a one-off Exec would
 // leave some connections without it.
-func dsn(path string, readOnly bool, extra []string) string {
+func dsn(path string, o Options) string {
 	q := []string{
 		fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeoutMS),
 		"_pragma=journal_mode(WAL)",
@@ -219,11 +251,14 @@ func dsn(path string, readOnly bool, extra []string) string {
 		"_pragma=secure_delete(1)",
 		"_txlock=immediate",
 	}
-	for _, p := range extra {
+	for _, p := range o.extraPragmas {
 		q = append(q, "_pragma="+p)
 	}
-	if readOnly {
+	if o.ReadOnly {
 		q = append(q, "mode=ro")
+	}
+	if o.immutable {
+		q = append(q, "immutable=1")
 	}
 	return fileURI(path) + "?" + strings.Join(q, "&")
 }
@@ -238,24 +273,24 @@ func fileURI(path string) string {
 	return "file:" + p
 }
 
-// ensureDir creates the folder 0700 and tightens an existing one.
-func ensureDir(dir string, readOnly bool) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return asWriteError(fmt.Errorf("cannot create the data folder %s: %w", dir, err))
+// Folder is what o lets PrepareFolder do with the data folder: a viewer
+// and the commands that only read create nothing and change no permissions.
+func (o Options) Folder() FolderOptions {
+	return FolderOptions{Create: !o.NeedData && !o.ReadOnly, Tighten: !o.KeepPermissions && !o.ReadOnly,
+		NeedData: o.NeedData || o.ReadOnly, OtherNames: o.OtherNames}
+}
+
+// canReadImmutable: a read-only open failed because SQLite could not make
+// its shared-memory index beside the file (a full disk, a read-only folder),
+// and the file can be read as it is: no log of committed changes waits
+// beside it, and nobody can write to a folder in that state.
+func canReadImmutable(dir string, err error) bool {
+	var we *WriteError
+	if !errors.As(asWriteError(err), &we) && sqliteCode(err) != sqliteCantOpen {
+		return false
 	}
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return err
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("the data folder %s is a file, not a folder; move it away", dir)
-	}
-	if fi.Mode().Perm()&0o077 != 0 && !readOnly {
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return asWriteError(fmt.Errorf("cannot make the data folder %s private: %w", dir, err))
-		}
-	}
-	return nil
+	fi, serr := os.Stat(filepath.Join(dir, dbFileName+"-wal"))
+	return errors.Is(serr, os.ErrNotExist) || (serr == nil && fi.Size() == 0)
 }
 
 // createDatabase builds a new database beside the final path (rollback
@@ -300,6 +335,10 @@ type pendingEvent struct {
 	At     time.Time `json:"at"`
 	Kind   string    `json:"kind"`
 	Detail string    `json:"detail"`
+	// A damaged file moved aside (storage_damaged) also notes where it
+	// went and how many connected Pages it held (reset.go).
+	MovedTo   string `json:"moved_to,omitempty"`
+	PagesLost *int   `json:"pages_lost,omitempty"`
 }
 
 func addPending(dir string, e pendingEvent) error {
@@ -321,25 +360,24 @@ func (s *Store) recordPending(ctx context.Context, fresh bool) error {
 		return nil
 	}
 	p := filepath.Join(s.dir, pendingFileName)
-	var list []pendingEvent
-	b, err := os.ReadFile(p)
-	if err == nil {
-		_ = json.Unmarshal(b, &list)
-	}
-	startedFresh := fresh && len(list) > 0 && list[len(list)-1].Kind == "storage_damaged"
+	list := readPending(s.dir)
+	startedFresh := fresh && len(list) > 0 && list[len(list)-1].Kind == kindDamaged
 	if len(list) == 0 {
 		return nil
 	}
-	err = s.update(ctx, func(tx *Tx) error {
+	err := s.update(ctx, func(tx *Tx) error {
 		for _, e := range list {
 			if _, err := tx.AppendEvent(Event{At: e.At, Kind: e.Kind, Detail: e.Detail}); err != nil {
 				return err
 			}
 		}
 		if startedFresh {
-			_, err := tx.AppendEvent(Event{Kind: "storage_started_fresh",
-				Detail: "Started with an empty store after the damaged data file was moved aside; connect the Pages again"})
-			return err
+			if _, err := tx.AppendEvent(Event{Kind: "storage_started_fresh",
+				Detail: "Started with an empty store after the damaged data file was moved aside; connect the Pages again"}); err != nil {
+				return err
+			}
+			// Said until a person acknowledges it (reset.go).
+			return tx.SetSetting(resetKey, list[len(list)-1].notice())
 		}
 		return nil
 	})

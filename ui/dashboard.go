@@ -64,6 +64,9 @@ type DashboardActions struct {
 	Renew, Resubscribe, Disconnect, Log   func(pageID string)
 	// Destination asks where the Page's messages go (integrations.go).
 	Destination func(row PageRow)
+	// AcknowledgeReset acknowledges a data reset (as `pagekeeper
+	// acknowledge-reset` does); RestoreBackup offers the backups instead.
+	AcknowledgeReset, RestoreBackup func()
 }
 
 // Dashboard is the main window's content: a toolbar, notices for whatever
@@ -96,8 +99,13 @@ type Dashboard struct {
 	// IntegrationNote says no integration receives the Pages' messages.
 	IntegrationNote   *widget.Label
 	IntegrationButton *widget.Button
+	// ResetNote says the data was reset after a damaged file; ResetButton
+	// ("I understand") acknowledges it, ResetRestore offers the backups.
+	ResetNote    *widget.Label
+	ResetButton  *widget.Button
+	ResetRestore *widget.Button
 
-	problems, readOnlyBox, setupBox, alertsBox, integrationBox, sandboxBox *notice
+	problems, resetBox, readOnlyBox, setupBox, alertsBox, integrationBox, sandboxBox *notice
 
 	Summary      *widget.Label
 	Checked      *widget.Label
@@ -113,6 +121,8 @@ type Dashboard struct {
 	alertsNone  bool
 	// noIntegration: no integration receives the Pages.
 	noIntegration bool
+	// reset is the data reset not yet acknowledged, in words ("" if none).
+	reset string
 	// lastCheck and nextCheck are what "Last check … · next at …" says;
 	// Tick says it again as time passes.
 	lastCheck, nextCheck  time.Time
@@ -156,6 +166,11 @@ func NewDashboard(opts DashboardOptions, actions DashboardActions) *Dashboard {
 	d.integrationBox = newNotice(theme.MailForwardIcon(), widget.WarningImportance, d.IntegrationButton)
 	d.IntegrationNote = d.integrationBox.label
 	d.IntegrationNote.SetText(tr("banner.no_integration", "No integration receives your Pages' messages: add one in Settings → Integrations."))
+	d.ResetButton = widget.NewButtonWithIcon(tr("banner.reset_understood", "I understand"), theme.ConfirmIcon(), actions.AcknowledgeReset)
+	d.ResetButton.Importance = widget.HighImportance
+	d.ResetRestore = widget.NewButtonWithIcon(tr("settings.restore", "Restore a backup…"), theme.HistoryIcon(), actions.RestoreBackup)
+	d.resetBox = newNotice(theme.ErrorIcon(), widget.DangerImportance, d.ResetRestore, d.ResetButton)
+	d.ResetNote = d.resetBox.label
 	d.sandboxBox = newNotice(theme.InfoIcon(), widget.MediumImportance)
 	d.sandboxBox.label.SetText(tr("banner.sandbox", "Sandbox: you are practising with a pretend Facebook built into Pagekeeper. Nothing you do here touches your real Pages."))
 
@@ -201,7 +216,7 @@ func NewDashboard(opts DashboardOptions, actions DashboardActions) *Dashboard {
 	}
 	tools = append(tools, d.SettingsButton)
 	toolbar := container.NewBorder(nil, nil, container.NewHBox(logo, title), container.NewHBox(tools...))
-	notices := container.NewVBox(d.setupBox.box, d.problems.box, d.readOnlyBox.box, d.alertsBox.box, d.integrationBox.box, d.sandboxBox.box)
+	notices := container.NewVBox(d.resetBox.box, d.setupBox.box, d.problems.box, d.readOnlyBox.box, d.alertsBox.box, d.integrationBox.box, d.sandboxBox.box)
 	header := container.NewVBox(toolbar, notices,
 		container.NewBorder(nil, nil, d.Summary, nil, d.Checked),
 		d.Availability.content,
@@ -258,6 +273,15 @@ func (d *Dashboard) SetReadOnly(manager string) {
 // SetSetupNeeded says whether Facebook Login still needs its App ID.
 func (d *Dashboard) SetSetupNeeded(on bool) {
 	d.setupNeeded = on
+	d.refreshBanner()
+}
+
+// SetDataReset shows the data reset not yet acknowledged, in words ("":
+// none). It stays until a person acknowledges it, here or with `pagekeeper
+// acknowledge-reset`.
+func (d *Dashboard) SetDataReset(words string) {
+	d.reset = words
+	d.ResetNote.SetText(words)
 	d.refreshBanner()
 }
 
@@ -414,7 +438,11 @@ func (d *Dashboard) refreshBanner() {
 	d.readOnlyBox.show(d.readOnly != "")
 	d.setupBox.show(d.setupNeeded && d.readOnly == "") // only the manager can set it up
 	d.alertsBox.show(d.alertsNone && !d.setupNeeded && d.readOnly == "" && !d.opts.Sandbox)
-	showIf(d.IntegrationButton, d.readOnly == "") // only the manager can add one
+	// Only the manager can acknowledge a reset, restore or add an integration.
+	showIf(d.ResetButton, d.readOnly == "")
+	showIf(d.ResetRestore, d.readOnly == "")
+	d.resetBox.show(d.reset != "")
+	showIf(d.IntegrationButton, d.readOnly == "")
 	d.integrationBox.show(d.noIntegration && len(d.all) > 0)
 	d.sandboxBox.show(d.opts.Sandbox)
 }

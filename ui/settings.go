@@ -127,7 +127,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	for i, p := range s.Ports {
 		ports[i] = strconv.Itoa(p)
 	}
-	v.Ports = entry(strings.Join(ports, ", "), forExample("47321, 47322, 47323"))
+	v.Ports = entry(strings.Join(ports, ", "), forExample("27182, 27183, 27184"))
 	v.RelayURL = entry(s.RelayURL, forExample("https://example.com/pagekeeper-relay.html"))
 	v.AppSecret = m.newPasswordEntry()
 	v.AppSecret.SetPlaceHolder(tr("settings.secret_placeholder", "optional; kept only in the system keyring"))

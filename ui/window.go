@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -65,9 +66,12 @@ type MainWindow struct {
 	// keeper is the open data folder (Fyne goroutine only); open is the
 	// same for Close, which may run on any goroutine; opening holds a
 	// Keeper being handed over while the window may be closing.
-	keeper  *keeper.Keeper
-	open    atomic.Pointer[keeper.Keeper]
-	opening atomic.Pointer[keeper.Keeper]
+	keeper *keeper.Keeper
+	// dataReset is the data reset not yet acknowledged (nil: none), as
+	// last read (Fyne goroutine only).
+	dataReset *keeper.DataReset
+	open      atomic.Pointer[keeper.Keeper]
+	opening   atomic.Pointer[keeper.Keeper]
 	// handOver makes moving opening to open, and Close taking both, one
 	// step each: a Keeper opened while the window closes is closed too.
 	handOver sync.Mutex
@@ -121,18 +125,20 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 
 func (m *MainWindow) newDashboard() *Dashboard {
 	return NewDashboard(DashboardOptions{Sandbox: m.cfg.Keeper.Sandbox, Now: m.cfg.Now}, DashboardActions{
-		Connect:     func() { m.whenOpen(func() { m.openWizard(nil, "") }) },
-		CheckAll:    m.checkAll,
-		Settings:    func() { m.whenOpen(func() { m.showSettings(tabFacebook) }) },
-		Simulate:    func() { m.whenOpen(func() { m.showSimulate() }) },
-		RenewAll:    m.renewAll,
-		SetUp:       func() { m.whenOpen(func() { m.showSettings(tabFacebook) }) },
-		SetUpAlerts: func() { m.whenOpen(func() { m.showSettings(tabAlerts) }) },
-		Renew:       m.renew,
-		Resubscribe: m.resubscribe,
-		Disconnect:  m.confirmDisconnect,
-		Log:         m.showLog,
-		Destination: func(r PageRow) { m.showDestination(r.ID, r.Name, r.IntegrationName) },
+		Connect:          func() { m.whenOpen(func() { m.openWizard(nil, "") }) },
+		CheckAll:         m.checkAll,
+		Settings:         func() { m.whenOpen(func() { m.showSettings(tabFacebook) }) },
+		Simulate:         func() { m.whenOpen(func() { m.showSimulate() }) },
+		RenewAll:         m.renewAll,
+		SetUp:            func() { m.whenOpen(func() { m.showSettings(tabFacebook) }) },
+		SetUpAlerts:      func() { m.whenOpen(func() { m.showSettings(tabAlerts) }) },
+		Renew:            m.renew,
+		Resubscribe:      m.resubscribe,
+		Disconnect:       m.confirmDisconnect,
+		Log:              m.showLog,
+		Destination:      func(r PageRow) { m.showDestination(r.ID, r.Name, r.IntegrationName) },
+		AcknowledgeReset: m.acknowledgeReset,
+		RestoreBackup:    func() { m.whenOpen(m.chooseRestore) },
 	})
 }
 
@@ -178,7 +184,9 @@ func (m *MainWindow) openFolder(allowKeyFile bool) {
 		defer cancel()
 		k, err := keeper.Open(ctx, o)
 		var rows []PageRow
+		var reset *keeper.DataReset
 		if err == nil {
+			reset = loadReset(ctx, k)
 			if rows, err = loadRows(ctx, k); err != nil {
 				err = errors.Join(err, k.Close())
 			} else {
@@ -207,7 +215,7 @@ func (m *MainWindow) openFolder(allowKeyFile bool) {
 			if k == nil {
 				return // closed meanwhile (Close closed it)
 			}
-			m.keeper = k
+			m.keeper, m.dataReset = k, reset
 			m.useLanguage(k.Settings().Language)
 			m.setRows(rows)
 			m.startChecks(k)
@@ -374,6 +382,7 @@ func (m *MainWindow) setRows(rows []PageRow) {
 		r.Renewable = r.Status == keeper.StatusInvalid && renewRepairs(r.page.Repair)
 	}
 	m.rows = rows
+	m.Dashboard.SetDataReset(resetWords(m.dataReset))
 	if m.keeper != nil {
 		m.Dashboard.SetNoIntegration(len(m.keeper.IntegrationNames()) == 0)
 	}
@@ -417,10 +426,12 @@ func (m *MainWindow) reload() {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		rows, err := loadRows(ctx, k)
+		reset := loadReset(ctx, k)
 		return func() {
 			if err != nil {
 				m.showError(err)
 			} else {
+				m.dataReset = reset
 				m.setRows(rows)
 			}
 			select {
@@ -428,6 +439,52 @@ func (m *MainWindow) reload() {
 			default:
 			}
 		}
+	})
+}
+
+// loadReset is the data reset not yet acknowledged (nil if none, or if it
+// cannot be read: the next reload reads it again).
+func loadReset(ctx context.Context, k *keeper.Keeper) *keeper.DataReset {
+	r, found, err := k.DataReset(ctx)
+	if err != nil || !found {
+		return nil
+	}
+	return &r
+}
+
+// resetWords is the dashboard's notice of a data reset ("" for none): what
+// happened and what to do, where the notice's buttons are the way out (the
+// terminal's words name the command instead, keeper.DataReset.Text).
+func resetWords(r *keeper.DataReset) string {
+	if r == nil {
+		return ""
+	}
+	data := map[string]any{"When": r.At.Local(), "File": filepath.Base(r.MovedTo), "Count": r.PagesLost}
+	if r.PagesLost <= 0 { // none, or not known
+		return tr("banner.reset_unknown", "Pagekeeper's data was reset on {{.When}}: its data file was damaged and was moved aside as {{.File}}. Restore a backup if Pages were connected, or connect them again; then press I understand.", data)
+	}
+	return tr("banner.reset", "Pagekeeper's data was reset on {{.When}}: its data file was damaged and was moved aside as {{.File}}, so the {{.Count}} Pages connected then are no longer connected here. Restore a backup, or connect them again; then press I understand.", data)
+}
+
+// acknowledgeReset ends the notice of a data reset, as `pagekeeper
+// acknowledge-reset` does (the history records who).
+func (m *MainWindow) acknowledgeReset() {
+	m.whenOpen(func() {
+		k := m.keeper
+		m.Dashboard.ResetButton.Disable()
+		m.life.Go(func(ctx context.Context) func() {
+			err := k.AcknowledgeReset(ctx, keeper.OSActor())
+			return func() {
+				m.Dashboard.ResetButton.Enable()
+				if err != nil {
+					m.showError(err)
+					return
+				}
+				m.dataReset = nil
+				m.Dashboard.SetDataReset("")
+				m.reload()
+			}
+		})
 	})
 }
 

@@ -22,7 +22,7 @@ var DefaultScopes = []string{"pages_show_list", "pages_manage_metadata", "pages_
 // empty. They match keeper.DefaultSettings. Facebook never sees them behind
 // the relay page; in loopback mode (development-mode apps) it allows any
 // localhost port.
-var DefaultPorts = []int{47321, 47322, 47323}
+var DefaultPorts = []int{27182, 27183, 27184}
 
 const (
 	// DefaultTimeout is how long a login waits for Facebook's answer.

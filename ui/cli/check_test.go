@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -19,6 +20,20 @@ func runIn(t *testing.T, dir, name string, args ...string) (int, string) {
 
 func TestCheckExitCodesAndJSON(t *testing.T) {
 	dir := t.TempDir()
+	// A folder without Pagekeeper's data is "could not check", and stays as it was.
+	if code, out := runIn(t, dir, "check"); code != CheckCouldNotCheck || !strings.Contains(out, "There is no Pagekeeper data in "+dir) {
+		t.Fatalf("no data: exit %d\n%s", code, out)
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) > 0 {
+		t.Fatalf("check wrote into a folder without Pagekeeper data: %v %v", entries, err)
+	}
+	k, err := keeper.Open(context.Background(), keeper.Options{Dir: dir, Sandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if code, out := runIn(t, dir, "check"); code != CheckAllValid || !strings.Contains(out, "No Pages") {
 		t.Fatalf("no Pages: exit %d\n%s", code, out)
 	}

@@ -45,11 +45,19 @@ type Env struct {
 	lang *keeper.Lang
 }
 
-// open opens the data folder the flags select.
-func (env Env) open(sandbox bool) (*keeper.Keeper, error) {
+// open opens the data folder the flags select for the command name, which
+// uses it as use says (a reading command never creates a folder; a changing
+// one is refused when another process manages it).
+func (env Env) open(name string, sandbox bool, use keeper.Use) (*keeper.Keeper, error) {
+	return env.openWith(env.options(name, sandbox, use))
+}
+
+// options are the keeper.Options of the command name.
+func (env Env) options(name string, sandbox bool, use keeper.Use) keeper.Options {
 	o := env.Keeper
 	o.Sandbox = o.Sandbox || sandbox
-	return env.openWith(o)
+	o.Use, o.Command = use, "pagekeeper "+name
+	return o
 }
 
 // openWith opens the data folder with o, and speaks its language from then on.
@@ -78,11 +86,17 @@ func (env Env) language() keeper.Lang {
 // tr is the command's own sentence key in its language; data fills its
 // {{.Name}} placeholders (a test checks each key is in every bundle).
 func (env Env) tr(key, english string, data ...map[string]any) string {
+	return env.text(tr(key, english, data...))
+}
+
+// tr is the command's own sentence as a keeper.Text, for a sentence that
+// is rendered later (in the command's language, or in English for JSON).
+func tr(key, english string, data ...map[string]any) keeper.Text {
 	t := keeper.Text{Key: key, Template: english}
 	if len(data) > 0 {
 		t.Data = data[0]
 	}
-	return t.In(env.language())
+	return t
 }
 
 // text is a keeper sentence in the command's language.
@@ -108,6 +122,7 @@ var commands = []command{
 	{"settings", "list, show or change a setting (secrets from standard input)", runSettings},
 	{"integration", "add, list, test or remove the Messenger integrations that receive the Pages", runIntegration},
 	{"sandbox-demo", "connect the sandbox's demo Pages (--break: and break one) for a demonstration", runSandboxDemo},
+	{"acknowledge-reset", "acknowledge that the data was reset after a damaged file (status and check say so until then)", runAcknowledgeReset},
 }
 
 func find(name string) (command, bool) {

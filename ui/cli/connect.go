@@ -93,11 +93,10 @@ func runConnect(args []string, env Env) int {
 		"not start, 64 wrong usage.\n", env); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintln(env.Stderr, "pagekeeper connect: "+env.tr("cli.unexpected_argument", "unexpected argument “{{.Arg}}”", map[string]any{"Arg": fs.Arg(0)}))
+	if !noArguments(fs, env, "connect") || !timeoutOK(lf.timeout, env, "connect") {
 		return ExitUsage
 	}
-	k, code, ok := env.openForLogin(lf)
+	k, code, ok := env.openForLogin("connect", lf, keeper.UseChange)
 	if !ok {
 		return code
 	}
@@ -149,11 +148,18 @@ func runRenew(args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "pagekeeper renew: "+env.tr("cli.renew.usage", "name the Page IDs to renew, or --all"))
 		return ExitUsage
 	}
-	k, code, ok := env.openForLogin(lf)
+	if !timeoutOK(lf.timeout, env, "renew") {
+		return ExitUsage
+	}
+	k, code, ok := env.openForLogin("renew", lf, keeper.UseChangeExisting)
 	if !ok {
 		return code
 	}
 	defer k.Close()
+	// A Page that is not here is said before anyone is asked to log in.
+	if code, ok := knownPages(env, k, ids); !ok {
+		return code
+	}
 	if *all {
 		sum, err := k.Pages(env.Context)
 		if err != nil {
@@ -206,11 +212,34 @@ func runRenew(args []string, env Env) int {
 	return code
 }
 
-// openForLogin opens the folder with the browser and port choices of the
-// flags; a wrong --ports is a usage error.
-func (env Env) openForLogin(lf loginFlags) (*keeper.Keeper, int, bool) {
-	o := env.Keeper
-	o.Sandbox = o.Sandbox || lf.sandbox
+// knownPages refuses Page IDs that are not here (a typo, another data
+// folder) as a usage error.
+func knownPages(env Env, k *keeper.Keeper, ids []string) (int, bool) {
+	if len(ids) == 0 {
+		return ExitOK, true
+	}
+	sum, err := k.Pages(env.Context)
+	if err != nil {
+		return failOpen(env, err), false
+	}
+	here := map[string]bool{}
+	for _, p := range sum.Pages {
+		here[p.ID] = true
+	}
+	for _, id := range ids {
+		if !here[id] {
+			fmt.Fprintln(env.Stderr, "pagekeeper renew: "+env.tr("cli.renew.unknown_page",
+				"no Page with ID {{.ID}} here (see pagekeeper status); nothing was done", map[string]any{"ID": id}))
+			return ExitUsage, false
+		}
+	}
+	return ExitOK, true
+}
+
+// openForLogin opens the folder for the command name with the browser and
+// port choices of the flags; a wrong --ports is a usage error.
+func (env Env) openForLogin(name string, lf loginFlags, use keeper.Use) (*keeper.Keeper, int, bool) {
+	o := env.options(name, lf.sandbox, use)
 	if lf.noBrowser {
 		o.OpenBrowser = func(string) error { return errNoBrowserWanted }
 	}
@@ -341,11 +370,26 @@ func applyPlan(env Env, k *keeper.Keeper, plan *keeper.Plan, yes bool) int {
 		return ExitFailed
 	}
 	if n := len(res.Failed()); n > 0 {
-		fmt.Fprintln(env.Stdout, env.tr("cli.apply.some_failed", "{{.Failed}} of {{.Count}} Pages could not be saved; the others are connected.",
-			map[string]any{"Failed": n, "Count": len(res.Pages)}))
+		fmt.Fprintln(env.Stdout, env.failedSummary(n, len(res.Pages)))
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// failedSummary says how many of the Pages Apply handled failed, and that
+// the others (if any) are done.
+func (env Env) failedSummary(failed, total int) string {
+	switch {
+	case failed == total && total == 1:
+		return env.tr("cli.apply.one_failed", "The Page could not be saved.")
+	case failed == total:
+		return env.tr("cli.apply.none_saved", "None of the {{.Count}} Pages could be saved.", map[string]any{"Count": total})
+	case total-failed == 1:
+		return env.tr("cli.apply.all_but_one_failed", "{{.Failed}} of {{.Count}} Pages could not be saved; the other one is saved.",
+			map[string]any{"Failed": failed, "Count": total})
+	}
+	return env.tr("cli.apply.some_failed", "{{.Failed}} of {{.Count}} Pages could not be saved; the other {{.Saved}} are saved.",
+		map[string]any{"Failed": failed, "Count": total, "Saved": total - failed})
 }
 
 // listOrNone is a list of codes (permissions, tasks), or "none".

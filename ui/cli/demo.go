@@ -28,8 +28,11 @@ func runSandboxDemo(args []string, env Env) int {
 		"the sandbox; nothing real is touched.\n", env); !ok {
 		return code
 	}
-	o := env.Keeper
-	o.Sandbox, o.SandboxAutoConsent, o.Ports = true, true, []int{0}
+	if !noArguments(fs, env, "sandbox-demo") {
+		return ExitUsage
+	}
+	o := env.options("sandbox-demo", true, keeper.UseChange)
+	o.SandboxAutoConsent, o.Ports = true, []int{0}
 	k, err := env.openWith(o)
 	if err != nil {
 		return failOpen(env, err)

@@ -107,17 +107,19 @@ func integrationAdd(args []string, env Env) int {
 	if !ok {
 		return code
 	}
+	// The folder first: held by another process, it is refused before
+	// anyone types a secret.
+	k, err := env.open("integration add", *sandbox, keeper.UseChange)
+	if err != nil {
+		return failOpen(env, err)
+	}
+	defer k.Close()
 	var secret keeper.Secret
 	if *newSecret {
 		secret = keeper.NewIntegrationSecret()
 	} else if secret, ok = readSigningSecret(env, fs.Name()); !ok {
 		return ExitUsage
 	}
-	k, err := env.open(*sandbox)
-	if err != nil {
-		return failOpen(env, err)
-	}
-	defer k.Close()
 	if err := k.AddIntegration(env.Context, keeper.IntegrationSetup{Name: name, URL: *url, Recipient: *recipient, Secret: secret}, keeper.OSActor()); err != nil {
 		fmt.Fprintf(env.Stderr, "pagekeeper integration add: %s\n", env.errText(err))
 		return ExitFailed
@@ -182,11 +184,10 @@ func integrationList(args []string, env Env) int {
 		"Lists the integrations (the default first), the Pages each receives and how deliveries to it go.\n", env); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintln(env.Stderr, "pagekeeper integration list: "+env.tr("cli.unexpected_argument", "unexpected argument “{{.Arg}}”", map[string]any{"Arg": fs.Arg(0)}))
+	if !noArguments(fs, env, "integration list") {
 		return ExitUsage
 	}
-	k, err := env.open(*sandbox)
+	k, err := env.open("integration list", *sandbox, keeper.UseRead)
 	if err != nil {
 		return failOpen(env, err)
 	}
@@ -237,7 +238,9 @@ func integrationTest(args []string, env Env) int {
 	if !ok {
 		return code
 	}
-	k, err := env.open(*sandbox)
+	// A test changes nothing: it runs beside the window too (recorded in
+	// the history only by whoever manages the folder).
+	k, err := env.open("integration test", *sandbox, keeper.UseRead)
 	if err != nil {
 		return failOpen(env, err)
 	}
@@ -265,7 +268,7 @@ func integrationChange(args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "pagekeeper integration change: "+env.tr("cli.integration.change_what", "give --url or --recipient (or both)"))
 		return ExitUsage
 	}
-	k, err := env.open(*sandbox)
+	k, err := env.open("integration change", *sandbox, keeper.UseChangeExisting)
 	if err != nil {
 		return failOpen(env, err)
 	}
@@ -303,20 +306,21 @@ func integrationSetSecret(args []string, env Env) int {
 	if !ok {
 		return code
 	}
-	secret, ok := readSigningSecret(env, fs.Name())
-	if !ok {
-		return ExitUsage
-	}
-	k, err := env.open(*sandbox)
+	k, err := env.open("integration set-secret", *sandbox, keeper.UseChangeExisting)
 	if err != nil {
 		return failOpen(env, err)
 	}
 	defer k.Close()
+	secret, ok := readSigningSecret(env, fs.Name())
+	if !ok {
+		return ExitUsage
+	}
 	if err := k.SetIntegrationSecret(env.Context, name, secret, keeper.OSActor()); err != nil {
 		fmt.Fprintf(env.Stderr, "pagekeeper integration set-secret: %s\n", env.errText(err))
 		return ExitFailed
 	}
-	fmt.Fprintln(env.Stdout, env.tr("cli.integration.secret_set", "The signing secret of {{.Name}} is set.", map[string]any{"Name": strings.TrimSpace(name)}))
+	fmt.Fprintln(env.Stdout, env.tr("cli.integration.secret_set", "The signing secret of {{.Name}} is saved in {{.Where}}.",
+		map[string]any{"Name": strings.TrimSpace(name), "Where": env.text(k.SecretsPlace())}))
 	return deliverAndReport(env, k)
 }
 
@@ -340,7 +344,7 @@ func integrationRemove(args []string, env Env) int {
 	if *unlink {
 		opts.MoveTo = keeper.NoIntegration
 	}
-	k, err := env.open(*sandbox)
+	k, err := env.open("integration remove", *sandbox, keeper.UseChangeExisting)
 	if err != nil {
 		return failOpen(env, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -411,5 +412,92 @@ func TestSandboxDemoHandsThePagesToSandboxBot(t *testing.T) {
 		if p.Integration.Name != keeper.SandboxIntegrationName || p.Integration.State != "current" {
 			t.Fatalf("%s: %+v", p.Name, p.Integration)
 		}
+	}
+}
+
+// untouchedInput fails the test when a command reads it: a command that is
+// refused must be refused before it asks for a secret.
+type untouchedInput struct{ t *testing.T }
+
+func (u untouchedInput) Read([]byte) (int, error) {
+	u.t.Error("the command read standard input although it was refused")
+	return 0, io.EOF
+}
+
+// The integration commands follow the rules of every command (issue 16
+// item 11, item 6): a stray argument is a usage error; on a folder without
+// Pagekeeper's data the commands that read or change what is there create
+// nothing; while another process holds the folder every changing command
+// is refused at once, naming the holder, and list and test still read.
+func TestIntegrationCommandsFollowTheFolderRules(t *testing.T) {
+	const recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+	missing := keeper.Options{Dir: filepath.Join(t.TempDir(), "Pagekeper"), Keyring: store.NewMemoryKeyring()}
+	if code, _, errOut := runWith(missing, "", "integration", "list", "extra"); code != ExitUsage || !strings.Contains(errOut, `unexpected argument "extra"`) {
+		t.Fatalf("list extra: %d %s", code, errOut)
+	}
+	for _, args := range [][]string{{"list"}, {"list", "--json"}, {"test", "Bot"}, {"change", "Bot", "--url", "https://x.example.com"},
+		{"set-secret", "Bot"}, {"remove", "Bot"}} {
+		code, _, errOut := runWith(missing, "whsec_x\n", "integration", args...)
+		if code != ExitCouldNotRun || !strings.Contains(errOut, "There is no Pagekeeper data in "+missing.Dir) {
+			t.Errorf("%v on no data: %d %s", args, code, errOut)
+		}
+		if _, err := os.Stat(missing.Dir); !os.IsNotExist(err) {
+			t.Fatalf("%v created the folder: %v", args, err)
+		}
+	}
+
+	so := keeper.Options{Dir: t.TempDir(), Keyring: store.NewMemoryKeyring()}
+	if code, out, errOut := runWith(so, "", "integration", "add", "Bot", "--url", "https://bot.example.com/pk", "--recipient", recipient, "--new-secret"); code != ExitOK {
+		t.Fatalf("add: %d %s %s", code, out, errOut)
+	}
+	lock, err := store.AcquireLockFor(so.Dir, "pagekeeper connect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	for _, args := range [][]string{
+		{"add", "Other", "--url", "https://other.example.com/pk", "--recipient", recipient},
+		{"change", "Bot", "--url", "https://bot2.example.com/pk"}, {"set-secret", "Bot"}, {"remove", "Bot", "--unlink-pages"},
+	} {
+		var out, errOut bytes.Buffer
+		code := Run("integration", args, Env{Stdout: &out, Stderr: &errOut, Stdin: untouchedInput{t}, Context: context.Background(), Keeper: so})
+		if code != ExitCouldNotRun || !strings.Contains(errOut.String(), "`pagekeeper connect` run by") ||
+			!strings.Contains(errOut.String(), "Wait until it ends") {
+			t.Errorf("%v while held: %d %s %s", args, code, out.String(), errOut.String())
+		}
+	}
+	if code, out, errOut := runWith(so, "", "integration", "list"); code != ExitOK || !strings.Contains(out, "https://bot.example.com/pk") {
+		t.Errorf("list while held: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := runWith(so, "", "integration", "test", "Nope"); code != ExitFailed || !strings.Contains(errOut, "There is no integration named “Nope”") {
+		t.Errorf("test while held: %d %s", code, errOut)
+	}
+}
+
+// A sandbox folder holds Sandbox Bot's own folder beside Pagekeeper's
+// files: it is still only Pagekeeper's, so the reading commands use it and
+// a changing one makes it private again (a folder that also holds a
+// person's files is never changed).
+func TestASandboxFolderWithSandboxBotIsPagekeepers(t *testing.T) {
+	so := keeper.Options{Dir: t.TempDir(), SandboxIntegration: sandboxBot}
+	if code, out, errOut := runWith(so, "", "sandbox-demo"); code != ExitOK {
+		t.Fatalf("sandbox-demo: %d %s %s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(so.Dir, "sandbox-bot", "key.txt")); err != nil {
+		t.Fatalf("Sandbox Bot's folder: %v", err)
+	}
+	if err := os.Chmod(so.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"integration", "list", "--sandbox"}, {"status", "--sandbox"}, {"check", "--sandbox"}} {
+		if code, out, errOut := runWith(so, "", args[0], args[1:]...); code != ExitOK || strings.Contains(errOut, "will not use") {
+			t.Errorf("%v: %d %s %s", args, code, out, errOut)
+		}
+	}
+	if code, out, errOut := runWith(so, "", "sandbox-demo"); code != ExitOK {
+		t.Fatalf("sandbox-demo again: %d %s %s", code, out, errOut)
+	}
+	if fi, err := os.Stat(so.Dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("the sandbox folder after sandbox-demo: %v %v, want 700", fi.Mode(), err)
 	}
 }

@@ -28,7 +28,7 @@ func runDisconnect(args []string, env Env) int {
 		return ExitUsage
 	}
 	id := fs.Arg(0)
-	k, err := env.open(*sandbox)
+	k, err := env.open("disconnect", *sandbox, keeper.UseChangeExisting)
 	if err != nil {
 		return failOpen(env, err)
 	}
@@ -68,6 +68,9 @@ type pageJSON struct {
 	Action      string    `json:"action,omitempty"`
 	CheckedAt   time.Time `json:"checked_at,omitzero"`
 	StatusSince time.Time `json:"status_since,omitzero"`
+	// NotReconfirmed and ConfirmedAt: as in check --json.
+	NotReconfirmed string    `json:"not_reconfirmed,omitempty"`
+	ConfirmedAt    time.Time `json:"confirmed_at,omitzero"`
 	// Integration is where the Page's messages go and what it has of the Page.
 	Integration integrationStateJSON `json:"integration"`
 }
@@ -91,7 +94,7 @@ func integrationToJSON(s keeper.IntegrationState) integrationStateJSON {
 
 func toJSON(p keeper.PageStatus) pageJSON {
 	j := pageJSON{ID: p.ID, Name: p.Name, Status: string(p.Status), Reason: string(p.Reason), CheckedAt: p.CheckedAt, StatusSince: p.StatusSince,
-		Integration: integrationToJSON(p.Integration)}
+		NotReconfirmed: string(p.NotReconfirmed), ConfirmedAt: p.ConfirmedAt, Integration: integrationToJSON(p.Integration)}
 	if p.Reason != "" {
 		j.Explanation, j.Action = p.Explanation.String(), p.Action.String()
 	}
@@ -108,7 +111,10 @@ func runStatus(args []string, env Env) int {
 		"is invalid, 2 the data folder could not be opened, 64 wrong usage.\n", env); !ok {
 		return code
 	}
-	k, err := env.open(*sandbox)
+	if !noArguments(fs, env, "status") {
+		return ExitUsage
+	}
+	k, err := env.open("status", *sandbox, keeper.UseRead)
 	if err != nil {
 		return failOpen(env, err)
 	}
@@ -117,8 +123,12 @@ func runStatus(args []string, env Env) int {
 	if err != nil {
 		return failOpen(env, err)
 	}
+	reset, err := dataReset(env.Context, k)
+	if err != nil {
+		return failOpen(env, err)
+	}
 	code := ExitOK
-	if sum.Totals.Invalid+sum.Totals.NeedsAttention > 0 {
+	if sum.Totals.Invalid+sum.Totals.NeedsAttention > 0 || reset != nil {
 		code = ExitFailed
 	}
 	if *asJSON {
@@ -128,9 +138,14 @@ func runStatus(args []string, env Env) int {
 		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(map[string]any{"pages": out, "totals": sum.Totals})
+		j := map[string]any{"pages": out, "totals": sum.Totals}
+		if reset != nil {
+			j["data_reset"] = reset
+		}
+		_ = enc.Encode(j)
 		return code
 	}
+	printReset(env, reset)
 	if len(sum.Pages) == 0 {
 		fmt.Fprintln(env.Stdout, env.tr("cli.status.none", "No Pages connected yet. Connect some with `pagekeeper connect` or in the window."))
 		return code
@@ -148,6 +163,7 @@ func runStatus(args []string, env Env) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, env.text(p.Words()), env.text(p.ReasonText), checked, env.text(p.Integration.Text))
 	}
 	_ = tw.Flush()
+	printNotes(env, sum.Pages)
 	return code
 }
 
@@ -164,7 +180,7 @@ func runLog(args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "pagekeeper log: "+env.tr("cli.one_page_id", "name exactly one Page ID"))
 		return ExitUsage
 	}
-	k, err := env.open(*sandbox)
+	k, err := env.open("log", *sandbox, keeper.UseRead)
 	if err != nil {
 		return failOpen(env, err)
 	}
@@ -220,7 +236,7 @@ func runExport(args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "pagekeeper export: "+env.tr("cli.export.usage", "give the file with --csv FILE"))
 		return ExitUsage
 	}
-	k, err := env.open(*sandbox)
+	k, err := env.open("export", *sandbox, keeper.UseRead)
 	if err != nil {
 		return failOpen(env, err)
 	}

@@ -64,7 +64,13 @@ func runSettings(args []string, env Env) int {
 			map[string]any{"Key": key}))
 		return ExitUsage
 	}
-	k, err := env.open(*sandbox)
+	// Reading never creates a folder; a change may be the first thing IT
+	// does on a new machine (the App ID before any Page is connected).
+	use := keeper.UseRead
+	if verb == "set" {
+		use = keeper.UseChange
+	}
+	k, err := env.open("settings "+verb, *sandbox, use)
 	if err != nil {
 		return failOpen(env, err)
 	}
@@ -131,7 +137,7 @@ func secretState(env Env, k *keeper.Keeper, key string) string {
 	saved, err := k.SecretSaved(key)
 	switch {
 	case err != nil:
-		return env.tr("cli.settings.secret_unreadable", "could not be read from the system keyring: {{.Why}}", map[string]any{"Why": keeper.Describe(err)})
+		return env.tr("cli.settings.secret_unreadable", "could not be read: {{.Why}}", map[string]any{"Why": keeper.Describe(err)})
 	case saved:
 		return env.tr("cli.settings.secret_set", "set")
 	}
@@ -173,7 +179,8 @@ func setSetting(env Env, k *keeper.Keeper, setting keeper.Setting, value string)
 		*env.lang = k.Lang() // a new language speaks at once
 	}
 	if setting.Secret {
-		fmt.Fprintln(env.Stdout, env.tr("cli.settings.secret_saved", "{{.Key}} is saved in the system keyring and applies at once.", map[string]any{"Key": key}))
+		fmt.Fprintln(env.Stdout, env.tr("cli.settings.secret_saved", "{{.Key}} is saved in {{.Where}} and applies at once.",
+			map[string]any{"Key": key, "Where": env.text(k.SecretsPlace())}))
 		return ExitOK
 	}
 	now, _ := k.Settings().Get(key)

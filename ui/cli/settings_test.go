@@ -3,6 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,7 +25,18 @@ func settingsCmd(t *testing.T, o keeper.Options, stdin string, args ...string) (
 }
 
 func TestSettingsListGetAndSet(t *testing.T) {
-	o := keeper.Options{Dir: t.TempDir(), Keyring: store.NewMemoryKeyring()}
+	o := keeper.Options{Dir: filepath.Join(t.TempDir(), "Pagekeeper"), Keyring: store.NewMemoryKeyring()}
+	// Reading never creates a data folder (a mistyped --data-dir).
+	if code, _, errOut := settingsCmd(t, o, "", "list"); code != ExitCouldNotRun || !strings.Contains(errOut, "There is no Pagekeeper data in "+o.Dir) {
+		t.Fatalf("list on no data: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(o.Dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("list created the folder: %v", err)
+	}
+	// A change may be the first thing IT does on a new machine.
+	if code, _, errOut := settingsCmd(t, o, "", "set", "check_interval", "1h"); code != ExitOK {
+		t.Fatalf("set on a new folder: exit %d: %s", code, errOut)
+	}
 	code, out, errOut := settingsCmd(t, o, "")
 	if code != ExitOK {
 		t.Fatalf("list: exit %d: %s", code, errOut)
@@ -32,7 +46,7 @@ func TestSettingsListGetAndSet(t *testing.T) {
 			t.Errorf("list lacks %s:\n%s", s.Key, out)
 		}
 	}
-	for _, want := range []string{`app_secret +not set\n`, `smtp.password +not set\n`, `check_interval +1h\n`, `ports +47321, 47322, 47323\n`,
+	for _, want := range []string{`app_secret +not set\n`, `smtp.password +not set\n`, `check_interval +1h\n`, `ports +27182, 27183, 27184\n`,
 		`smtp.port +\(not set\)\n`, `language +\(not set: the system's, English\)\n`} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("list lacks %s:\n%s", want, out)
@@ -128,8 +142,9 @@ func TestSettingsRefusedToAViewer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer manager.Close()
+	// Refused before anything is read or asked, naming the window that holds the folder.
 	code, _, errOut := settingsCmd(t, o, "", "set", "app_id", "1234567890")
-	if code != ExitFailed || !strings.Contains(errOut, "Only the person managing these Pages can change them") {
+	if code != ExitCouldNotRun || !strings.Contains(errOut, "Pagekeeper is already managing these Pages") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if code, out, _ := settingsCmd(t, o, "", "get", "check_interval"); code != ExitOK || out != "1h\n" {

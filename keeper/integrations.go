@@ -402,17 +402,26 @@ func (k *Keeper) AddIntegration(ctx context.Context, s IntegrationSetup, actor A
 	if err != nil {
 		return err
 	}
-	var undo func() error
-	if !s.Secret.IsZero() {
-		if undo, err = k.setSecret(s.Name, s.Secret); err != nil {
-			return err
-		}
+	return k.withSecret(s, func() error {
+		return k.addIntegration(ctx, Integration{Name: s.Name, URL: s.URL, Recipient: s.Recipient}, actor, false)
+	})
+}
+
+// withSecret saves the setup's signing secret (a zero one keeps the saved
+// one), then runs change; when change fails, the secret saved before is
+// put back.
+func (k *Keeper) withSecret(s IntegrationSetup, change func() error) error {
+	if s.Secret.IsZero() {
+		return change()
 	}
-	err = k.addIntegration(ctx, Integration{Name: s.Name, URL: s.URL, Recipient: s.Recipient}, actor, false)
-	if err != nil && undo != nil {
-		err = errors.Join(err, undo())
+	undo, err := k.setSecret(s.Name, s.Secret)
+	if err != nil {
+		return err
 	}
-	return err
+	if err := change(); err != nil {
+		return errors.Join(err, undo())
+	}
+	return nil
 }
 
 // addIntegration saves in (first when first), then links the Pages that go
@@ -470,17 +479,9 @@ func (k *Keeper) UpdateIntegration(ctx context.Context, s IntegrationSetup, acto
 	if err != nil {
 		return err
 	}
-	var undo func() error
-	if !s.Secret.IsZero() {
-		if undo, err = k.setSecret(s.Name, s.Secret); err != nil {
-			return err
-		}
-	}
-	err = k.updateIntegration(ctx, Integration{Name: s.Name, URL: s.URL, Recipient: s.Recipient}, !s.Secret.IsZero(), actor)
-	if err != nil && undo != nil {
-		err = errors.Join(err, undo())
-	}
-	return err
+	return k.withSecret(s, func() error {
+		return k.updateIntegration(ctx, Integration{Name: s.Name, URL: s.URL, Recipient: s.Recipient}, !s.Secret.IsZero(), actor)
+	})
 }
 
 func (k *Keeper) updateIntegration(ctx context.Context, in Integration, secretSet bool, actor Actor) error {

@@ -2,16 +2,11 @@ package keeper
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"reflect"
 	"strconv"
@@ -23,6 +18,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/pagekeeper/pagekeeper/internal/testcert"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
@@ -44,7 +40,7 @@ type smtpServer struct {
 
 func startSMTP(t *testing.T, user, pass string) *smtpServer {
 	t.Helper()
-	cert, pool := selfSigned(t)
+	cert, pool := testcert.Loopback(t)
 	return startSMTPWith(t, user, pass, cert, pool)
 }
 
@@ -114,26 +110,6 @@ func (x *smtpSession) Data(r io.Reader) error {
 }
 func (x *smtpSession) Reset()        { x.to = nil }
 func (x *smtpSession) Logout() error { return nil }
-
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pagekeeper test smtp"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
 
 // smtpSettings are the settings that send through s as user.
 func (e *hEnv) smtpSettings(s *smtpServer, user string) Settings {

@@ -71,11 +71,7 @@ func (k *Keeper) flushRejected() {
 	r := &k.rejected
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.timer != nil {
-		r.timer.Stop()
-		r.timer = nil
-	}
-	k.writeRejectedLocked()
+	k.flushRejectedLocked()
 }
 
 // closeRejected writes what is pending and records nothing more: the store
@@ -84,12 +80,17 @@ func (k *Keeper) closeRejected() {
 	r := &k.rejected
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.timer != nil {
+	k.flushRejectedLocked()
+	r.closed = true
+}
+
+// flushRejectedLocked stops the pending timer and writes the counts.
+func (k *Keeper) flushRejectedLocked() {
+	if r := &k.rejected; r.timer != nil {
 		r.timer.Stop()
 		r.timer = nil
 	}
 	k.writeRejectedLocked()
-	r.closed = true
 }
 
 func (k *Keeper) writeRejectedLocked() {

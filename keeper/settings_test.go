@@ -16,6 +16,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/internal/logintest"
+	"github.com/pagekeeper/pagekeeper/internal/testcert"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
@@ -413,7 +414,7 @@ func TestTheLanguageOfTheLoginPagesTakesEffectAtOnce(t *testing.T) {
 func TestTheMailServerTakesEffectAtOnce(t *testing.T) {
 	e := newHealthEnv(t, sandbox.Options{Seed: 46})
 	// One certificate for both servers, so the keeper trusts either.
-	cert, pool := selfSigned(t)
+	cert, pool := testcert.Loopback(t)
 	a, b := startSMTPWith(t, "u", "pa", cert, pool), startSMTPWith(t, "u", "pb", cert, pool)
 	e.useSMTP(a, "u", "pa")
 	e.connect(sandbox.PageSunriseCafe)

@@ -4,18 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"database/sql"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -31,6 +25,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/fb/token"
 	"github.com/pagekeeper/pagekeeper/integration"
+	"github.com/pagekeeper/pagekeeper/internal/testcert"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 )
 
@@ -454,7 +449,7 @@ func TestExampleOverTLS(t *testing.T) {
 	fb := startFacebook(t)
 	pt := fb.pageToken(t)
 	dir := t.TempDir()
-	certFile, keyFile, pool := testCertificate(t, dir)
+	certFile, keyFile, pool := testcert.WriteLoopback(t, dir)
 	writeFile(t, filepath.Join(dir, "app-secret.txt"), fb.Options().AppSecret)
 	p := startExample(t, dir, "--app-secret-file", filepath.Join(dir, "app-secret.txt"),
 		"--graph-url", fb.URL, "--tls-cert", certFile, "--tls-key", keyFile)
@@ -491,32 +486,6 @@ func TestExampleOverTLS(t *testing.T) {
 	hc.CloseIdleConnections()
 	p.stop(t)
 	noSecretsIn(t, p, pt.Reveal(), p.secret.Reveal(), fb.Options().AppSecret)
-}
-
-// testCertificate writes a self-signed certificate for 127.0.0.1 and
-// returns the files and a pool that trusts it.
-func testCertificate(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "integration example test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalECPrivateKey(key)
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "cert-key.pem")
-	writeFile(t, certFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
-	writeFile(t, keyFile, string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})))
-	cert, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
 }
 
 func TestKeyAndSecretFilesAreKept(t *testing.T) {

@@ -4,16 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -26,6 +18,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/integration/example"
 	"github.com/pagekeeper/pagekeeper/internal/logintest"
+	"github.com/pagekeeper/pagekeeper/internal/testcert"
 	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
@@ -139,36 +132,6 @@ func exampleProcess(t *testing.T, args ...string) (lines map[string]string, log 
 	return lines, log
 }
 
-// testCertificate writes a certificate for 127.0.0.1 and returns its files
-// and a pool trusting it.
-func testCertificate(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pagekeeper test integration"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalECPrivateKey(key)
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "cert-key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
-}
-
 // runWith runs a command with the options so and standard input stdin.
 func runWith(so keeper.Options, stdin string, name string, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
@@ -213,7 +176,7 @@ func exampleEndToEnd(t *testing.T, tls bool) {
 	so := keeper.Options{Dir: t.TempDir(), FacebookURL: fbURL, Keyring: store.NewMemoryKeyring(),
 		OpenBrowser: func(string) error { t.Error("a browser was opened despite --no-browser"); return nil }}
 	if tls {
-		cert, key, pool := testCertificate(t, exDir)
+		cert, key, pool := testcert.WriteLoopback(t, exDir)
 		args = append(args, "--tls-cert", cert, "--tls-key", key)
 		so.IntegrationRootCAs = pool
 	}

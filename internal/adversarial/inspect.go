@@ -60,32 +60,12 @@ func inspect(dir string) (dbFacts, error) {
 		f.status[id], f.reason[id], f.names[id] = st, reason, name
 	}
 	rows.Close()
-	rows, err = db.Query("SELECT page_id FROM tokens")
-	if err != nil {
+	if f.tokens, err = pageIDs(db, "SELECT page_id FROM tokens"); err != nil {
 		return f, err
 	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return f, err
-		}
-		f.tokens[id] = true
-	}
-	rows.Close()
-	rows, err = db.Query("SELECT DISTINCT page_id FROM events WHERE kind IN ('page_connected', 'token_renewed') AND page_id IS NOT NULL")
-	if err != nil {
+	if f.connectedEvents, err = pageIDs(db, "SELECT DISTINCT page_id FROM events WHERE kind IN ('page_connected', 'token_renewed') AND page_id IS NOT NULL"); err != nil {
 		return f, err
 	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return f, err
-		}
-		f.connectedEvents[id] = true
-	}
-	rows.Close()
 	err = db.QueryRow("SELECT count(*) FROM events").Scan(&f.events)
 	return f, err
 }
@@ -170,4 +150,22 @@ func exportRows(text string) ([]exportRow, error) {
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// pageIDs is the set of Page IDs a query's single column lists.
+func pageIDs(db *sql.DB, query string) (map[string]bool, error) {
+	rows, err := db.Query(query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids[id] = true
+	}
+	return ids, rows.Err()
 }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/pagekeeper/pagekeeper/keeper"
@@ -123,9 +124,11 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 		cfg.Logf = func(string, ...any) {}
 	}
 	a.Settings().SetTheme(Theme())
+	fonts := loadFonts()
 	m := &MainWindow{cfg: cfg, Window: a.NewWindow("Pagekeeper"), life: newBridge(), opened: make(chan struct{}),
 		reloaded: make(chan struct{}, 16), closed: make(chan struct{}), lang: a.Preferences().String(languagePreference)}
 	SetLanguage(m.lang)
+	<-fonts
 	m.Window.Resize(fyne.NewSize(1180, 720))
 	m.Window.SetCloseIntercept(m.closeRequested)
 	m.keyboard()
@@ -135,6 +138,21 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 	m.Dashboard = m.newDashboard()
 	m.tick()
 	return m
+}
+
+// loadFonts has Fyne load the fonts the window writes in (the theme's and
+// the system's for the language, regular and bold: tens of milliseconds)
+// while the window system starts. Nothing measures or draws text until the
+// returned channel is closed: Fyne's font cache is not shared safely.
+func loadFonts() <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, style := range []fyne.TextStyle{{}, {Bold: true}} {
+			fyne.MeasureText("Pagekeeper", theme.TextSize(), style)
+		}
+	}()
+	return done
 }
 
 func (m *MainWindow) newDashboard() *Dashboard {

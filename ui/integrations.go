@@ -540,8 +540,9 @@ func newRowIntegration(d *Dashboard, v *pageRowView) (*destButton, *widget.Label
 			d.actions.Destination(v.row)
 		}
 	}
-	b := &destButton{words: widget.NewButtonWithIcon(tr("row.destination", "Messages go to…"), theme.MailForwardIcon(), tapped),
-		icon: widget.NewButtonWithIcon("", theme.MailForwardIcon(), tapped)}
+	icon := rowIcon(theme.MailForwardIcon(), widget.MediumImportance)
+	b := &destButton{words: widget.NewButtonWithIcon(tr("row.destination", "Messages go to…"), icon, tapped),
+		icon: widget.NewButtonWithIcon("", icon, tapped)}
 	b.box = container.New(b, b.words, b.icon)
 	line := widget.NewLabel("")
 	line.Truncation = fyne.TextTruncateEllipsis

@@ -56,7 +56,7 @@ func (m *MainWindow) integrationsTab(life func() *bridge) *IntegrationsView {
 	v.Recipient = widget.NewEntry()
 	v.Recipient.SetPlaceHolder(tr("integrations.recipient_placeholder", "its public key: age1…"))
 	v.Secret = widget.NewPasswordEntry()
-	v.Secret.SetPlaceHolder(tr("integrations.secret_placeholder", "whsec_…; kept only in the system keyring"))
+	v.Secret.SetPlaceHolder(tr("integrations.secret_placeholder", "whsec_…; never shown again"))
 	v.NewSecret = widget.NewEntry()
 	v.NewSecret.Hide()
 	v.Problem = wrapped("")

@@ -17,7 +17,7 @@ FLAKE_PKGS  ?= ./...
 PKGS_BUILD := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 PKGS_TEST  := $(PKGS_BUILD) xvfb xauth imagemagick xdotool chromium desktop-file-utils dpkg-dev
 
-.PHONY: all build run test deps deps-build check-go fmt-check vet staticcheck unit flake fuzz smoke screenshots adversarial bench clean
+.PHONY: all build run test deps deps-build check-go fmt-check vet staticcheck unit flake fuzz smoke screenshots adversarial bench bench-window clean
 
 all: build
 
@@ -79,6 +79,10 @@ adversarial: build
 
 bench: check-go deps-build
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -benchmem ./...
+
+# The window's start with 10,000 Pages against a bare Fyne list (BENCHMARKS.md); RUNS=20 by default.
+bench-window: check-go deps
+	@GO="$(GO)" .ci/benchwindow
 
 clean:
 	rm -rf $(BUILD) dist

@@ -24,7 +24,8 @@ import (
 // example integration's command); nothing that ships imports the test
 // helpers under internal/.
 var layers = map[string][]string{ // package → the module's packages it may import
-	"ui":                   {"keeper", "assets"},
+	"ui":                   {"keeper", "assets", "ui/firstframe"},
+	"ui/firstframe":        {},
 	"ui/cli":               {"keeper"},
 	"keeper":               {"fb", "fb/login", "fb/login/relay", "fb/token", "store", "sandbox", "integration", "assets"},
 	"fb":                   {"fb/token"},

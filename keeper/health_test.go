@@ -538,6 +538,35 @@ func TestSchedulerRunsAtStartOnRequestAndBacksOff(t *testing.T) {
 	}
 }
 
+// "Check now" pressed before the scheduler runs (the window starts it after
+// its first frame) is not lost, though every Page was checked just now.
+func TestACheckAskedBeforeTheSchedulerRunsIsNotLost(t *testing.T) {
+	e := newHealthEnv(t, sandbox.Options{Seed: 16})
+	e.connect(sandbox.PageSunriseCafe)
+	if d := e.k.startupDelay(context.Background(), time.Hour); d == 0 {
+		t.Fatal("just connected: no start-up round is due, or this test proves nothing")
+	}
+	rounds := make(chan Round, 4)
+	cancelSub := e.k.OnRound(func(r Round) { rounds <- r })
+	defer cancelSub()
+	e.k.RequestCheck()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.k.Run(ctx) }()
+	select {
+	case r := <-rounds:
+		if len(r.Pages) != 1 {
+			t.Fatalf("the round asked for checked %d Pages", len(r.Pages))
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the check asked for before the scheduler ran never came")
+	}
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Fatalf("Run = %v", err)
+	}
+}
+
 func TestARestartRightAfterARoundDoesNotCheckAgain(t *testing.T) {
 	e := newHealthEnv(t, sandbox.Options{Seed: 15})
 	e.connect(sandbox.PageSunriseCafe)

@@ -25,8 +25,11 @@ func (k *Keeper) Run(ctx context.Context) error {
 	h := k.health()
 	wake, changed := h.wakeChan(), h.changedChan()
 	// The start-up round checks everything; requests made meanwhile are
-	// covered by it.
-	h.takePending()
+	// covered by it, and so are those made before Run (the window starts it
+	// once its first frame is drawn): they make it run even when every Page
+	// was checked recently.
+	all, ids := h.takePending()
+	asked := all || len(ids) > 0
 	go k.drainEveryMinute(ctx)
 	// Deliveries to the integrations go out as soon as they are queued.
 	delivering := make(chan struct{})
@@ -40,7 +43,7 @@ func (k *Keeper) Run(ctx context.Context) error {
 	// restarted), the schedule continues from that check instead.
 	var from time.Time
 	interval := k.checkInterval()
-	if d := k.startupDelay(ctx, interval); d > 0 {
+	if d := k.startupDelay(ctx, interval); d > 0 && !asked {
 		from = k.now().Add(d - interval)
 	}
 	for {

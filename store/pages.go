@@ -243,6 +243,96 @@ func (s *Store) Pages(ctx context.Context) (ps []Page, err error) {
 	return ps, err
 }
 
+// PageCount is how many Pages the folder holds (connected or not).
+func (s *Store) PageCount(ctx context.Context) (n int, err error) {
+	err = s.read(func(db *sql.DB) error {
+		return db.QueryRowContext(ctx, `SELECT count(*) FROM pages`).Scan(&n)
+	})
+	return n, err
+}
+
+// PageSummaries calls each with every Page, ordered by name, then ID, with
+// only what a list of Pages says about each: ID, Name, Status, Reason,
+// StatusSince, CheckedAt, LastOKAt, UpdatedAt, CleanupPending,
+// ConnectedByFBID, NotReconfirmed, ConfirmedAt, Integration and, for a
+// Page with a reason, the facts its explanation may name (TokenExpiresAt,
+// DataAccessExpiresAt, Scopes, Declined, WebhookFields, SubscribedFields).
+// Every other field is zero: Page reads a Page in full. The window's start and every status list read this
+// (BenchmarkPageSummaries10k): the facts are read first, only for the
+// Pages with a reason, and the Pages are handed over one by one, so that
+// 10,000 of them are never all held at once. (A Page that gains its reason
+// between the two reads is said without the detail until the next read.)
+func (s *Store) PageSummaries(ctx context.Context, each func(Page) error) error {
+	return s.read(func(db *sql.DB) error {
+		facts, err := reasonFacts(ctx, db)
+		if err != nil {
+			return err
+		}
+		rows, err := db.QueryContext(ctx, `SELECT id, name, status, reason, status_since, checked_at, last_ok_at,
+			updated_at, cleanup_pending, connected_by_fb_id, not_reconfirmed, confirmed_at, integration
+			FROM pages ORDER BY name COLLATE NOCASE, id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var (
+			p                                          Page
+			status                                     string
+			cleanup                                    int
+			since, checked, lastOK, updated, confirmed int64
+		)
+		for rows.Next() {
+			p = Page{}
+			if err := rows.Scan(&p.ID, &p.Name, &status, &p.Reason, &since, &checked, &lastOK, &updated, &cleanup,
+				&p.ConnectedByFBID, &p.NotReconfirmed, &confirmed, &p.Integration); err != nil {
+				return err
+			}
+			p.Status, p.CleanupPending = Status(status), cleanup == 1
+			p.StatusSince, p.CheckedAt, p.LastOKAt, p.UpdatedAt = fromMS(since), fromMS(checked), fromMS(lastOK), fromMS(updated)
+			p.ConfirmedAt = fromMS(confirmed)
+			if f, ok := facts[p.ID]; ok && p.Reason != "" {
+				p.TokenExpiresAt, p.DataAccessExpiresAt = f.TokenExpiresAt, f.DataAccessExpiresAt
+				p.Scopes, p.Declined, p.WebhookFields, p.SubscribedFields = f.Scopes, f.Declined, f.WebhookFields, f.SubscribedFields
+			}
+			if err := each(p); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// reasonFacts reads, for the Pages with a reason, the facts an
+// explanation may name (see PageSummaries).
+func reasonFacts(ctx context.Context, db *sql.DB) (map[string]Page, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, token_expires_at, data_access_expires_at, scopes, declined,
+		webhook_fields, subscribed_fields FROM pages WHERE reason != ''`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	facts := map[string]Page{}
+	for rows.Next() {
+		var p Page
+		var exp, da int64
+		var scopes, declined, wf, sf string
+		if err := rows.Scan(&p.ID, &exp, &da, &scopes, &declined, &wf, &sf); err != nil {
+			return nil, err
+		}
+		p.TokenExpiresAt, p.DataAccessExpiresAt = fromMS(exp), fromMS(da)
+		for _, f := range []struct {
+			text string
+			into *[]string
+		}{{scopes, &p.Scopes}, {declined, &p.Declined}, {wf, &p.WebhookFields}, {sf, &p.SubscribedFields}} {
+			if err := fromJSON(f.text, f.into); err != nil {
+				return nil, fmt.Errorf("page %s: %w", p.ID, err)
+			}
+		}
+		facts[p.ID] = p
+	}
+	return facts, rows.Err()
+}
+
 type scanner interface{ Scan(...any) error }
 
 func scanPage(r scanner) (Page, error) {

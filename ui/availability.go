@@ -25,26 +25,42 @@ const availabilityDays = 30
 type AvailabilityView struct {
 	Summary *widget.Label
 	cells   []*dayCell
+	strip   *fyne.Container
 	content fyne.CanvasObject
+	// set: the figures are in (set was called).
+	set bool
 }
 
 func newAvailabilityView() *AvailabilityView {
 	v := &AvailabilityView{Summary: widget.NewLabel("")}
 	v.Summary.Truncation = fyne.TextTruncateEllipsis
-	strip := container.New(&stripLayout{})
+	v.strip = container.New(&stripLayout{})
 	for range availabilityDays {
 		c := newDayCell()
 		v.cells = append(v.cells, c)
-		strip.Add(c)
+		v.strip.Add(c)
 	}
 	title := widget.NewLabel(tr("availability.title", "Last 30 days"))
-	v.content = container.NewBorder(nil, nil, container.NewHBox(title, container.NewCenter(strip)), nil, v.Summary)
-	v.content.Hide() // until the figures are in
+	v.content = container.NewBorder(nil, nil, container.NewHBox(title, container.NewCenter(v.strip)), nil, v.Summary)
+	v.content.Hide() // until there are Pages (expect)
 	return v
 }
 
-// set shows a (computed off the UI goroutine).
-func (v *AvailabilityView) set(a keeper.Availability) {
+// expect keeps the strip's place while its figures are worked out (after
+// the Pages are shown): "…", never a wrong figure, and the table below does
+// not jump when they come.
+func (v *AvailabilityView) expect() {
+	if v.set {
+		return
+	}
+	v.strip.Hide()
+	v.Summary.SetText("…")
+	v.content.Show()
+}
+
+// show shows a (computed off the UI goroutine).
+func (v *AvailabilityView) show(a keeper.Availability) {
+	v.set = true
 	if a.Overall < 0 || len(a.Days) != len(v.cells) {
 		v.content.Hide()
 		return
@@ -62,6 +78,7 @@ func (v *AvailabilityView) set(a keeper.Availability) {
 			map[string]any{"Share": percent(a.Days[worst].Share), "Day": a.Days[worst].Day.Format("2 Jan")})
 	}
 	v.Summary.SetText(text)
+	v.strip.Show()
 	v.content.Show()
 }
 

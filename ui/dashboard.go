@@ -333,7 +333,7 @@ func (d *Dashboard) Tick() {
 }
 
 // SetAvailability shows the last 30 days at a glance.
-func (d *Dashboard) SetAvailability(a keeper.Availability) { d.Availability.set(a) }
+func (d *Dashboard) SetAvailability(a keeper.Availability) { d.Availability.show(a) }
 
 // SetPages replaces the table's rows, problems first. Call on the Fyne goroutine.
 func (d *Dashboard) SetPages(rows []PageRow) {
@@ -342,16 +342,25 @@ func (d *Dashboard) SetPages(rows []PageRow) {
 			rows[i].search = searchKey(rows[i].Name + " " + rows[i].ID)
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b PageRow) int {
-		if c := cmp.Compare(statusRank(a.Status), statusRank(b.Status)); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.search, b.search)
-	})
+	if !slices.IsSortedFunc(rows, rowOrder) { // loadRows sorts them off the UI goroutine
+		slices.SortStableFunc(rows, rowOrder)
+	}
 	d.all = rows
+	if len(rows) > 0 {
+		d.Availability.expect() // the figures follow the Pages
+	}
 	d.Summary.SetText(summaryLine(rows))
 	d.refreshBanner()
 	d.applyFilter()
+}
+
+// rowOrder is the table's order: problems first, then by name and Page ID
+// (their search keys: ignoring case and accents).
+func rowOrder(a, b PageRow) int {
+	if c := cmp.Compare(statusRank(a.Status), statusRank(b.Status)); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.search, b.search)
 }
 
 // Rows returns what the table shows (after the filter), in order.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/pagekeeper/pagekeeper/keeper"
@@ -190,7 +191,14 @@ func TestTheFirstRealStartSaysWhatIsMissing(t *testing.T) {
 func TestTheHeaderShowsTheLast30Days(t *testing.T) {
 	o := demoFolder(t, "en")
 	m := openWindow(t, Config{NoSchedule: true, Keeper: o, Now: o.Now})
-	eventually(t, "the 30 days", func() bool { return m.Dashboard.Availability.content.Visible() })
+	// Their place is kept, saying "…" (never a wrong figure), until they come.
+	if got := get(func() string { return m.Dashboard.Availability.Summary.Text }); got != "…" && !strings.Contains(got, "%") {
+		t.Fatalf("before the figures, the 30 days say %q", got)
+	}
+	if !get(func() bool { return m.Dashboard.Availability.content.Visible() }) {
+		t.Fatal("the 30 days' place is not kept while they are worked out")
+	}
+	eventually(t, "the 30 days", func() bool { return m.Dashboard.Availability.strip.Visible() })
 	got := get(func() string { return m.Dashboard.Availability.Summary.Text })
 	if !strings.Contains(got, "Pages worked") || !strings.Contains(got, "%") {
 		t.Fatalf("the 30 days say %q", got)
@@ -216,5 +224,26 @@ func TestTheSummaryCountsInPluralForms(t *testing.T) {
 		if got := summaryLine(tc.rows); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.lang, got, tc.want)
 		}
+	}
+}
+
+// The icons the row buttons share are the theme's icons in the colours Fyne
+// gives a button of that importance (only made once per colour).
+func TestRowIconsAreTheThemesInTheButtonsColours(t *testing.T) {
+	newTestApp(t)
+	for _, c := range []struct {
+		imp   widget.Importance
+		color fyne.ThemeColorName
+	}{{widget.MediumImportance, theme.ColorNameForeground}, {widget.HighImportance, theme.ColorNameForegroundOnPrimary}} {
+		got := get(func() string { return string(rowIcon(theme.CancelIcon(), c.imp).Content()) })
+		want := get(func() string { return string(theme.NewColoredResource(theme.CancelIcon(), c.color).Content()) })
+		if got != want {
+			t.Errorf("importance %v: the icon is not the theme's in %s", c.imp, c.color)
+		}
+	}
+	if get(func() bool {
+		return string(rowIcon(theme.CancelIcon(), widget.MediumImportance).Content()) == string(rowIcon(theme.CancelIcon(), widget.HighImportance).Content())
+	}) {
+		t.Error("the icons of both importances look alike")
 	}
 }

@@ -56,7 +56,7 @@ func (m *MainWindow) integrationsTab(life func() *bridge) *IntegrationsView {
 	v.Recipient = widget.NewEntry()
 	v.Recipient.SetPlaceHolder(tr("integrations.recipient_placeholder", "its public key: age1…"))
 	v.Secret = widget.NewPasswordEntry()
-	v.Secret.SetPlaceHolder(tr("integrations.secret_placeholder", "whsec_…; kept only in the system keyring"))
+	v.Secret.SetPlaceHolder(tr("integrations.secret_placeholder", "whsec_…; never shown again"))
 	v.NewSecret = widget.NewEntry()
 	v.NewSecret.Hide()
 	v.Problem = wrapped("")
@@ -540,8 +540,9 @@ func newRowIntegration(d *Dashboard, v *pageRowView) (*destButton, *widget.Label
 			d.actions.Destination(v.row)
 		}
 	}
-	b := &destButton{words: widget.NewButtonWithIcon(tr("row.destination", "Messages go to…"), theme.MailForwardIcon(), tapped),
-		icon: widget.NewButtonWithIcon("", theme.MailForwardIcon(), tapped)}
+	icon := rowIcon(theme.MailForwardIcon(), widget.MediumImportance)
+	b := &destButton{words: widget.NewButtonWithIcon(tr("row.destination", "Messages go to…"), icon, tapped),
+		icon: widget.NewButtonWithIcon("", icon, tapped)}
 	b.box = container.New(b, b.words, b.icon)
 	line := widget.NewLabel("")
 	line.Truncation = fyne.TextTruncateEllipsis

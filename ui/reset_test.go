@@ -34,7 +34,7 @@ func TestADataResetIsShownUntilUnderstood(t *testing.T) {
 	m := openWindow(t, Config{NoSchedule: true, Keeper: o})
 	// The window says the file is damaged and was moved aside (no backup).
 	tap(get(func() *widget.Button { return findButton(m.Window.Content(), "Start with an empty list") }))
-	eventually(t, "the dashboard", func() bool { return m.keeper != nil && m.Window.Content() == m.Dashboard.Content() })
+	eventually(t, "the dashboard", func() bool { return m.keeper != nil && showsDashboard(m) })
 	d := get(func() *Dashboard { return m.Dashboard })
 	note := get(func() string { return d.ResetNote.Text })
 	if !get(d.resetBox.box.Visible) || !strings.Contains(note, "data was reset") || !strings.Contains(note, "the 2 Pages connected then") || !strings.Contains(note, "pagekeeper.db.corrupt-") ||

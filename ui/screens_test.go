@@ -149,6 +149,8 @@ func TestEveryScreenFitsInBothLanguagesAndSizes(t *testing.T) {
 		m := openWindow(t, Config{NoSchedule: true, Keeper: o, Now: o.Now, Tray: func() bool { return true }})
 		sized(m, size)
 		check := func(screen string) { t.Helper(); checkScreen(t, m.Window, lang, size, screen) }
+		// The last 30 days come after the Pages' first frame ("…" until then).
+		eventually(t, "the last 30 days", func() bool { return m.Dashboard.Availability.strip.Visible() })
 		check("dashboard")
 		if got := get(func() bool { return m.Dashboard.setupNeeded && m.Dashboard.alertsNone }); !got {
 			t.Error("a folder without an App ID and alerts shows both notices")

@@ -130,7 +130,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	v.Ports = entry(strings.Join(ports, ", "), forExample("27182, 27183, 27184"))
 	v.RelayURL = entry(s.RelayURL, forExample("https://example.com/pagekeeper-relay.html"))
 	v.AppSecret = m.newPasswordEntry()
-	v.AppSecret.SetPlaceHolder(tr("settings.secret_placeholder", "optional; kept only in the system keyring"))
+	v.AppSecret.SetPlaceHolder(tr("settings.secret_placeholder", "optional; never shown again"))
 	modeLoopback := tr("settings.mode_loopback", "Directly to this computer (only for an app in development mode)")
 	modeRelay := tr("settings.mode_relay", "Through my HTTPS relay page (needed for a Live app)")
 	v.RedirectMode, v.modeRelay = widget.NewRadioGroup([]string{modeLoopback, modeRelay}, nil), modeRelay
@@ -162,7 +162,7 @@ func (m *MainWindow) settingsDialog(s keeper.Settings) *SettingsView {
 	v.SMTPUser = entry(s.SMTP.Username, forExample("alerts@example.com"))
 	v.SMTPFrom = entry(s.SMTP.From, forExample("Pagekeeper <alerts@example.com>"))
 	v.SMTPPassword = m.newPasswordEntry()
-	v.SMTPPassword.SetPlaceHolder(tr("settings.secret_placeholder", "optional; kept only in the system keyring"))
+	v.SMTPPassword.SetPlaceHolder(tr("settings.secret_placeholder", "optional; never shown again"))
 	v.SMTPSecurity = widget.NewSelect(nil, nil)
 	v.SecurityNote = wrapped("")
 	v.SecurityNote.Importance = widget.LowImportance

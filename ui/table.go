@@ -3,6 +3,7 @@ package ui
 import (
 	"image/color"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -270,15 +271,16 @@ func newPageRowView(d *Dashboard) *pageRowView {
 	v.id.Truncation = fyne.TextTruncateEllipsis
 	v.updated.Truncation = fyne.TextTruncateEllipsis
 	v.reason.Hide()
-	v.renew = widget.NewButtonWithIcon(tr("row.renew", "Renew"), theme.ViewRefreshIcon(), func() {
+	v.renew = widget.NewButtonWithIcon(tr("row.renew", "Renew"), rowIcon(theme.ViewRefreshIcon(), widget.MediumImportance), func() {
 		if v.row.Resubscribe {
 			v.act(d.actions.Resubscribe)
 		} else {
 			v.act(d.actions.Renew)
 		}
 	})
-	v.discon = widget.NewButtonWithIcon(tr("row.disconnect", "Disconnect"), theme.CancelIcon(), func() { v.act(d.actions.Disconnect) })
-	v.log = widget.NewButtonWithIcon(tr("row.log", "Log"), theme.DocumentIcon(), func() { v.act(d.actions.Log) })
+	v.discon = widget.NewButtonWithIcon(tr("row.disconnect", "Disconnect"), rowIcon(theme.CancelIcon(), widget.MediumImportance),
+		func() { v.act(d.actions.Disconnect) })
+	v.log = widget.NewButtonWithIcon(tr("row.log", "Log"), rowIcon(theme.DocumentIcon(), widget.MediumImportance), func() { v.act(d.actions.Log) })
 	v.dest, v.integ = newRowIntegration(d, v)
 	v.below = container.New(secondLine{}, v.reason, v.integrationLine())
 	v.below.Hide()
@@ -345,6 +347,7 @@ func (v *pageRowView) set(r PageRow, now time.Time) {
 	}
 	if v.renew.Text != label || v.renew.Importance != btnImp {
 		v.renew.Text, v.renew.Importance = label, btnImp
+		v.renew.Icon = rowIcon(theme.ViewRefreshIcon(), btnImp)
 		v.renew.Refresh()
 	}
 	readOnly := v.d.readOnly != ""
@@ -493,4 +496,47 @@ func exactTime(t time.Time) string {
 		return ""
 	}
 	return t.Local().Format("Mon 2 Jan 2006, 15:04:05 MST")
+}
+
+// rowIcon is icon as a button of the given importance shows it, for the
+// buttons every row repeats. Fyne recolours a theme icon's SVG whenever it
+// is read, three passes over its XML for each refresh of each button;
+// these icons are recoloured once per colour instead (a 10,000-Page window
+// starts sooner). It is no fyne.ThemedResource, so Fyne leaves its colour
+// alone, but a disabled button still greys it.
+func rowIcon(icon fyne.Resource, imp widget.Importance) fyne.Resource {
+	color := theme.ColorNameForeground
+	if imp == widget.HighImportance {
+		color = theme.ColorNameForegroundOnPrimary
+	}
+	return &tintedIcon{icon: icon, color: color}
+}
+
+// tintedIcon is an icon in one theme colour; its SVG is made once for each
+// value the colour takes (the theme's light and dark variants).
+type tintedIcon struct {
+	icon  fyne.Resource
+	color fyne.ThemeColorName
+}
+
+var tinted sync.Map // tintKey → []byte
+
+type tintKey struct {
+	icon  string
+	color color.NRGBA
+}
+
+// Name is the theme's name for the icon in that colour ("foreground_cancel.svg").
+func (t *tintedIcon) Name() string {
+	return string(t.color) + "_" + strings.TrimPrefix(t.icon.Name(), string(theme.ColorNameForeground)+"_")
+}
+
+func (t *tintedIcon) Content() []byte {
+	key := tintKey{icon: t.icon.Name(), color: color.NRGBAModel.Convert(theme.Color(t.color)).(color.NRGBA)}
+	if b, ok := tinted.Load(key); ok {
+		return b.([]byte)
+	}
+	b := theme.NewColoredResource(t.icon, t.color).Content()
+	tinted.Store(key, b)
+	return b
 }

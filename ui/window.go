@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,9 +13,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/pagekeeper/pagekeeper/keeper"
+	"github.com/pagekeeper/pagekeeper/ui/firstframe"
 )
 
 // languagePreference remembers the last language the owner chose
@@ -37,8 +40,13 @@ type Config struct {
 	Keeper keeper.Options
 	Now    func() time.Time
 	// Opened, when set, is told the outcome of each attempt to open the data
-	// folder (main logs it; the smoke test waits for it).
+	// folder, once the window shows it.
 	Opened func(pages int, err error)
+	// Shown, when set, is told once, on the Fyne goroutine, after the first
+	// frame that put the dashboard on screen with the Pages' rows (or the
+	// empty list's welcome): main logs "ready: showing N Pages", which the
+	// smoke test and the window benchmark wait for (ui/firstframe).
+	Shown func(pages int)
 	// NoSchedule leaves health checks to the caller (tests).
 	NoSchedule bool
 	// Tray says whether this desktop shows a tray icon (nil: ask it, see
@@ -76,6 +84,14 @@ type MainWindow struct {
 	// step each: a Keeper opened while the window closes is closed too.
 	handOver sync.Mutex
 	rows     []PageRow
+	// lang is the language the dashboard was built in (SetLanguage's code).
+	lang string
+	// probe sits beside the dashboard until it is first on screen (shown);
+	// afterFrame is the work kept for after that (afterFirstFrame).
+	probe            fyne.CanvasObject
+	shown            bool
+	waitedFirstFrame bool
+	afterFrame       []func()
 	// scheduled: the health checks run in the background (a manager window).
 	scheduled bool
 	// checkAsked: the owner pressed "Check now"; a failure gets a dialog.
@@ -111,16 +127,35 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 		cfg.Logf = func(string, ...any) {}
 	}
 	a.Settings().SetTheme(Theme())
-	SetLanguage(a.Preferences().String(languagePreference))
+	fonts := loadFonts()
 	m := &MainWindow{cfg: cfg, Window: a.NewWindow("Pagekeeper"), life: newBridge(), opened: make(chan struct{}),
-		reloaded: make(chan struct{}, 16), closed: make(chan struct{})}
+		reloaded: make(chan struct{}, 16), closed: make(chan struct{}), lang: a.Preferences().String(languagePreference)}
+	SetLanguage(m.lang)
+	<-fonts
 	m.Window.Resize(fyne.NewSize(1180, 720))
 	m.Window.SetCloseIntercept(m.closeRequested)
 	m.keyboard()
-	m.Dashboard = m.newDashboard()
+	// The data folder opens (its check, the Pages read) while the window is
+	// built and shown: its result waits for the Fyne goroutine anyway.
 	m.openFolder(false)
+	m.Dashboard = m.newDashboard()
 	m.tick()
 	return m
+}
+
+// loadFonts has Fyne load the fonts the window writes in (the theme's and
+// the system's for the language, regular and bold: tens of milliseconds)
+// while the window system starts. Nothing measures or draws text until the
+// returned channel is closed: Fyne's font cache is not shared safely.
+func loadFonts() <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, style := range []fyne.TextStyle{{}, {Bold: true}} {
+			fyne.MeasureText("Pagekeeper", theme.TextSize(), style)
+		}
+	}()
+	return done
 }
 
 func (m *MainWindow) newDashboard() *Dashboard {
@@ -173,12 +208,12 @@ func (m *MainWindow) Close() error {
 }
 
 func (m *MainWindow) openFolder(allowKeyFile bool) {
-	m.Window.SetContent(container.NewCenter(container.NewVBox(
-		widget.NewLabel(tr("open.progress", "Opening your Pagekeeper data…")),
-		widget.NewProgressBarInfinite())))
 	o := m.cfg.Keeper
 	o.AllowKeyFile = o.AllowKeyFile || allowKeyFile
 	o.Notifier = keeper.NotifierFunc(m.notify)
+	// The folder starts opening first; the screen that says so is built
+	// meanwhile (the result waits for the Fyne goroutine, which sets idle).
+	var idle func()
 	m.life.Go(func(ctx context.Context) func() {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
@@ -190,13 +225,11 @@ func (m *MainWindow) openFolder(allowKeyFile bool) {
 			if rows, err = loadRows(ctx, k); err != nil {
 				err = errors.Join(err, k.Close())
 			} else {
-				// Building the first table is the start-up peak: give that
-				// memory back once, not on every later reload.
-				debug.FreeOSMemory()
 				m.opening.Store(k) // Close closes it if the window goes first
 			}
 		}
 		return func() {
+			idle()
 			defer m.markOpened()
 			if m.cfg.Opened != nil {
 				// Told last, once the window shows the outcome.
@@ -216,32 +249,98 @@ func (m *MainWindow) openFolder(allowKeyFile bool) {
 				return // closed meanwhile (Close closed it)
 			}
 			m.keeper, m.dataReset = k, reset
+			m.rows = rows
 			m.useLanguage(k.Settings().Language)
-			m.setRows(rows)
 			m.startChecks(k)
-			// The 30 days at a glance come after the Pages are shown.
-			m.loadAvailability()
+			// The 30 days at a glance wait for the Pages to be on screen.
+			m.afterFirstFrame(m.loadAvailability)
 		}
+	})
+	idle = m.busy(tr("open.progress", "Opening your Pagekeeper data…"))
+}
+
+// firstFrameWait is how long work kept for after the dashboard's first
+// frame waits when no frame comes (a window that is not drawn: hidden, or
+// Fyne's test driver).
+const firstFrameWait = time.Second
+
+// showDashboard puts the dashboard in the window. Until it has been on
+// screen it sits beside the probe that tells when it is (firstFrame), and
+// the work kept for after that frame waits at most firstFrameWait.
+func (m *MainWindow) showDashboard() {
+	content := m.Dashboard.Content()
+	if !m.shown {
+		if m.probe == nil {
+			m.probe = firstframe.New(m.firstFrame)
+			m.life.Go(func(ctx context.Context) func() {
+				t := time.NewTimer(firstFrameWait)
+				defer t.Stop()
+				select {
+				case <-t.C:
+					return m.runAfterFirstFrame
+				case <-ctx.Done():
+					return nil
+				}
+			})
+		}
+		content = container.NewStack(content, container.NewWithoutLayout(m.probe))
+	}
+	m.Window.SetContent(content)
+}
+
+// firstFrame: the dashboard with the Pages is on screen. Config.Shown is
+// told, what was kept for after this frame runs, and the memory of reading
+// the Pages is given back (once, not on every later reload).
+func (m *MainWindow) firstFrame() {
+	m.shown = true
+	if m.cfg.Shown != nil {
+		m.cfg.Shown(len(m.rows))
+	}
+	m.runAfterFirstFrame()
+	m.life.Go(func(context.Context) func() {
+		debug.FreeOSMemory()
+		return nil
 	})
 }
 
-// useLanguage shows the window in code ("" = the system's language): the
-// dashboard is built again in it.
+// afterFirstFrame runs f once the dashboard has first been on screen (at
+// once after that): work that can wait does not slow that frame down.
+func (m *MainWindow) afterFirstFrame(f func()) {
+	if m.waitedFirstFrame {
+		f()
+		return
+	}
+	m.afterFrame = append(m.afterFrame, f)
+}
+
+func (m *MainWindow) runAfterFirstFrame() {
+	m.waitedFirstFrame = true
+	fs := m.afterFrame
+	m.afterFrame = nil
+	for _, f := range fs {
+		f()
+	}
+}
+
+// useLanguage shows the dashboard with the open folder's Pages and
+// settings, in code ("" = the system's language): when that is not the
+// language it was built in, it is built again in it.
 func (m *MainWindow) useLanguage(code string) {
 	SetLanguage(code)
 	fyne.CurrentApp().Preferences().SetString(languagePreference, code)
-	old := m.Dashboard
-	m.Dashboard = m.newDashboard()
-	if holder, ro := m.keeper.ReadOnly(); ro {
-		m.Dashboard.SetReadOnly(holder.String())
-	}
-	if old != nil {
+	var old *Dashboard
+	if code != m.lang {
+		m.lang, old = code, m.Dashboard
+		m.Dashboard = m.newDashboard()
 		m.Dashboard.lastCheck, m.Dashboard.nextCheck = old.lastCheck, old.nextCheck
 		m.Dashboard.Tick()
 	}
+	if holder, ro := m.keeper.ReadOnly(); ro {
+		m.Dashboard.SetReadOnly(holder.String())
+	}
 	m.applySettings()
 	m.setRows(m.rows)
-	m.Window.SetContent(m.Dashboard.Content())
+	m.showDashboard()
 	if old != nil && old.Availability.content.Visible() {
 		m.loadAvailability() // the new dashboard shows the figures too
 	}
@@ -275,11 +374,15 @@ func (m *MainWindow) startChecks(k *keeper.Keeper) {
 		next := time.Now().Add(k.NextRoundIn())
 		m.life.Do(func() { m.roundDone(r, next) })
 	})
-	m.life.Go(func(ctx context.Context) func() {
-		if err := k.Run(ctx); err != nil && ctx.Err() == nil {
-			return func() { m.showError(err) }
-		}
-		return nil
+	// The scheduler (and a start-up round over every Page) waits for the
+	// Pages to be on screen; "Check now" meanwhile is covered by that round.
+	m.afterFirstFrame(func() {
+		m.life.Go(func(ctx context.Context) func() {
+			if err := k.Run(ctx); err != nil && ctx.Err() == nil {
+				return func() { m.showError(err) }
+			}
+			return nil
+		})
 	})
 }
 
@@ -499,14 +602,15 @@ func (m *MainWindow) loadAvailability() {
 		a, err := k.Availability(ctx, availabilityDays)
 		if err != nil {
 			m.cfg.Logf("the last 30 days could not be read: %v", err)
-			return nil
+			a = keeper.Availability{Overall: -1} // no figures rather than "…" for ever
 		}
 		return func() { m.Dashboard.SetAvailability(a) }
 	})
 }
 
-// loadRows reads the Pages and prepares their search keys (off the UI
-// goroutine: with 10,000 Pages this is the work).
+// loadRows reads the Pages, prepares their search keys and puts them in
+// the table's order (off the UI goroutine: with 10,000 Pages this is the
+// work).
 func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
 	sum, err := k.Pages(ctx)
 	if err != nil {
@@ -518,6 +622,7 @@ func loadRows(ctx context.Context, k *keeper.Keeper) ([]PageRow, error) {
 			CleanupPending: ps.CleanupPending, ConnectedBy: ps.ConnectedBy, Resubscribe: ps.Repair == keeper.RepairResubscribe,
 			IntegrationName: ps.Integration.Name, page: ps, search: searchKey(ps.Name + " " + ps.ID)})
 	}
+	slices.SortStableFunc(rows, rowOrder)
 	return rows, nil
 }
 
@@ -687,9 +792,7 @@ func (m *MainWindow) showProblem(err error) {
 
 // restore puts the backup in place off the UI goroutine, then opens again.
 func (m *MainWindow) restore(backup string) {
-	m.Window.SetContent(container.NewCenter(container.NewVBox(
-		widget.NewLabel(tr("problem.corrupt.restoring", "Restoring your backup…")),
-		widget.NewProgressBarInfinite())))
+	idle := m.busy(tr("problem.corrupt.restoring", "Restoring your backup…"))
 	o := m.cfg.Keeper
 	m.life.Go(func(context.Context) func() {
 		dir, err := o.DataDir()
@@ -697,6 +800,7 @@ func (m *MainWindow) restore(backup string) {
 			err = keeper.RestoreBackup(dir, backup)
 		}
 		return func() {
+			idle()
 			if err != nil {
 				m.showProblem(err)
 				return
@@ -704,4 +808,48 @@ func (m *MainWindow) restore(backup string) {
 			m.openFolder(false)
 		}
 	})
+}
+
+// busyAfter is how long the window waits before it says what it waits
+// for: most waits (opening the data folder) end sooner.
+const busyAfter = 500 * time.Millisecond
+
+// busy has the window say what it waits for, with a moving progress bar,
+// once the wait has lasted busyAfter; until then the window stays empty.
+// Said at once, a message and a bar that flash for a moment say nothing,
+// and while the bar moves it has the whole window drawn again and again,
+// taking the processor from the work waited for. The returned idle, called
+// on the Fyne goroutine when the work is done, stops the bar.
+func (m *MainWindow) busy(what string) (idle func()) {
+	m.Window.SetContent(container.NewStack())
+	done := make(chan struct{})
+	var bar *widget.ProgressBarInfinite
+	m.life.Go(func(ctx context.Context) func() {
+		t := time.NewTimer(busyAfter)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return func() {
+				select {
+				case <-done:
+				default:
+					bar = widget.NewProgressBarInfinite()
+					m.Window.SetContent(container.NewCenter(container.NewVBox(widget.NewLabel(what), bar)))
+				}
+			}
+		case <-done:
+		case <-ctx.Done():
+		}
+		return nil
+	})
+	return func() {
+		select {
+		case <-done:
+		default:
+			close(done)
+			if bar != nil {
+				bar.Stop()
+			}
+		}
+	}
 }

@@ -39,6 +39,18 @@ func openWindow(t *testing.T, cfg Config) *MainWindow {
 	return m
 }
 
+// showsDashboard: the window shows its dashboard (until the dashboard's
+// first frame, beside the probe that tells of it: showDashboard). Call on
+// the UI goroutine.
+func showsDashboard(m *MainWindow) bool {
+	c := m.Window.Content()
+	if c == m.Dashboard.Content() {
+		return true
+	}
+	stack, ok := c.(*fyne.Container)
+	return ok && len(stack.Objects) > 0 && stack.Objects[0] == m.Dashboard.Content()
+}
+
 func waitOpened(t *testing.T, m *MainWindow) {
 	t.Helper()
 	select {

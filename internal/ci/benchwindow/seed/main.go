@@ -1,5 +1,8 @@
 // Command seed writes N connected, recently checked Pages (with sealed tokens)
-// into a sandbox-style data folder, for the window benchmark (.ci/benchwindow):
+// into a sandbox-style data folder, for the window benchmark (.ci/benchwindow).
+// Each goes to the sandbox's integration (Sandbox Bot), which already
+// acknowledged its token: the steady state of a folder, not the hand-over of
+// 10,000 tokens that linking them at the first start would queue.
 //
 //	go run -tags migrated_fynedo ./internal/ci/benchwindow/seed DIR N
 package main
@@ -13,6 +16,8 @@ import (
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/integration"
+	"github.com/pagekeeper/pagekeeper/keeper"
 	"github.com/pagekeeper/pagekeeper/store"
 )
 
@@ -50,14 +55,20 @@ func main() {
 				}
 				p := store.Page{ID: id, Name: fmt.Sprintf("Sandbox Page %05d", i), Status: st, CheckedAt: now, LastOKAt: now,
 					StatusSince: now, ConnectedAt: now, IsPublished: true, WebhookPreset: store.PresetBot,
-					WebhookFields: []string{"messages", "messaging_postbacks"}, Tasks: []string{"MESSAGING", "MANAGE"}}
+					WebhookFields: []string{"messages", "messaging_postbacks"}, Tasks: []string{"MESSAGING", "MANAGE"},
+					Integration: keeper.SandboxIntegrationName}
 				if st == store.StatusNeedsAttention {
 					p.Reason = "webhook_missing"
 				}
 				if err := tx.UpsertPage(p); err != nil {
 					return err
 				}
-				if err := tx.SaveToken(id, token.New("EAAGbench"+id)); err != nil {
+				tok := token.New("EAAGbench" + id)
+				if err := tx.SaveToken(id, tok); err != nil {
+					return err
+				}
+				if err := tx.SaveIntegrationPage(store.IntegrationPage{Integration: keeper.SandboxIntegrationName, PageID: id,
+					Reached: true, TokenFingerprint: integration.Fingerprint(tok), TokenAt: now}); err != nil {
 					return err
 				}
 			}

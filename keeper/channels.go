@@ -48,7 +48,7 @@ var (
 	msgChannelIntegration  = msg("channel.integration", "{{.Name}} (your integration)")
 	msgChannelIntegOn      = msg("channel.integration.on",
 		"told each change of status of the Pages it receives; a person hears of it only if it is built to tell one")
-	msgChannelIntegNoSecret = msg("channel.integration.no_secret", "not set up: it has no signing secret yet (Settings → Integrations)")
+	msgChannelIntegNoSecret = msg("channel.integration.no_secret", "not set up: it has no signing secret yet (Settings > Integrations)")
 )
 
 func emailChannel(s Settings) AlertChannel {

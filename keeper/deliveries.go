@@ -29,7 +29,7 @@ import (
 //
 // The deliverer (deliverer.go) sends a Page's events one at a time, in order.
 
-var msgIntNoKey = msg("integration.no_key", "{{.Name}} has no usable public key to seal the token to: enter its public key (age1…) in Settings → Integrations → Change….")
+var msgIntNoKey = msg("integration.no_key", "{{.Name}} has no usable public key to seal the token to: enter its public key (age1…) in Settings > Integrations > Change….")
 
 // queueToken hands the Page's token (tok, or the stored one when nil) to
 // the integration t. A Page without a readable token has nothing to hand

@@ -41,7 +41,7 @@ func (e EndToEnd) Done() bool {
 }
 
 var (
-	msgE2ENone       = msg("verify.e2e.no_integration", "No integration receives this Page's messages, so nobody answers them: choose one in Settings → Integrations, then “Messages go to…” on the Page.")
+	msgE2ENone       = msg("verify.e2e.no_integration", "No integration receives this Page's messages, so nobody answers them: choose one in Settings > Integrations, then “Messages go to…” on the Page.")
 	msgE2EWaiting    = msg("verify.e2e.waiting", "Waiting for the message to reach {{.Name}}…")
 	msgE2ENoReply    = msg("verify.e2e.no_reply", "{{.Name}} received the message but has not replied yet: check that it holds the Page's token and can reach Facebook's Send API.")
 	msgE2ENotOnFB    = msg("verify.e2e.reply_not_seen", "{{.Name}} says it replied, but Facebook does not show the reply yet.")

@@ -34,7 +34,7 @@ func init() { maps.Copy(reasonInfos, integrationReasonInfos) }
 var integrationReasonInfos = map[Reason]reasonInfo{
 	ReasonIntegrationFailing: {StatusNeedsAttention, msg("reason.integration_delivery_failing.words", "integration not receiving"),
 		msg("reason.integration_delivery_failing.explanation", "Pagekeeper has not been able to hand this Page's latest change to {{.Detail}} for too long, so it may not hold a working token."),
-		msg("reason.integration_delivery_failing.action", "Check that the integration is running and reachable (Settings → Integrations → Test says what it answers); Pagekeeper keeps trying."), RepairNone},
+		msg("reason.integration_delivery_failing.action", "Check that the integration is running and reachable (Settings > Integrations > Test says what it answers); Pagekeeper keeps trying."), RepairNone},
 	ReasonIntegrationStale: {StatusNeedsAttention, msg("reason.integration_token_stale.words", "integration has an old token"),
 		msg("reason.integration_token_stale.explanation", "{{.Detail}} says it does not hold this Page's current token, so its replies may fail."),
 		msg("reason.integration_token_stale.action", "Nothing to do yet: Pagekeeper hands it the current token again. If this lasts, check the integration's log."), RepairNone},

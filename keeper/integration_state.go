@@ -61,7 +61,7 @@ var (
 	msgStateCurrent    = msg("integration.state.current", "{{.Name}} has the current token (since {{.Since}}).")
 	msgStateDelivering = msg("integration.state.delivering", "Handing the Page to {{.Name}}…")
 	msgStateFailing    = msg("integration.state.failing", "Delivery to {{.Name}} failing since {{.Since}}: {{.Why}}; retrying at {{.Retry}}.")
-	msgStateSecret     = msg("integration.state.needs_secret", "{{.Name}} needs its signing secret: nothing is delivered to it until it is entered in Settings → Integrations.")
+	msgStateSecret     = msg("integration.state.needs_secret", "{{.Name}} needs its signing secret: nothing is delivered to it until it is entered in Settings > Integrations.")
 	msgStateOther      = msg("integration.state.other_token", "{{.Name}} says it holds another token than this Page's current one.")
 	msgStateNotHanded  = msg("integration.state.not_handed_over", "{{.Name}} has no token of this Page: press Renew to hand it one.")
 	msgStateForgetting = msg("integration.state.forgetting", "Telling {{.Name}} to forget this Page…")

@@ -257,12 +257,12 @@ var (
 var (
 	msgIntUnknown   = msg("integration.unknown", "There is no integration named “{{.Name}}”.")
 	msgIntUnknownDo = msg("integration.unknown.todo", "Choose one of: {{.Names}}.")
-	msgIntNoneYet   = msg("integration.unknown.none", "No integration is set up yet: add one first (Settings → Integrations, or `pagekeeper integration add`).")
+	msgIntNoneYet   = msg("integration.unknown.none", "No integration is set up yet: add one first (Settings > Integrations, or `pagekeeper integration add`).")
 	msgIntExists    = msg("integration.exists", "An integration named “{{.Name}}” exists already; choose another name.")
 	msgIntInUse     = msg("integration.in_use", "{{.Name}} still receives the messages of {{.Pages}}.")
 	msgIntInUseDo   = msg("integration.in_use.todo", "Choose where their messages go first: move them to another integration, or let no integration receive them.")
 	msgIntSandbox   = msg("integration.sandbox_owned", "Sandbox Bot belongs to the sandbox: it cannot be changed or removed.")
-	msgIntNeedsDo   = msg("integration.needs_secret.todo", "Enter its signing secret (Settings → Integrations, or `pagekeeper integration set-secret`).")
+	msgIntNeedsDo   = msg("integration.needs_secret.todo", "Enter its signing secret (Settings > Integrations, or `pagekeeper integration set-secret`).")
 )
 
 // unknownIntegration says which names there are.

@@ -29,10 +29,10 @@ func (m *MainWindow) alertsReachSomeone(k *keeper.Keeper, s keeper.Settings) boo
 // channelLine is one alert channel in Settings: ✓ or ✗, its name and how
 // it is set up (the mark and the words, never colour alone).
 func channelLine(setUp bool, name, state string) *widget.Label {
-	mark := "✗ "
+	mark := ""
 	imp := widget.LowImportance
 	if setUp {
-		mark, imp = "✓ ", widget.SuccessImportance
+		mark, imp = "", widget.SuccessImportance
 	}
 	l := wrapped(mark + name + ": " + state)
 	l.Importance = imp

@@ -165,7 +165,7 @@ func NewDashboard(opts DashboardOptions, actions DashboardActions) *Dashboard {
 	d.IntegrationButton = widget.NewButtonWithIcon(tr("banner.integration_button", "Add an integration"), theme.MailForwardIcon(), actions.SetUpIntegrations)
 	d.integrationBox = newNotice(theme.MailForwardIcon(), widget.WarningImportance, d.IntegrationButton)
 	d.IntegrationNote = d.integrationBox.label
-	d.IntegrationNote.SetText(tr("banner.no_integration", "No integration receives your Pages' messages: add one in Settings → Integrations."))
+	d.IntegrationNote.SetText(tr("banner.no_integration", "No integration receives your Pages' messages: add one in Settings > Integrations."))
 	d.ResetButton = widget.NewButtonWithIcon(tr("banner.reset_understood", "I understand"), theme.ConfirmIcon(), actions.AcknowledgeReset)
 	d.ResetButton.Importance = widget.HighImportance
 	d.ResetRestore = widget.NewButtonWithIcon(tr("settings.restore", "Restore a backup…"), theme.HistoryIcon(), actions.RestoreBackup)

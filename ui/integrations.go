@@ -186,7 +186,7 @@ func (m *MainWindow) testIntegration(v *IntegrationsView, life *bridge, name str
 				return
 			}
 			v.Problem.Importance = widget.SuccessImportance
-			v.Problem.SetText(tr("integrations.test_ok", "✓ {{.Name}} received the test event.", map[string]any{"Name": name}))
+			v.Problem.SetText(tr("integrations.test_ok", "{{.Name}} received the test event.", map[string]any{"Name": name}))
 		}
 	})
 }
@@ -456,10 +456,10 @@ func (e *endToEnd) show(r keeper.EndToEnd, done bool) {
 	w.E2EButton.Enable()
 	var lines []string
 	if r.Received {
-		lines = append(lines, tr("wizard.verify.e2e_received", "✓ The message reached {{.Name}}.", map[string]any{"Name": r.Integration}))
+		lines = append(lines, tr("wizard.verify.e2e_received", "The message reached {{.Name}}.", map[string]any{"Name": r.Integration}))
 	}
 	if done {
-		lines = append(lines, tr("wizard.verify.e2e_replied", "✓ {{.Name}}'s reply reached the customer: customers' messages are answered.", map[string]any{"Name": r.Integration}))
+		lines = append(lines, tr("wizard.verify.e2e_replied", "{{.Name}}'s reply reached the customer: customers' messages are answered.", map[string]any{"Name": r.Integration}))
 		w.E2EResult.Importance = widget.SuccessImportance
 	} else {
 		lines = append(lines, text(r.Advice))

@@ -70,8 +70,8 @@ func TestTheWizardClosesTheLoopWithSandboxBot(t *testing.T) {
 	onMain(func() { w.FlowPage.SetSelected("Sunrise Café") })
 	tap(get(func() *widget.Button { return w.E2EButton }))
 	waitStep(t, w, 50)
-	if got := get(func() string { return w.E2EResult.Text }); !strings.Contains(got, "✓ The message reached Sandbox Bot.") ||
-		!strings.Contains(got, "✓ Sandbox Bot's reply reached the customer") {
+	if got := get(func() string { return w.E2EResult.Text }); !strings.Contains(got, "The message reached Sandbox Bot.") ||
+		!strings.Contains(got, "Sandbox Bot's reply reached the customer") {
 		t.Fatalf("the end-to-end check says %q", got)
 	}
 	onMain(w.close)
@@ -90,7 +90,7 @@ func TestTheWizardClosesTheLoopWithSandboxBot(t *testing.T) {
 }
 
 // Without any integration the window says plainly that none receives the
-// Pages; one added in Settings → Integrations is tested from there and
+// Pages; one added in Settings > Integrations is tested from there and
 // receives the Pages; "Messages go to…" on a row moves a Page.
 func TestIntegrationsInSettingsAndOnARow(t *testing.T) {
 	m := sandboxWindow(t, func(int) logintest.Choice { return logintest.Choice{} })
@@ -135,7 +135,7 @@ func TestIntegrationsInSettingsAndOnARow(t *testing.T) {
 	tap(iv.Add)
 	eventually(t, "Support Bot in the list", func() bool { return iv.Rows["Support Bot"] != nil })
 	tap(get(func() *widget.Button { return iv.Rows["Support Bot"].Test }))
-	eventually(t, "the test answer", func() bool { return strings.Contains(iv.Problem.Text, "✓ Support Bot received the test event.") })
+	eventually(t, "the test answer", func() bool { return strings.Contains(iv.Problem.Text, "Support Bot received the test event.") })
 
 	// The Pages that went nowhere now go to it; the window delivers in the background.
 	if _, err := get(func() *keeper.Keeper { return m.keeper }).DeliverDue(context.Background()); err != nil {
@@ -251,7 +251,7 @@ func TestAnIntegrationIsListedAsAChannelButNotAsAPerson(t *testing.T) {
 		Ports: []int{0}, SandboxIntegration: sandboxBot}})
 	v := openSettings(t, m)
 	listed := func() bool {
-		return strings.Contains(strings.Join(texts(v.Channels), "\n"), "✓ Sandbox Bot (your integration): told each change of status")
+		return strings.Contains(strings.Join(texts(v.Channels), "\n"), "Sandbox Bot (your integration): told each change of status")
 	}
 	deadline := time.After(30 * time.Second)
 	for !listed() {

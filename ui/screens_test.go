@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/pagekeeper/pagekeeper/internal/logintest"
@@ -93,7 +95,15 @@ func checkScreen(t *testing.T, w fyne.Window, lang string, size fyne.Size, scree
 		return
 	}
 	var img image.Image
-	onMain(func() { img = w.Canvas().Capture() })
+	onMain(func() {
+		// Fyne 2.8.1's software painter (the test driver's Capture) panics
+		// on an image with no width or no height but not both
+		// (internal/painter/software/draw.go drawPixels gets a nil image);
+		// such an image covers no pixel, so leaving it out of the picture
+		// changes nothing that can be seen.
+		defer hideEmptyImages(t, w.Canvas())()
+		img = w.Canvas().Capture()
+	})
 	slug := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 			return r
@@ -110,6 +120,42 @@ func checkScreen(t *testing.T, w fyne.Window, lang string, size fyne.Size, scree
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// hideEmptyImages hides every shown image of c that covers no pixel while
+// one of its sides is not zero, and returns what shows them again.
+func hideEmptyImages(t *testing.T, c fyne.Canvas) (showAgain func()) {
+	var hidden []fyne.CanvasObject
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch x := o.(type) {
+		case *canvas.Image:
+			if sz := x.Size(); !sz.IsZero() && (sz.Width <= 0 || sz.Height <= 0) {
+				t.Logf("an image of %v covers no pixel; it is left out of the screenshot", sz)
+				x.Hide()
+				hidden = append(hidden, x)
+			}
+		case *fyne.Container:
+			for _, child := range x.Objects {
+				walk(child)
+			}
+		case fyne.Widget:
+			for _, child := range test.WidgetRenderer(x).Objects() {
+				walk(child)
+			}
+		}
+	}
+	for _, o := range append([]fyne.CanvasObject{c.Content()}, c.Overlays().List()...) {
+		walk(o)
+	}
+	return func() {
+		for _, o := range hidden {
+			o.Show()
+		}
 	}
 }
 

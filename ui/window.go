@@ -21,7 +21,7 @@ import (
 )
 
 // languagePreference remembers the last language the owner chose
-// (Settings → Language, kept in the data folder), so the window's first
+// (Settings > Language, kept in the data folder), so the window's first
 // screens — before the folder is open — speak it too.
 const languagePreference = "language"
 

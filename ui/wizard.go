@@ -553,7 +553,7 @@ func (w *Wizard) setProgress(p keeper.Progress) {
 	case keeper.StepVerified:
 		l.SetText(tr("wizard.saving.verified", "webhooks subscribed, verified…"))
 	case keeper.StepSaved:
-		l.SetText(tr("wizard.saving.saved", "✓ token stored, webhooks subscribed, verified"))
+		l.SetText(tr("wizard.saving.saved", "token stored, webhooks subscribed, verified"))
 		l.Importance = widget.SuccessImportance
 	case keeper.StepDisconnected:
 		l.SetText(tr("wizard.saving.disconnected", "disconnected"))
@@ -562,7 +562,7 @@ func (w *Wizard) setProgress(p keeper.Progress) {
 		if p.Err != nil {
 			msg = errorText(p.Err)
 		}
-		l.SetText(tr("wizard.saving.failed", "✗ not saved: {{.Why}}", map[string]any{"Why": msg}))
+		l.SetText(tr("wizard.saving.failed", "not saved: {{.Why}}", map[string]any{"Why": msg}))
 		l.Importance = widget.DangerImportance
 	}
 	l.Refresh()
@@ -614,7 +614,7 @@ func (w *Wizard) stepVerify() {
 					w.SendResult.SetText(tr("wizard.verify.send_failed", "The reply did not go out: {{.Why}}", map[string]any{"Why": errorText(err)}))
 					w.SendResult.Importance = widget.DangerImportance
 				} else {
-					w.SendResult.SetText(tr("wizard.verify.sent", "✓ Facebook accepted the reply: replies flow out. Check it arrived in Messenger."))
+					w.SendResult.SetText(tr("wizard.verify.sent", "Facebook accepted the reply: replies flow out. Check it arrived in Messenger."))
 					w.SendResult.Importance = widget.SuccessImportance
 				}
 				w.SendResult.Refresh()
@@ -649,7 +649,7 @@ func (w *Wizard) stepVerify() {
 				}
 				var lines []string
 				if !fc.LatestMessage.IsZero() {
-					lines = append(lines, tr("wizard.verify.latest", "✓ Messages come in: the latest conversation changed {{.When}}.",
+					lines = append(lines, tr("wizard.verify.latest", "Messages come in: the latest conversation changed {{.When}}.",
 						map[string]any{"When": relativeTime(fc.LatestMessage, w.m.cfg.Now())}))
 				}
 				if fc.Reply != nil {

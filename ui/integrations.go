@@ -204,21 +204,29 @@ func (m *MainWindow) changeIntegration(v *IntegrationsView, life *bridge, in kee
 				return
 			}
 			k, setup := m.keeper, keeper.IntegrationSetup{Name: in.Name, URL: url.Text, Recipient: recipient.Text}
-			life.Go(func(ctx context.Context) func() {
-				err := k.UpdateIntegration(ctx, setup, keeper.OSActor())
-				return func() {
-					if err != nil {
-						v.Problem.Importance = widget.DangerImportance
-						v.Problem.SetText(errorText(err))
-						return
-					}
-					m.refreshIntegrations(v, life)
-					m.reload()
-				}
+			m.applyIntegrationChange(v, life, func(ctx context.Context) error {
+				return k.UpdateIntegration(ctx, setup, keeper.OSActor())
 			})
 		}, m.Window)
 	d.Resize(fyne.NewSize(620, 240))
 	m.present(d, nil)
+}
+
+// applyIntegrationChange runs change off the UI goroutine, then shows the list
+// as it is now, or what went wrong.
+func (m *MainWindow) applyIntegrationChange(v *IntegrationsView, life *bridge, change func(context.Context) error) {
+	life.Go(func(ctx context.Context) func() {
+		err := change(ctx)
+		return func() {
+			if err != nil {
+				v.Problem.Importance = widget.DangerImportance
+				v.Problem.SetText(errorText(err))
+				return
+			}
+			m.refreshIntegrations(v, life)
+			m.reload()
+		}
+	})
 }
 
 // askSecret takes a new signing secret for an integration (one IT preset
@@ -233,17 +241,8 @@ func (m *MainWindow) askSecret(v *IntegrationsView, life *bridge, name string) {
 				return
 			}
 			k, sec := m.keeper, keeper.NewSecret(entry.Text)
-			life.Go(func(ctx context.Context) func() {
-				err := k.SetIntegrationSecret(ctx, name, sec, keeper.OSActor())
-				return func() {
-					if err != nil {
-						v.Problem.Importance = widget.DangerImportance
-						v.Problem.SetText(errorText(err))
-						return
-					}
-					m.refreshIntegrations(v, life)
-					m.reload()
-				}
+			m.applyIntegrationChange(v, life, func(ctx context.Context) error {
+				return k.SetIntegrationSecret(ctx, name, sec, keeper.OSActor())
 			})
 		}, m.Window)
 	d.Resize(fyne.NewSize(520, 200))

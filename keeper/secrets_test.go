@@ -1,15 +1,10 @@
 package keeper
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +13,7 @@ import (
 
 	"github.com/pagekeeper/pagekeeper/fb"
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/internal/secretscan"
 	"github.com/pagekeeper/pagekeeper/sandbox"
 	"github.com/pagekeeper/pagekeeper/store"
 )
@@ -143,37 +139,6 @@ func (e *secretsEnv) useEverySecret() {
 	}
 }
 
-// noFileHolds fails if a file in dir holds one of the secrets, plain or
-// in base64.
-func noFileHolds(t *testing.T, dir string, secrets ...string) {
-	t.Helper()
-	scanned := 0
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		scanned++
-		for _, s := range secrets {
-			for _, n := range []string{s, base64.StdEncoding.EncodeToString([]byte(s))[:len(s)*4/3-2]} {
-				if bytes.Contains(b, []byte(n)) {
-					t.Errorf("%s holds a secret (%q…)", p, n[:8])
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if scanned < 3 {
-		t.Fatalf("scanned only %d files", scanned)
-	}
-}
-
 // On a computer without a system keyring, with the key file agreed to: the
 // App Secret, the email password and the signing secret are saved, a new
 // Keeper reads each back and uses it, nothing is logged about the keyring,
@@ -201,7 +166,7 @@ func TestSecretsWithoutAKeyringAreSealedInTheFolder(t *testing.T) {
 	if err := e.k.Close(); err != nil {
 		t.Fatal(err)
 	}
-	noFileHolds(t, e.dir, testAppSecret, testSMTPPass, e.bot.secret.Reveal())
+	secretscan.AssertNowhereOnDisk(t, e.dir, 3, testAppSecret, testSMTPPass, e.bot.secret.Reveal())
 }
 
 // With a working keyring nothing changes: the secrets go there and the

@@ -1,13 +1,9 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -114,44 +110,4 @@ func mode(t *testing.T, p string) os.FileMode {
 func isWriteError(err error, reason WriteReason) bool {
 	var we *WriteError
 	return errors.As(err, &we) && we.Reason == reason
-}
-
-// assertNowhereOnDisk reads every file under dir (at least minFiles) and
-// fails if one holds any of the secrets in plaintext, in base64 (each
-// encoding, at each of the three alignments) or in hex.
-func assertNowhereOnDisk(t *testing.T, dir string, minFiles int, secrets ...string) {
-	t.Helper()
-	var needles [][]byte
-	for _, secret := range secrets {
-		needles = append(needles, []byte(secret), []byte(hex.EncodeToString([]byte(secret))))
-		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-			for shift := range 3 {
-				b := enc.EncodeToString([]byte(secret[shift:]))
-				needles = append(needles, []byte(b[:len(b)-4]))
-			}
-		}
-	}
-	scanned := 0
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		scanned++
-		for _, n := range needles {
-			if bytes.Contains(b, n) {
-				t.Errorf("%s contains %q", p, n)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if scanned < minFiles {
-		t.Errorf("scanned only %d files in %s, want at least %d", scanned, dir, minFiles)
-	}
 }

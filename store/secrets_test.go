@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/internal/secretscan"
 )
 
 const (
@@ -80,7 +81,7 @@ func TestFolderKeyringSealsSecretsWithTheKeyFile(t *testing.T) {
 	if _, err := s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		t.Fatal(err)
 	}
-	assertNowhereOnDisk(t, e.dir, 5, appSecret, smtpPass, signSecret) // .db, -wal, -shm, key, backup
+	secretscan.AssertNowhereOnDisk(t, e.dir, 5, appSecret, smtpPass, signSecret) // .db, -wal, -shm, key, backup
 	s.Close()
 
 	s2 := mustOpen(t, o)
@@ -101,7 +102,7 @@ func TestFolderKeyringSealsSecretsWithTheKeyFile(t *testing.T) {
 		t.Errorf("second Delete: %v, want ErrKeyNotFound", err)
 	}
 	s2.Close()
-	assertNowhereOnDisk(t, e.dir, 3, appSecret, smtpPass, signSecret)
+	secretscan.AssertNowhereOnDisk(t, e.dir, 3, appSecret, smtpPass, signSecret)
 }
 
 // Each sealed secret is bound to its name: a row copied under another

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pagekeeper/pagekeeper/fb/token"
+	"github.com/pagekeeper/pagekeeper/internal/secretscan"
 )
 
 func TestSentinelTokenNeverOnDisk(t *testing.T) {
@@ -37,7 +38,7 @@ func TestSentinelTokenNeverOnDisk(t *testing.T) {
 	if _, err := s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		t.Fatal(err)
 	}
-	assertNowhereOnDisk(t, e.dir, 4, sentinel) // .db, -wal, -shm, the backup
+	secretscan.AssertNowhereOnDisk(t, e.dir, 4, sentinel) // .db, -wal, -shm, the backup
 	s.Close()
-	assertNowhereOnDisk(t, e.dir, 2, sentinel)
+	secretscan.AssertNowhereOnDisk(t, e.dir, 2, sentinel)
 }

@@ -48,24 +48,18 @@ func caseKillsDuringApply(s *suite) {
 	prev, midway := 0, 0
 	for i := range applyKills {
 		pr := connect()
-		// The moment is the scenario, not a wait for work: every moment of
-		// the save must be survivable.
-		time.Sleep(time.Duration(s.rng.Int64N(int64(saving))))
-		running := !pr.exited()
-		pr.kill()
-		s.fig.Sent++
-		r := pr.wait()
+		// Every moment of the save must be survivable.
+		running, r := s.killWithin(pr, saving)
 		saidSaved := map[string]bool{}
 		for _, l := range strings.Split(r.stdout, "\n") {
 			if m := savedRe.FindStringSubmatch(l); m != nil {
 				saidSaved[m[1]] = true
 			}
 		}
-		f, err := inspect(dir)
-		if !s.expect(err == nil && f.integrity == "ok", "kill %d: the data file: %v %q", i, err, f.integrity) {
+		f, sound, ok := s.inspectAfterKill(dir, i)
+		if !sound {
 			continue
 		}
-		ok := s.expect(f.wholePages() == nil, "kill %d: %v", i, f.wholePages())
 		ok = s.expect(f.connected() >= prev, "kill %d: %d Pages connected, %d before", i, f.connected(), prev) && ok
 		prev = f.connected()
 		for name := range saidSaved {
@@ -126,16 +120,11 @@ func caseKillsDuringRounds(s *suite) {
 			w.fault(sandbox.FaultRequest{Kind: "reset"})
 		}
 		pr := p.start("check")
-		time.Sleep(time.Duration(s.rng.Int64N(int64(whole))))
-		running := !pr.exited()
-		pr.kill()
-		s.fig.Sent++
-		pr.wait()
-		f, err := inspect(dir)
-		if !s.expect(err == nil && f.integrity == "ok", "kill %d: the data file: %v %q", i, err, f.integrity) {
+		running, _ := s.killWithin(pr, whole)
+		f, sound, ok := s.inspectAfterKill(dir, i)
+		if !sound {
 			continue
 		}
-		ok := s.expect(f.wholePages() == nil, "kill %d: %v", i, f.wholePages())
 		ok = s.expect(f.connected() == n, "kill %d: %d Pages connected, want %d", i, f.connected(), n) && ok
 		for id, st := range f.status {
 			if (st == "invalid" || st == "needs_attention" || st == "could_not_check") && f.reason[id] == "" {
@@ -158,4 +147,26 @@ func caseKillsDuringRounds(s *suite) {
 	w.fault(sandbox.FaultRequest{Kind: "reset"})
 	j = s.checkJSON(p)
 	s.expect(j.Totals.Invalid == 0 && j.Totals.CouldNotCheck == 0, "after the kills, app back: %+v", j.Totals)
+}
+
+// killWithin kills pr at a random moment within d (the moment is the
+// scenario, not a wait for work) and says whether it was still running
+// then, and what it printed.
+func (s *suite) killWithin(pr *proc, d time.Duration) (running bool, r result) {
+	time.Sleep(time.Duration(s.rng.Int64N(int64(d))))
+	running = !pr.exited()
+	pr.kill()
+	s.fig.Sent++
+	return running, pr.wait()
+}
+
+// inspectAfterKill reads the data file after kill i and records what is
+// wrong: sound is false when SQLite's check fails (nothing more is worth
+// comparing), whole is false when a Page is half-written.
+func (s *suite) inspectAfterKill(dir string, i int) (f dbFacts, sound, whole bool) {
+	f, err := inspect(dir)
+	if !s.expect(err == nil && f.integrity == "ok", "kill %d: the data file: %v %q", i, err, f.integrity) {
+		return f, false, false
+	}
+	return f, true, s.expect(f.wholePages() == nil, "kill %d: %v", i, f.wholePages())
 }

@@ -68,17 +68,11 @@ func caseIntegrationOutbox(s *suite) {
 			pr.kill()
 			s.fatalf("login: %v\n%s", err, pr.wait())
 		}
-		// The moment is the scenario, not a wait for work.
-		time.Sleep(time.Duration(s.rng.Int64N(int64(saving))))
-		running := !pr.exited()
-		pr.kill()
-		s.fig.Sent++
-		pr.wait()
-		f, err := inspect(dir)
-		if !s.expect(err == nil && f.integrity == "ok", "kill %d: the data file: %v %q", i, err, f.integrity) {
+		running, _ := s.killWithin(pr, saving)
+		f, sound, ok := s.inspectAfterKill(dir, i)
+		if !sound {
 			continue
 		}
-		ok := s.expect(f.wholePages() == nil, "kill %d: %v", i, f.wholePages())
 		ok = s.checkOutbox(fmt.Sprintf("kill %d", i), dir, f) && ok
 		if ok && running {
 			s.fig.Kills++

@@ -108,7 +108,21 @@ func (m *MainWindow) Shutdown() {
 				})
 			}
 			// Not waited for: Fyne may already be tearing down.
-			go fyne.Do(fyne.CurrentApp().Quit)
+			go fyne.Do(m.quitFyne)
 		}()
 	})
+}
+
+// quitFyne asks Fyne to quit unless it has already stopped. Fyne's driver
+// quits by itself on SIGTERM and SIGINT too (glfw catchTerm), and once it
+// has terminated GLFW, fyne.Do runs this at once (or from the queue it
+// drains), where closing the window panics "The GLFW library is not
+// initialized": then there is nothing left to quit.
+func (m *MainWindow) quitFyne() {
+	defer func() {
+		if r := recover(); r != nil {
+			m.cfg.Logf("Fyne had already stopped: %v", r)
+		}
+	}()
+	fyne.CurrentApp().Quit()
 }

@@ -9,6 +9,14 @@ import "embed"
 //go:embed icon.png
 var Icon []byte
 
+// Logo is the icon at 64×64 for the window's title bar: Fyne decodes and
+// scales an image's file on every refresh of its layout, which for the
+// 512×512 icon cost milliseconds each time (made from icon.png with
+// ImageMagick: convert icon.png -resize 64x64 -strip logo.png).
+//
+//go:embed logo.png
+var Logo []byte
+
 // Translations holds one go-i18n JSON bundle per language (en.json, es.json),
 // rendered by keeper (Text.In) for every front end.
 //

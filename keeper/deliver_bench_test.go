@@ -167,3 +167,30 @@ func BenchmarkRenewalDelivers1000Pages(b *testing.B) {
 		b.ReportMetric(float64(per)/float64(max(floor, com)), "x-max(floor,commits)")
 	})
 }
+
+// BenchmarkIdleDeliveryPass is a pass of the deliverer with nothing due,
+// as the window runs one at every wake-up all day: its memory (-benchmem)
+// is what each pass costs the process.
+//
+//	go test -run '^$' -bench IdleDeliveryPass -benchmem ./keeper/
+func BenchmarkIdleDeliveryPass(b *testing.B) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	k, err := Open(ctx, Options{Dir: b.TempDir(), Keyring: store.NewMemoryKeyring(), FacebookURL: "http://127.0.0.1:1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer k.Close()
+	if err := k.AddIntegration(ctx, IntegrationSetup{Name: "Bench Bot", URL: "http://127.0.0.1:1/hook", Recipient: id.Recipient().String(),
+		Secret: NewSecret(integration.NewSecret().Reveal())}, Actor{}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if pass, err := k.DeliverDue(ctx); err != nil || pass.Delivered+pass.Failed != 0 {
+			b.Fatal(pass, err)
+		}
+	}
+}

@@ -121,13 +121,17 @@ func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 	running := map[string]int{}    // attempts on the network, per integration
 	queued := map[int64]bool{}     // in ready, or busy
 	var ready []store.Delivery     // due, not started yet
-	attempts := make(chan deliveryResult, 256)
+	attempts := make(chan deliveryResult, limit*max(1, len(set.list))) // room for every attempt on the network
 	// The recorder writes answers while the next attempts are on the
 	// network: one transaction for the answers of a short window (group
 	// commit), so that a renewal committing Page after Page is not slowed
 	// by one fsync per answer.
-	toRecord := make(chan deliveryResult, 1<<14)
-	recorded := make(chan []deliveryResult, 1<<10)
+	// The loop hands answers over with record, which takes recorded
+	// batches back while it waits: neither side can block the other, so
+	// the channels need no room for a whole pass (room for 16,384 answers
+	// cost 10 MB on every pass, even one with nothing due).
+	toRecord := make(chan deliveryResult, maxRecordBatch)
+	recorded := make(chan []deliveryResult)
 	go func() {
 		defer close(recorded)
 		for r := range toRecord {
@@ -156,6 +160,26 @@ func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 		delete(queued, d.ID)
 	}
 	fetch := true
+	done := func(batch []deliveryResult) {
+		recording -= len(batch)
+		for _, r := range batch {
+			release(r.d)
+			if r.d.Queued > 1 {
+				fetch = true // the Page's next event may go now
+			}
+		}
+	}
+	record := func(r deliveryResult) {
+		recording++
+		for {
+			select {
+			case toRecord <- r:
+				return
+			case batch := <-recorded:
+				done(batch)
+			}
+		}
+	}
 	var fetchErr error
 	for {
 		if fetch && ctx.Err() == nil {
@@ -186,8 +210,7 @@ func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 				delete(queued, d.ID)
 			case !ok || t.secret.IsZero():
 				busy[deliveryKey{d.Integration, d.PageID}] = true
-				recording++
-				toRecord <- deliveryResult{d: d, err: errUnsendable, at: k.now()}
+				record(deliveryResult{d: d, err: errUnsendable, at: k.now()})
 			case running[d.Integration] < limit:
 				running[d.Integration]++
 				busy[deliveryKey{d.Integration, d.PageID}] = true
@@ -228,16 +251,9 @@ func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 				release(r.d) // stopped, not failed: tried again next time
 				continue
 			}
-			recording++
-			toRecord <- r
+			record(r)
 		case batch := <-recorded:
-			recording -= len(batch)
-			for _, r := range batch {
-				release(r.d)
-				if r.d.Queued > 1 {
-					fetch = true // the Page's next event may go now
-				}
-			}
+			done(batch)
 		case <-k.dstate.wake:
 			fetch = true
 		}

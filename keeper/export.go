@@ -30,6 +30,7 @@ func (k *Keeper) ExportCSV(ctx context.Context, w io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	sum = sum.ByName()
 	evs, err := k.store.Events(ctx, "", 0)
 	if err != nil {
 		return 0, err
@@ -50,7 +51,7 @@ func (k *Keeper) ExportCSV(ctx context.Context, w io.Writer) (int, error) {
 		names[p.ID] = p.Name
 		reason := joined(" ", p.Explanation, p.Action).In(lang)
 		if err := csvRow(bw, "page", p.ID, p.Name, string(p.Status), reason, stamp(p.CheckedAt), "", "", "", "", "",
-			p.Integration.Name, p.Integration.Text.In(lang)); err != nil {
+			p.Integration.Name, p.Integration.Text().In(lang)); err != nil {
 			return rows, err
 		}
 		rows++

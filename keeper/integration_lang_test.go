@@ -58,7 +58,7 @@ func TestTheIntegrationsSpeakTheChosenLanguage(t *testing.T) {
 		}
 	}
 
-	state := e.integrationOf(ids[1]).Text.In(e.k.Lang())
+	state := e.integrationOf(ids[1]).Text().In(e.k.Lang())
 	if !strings.HasPrefix(state, "La entrega a Support Bot falla desde las ") || !strings.Contains(state, "nuevo intento a las") {
 		t.Errorf("the Page's integration state in Spanish: %q", state)
 	}

@@ -79,8 +79,8 @@ func TestTheSandboxClosesTheLoopWithSandboxBot(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range sum.Pages {
-		if p.Integration.Status != IntegrationCurrent || !strings.HasPrefix(p.Integration.Text.String(), "Sandbox Bot has the current token") {
-			t.Fatalf("%s: %s %q", p.Name, p.Integration.Status, p.Integration.Text)
+		if p.Integration.Status != IntegrationCurrent || !strings.HasPrefix(p.Integration.Text().String(), "Sandbox Bot has the current token") {
+			t.Fatalf("%s: %s %q", p.Name, p.Integration.Status, p.Integration.Text())
 		}
 	}
 	first, _ := k.integrations().find(SandboxIntegrationName)

@@ -42,9 +42,45 @@ type IntegrationState struct {
 	RetryAt      time.Time
 	// Pending counts the events not delivered yet.
 	Pending int
-	// Text is all of it in one sentence: "Support Bot has the current
-	// token (since 12:03)".
-	Text Text
+
+	// forgetting: the Page was disconnected, so what is on its way tells
+	// the integration to forget it. day is the day the state was read:
+	// times of that day are said as a time alone.
+	forgetting bool
+	day        time.Time
+}
+
+// Text is all of it in one sentence: "Support Bot has the current token
+// (since 12:03)". It is made when asked (the window asks only for the rows
+// on screen), not for each of 10,000 Pages as they are read.
+func (s IntegrationState) Text() Text {
+	switch s.Status {
+	case IntegrationNone:
+		if s.forgetting {
+			return Text{}
+		}
+		return msgStateNone.with()
+	case IntegrationNeedsSecret:
+		return msgStateSecret.with("Name", s.Name)
+	case IntegrationFailing:
+		m := msgStateFailing
+		if s.forgetting {
+			m = msgStateForgetFail
+		}
+		return m.with("Name", s.Name, "Since", clock(s.FailingSince, s.day), "Why", s.Problem, "Retry", clock(s.RetryAt, s.day))
+	case IntegrationDelivering:
+		if s.forgetting {
+			return msgStateForgetting.with("Name", s.Name)
+		}
+		return msgStateDelivering.with("Name", s.Name)
+	case IntegrationNotHandedOver:
+		return msgStateNotHanded.with("Name", s.Name)
+	case IntegrationOtherToken:
+		return msgStateOther.with("Name", s.Name)
+	case IntegrationCurrent:
+		return msgStateCurrent.with("Name", s.Name, "Since", clock(s.Since, s.day))
+	}
+	return Text{}
 }
 
 // NeedsOwner reports whether the state asks something of a person.
@@ -68,42 +104,31 @@ var (
 	msgStateForgetFail = msg("integration.state.forgetting_failing", "Telling {{.Name}} to forget this Page fails since {{.Since}}: {{.Why}}; retrying at {{.Retry}}.")
 )
 
-// integrationStateOf words what the Page's integration has of it.
+// integrationStateOf says what the Page's integration has of it.
 func (k *Keeper) integrationStateOf(p store.Page, pd store.PageDelivery, now time.Time) IntegrationState {
 	set := k.integrations()
 	t, known := set.targets[p.Integration]
 	disconnected := p.Status == store.StatusDisconnected
+	y, m, d := now.Local().Date()
+	s := IntegrationState{Status: IntegrationNone, forgetting: disconnected, day: time.Date(y, m, d, 0, 0, 0, 0, time.Local)}
 	if p.Integration == "" || !known || (disconnected && pd.Pending == 0) {
-		if disconnected {
-			return IntegrationState{Status: IntegrationNone}
-		}
-		return IntegrationState{Status: IntegrationNone, Text: msgStateNone.with()}
+		return s
 	}
-	s := IntegrationState{Name: t.Name, Pending: pd.Pending}
-	failing := pd.Pending > 0 && !pd.FailingSince.IsZero()
+	s.Name, s.Pending = t.Name, pd.Pending
 	switch {
 	case pd.Pending > 0 && t.secret.IsZero():
-		s.Status, s.Text = IntegrationNeedsSecret, msgStateSecret.with("Name", t.Name)
-	case failing:
+		s.Status = IntegrationNeedsSecret
+	case pd.Pending > 0 && !pd.FailingSince.IsZero():
 		s.Status, s.FailingSince, s.RetryAt = IntegrationFailing, pd.FailingSince, pd.Next.NextAttemptAt
 		s.Problem = deliveryProblem(pd.IntegrationPage.LastError)
-		m := msgStateFailing
-		if disconnected {
-			m = msgStateForgetFail
-		}
-		s.Text = m.with("Name", t.Name, "Since", clock(pd.FailingSince, now), "Why", s.Problem, "Retry", clock(s.RetryAt, now))
 	case pd.Pending > 0:
-		s.Status, s.Text = IntegrationDelivering, msgStateDelivering.with("Name", t.Name)
-		if disconnected {
-			s.Text = msgStateForgetting.with("Name", t.Name)
-		}
+		s.Status = IntegrationDelivering
 	case pd.TokenFingerprint == "":
-		s.Status, s.Text = IntegrationNotHandedOver, msgStateNotHanded.with("Name", t.Name)
+		s.Status = IntegrationNotHandedOver
 	case pd.HeldFingerprint != "" && pd.HeldFingerprint != pd.TokenFingerprint:
-		s.Status, s.Text = IntegrationOtherToken, msgStateOther.with("Name", t.Name)
+		s.Status = IntegrationOtherToken
 	default:
 		s.Status, s.Since = IntegrationCurrent, pd.TokenAt
-		s.Text = msgStateCurrent.with("Name", t.Name, "Since", clock(pd.TokenAt, now))
 	}
 	return s
 }

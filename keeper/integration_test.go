@@ -21,8 +21,8 @@ func TestConnectAndRenewHandEachPageItsTokenAndSaySo(t *testing.T) {
 	bot := newTestBot(t, e.clock.Now)
 	ids := e.connectDemo(false)
 	for _, id := range ids {
-		if s := e.integrationOf(id); s.Status != IntegrationNone || s.Text.String() != "No integration receives this Page's messages." {
-			t.Fatalf("before any integration: %+v %q", s, s.Text)
+		if s := e.integrationOf(id); s.Status != IntegrationNone || s.Text().String() != "No integration receives this Page's messages." {
+			t.Fatalf("before any integration: %+v %q", s, s.Text())
 		}
 	}
 	e.addBot(bot, "Support Bot")
@@ -36,8 +36,8 @@ func TestConnectAndRenewHandEachPageItsTokenAndSaySo(t *testing.T) {
 		}
 		s := e.integrationOf(id)
 		want := "Support Bot has the current token (since " + e.clock.Now().Local().Format("15:04") + ")."
-		if s.Status != IntegrationCurrent || s.Text.String() != want {
-			t.Fatalf("%s: %s %q, want %q", id, s.Status, s.Text, want)
+		if s.Status != IntegrationCurrent || s.Text().String() != want {
+			t.Fatalf("%s: %s %q, want %q", id, s.Status, s.Text(), want)
 		}
 	}
 
@@ -79,8 +79,8 @@ func TestANewerTokenSupersedesOneNotYetDelivered(t *testing.T) {
 	s := e.integrationOf(ids[0])
 	at := e.clock.Now().Local().Format("15:04")
 	retry := e.clock.Now().Add(15 * time.Second).Local().Format("15:04")
-	if want := "Delivery to Support Bot failing since " + at + ": HTTP 503; retrying at " + retry + "."; s.Status != IntegrationFailing || s.Text.String() != want {
-		t.Fatalf("%s %q, want %q", s.Status, s.Text, want)
+	if want := "Delivery to Support Bot failing since " + at + ": HTTP 503; retrying at " + retry + "."; s.Status != IntegrationFailing || s.Text().String() != want {
+		t.Fatalf("%s %q, want %q", s.Status, s.Text(), want)
 	}
 	e.clock.Advance(time.Minute)
 	e.connectDemo(true)
@@ -132,7 +132,7 @@ func TestADisconnectFollowsTheConnectItUndoes(t *testing.T) {
 		got[1].Reason != integration.DisconnectByOwner {
 		t.Fatalf("%+v", got)
 	}
-	if s := e.integrationOf(delivered); s.Status != IntegrationNone || !s.Text.IsZero() {
+	if s := e.integrationOf(delivered); s.Status != IntegrationNone || !s.Text().IsZero() {
 		t.Fatalf("a disconnected Page: %+v", s)
 	}
 }

@@ -1,8 +1,11 @@
 package keeper
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pagekeeper/pagekeeper/store"
@@ -15,7 +18,17 @@ type Summary struct {
 	Totals Totals
 }
 
-// Pages lists every Page in the folder with its status in words.
+// ByName puts the Pages in name order, ignoring case, then by Page ID: the
+// command line's lists (the window has its own order, problems first).
+func (s Summary) ByName() Summary {
+	slices.SortFunc(s.Pages, func(a, b PageStatus) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
+	})
+	return s
+}
+
+// Pages lists every Page in the folder with its status in words, in no
+// particular order (Summary.ByName puts them in name order).
 func (k *Keeper) Pages(ctx context.Context) (Summary, error) {
 	// Only what statusOfPage reads, one Page at a time: with 10,000 Pages
 	// this is the window's start (BenchmarkKeeperPages10k).
@@ -23,17 +36,11 @@ func (k *Keeper) Pages(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	// What each Page's integration has of it: one query, before the Pages
-	// are read (PageSummaries holds the read while it hands them over).
-	pds, err := k.store.PageDeliveries(ctx)
-	if err != nil {
-		return Summary{}, err
-	}
 	now := k.now()
 	s := Summary{Pages: make([]PageStatus, 0, n)}
-	err = k.store.PageSummaries(ctx, func(p store.Page) error {
+	err = k.store.PageSummaries(ctx, func(p store.Page, pd store.PageDelivery) error {
 		st := statusOfPage(p)
-		st.Integration = k.integrationStateOf(p, pds[p.ID], now)
+		st.Integration = k.integrationStateOf(p, pd, now)
 		s.Pages = append(s.Pages, st)
 		s.Totals.add(Status(p.Status))
 		return nil

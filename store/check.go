@@ -61,7 +61,7 @@ func checkFile(ctx context.Context, o Options, path string) (bool, error) {
 }
 
 func probe(ctx context.Context, path string, o Options) (err error) {
-	q := fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS)
+	q := fmt.Sprintf("?_pragma=busy_timeout(%d)&%s", busyTimeoutMS, cacheSize)
 	if o.ReadOnly {
 		q += "&mode=ro"
 	}

@@ -251,26 +251,31 @@ func (s *Store) PageCount(ctx context.Context) (n int, err error) {
 	return n, err
 }
 
-// PageSummaries calls each with every Page, ordered by name, then ID, with
-// only what a list of Pages says about each: ID, Name, Status, Reason,
-// StatusSince, CheckedAt, LastOKAt, UpdatedAt, CleanupPending,
-// ConnectedByFBID, NotReconfirmed, ConfirmedAt, Integration and, for a
-// Page with a reason, the facts its explanation may name (TokenExpiresAt,
-// DataAccessExpiresAt, Scopes, Declined, WebhookFields, SubscribedFields).
-// Every other field is zero: Page reads a Page in full. The window's start and every status list read this
+// PageSummaries calls each with every Page, in no particular order (the
+// window and the command line order them their own ways), with only what a
+// list of Pages says about each: ID, Name, Status, Reason, StatusSince,
+// CheckedAt, LastOKAt, UpdatedAt, CleanupPending, ConnectedByFBID,
+// NotReconfirmed, ConfirmedAt, Integration and, for a Page with a reason,
+// the facts its explanation may name (TokenExpiresAt, DataAccessExpiresAt,
+// Scopes, Declined, WebhookFields, SubscribedFields). With each comes its
+// integration's state of it, in the same pass: of the PageDelivery,
+// TokenFingerprint, TokenAt, HeldFingerprint, FailingSince, LastError,
+// Pending and Next.NextAttemptAt (the zero PageDelivery for a Page that
+// goes to none). Every other field is zero: Page and PageDeliveries read
+// them in full. The window's start and every status list read this
 // (BenchmarkPageSummaries10k): the facts are read first, only for the
 // Pages with a reason, and the Pages are handed over one by one, so that
 // 10,000 of them are never all held at once. (A Page that gains its reason
 // between the two reads is said without the detail until the next read.)
-func (s *Store) PageSummaries(ctx context.Context, each func(Page) error) error {
+func (s *Store) PageSummaries(ctx context.Context, each func(Page, PageDelivery) error) error {
 	return s.read(func(db *sql.DB) error {
 		facts, err := reasonFacts(ctx, db)
 		if err != nil {
 			return err
 		}
-		rows, err := db.QueryContext(ctx, `SELECT id, name, status, reason, status_since, checked_at, last_ok_at,
-			updated_at, cleanup_pending, connected_by_fb_id, not_reconfirmed, confirmed_at, integration
-			FROM pages ORDER BY name COLLATE NOCASE, id`)
+		rows, err := db.QueryContext(ctx, `SELECT p.id, p.name, p.status, p.reason, p.status_since, p.checked_at, p.last_ok_at,
+			p.updated_at, p.cleanup_pending, p.connected_by_fb_id, p.not_reconfirmed, p.confirmed_at, p.integration,
+			`+pageStateColumns+` FROM pages p`+pageDeliveryJoin)
 		if err != nil {
 			return err
 		}
@@ -280,11 +285,13 @@ func (s *Store) PageSummaries(ctx context.Context, each func(Page) error) error 
 			status                                     string
 			cleanup                                    int
 			since, checked, lastOK, updated, confirmed int64
+			d                                          pageDeliveryScan
 		)
+		dest := append([]any{&p.ID, &p.Name, &status, &p.Reason, &since, &checked, &lastOK, &updated, &cleanup,
+			&p.ConnectedByFBID, &p.NotReconfirmed, &confirmed, &p.Integration}, d.dest(false)...)
 		for rows.Next() {
-			p = Page{}
-			if err := rows.Scan(&p.ID, &p.Name, &status, &p.Reason, &since, &checked, &lastOK, &updated, &cleanup,
-				&p.ConnectedByFBID, &p.NotReconfirmed, &confirmed, &p.Integration); err != nil {
+			p, d = Page{}, pageDeliveryScan{}
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
 			p.Status, p.CleanupPending = Status(status), cleanup == 1
@@ -294,7 +301,7 @@ func (s *Store) PageSummaries(ctx context.Context, each func(Page) error) error 
 				p.TokenExpiresAt, p.DataAccessExpiresAt = f.TokenExpiresAt, f.DataAccessExpiresAt
 				p.Scopes, p.Declined, p.WebhookFields, p.SubscribedFields = f.Scopes, f.Declined, f.WebhookFields, f.SubscribedFields
 			}
-			if err := each(p); err != nil {
+			if err := each(p, d.delivery(p.ID, p.Integration)); err != nil {
 				return err
 			}
 		}

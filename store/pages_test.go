@@ -32,17 +32,50 @@ func TestPageSummariesHoldWhatAListSays(t *testing.T) {
 	at := e.clock.Now().Truncate(time.Millisecond)
 	kept := fullPage("3", "Beta", "token_expiring", at)
 	kept.NotReconfirmed, kept.ConfirmedAt = "throttled", at.Add(-2*time.Hour)
-	for _, p := range []Page{fullPage("2", "beta", "", at), fullPage("1", "Alpha", "webhook_fields_missing", at), kept} {
-		if err := s.UpsertPage(ctx, p); err != nil {
-			t.Fatal(err)
+	alone := fullPage("4", "Gamma", "", at)
+	alone.Integration = "" // its messages go nowhere
+	// Page 1's integration has its token; page 2's has another and two
+	// events wait for it, the first failing; page 3's has had nothing yet.
+	err := s.Update(ctx, func(tx *Tx) error {
+		for _, p := range []Page{fullPage("2", "beta", "", at), fullPage("1", "Alpha", "webhook_fields_missing", at), kept, alone} {
+			if err := tx.UpsertPage(p); err != nil {
+				return err
+			}
 		}
+		for _, ip := range []IntegrationPage{
+			{Integration: "Support Bot 1", PageID: "1", Reached: true, TokenFingerprint: "tfp1_a", TokenAt: at, HeldFingerprint: "tfp1_a"},
+			{Integration: "Support Bot 2", PageID: "2", Reached: true, TokenFingerprint: "tfp1_b", TokenAt: at.Add(-time.Hour),
+				HeldFingerprint: "tfp1_c", FailingSince: at.Add(-time.Minute), LastError: "timeout"},
+		} {
+			if err := tx.SaveIntegrationPage(ip); err != nil {
+				return err
+			}
+		}
+		for _, id := range []string{"msg_1", "msg_2"} {
+			if _, err := tx.QueueDelivery(Delivery{Integration: "Support Bot 2", PageID: "2", Type: "page.token_changed", MessageID: id, Body: []byte("{}")}); err != nil {
+				return err
+			}
+		}
+		first, err := tx.PendingDeliveries("Support Bot 2", "2")
+		if err != nil {
+			return err
+		}
+		return tx.FailDelivery(first[0].ID, "timeout", at.Add(time.Hour))
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	full, err := s.Pages(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sums []Page
-	if err := s.PageSummaries(ctx, func(p Page) error { sums = append(sums, p); return nil }); err != nil {
+	pds, err := s.PageDeliveries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := map[string]Page{}
+	states := map[string]PageDelivery{}
+	if err := s.PageSummaries(ctx, func(p Page, pd PageDelivery) error { sums[p.ID], states[p.ID] = p, pd; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.PageCount(ctx); err != nil || n != len(full) {
@@ -51,7 +84,7 @@ func TestPageSummariesHoldWhatAListSays(t *testing.T) {
 	if len(sums) != len(full) {
 		t.Fatalf("%d summaries for %d Pages", len(sums), len(full))
 	}
-	for i, f := range full {
+	for _, f := range full {
 		// What every summary holds, and for a Page with a reason the facts
 		// its explanation names; nothing else.
 		want := Page{ID: f.ID, Name: f.Name, Status: f.Status, Reason: f.Reason, StatusSince: f.StatusSince,
@@ -62,12 +95,27 @@ func TestPageSummariesHoldWhatAListSays(t *testing.T) {
 			want.TokenExpiresAt, want.DataAccessExpiresAt = f.TokenExpiresAt, f.DataAccessExpiresAt
 			want.Scopes, want.Declined, want.WebhookFields, want.SubscribedFields = f.Scopes, f.Declined, f.WebhookFields, f.SubscribedFields
 		}
-		if !reflect.DeepEqual(sums[i], want) {
-			t.Errorf("summary %d:\n got %+v\nwant %+v", i, sums[i], want)
+		if !reflect.DeepEqual(sums[f.ID], want) {
+			t.Errorf("summary of %s:\n got %+v\nwant %+v", f.ID, sums[f.ID], want)
+		}
+		// The integration's state of it, as PageDeliveries reads it, in the
+		// fields a list says.
+		pd := pds[f.ID]
+		wantState := PageDelivery{Pending: pd.Pending}
+		if f.Integration != "" {
+			wantState.IntegrationPage = IntegrationPage{Integration: f.Integration, PageID: f.ID, TokenFingerprint: pd.TokenFingerprint,
+				TokenAt: pd.TokenAt, HeldFingerprint: pd.HeldFingerprint, FailingSince: pd.FailingSince, LastError: pd.IntegrationPage.LastError}
+			wantState.Next = Delivery{Integration: f.Integration, PageID: f.ID, NextAttemptAt: pd.Next.NextAttemptAt}
+		}
+		if !reflect.DeepEqual(states[f.ID], wantState) {
+			t.Errorf("integration state of %s:\n got %+v\nwant %+v", f.ID, states[f.ID], wantState)
 		}
 	}
-	if got := []string{sums[0].Name, sums[1].Name, sums[2].Name}; !reflect.DeepEqual(got, []string{"Alpha", "beta", "Beta"}) {
-		t.Errorf("order %v, want by name ignoring case, then ID", got)
+	if st := states["2"]; st.Pending != 2 || st.HeldFingerprint != "tfp1_c" || st.FailingSince.IsZero() || !st.Next.NextAttemptAt.Equal(at.Add(time.Hour)) {
+		t.Errorf("page 2, two events pending, the first failing: %+v", st)
+	}
+	if st := states["1"]; st.Pending != 0 || st.TokenFingerprint != "tfp1_a" || !st.TokenAt.Equal(at) {
+		t.Errorf("page 1, its token acknowledged: %+v", st)
 	}
 }
 
@@ -79,7 +127,7 @@ func BenchmarkPageSummaries10k(b *testing.B) {
 	s := tenThousandPages(b)
 	for b.Loop() {
 		n := 0
-		if err := s.PageSummaries(context.Background(), func(Page) error { n++; return nil }); err != nil || n != 10000 {
+		if err := s.PageSummaries(context.Background(), func(Page, PageDelivery) error { n++; return nil }); err != nil || n != 10000 {
 			b.Fatal(n, err)
 		}
 	}

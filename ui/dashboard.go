@@ -43,8 +43,23 @@ type PageRow struct {
 	IntegrationName    string
 	IntegrationProblem bool
 
-	page   keeper.PageStatus // what the words are made from
-	search string            // name and ID folded for the search (searchKey)
+	page   *keeper.PageStatus // what the words are made from (nil: they were given)
+	worded bool               // the words are made (word)
+	search string             // name and ID folded for the search (searchKey)
+}
+
+// word makes the row's words from its Page's status, once per language:
+// only for the rows on screen (and the one a notice names), not for every
+// one of 10,000 Pages at each load (`make bench-window`, BENCHMARKS.md).
+func (r *PageRow) word() {
+	if r.page == nil || r.worded {
+		return
+	}
+	r.Short = shortReason(*r.page)
+	r.Reason, r.Action = describe(*r.page)
+	r.Note = text(r.page.NoteShort())
+	r.Integration = text(r.page.Integration.Text())
+	r.worded = true
 }
 
 // DashboardOptions says what the dashboard offers and tells up front.
@@ -187,7 +202,9 @@ func NewDashboard(opts DashboardOptions, actions DashboardActions) *Dashboard {
 		func() fyne.CanvasObject { return newPageRowView(d) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(d.visible) {
-				o.(*pageRowView).set(d.all[d.visible[i]], d.opts.Now())
+				r := &d.all[d.visible[i]]
+				r.word()
+				o.(*pageRowView).set(*r, d.opts.Now())
 			}
 		},
 	)
@@ -206,7 +223,7 @@ func NewDashboard(opts DashboardOptions, actions DashboardActions) *Dashboard {
 	d.EmptyState = d.emptyState()
 	d.body = container.NewStack(d.EmptyState)
 
-	logo := canvas.NewImageFromResource(fyne.NewStaticResource("icon.png", assets.Icon))
+	logo := canvas.NewImageFromResource(fyne.NewStaticResource("logo.png", assets.Logo))
 	logo.FillMode = canvas.ImageFillContain
 	logo.SetMinSize(fyne.NewSquareSize(28))
 	title := widget.NewLabelWithStyle("Pagekeeper", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -343,7 +360,7 @@ func (d *Dashboard) SetPages(rows []PageRow) {
 		}
 	}
 	if !slices.IsSortedFunc(rows, rowOrder) { // loadRows sorts them off the UI goroutine
-		slices.SortStableFunc(rows, rowOrder)
+		slices.SortFunc(rows, rowOrder)
 	}
 	d.all = rows
 	if len(rows) > 0 {
@@ -355,7 +372,8 @@ func (d *Dashboard) SetPages(rows []PageRow) {
 }
 
 // rowOrder is the table's order: problems first, then by name and Page ID
-// (their search keys: ignoring case and accents).
+// (their search keys: ignoring case and accents). Page IDs differ, so no
+// two rows compare equal and the sort needs no stability.
 func rowOrder(a, b PageRow) int {
 	if c := cmp.Compare(statusRank(a.Status), statusRank(b.Status)); c != 0 {
 		return c
@@ -367,6 +385,7 @@ func rowOrder(a, b PageRow) int {
 func (d *Dashboard) Rows() []PageRow {
 	out := make([]PageRow, len(d.visible))
 	for i, j := range d.visible {
+		d.all[j].word()
 		out[i] = d.all[j]
 	}
 	return out
@@ -418,9 +437,10 @@ func filterRows(rows []PageRow, query string, into []int32) []int32 {
 // refreshBanner shows the notices that apply, each with its way out.
 func (d *Dashboard) refreshBanner() {
 	var bad []PageRow
-	for _, r := range d.all {
-		if r.Status == keeper.StatusInvalid {
-			bad = append(bad, r)
+	for i := range d.all {
+		if r := &d.all[i]; r.Status == keeper.StatusInvalid {
+			r.word() // the notice names the one Page's reason
+			bad = append(bad, *r)
 		}
 	}
 	renew := d.renewable()

@@ -473,7 +473,7 @@ func (e *endToEnd) show(r keeper.EndToEnd, done bool) {
 
 // integrationLine is a Page's integration state for its row and its log.
 func integrationLine(s keeper.IntegrationState) (line string, problem bool) {
-	return text(s.Text), s.NeedsOwner()
+	return text(s.Text()), s.NeedsOwner()
 }
 
 // integrationPart is the Page log's line about its integration, with
@@ -518,7 +518,7 @@ func (w *Wizard) showHandOver(states map[string]keeper.IntegrationState) {
 	for _, o := range w.saved {
 		s, ok := states[o.PageID]
 		l := w.Saving[o.PageID]
-		if !ok || o.Step != keeper.StepSaved || l == nil || s.Text.IsZero() {
+		if !ok || o.Step != keeper.StepSaved || l == nil || s.Text().IsZero() {
 			continue
 		}
 		line, problem := integrationLine(s)

@@ -145,6 +145,7 @@ func deliverAndReport(env Env, k *keeper.Keeper) int {
 	if err != nil {
 		return failOpen(env, err)
 	}
+	sum = sum.ByName()
 	code := ExitOK
 	if len(k.IntegrationNames()) == 0 && len(sum.Pages) > 0 {
 		fmt.Fprintln(env.Stdout, env.tr("cli.status.no_integration", "No integration receives these Pages' messages (add one with `pagekeeper integration add`)."))
@@ -154,7 +155,7 @@ func deliverAndReport(env Env, k *keeper.Keeper) int {
 		if in.Name == "" || p.Status == keeper.StatusDisconnected {
 			continue
 		}
-		fmt.Fprintf(env.Stdout, "%s: %s\n", p.Name, env.text(in.Text))
+		fmt.Fprintf(env.Stdout, "%s: %s\n", p.Name, env.text(in.Text()))
 		if in.NeedsOwner() {
 			code = ExitFailed
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,6 +46,12 @@ func TestHeadlessLifecycleOnTheSandbox(t *testing.T) {
 	}
 	if code != ExitOK || len(st.Pages) < 4 {
 		t.Fatalf("status exit %d: %+v", code, st)
+	}
+	// Listed by name, as a person looks a Page up.
+	if !slices.IsSortedFunc(st.Pages, func(a, b struct{ ID, Name, Status string }) int {
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	}) {
+		t.Errorf("status lists the Pages out of name order: %+v", st.Pages)
 	}
 
 	// disconnect refuses without --yes and explains the consequence.

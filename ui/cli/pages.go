@@ -88,7 +88,7 @@ type integrationStateJSON struct {
 }
 
 func integrationToJSON(s keeper.IntegrationState) integrationStateJSON {
-	return integrationStateJSON{Name: s.Name, State: string(s.Status), Text: s.Text.String(), Since: s.Since,
+	return integrationStateJSON{Name: s.Name, State: string(s.Status), Text: s.Text().String(), Since: s.Since,
 		FailingSince: s.FailingSince, Problem: s.Problem.String(), RetryAt: s.RetryAt, Pending: s.Pending}
 }
 
@@ -123,6 +123,7 @@ func runStatus(args []string, env Env) int {
 	if err != nil {
 		return failOpen(env, err)
 	}
+	sum = sum.ByName()
 	reset, err := dataReset(env.Context, k)
 	if err != nil {
 		return failOpen(env, err)
@@ -160,7 +161,7 @@ func runStatus(args []string, env Env) int {
 		if !p.CheckedAt.IsZero() {
 			checked = p.CheckedAt.Local().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, env.text(p.Words()), env.text(p.ReasonText), checked, env.text(p.Integration.Text))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, env.text(p.Words()), env.text(p.ReasonText), checked, env.text(p.Integration.Text()))
 	}
 	_ = tw.Flush()
 	printNotes(env, sum.Pages)

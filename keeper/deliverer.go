@@ -117,11 +117,12 @@ func (k *Keeper) DeliverDue(ctx context.Context) (DeliveryPass, error) {
 	if limit <= 0 {
 		limit = DefaultDeliveryConcurrency
 	}
-	busy := map[deliveryKey]bool{}                                     // started, answer not recorded yet
-	running := map[string]int{}                                        // attempts on the network, per integration
-	queued := map[int64]bool{}                                         // in ready, or busy
-	var ready []store.Delivery                                         // due, not started yet
-	attempts := make(chan deliveryResult, limit*max(1, len(set.list))) // room for every attempt on the network
+	busy := map[deliveryKey]bool{} // started, answer not recorded yet
+	running := map[string]int{}    // attempts on the network, per integration
+	queued := map[int64]bool{}     // in ready, or busy
+	var ready []store.Delivery     // due, not started yet
+	// Room for every attempt that can be on the network at once.
+	attempts := make(chan deliveryResult, limit*max(1, len(set.list)))
 	// The recorder writes answers while the next attempts are on the
 	// network: one transaction for the answers of a short window (group
 	// commit), so that a renewal committing Page after Page is not slowed

@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -340,18 +339,10 @@ func (k *Keeper) readOnly() bool { return k.viewer != nil || k.unwritable != nil
 // Dir is the data folder.
 func (k *Keeper) Dir() string { return k.store.Dir() }
 
-// DataStamp changes whenever the data file is written, by this process or
-// another: the file and its write-ahead log are looked at, not read. A
-// viewer polls it to refresh when the manager changes something.
-func (k *Keeper) DataStamp() string {
-	var b strings.Builder
-	for _, p := range []string{k.store.Path(), k.store.Path() + "-wal"} {
-		if fi, err := os.Stat(p); err == nil {
-			fmt.Fprintf(&b, "%d:%d;", fi.Size(), fi.ModTime().UnixNano())
-		}
-	}
-	return b.String()
-}
+// DataVersion changes whenever another process (the manager) has
+// committed to the data folder since the last call: a viewer polls it to
+// refresh (store.DataVersion says why not the file's size and time).
+func (k *Keeper) DataVersion(ctx context.Context) (int64, error) { return k.store.DataVersion(ctx) }
 
 // InSandbox reports whether this Keeper talks to the pretend Facebook.
 func (k *Keeper) InSandbox() bool { return k.fake != nil }

@@ -250,6 +250,7 @@ func (s *Store) Restore(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("not restoring, because the current data could not be backed up first: %w", err)
 	}
+	s.dropVersionConn()
 	if err := s.db.Close(); err != nil {
 		return err
 	}

@@ -141,6 +141,10 @@ type Store struct {
 	// keyInFile: the data key in use came from the key file (KeyInFile).
 	keyInFile bool
 	backupMu  sync.Mutex
+	// version is the connection DataVersion asks (guarded by versionMu,
+	// and by mu like db: it is closed before db is).
+	versionMu sync.Mutex
+	version   *sql.Conn
 }
 
 // Open opens (creating if needed) <Dir>/pagekeeper.db, checks it, applies
@@ -226,9 +230,51 @@ func (s *Store) Close() error {
 	if s.db == nil {
 		return nil
 	}
+	s.dropVersionConn()
 	err := s.db.Close()
 	s.db = nil
 	return err
+}
+
+// DataVersion changes whenever another connection (another process: the
+// manager) has committed to the data file since the last call. It is
+// SQLite's PRAGMA data_version, asked on one connection kept for it. A
+// view-only window follows the manager by it: the file's size and time
+// can stay the same across a commit (the log file is rewritten in place
+// after a checkpoint, and its time moves only every few milliseconds).
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return 0, errClosed
+	}
+	s.versionMu.Lock()
+	defer s.versionMu.Unlock()
+	if s.version == nil {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			return 0, err
+		}
+		s.version = c
+	}
+	var v int64
+	if err := s.version.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		s.version.Close()
+		s.version = nil
+		return 0, err
+	}
+	return v, nil
+}
+
+// dropVersionConn closes DataVersion's connection (callers hold mu for
+// writing, before they close db).
+func (s *Store) dropVersionConn() {
+	s.versionMu.Lock()
+	defer s.versionMu.Unlock()
+	if s.version != nil {
+		s.version.Close()
+		s.version = nil
+	}
 }
 
 // Dir is the data folder.

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -519,5 +521,44 @@ func TestRevisionsAndMarkChecked(t *testing.T) {
 	if !after2.CheckedAt.Equal(at) || !after2.LastOKAt.Equal(before2.LastOKAt) || after2.Status != StatusInvalid ||
 		after2.Reason != "password_changed" || after2.Revision != before2.Revision+1 {
 		t.Errorf("invalid Page after MarkChecked: %+v", after2)
+	}
+}
+
+// A viewer follows the manager by DataVersion: it moves when the other
+// process commits, every time, and not otherwise. The manager's commits
+// here rewrite the log in place after a checkpoint (the case in which the
+// log file's size and time did not always move).
+func TestDataVersionMovesWithEachCommitOfAnother(t *testing.T) {
+	e := newEnv(t)
+	manager := e.open(t)
+	ctx := context.Background()
+	o := e.opts()
+	o.ReadOnly = true
+	viewer, err := Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viewer.Close()
+	last, err := viewer.DataVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if v, err := viewer.DataVersion(ctx); err != nil || v != last {
+			t.Fatalf("nothing was committed, yet the version moved: %d → %d (%v)", last, v, err)
+		}
+		if err := manager.UpsertPage(ctx, Page{ID: "110000000000001", Name: fmt.Sprintf("Sunrise Café %d", i), Status: StatusValid}); err != nil {
+			t.Fatal(err)
+		}
+		if i%5 == 4 {
+			if err := manager.read(func(db *sql.DB) error { _, err := db.ExecContext(ctx, "PRAGMA wal_checkpoint(RESTART)"); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v, err := viewer.DataVersion(ctx)
+		if err != nil || v == last {
+			t.Fatalf("commit %d: the version did not move (%d, %v)", i+1, v, err)
+		}
+		last = v
 	}
 }

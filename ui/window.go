@@ -228,7 +228,13 @@ func (m *MainWindow) startOpening(allowKeyFile bool) (showOpening func()) {
 		k, err := keeper.Open(ctx, o)
 		var rows []PageRow
 		var reset *keeper.DataReset
+		var version int64
 		if err == nil {
+			if _, ro := k.ReadOnly(); ro {
+				// Before the Pages are read: a change the manager commits
+				// from now on is followed (watchManager).
+				version, _ = k.DataVersion(ctx)
+			}
 			reset = loadReset(ctx, k)
 			if rows, err = loadRows(ctx, k); err != nil {
 				err = errors.Join(err, k.Close())
@@ -259,7 +265,7 @@ func (m *MainWindow) startOpening(allowKeyFile bool) (showOpening func()) {
 			m.keeper, m.dataReset = k, reset
 			m.rows = rows
 			m.useLanguage(k.Settings().Language)
-			m.startChecks(k)
+			m.startChecks(k, version)
 			// The 30 days at a glance wait for the Pages to be on screen.
 			m.afterFirstFrame(m.loadAvailability)
 		}
@@ -367,9 +373,9 @@ func (m *MainWindow) applySettings() {
 // refreshes the table, the tray and the "last check" line, and a failed one
 // says so and offers "Check now" again. A view-only window has no
 // scheduler: it watches the data file and shows what the manager records.
-func (m *MainWindow) startChecks(k *keeper.Keeper) {
+func (m *MainWindow) startChecks(k *keeper.Keeper, version int64) {
 	if _, ro := k.ReadOnly(); ro {
-		m.watchManager(k)
+		m.watchManager(k, version)
 		return
 	}
 	if m.cfg.NoSchedule {
@@ -394,20 +400,19 @@ func (m *MainWindow) startChecks(k *keeper.Keeper) {
 	})
 }
 
-// watchManager refreshes a view-only window whenever the manager writes
-// the data folder.
-func (m *MainWindow) watchManager(k *keeper.Keeper) {
+// watchManager refreshes a view-only window whenever the manager commits
+// a change to the data folder after version (keeper.DataVersion).
+func (m *MainWindow) watchManager(k *keeper.Keeper, version int64) {
 	m.life.Go(func(ctx context.Context) func() {
 		t := time.NewTicker(viewerPollEvery)
 		defer t.Stop()
-		last := k.DataStamp()
 		for {
 			select {
 			case <-ctx.Done():
 				return nil
 			case <-t.C:
-				if now := k.DataStamp(); now != last {
-					last = now
+				if now, err := k.DataVersion(ctx); err == nil && now != version {
+					version = now
 					m.life.Do(m.reload)
 				}
 			}

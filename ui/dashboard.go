@@ -58,7 +58,7 @@ func (r *PageRow) word() {
 	r.Short = shortReason(*r.page)
 	r.Reason, r.Action = describe(*r.page)
 	r.Note = text(r.page.NoteShort())
-	r.Integration = text(r.page.Integration.Text())
+	r.Integration, r.IntegrationProblem = integrationLine(r.page.Integration)
 	r.worded = true
 }
 

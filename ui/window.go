@@ -495,7 +495,6 @@ func (m *MainWindow) setRows(rows []PageRow) {
 			continue // rows given with their words (tests)
 		}
 		r.worded = false // the words follow when shown, in this language (PageRow.word)
-		r.IntegrationProblem = r.page.Integration.NeedsOwner()
 		r.Renewable = r.Status == keeper.StatusInvalid && renewRepairs(r.page.Repair)
 	}
 	m.rows = rows

@@ -534,11 +534,7 @@ func TestDataVersionMovesWithEachCommitOfAnother(t *testing.T) {
 	ctx := context.Background()
 	o := e.opts()
 	o.ReadOnly = true
-	viewer, err := Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer viewer.Close()
+	viewer := mustOpen(t, o)
 	last, err := viewer.DataVersion(ctx)
 	if err != nil {
 		t.Fatal(err)
